@@ -1,0 +1,109 @@
+"""kik_core: track a municipal integration concept and report on it.
+
+The public API: the model (:class:`Concept`, :class:`FieldOfAction`, :class:`Goal`,
+:class:`Measure`, :class:`Status`, :class:`StatusReport`, ...), the status rules
+(:func:`build_snapshot` and friends), the concept workbook
+(:func:`load_concept`, :func:`write_concept_template`) and the errors.
+Ingest, store and report live in the subpackages :mod:`kik_core.ingest`,
+:mod:`kik_core.store` and :mod:`kik_core.report`.
+"""
+
+from kik_core._version import __version__
+from kik_core.concept_workbook import (
+    ReportContent,
+    load_concept,
+    load_report_content,
+    write_concept_template,
+    write_concept_workbook,
+)
+from kik_core.convert import concept_from_json, concept_to_json, make_converter
+from kik_core.errors import (
+    ConceptWorkbookError,
+    DuplicateIdError,
+    KikError,
+    Location,
+    ModelError,
+    Problem,
+    Reason,
+    ReportError,
+    SettingsError,
+    StoreError,
+    UnreadableFileError,
+)
+from kik_core.model import (
+    Concept,
+    FieldOfAction,
+    Goal,
+    Highlight,
+    Indicator,
+    Measure,
+    Provenance,
+    ReportingPeriod,
+    Status,
+    StatusReport,
+    TimelineEntry,
+)
+from kik_core.rules import (
+    Change,
+    Conflict,
+    EffectiveStatus,
+    GoalText,
+    Snapshot,
+    StatusCounts,
+    build_snapshot,
+    changes_between,
+    effective_statuses,
+    goal_texts,
+    largest_remainder_percentages,
+    regressions,
+)
+
+__all__ = [
+    "Change",
+    "Concept",
+    "ConceptWorkbookError",
+    "Conflict",
+    "DuplicateIdError",
+    "EffectiveStatus",
+    "FieldOfAction",
+    "Goal",
+    "GoalText",
+    "Highlight",
+    "Indicator",
+    "KikError",
+    "Location",
+    "Measure",
+    "ModelError",
+    "Problem",
+    "Provenance",
+    "Reason",
+    "ReportContent",
+    "ReportError",
+    "ReportingPeriod",
+    "SettingsError",
+    "Snapshot",
+    "Status",
+    "StatusCounts",
+    "StatusReport",
+    "StoreError",
+    "TimelineEntry",
+    "UnreadableFileError",
+    "__version__",
+    "build_snapshot",
+    "changes_between",
+    "concept_from_json",
+    "concept_to_json",
+    "effective_statuses",
+    "goal_texts",
+    "largest_remainder_percentages",
+    "load_concept",
+    "load_report_content",
+    "make_converter",
+    "regressions",
+    "write_concept_template",
+    "write_concept_workbook",
+]
+
+
+def __dir__() -> list[str]:
+    return list(__all__)

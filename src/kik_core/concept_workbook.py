@@ -1,0 +1,546 @@
+"""Read and write the concept workbook (xlsx or ods) in which staff edit their concept.
+
+The workbook has German sheets and columns (header in row 1):
+
+=================  ===========================================================
+sheet              columns
+=================  ===========================================================
+``Konzept``        ``Feld``, ``Wert``; rows ``Kommune``, ``Titel``, ``Beschlossen am``
+``Handlungsfelder`` ``Kürzel``, ``Name``, ``Einleitung`` (optional)
+``Ziele``          ``Handlungsfeld`` (the Kürzel), ``Nr``, ``Ziel``
+``Maßnahmen``      ``Handlungsfeld``, ``Nr`` (``4.3``), ``Maßnahme``, ``Gruppe`` (optional),
+                   ``Zuständig`` (optional, partners separated by ``;``)
+``Highlights``     optional: ``Handlungsfeld``, ``Titel``, ``Organisation``, ``Text``,
+                   ``Maßnahmen`` (ids separated by ``;``)
+``Kennzahlen``     optional: ``Kennzahl``, ``Wert``, ``Einheit``, ``Stand am``, ``Quelle``
+``Zeitleiste``     optional: ``Zeitraum``, ``Ereignis``
+=================  ===========================================================
+
+A measure's id is ``Kürzel-Nr`` (``BS-4.3``), a goal's ``Kürzel-Nr`` (``BS-4``).
+Every problem is collected and raised together in one :class:`ConceptWorkbookError`
+whose German messages name the sheet, row and column.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import attrs
+
+from kik_core.errors import (
+    ConceptWorkbookError,
+    KikError,
+    Location,
+    ModelError,
+    Problem,
+    Reason,
+)
+from kik_core.model import (
+    Concept,
+    FieldOfAction,
+    Goal,
+    Highlight,
+    Indicator,
+    Measure,
+    Provenance,
+    TimelineEntry,
+)
+
+__all__ = [
+    "SHEETS",
+    "ReportContent",
+    "load_concept",
+    "load_report_content",
+    "parse_date",
+    "write_concept_template",
+    "write_concept_workbook",
+]
+
+#: Sheet name → (required columns, optional columns).
+SHEETS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "Konzept": (("Feld", "Wert"), ()),
+    "Handlungsfelder": (("Kürzel", "Name"), ("Einleitung",)),
+    "Ziele": (("Handlungsfeld", "Nr", "Ziel"), ()),
+    "Maßnahmen": (("Handlungsfeld", "Nr", "Maßnahme"), ("Gruppe", "Zuständig")),
+    "Highlights": (("Handlungsfeld", "Titel"), ("Organisation", "Text", "Maßnahmen")),
+    "Kennzahlen": (("Kennzahl", "Wert", "Stand am"), ("Einheit", "Quelle")),
+    "Zeitleiste": (("Zeitraum", "Ereignis"), ()),
+}
+_REQUIRED_SHEETS = ("Konzept", "Handlungsfelder", "Ziele", "Maßnahmen")
+_KONZEPT_ROWS = ("Kommune", "Titel", "Beschlossen am")
+_DATE_FORMATS = ("%d.%m.%Y", "%Y-%m-%d", "%d.%m.%y")
+
+
+@attrs.frozen
+class ReportContent:
+    """Report content kept beside the concept: highlights, key figures, timeline."""
+
+    highlights: tuple[Highlight, ...] = ()
+    indicators: tuple[Indicator, ...] = ()
+    timeline: tuple[TimelineEntry, ...] = ()
+
+
+def parse_date(value: object) -> dt.date | None:
+    """Parse a spreadsheet date: a real date cell, ``dd.mm.yyyy`` or ISO ``yyyy-mm-dd``.
+
+    Returns ``None`` for an empty cell and raises ``ValueError`` for anything else.
+
+    >>> parse_date("30.09.2023"), parse_date("2023-09-30")
+    (datetime.date(2023, 9, 30), datetime.date(2023, 9, 30))
+    """
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    if not text:
+        return None
+    text = text.split(" ")[0] if re.match(r"^\d{4}-\d\d-\d\d[ T]\d", text) else text
+    text = text.split("T")[0]
+    for fmt in _DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(text, fmt).date()  # noqa: DTZ007 - a calendar date, no time
+        except ValueError:
+            continue
+    raise ValueError(f"not a date: {text!r}")
+
+
+def _cell_text(value: object) -> str:
+    """Render a cell as text the way the user sees it (``4.3`` stays ``4.3``)."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, dt.datetime | dt.date):
+        return value.strftime("%d.%m.%Y")
+    return str(value).strip()
+
+
+class _Sheet:
+    """One sheet's rows as dicts keyed by the (normalised) header."""
+
+    def __init__(self, file: str, name: str, rows: list[list[Any]]) -> None:
+        self.file = file
+        self.name = name
+        self.header: list[str] = [_cell_text(h) for h in rows[0]] if rows else []
+        self.rows = rows[1:]
+
+    def column_index(self) -> dict[str, int]:
+        return {h.casefold(): i for i, h in enumerate(self.header) if h}
+
+    def location(self, row: int, column: str | None = None) -> Location:
+        return Location(self.file, self.name, row, column)
+
+
+def _read_sheets(path: Path) -> dict[str, _Sheet]:
+    from python_calamine import CalamineWorkbook  # noqa: PLC0415 - heavy import kept local
+
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises several untyped errors
+        raise ConceptWorkbookError(
+            [Problem.of(Reason.CORRUPT, Location(path.name), detail=str(exc))]
+        ) from exc
+    sheets = {}
+    for name in workbook.sheet_names:
+        rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        sheets[name.strip()] = _Sheet(path.name, name.strip(), rows)
+    return sheets
+
+
+T = TypeVar("T")
+
+
+class _Reader:
+    """Collects problems while turning sheet rows into model objects."""
+
+    def __init__(self, sheets: dict[str, _Sheet], file: str) -> None:
+        self.sheets = sheets
+        self.file = file
+        self.problems: list[Problem] = []
+
+    def rows(self, sheet_name: str, *, required: bool) -> Iterable[tuple[int, dict[str, Any]]]:
+        sheet = self.sheets.get(sheet_name)
+        if sheet is None:
+            if required:
+                self.problems.append(
+                    Problem.of(Reason.MISSING_SHEET, Location(self.file), value=sheet_name)
+                )
+            return
+        needed, optional = SHEETS[sheet_name]
+        index = sheet.column_index()
+        missing = [c for c in needed if c.casefold() not in index]
+        for column in missing:
+            self.problems.append(
+                Problem(
+                    Reason.MISSING_COLUMN,
+                    Location(self.file, sheet_name, 1),
+                    f"Die Spalte „{column}“ fehlt (erwartet: {', '.join(needed + optional)})",
+                )
+            )
+        if missing:
+            return
+        for offset, raw in enumerate(sheet.rows):
+            if all(_cell_text(v) == "" for v in raw):
+                continue
+            values = {
+                column: (
+                    raw[index[column.casefold()]] if index[column.casefold()] < len(raw) else None
+                )
+                for column in needed + optional
+                if column.casefold() in index
+            }
+            yield offset + 2, values
+
+    def problem(
+        self, reason: Reason, sheet: str, row: int, column: str | None, **details: object
+    ) -> None:
+        self.problems.append(Problem.of(reason, Location(self.file, sheet, row, column), **details))
+
+    def text(self, values: dict[str, Any], column: str, sheet: str, row: int) -> str | None:
+        text = _cell_text(values.get(column))
+        if not text:
+            self.problem(Reason.EMPTY_REQUIRED, sheet, row, column)
+            return None
+        return text
+
+    def build(self, sheet: str, row: int, make: Callable[[], T]) -> T | None:
+        try:
+            return make()
+        except (ModelError, ValueError) as exc:
+            self.problems.append(
+                Problem(Reason.INVALID_VALUE, Location(self.file, sheet, row), str(exc))
+            )
+            return None
+
+
+def _source(file: str, sheet: str, row: int) -> Provenance:
+    return Provenance(file=file, sheet=sheet, row=row)
+
+
+def _read_concept(reader: _Reader) -> Concept | None:
+    file = reader.file
+    head: dict[str, tuple[int, Any]] = {}
+    for row, values in reader.rows("Konzept", required=True):
+        head[_cell_text(values["Feld"]).casefold()] = (row, values["Wert"])
+    municipality = title = ""
+    adopted: dt.date | None = None
+    if "Konzept" in reader.sheets:
+        for key in _KONZEPT_ROWS[:2]:
+            row, value = head.get(key.casefold(), (0, None))
+            if not _cell_text(value):
+                reader.problems.append(
+                    Problem(
+                        Reason.EMPTY_REQUIRED,
+                        Location(file, "Konzept", row or None, "Wert"),
+                        f"Der Wert für „{key}“ fehlt",
+                    )
+                )
+        municipality = _cell_text(head.get("kommune", (0, None))[1])
+        title = _cell_text(head.get("titel", (0, None))[1])
+        row, raw = head.get("beschlossen am", (0, None))
+        try:
+            adopted = parse_date(raw)
+        except ValueError:
+            reader.problem(Reason.INVALID_DATE, "Konzept", row, "Wert", value=_cell_text(raw))
+
+    fields: list[FieldOfAction] = []
+    for row, values in reader.rows("Handlungsfelder", required=True):
+        code = reader.text(values, "Kürzel", "Handlungsfelder", row)
+        name = reader.text(values, "Name", "Handlungsfelder", row)
+        if code and name:
+            intro = _cell_text(values.get("Einleitung"))
+            built = reader.build(
+                "Handlungsfelder",
+                row,
+                functools.partial(
+                    FieldOfAction, code, name, intro, _source(file, "Handlungsfelder", row)
+                ),
+            )
+            if built:
+                fields.append(built)
+    codes = {f.code for f in fields}
+
+    goals: list[Goal] = []
+    for row, values in reader.rows("Ziele", required=True):
+        code = reader.text(values, "Handlungsfeld", "Ziele", row)
+        number = reader.text(values, "Nr", "Ziele", row)
+        text = reader.text(values, "Ziel", "Ziele", row)
+        if code and code not in codes and "Handlungsfelder" in reader.sheets:
+            reader.problem(Reason.UNKNOWN_FIELD, "Ziele", row, "Handlungsfeld", value=code)
+            continue
+        if code and number and text:
+            goal_id = f"{code}-{number.rstrip('.')}"
+            built_goal = reader.build(
+                "Ziele",
+                row,
+                functools.partial(Goal, goal_id, text, _source(file, "Ziele", row)),
+            )
+            if built_goal:
+                goals.append(built_goal)
+    goal_ids = {g.id for g in goals}
+
+    measures: list[Measure] = []
+    for row, values in reader.rows("Maßnahmen", required=True):
+        code = reader.text(values, "Handlungsfeld", "Maßnahmen", row)
+        number = reader.text(values, "Nr", "Maßnahmen", row)
+        text = reader.text(values, "Maßnahme", "Maßnahmen", row)
+        if not (code and number and text):
+            continue
+        if code not in codes and "Handlungsfelder" in reader.sheets:
+            reader.problem(Reason.UNKNOWN_FIELD, "Maßnahmen", row, "Handlungsfeld", value=code)
+            continue
+        measure_id = f"{code}-{number.rstrip('.')}"
+        goal_id = measure_id.rsplit(".", 1)[0]
+        if "." in measure_id and goal_id not in goal_ids:
+            reader.problem(Reason.UNKNOWN_GOAL, "Maßnahmen", row, "Nr", value=goal_id)
+            continue
+        group = _cell_text(values.get("Gruppe")) or None
+        partners = tuple(_cell_text(values.get("Zuständig")).split(";"))
+        built_measure = reader.build(
+            "Maßnahmen",
+            row,
+            functools.partial(
+                Measure, measure_id, text, group, partners, _source(file, "Maßnahmen", row)
+            ),
+        )
+        if built_measure:
+            measures.append(built_measure)
+
+    _collect_duplicates(reader, fields, "Handlungsfelder", "Kürzel")
+    _collect_duplicates(reader, goals, "Ziele", "Nr")
+    _collect_duplicates(reader, measures, "Maßnahmen", "Nr")
+    if reader.problems:
+        return None
+    try:
+        return Concept(municipality, title, adopted, tuple(fields), tuple(goals), tuple(measures))
+    except KikError as exc:  # pragma: no cover - every rule is checked above
+        problem = Problem(Reason.INVALID_VALUE, Location(file), str(exc))
+        raise ConceptWorkbookError([problem]) from exc
+
+
+def _collect_duplicates(
+    reader: _Reader, items: Sequence[FieldOfAction | Goal | Measure], sheet: str, column: str
+) -> None:
+    first: dict[str, FieldOfAction | Goal | Measure] = {}
+    for item in items:
+        if item.id in first:
+            other = first[item.id].source
+            where = f"Zeile {other.row}" if other else "einer früheren Zeile"
+            row = item.source.row if item.source else None
+            reader.problems.append(
+                Problem.of(
+                    Reason.DUPLICATE_ID,
+                    Location(reader.file, sheet, row, column),
+                    value=item.id,
+                    other=where,
+                )
+            )
+        else:
+            first[item.id] = item
+
+
+def load_concept(path: Path | str) -> Concept:
+    """Load a concept from its workbook (xlsx, xlsm or ods).
+
+    Raises:
+        ConceptWorkbookError: listing every problem found, each naming sheet, row and column.
+        FileNotFoundError: the file does not exist.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"concept workbook not found: {path}")
+    reader = _Reader(_read_sheets(path), path.name)
+    concept = _read_concept(reader)
+    if concept is None:
+        raise ConceptWorkbookError(reader.problems)
+    return concept
+
+
+def load_report_content(path: Path | str, concept: Concept | None = None) -> ReportContent:
+    """Load the optional report-content sheets (Highlights, Kennzahlen, Zeitleiste).
+
+    With ``concept`` given, highlight measure ids and field codes are checked against it.
+
+    Raises:
+        ConceptWorkbookError: listing every problem found.
+    """
+    path = Path(path)
+    reader = _Reader(_read_sheets(path), path.name)
+    highlights: list[Highlight] = []
+    for row, values in reader.rows("Highlights", required=False):
+        title = reader.text(values, "Titel", "Highlights", row)
+        code = _cell_text(values.get("Handlungsfeld")) or None
+        ids = tuple(i.strip() for i in _cell_text(values.get("Maßnahmen")).split(";") if i.strip())
+        if concept is not None:
+            if code and code not in {f.code for f in concept.fields}:
+                reader.problem(Reason.UNKNOWN_FIELD, "Highlights", row, "Handlungsfeld", value=code)
+            for unknown in (i for i in ids if not concept.has_id(i)):
+                reader.problem(
+                    Reason.UNKNOWN_ID, "Highlights", row, "Maßnahmen", value=unknown, hint=""
+                )
+        if title:
+            org = _cell_text(values.get("Organisation"))
+            text = _cell_text(values.get("Text"))
+            built = reader.build(
+                "Highlights",
+                row,
+                functools.partial(Highlight, title, org, text, ids, code),
+            )
+            if built:
+                highlights.append(built)
+    indicators: list[Indicator] = []
+    for row, values in reader.rows("Kennzahlen", required=False):
+        name = reader.text(values, "Kennzahl", "Kennzahlen", row)
+        raw_value = values.get("Wert")
+        try:
+            number = float(str(raw_value).replace(",", ".")) if _cell_text(raw_value) else None
+        except ValueError:
+            reader.problem(
+                Reason.INVALID_VALUE, "Kennzahlen", row, "Wert", value=_cell_text(raw_value)
+            )
+            continue
+        try:
+            as_of = parse_date(values.get("Stand am"))
+        except ValueError:
+            reader.problem(
+                Reason.INVALID_DATE,
+                "Kennzahlen",
+                row,
+                "Stand am",
+                value=_cell_text(values.get("Stand am")),
+            )
+            continue
+        if number is None:
+            reader.problem(Reason.EMPTY_REQUIRED, "Kennzahlen", row, "Wert")
+        if as_of is None:
+            reader.problem(Reason.MISSING_DATE, "Kennzahlen", row, "Stand am")
+        if name and number is not None and as_of is not None:
+            unit = _cell_text(values.get("Einheit"))
+            quelle = _cell_text(values.get("Quelle"))
+            indicators.append(Indicator(name, number, unit, as_of, quelle))
+    timeline: list[TimelineEntry] = []
+    for row, values in reader.rows("Zeitleiste", required=False):
+        when = reader.text(values, "Zeitraum", "Zeitleiste", row)
+        event = reader.text(values, "Ereignis", "Zeitleiste", row)
+        if when and event:
+            timeline.append(TimelineEntry(when, event))
+    if reader.problems:
+        raise ConceptWorkbookError(reader.problems)
+    return ReportContent(tuple(highlights), tuple(indicators), tuple(timeline))
+
+
+def _style_sheet(sheet: Any, widths: Sequence[int]) -> None:
+    from openpyxl.styles import Alignment, Font, PatternFill  # noqa: PLC0415
+    from openpyxl.utils import get_column_letter  # noqa: PLC0415
+
+    for cell in sheet[1]:
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = PatternFill("solid", fgColor="1F4E79")
+        cell.alignment = Alignment(vertical="top")
+    for i, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(i)].width = width
+    sheet.freeze_panes = "A2"
+
+
+def _write_rows(sheet: Any, rows: Iterable[Sequence[object]]) -> None:
+    for row in rows:
+        sheet.append(list(row))
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str) and cell.value[:1] in ("=", "+", "-", "@"):
+                cell.data_type = "s"
+                cell.quotePrefix = True
+
+
+_WIDTHS = {
+    "Konzept": (18, 60),
+    "Handlungsfelder": (10, 36, 90),
+    "Ziele": (14, 6, 90),
+    "Maßnahmen": (14, 8, 90, 22, 40),
+    "Highlights": (14, 36, 30, 90, 30),
+    "Kennzahlen": (40, 12, 14, 12, 40),
+    "Zeitleiste": (30, 90),
+}
+
+
+def write_concept_workbook(
+    concept: Concept | None, path: Path | str, content: ReportContent | None = None
+) -> Path:
+    """Write a concept workbook; with ``concept=None`` a blank template.
+
+    The result loads back with :func:`load_concept` (round trip).
+    """
+    from openpyxl import Workbook  # noqa: PLC0415
+
+    path = Path(path)
+    workbook = Workbook()
+    for default_sheet in list(workbook.worksheets):
+        workbook.remove(default_sheet)
+    for name, (needed, optional) in SHEETS.items():
+        sheet = workbook.create_sheet(name)
+        sheet.append(list(needed + optional))
+        _style_sheet(sheet, _WIDTHS[name])
+    if concept is None:
+        _write_rows(workbook["Konzept"], [(key, None) for key in _KONZEPT_ROWS])
+    else:
+        _write_rows(
+            workbook["Konzept"],
+            [
+                ("Kommune", concept.municipality),
+                ("Titel", concept.title),
+                ("Beschlossen am", concept.adopted_on),
+            ],
+        )
+        _write_rows(
+            workbook["Handlungsfelder"], [(f.code, f.name, f.intro) for f in concept.fields]
+        )
+        _write_rows(workbook["Ziele"], [(g.field_code, g.number, g.text) for g in concept.goals])
+        _write_rows(
+            workbook["Maßnahmen"],
+            [
+                (
+                    m.field_code,
+                    m.number.split("-")[-1],
+                    m.text,
+                    m.group,
+                    "; ".join(m.partners) or None,
+                )
+                for m in concept.measures
+            ],
+        )
+        for cell in workbook["Maßnahmen"]["B"][1:]:
+            cell.data_type = "s"
+            cell.number_format = "@"
+    if content is not None:
+        _write_rows(
+            workbook["Highlights"],
+            [
+                (h.field_code, h.title, h.organisation, h.text, "; ".join(h.measure_ids))
+                for h in content.highlights
+            ],
+        )
+        _write_rows(
+            workbook["Kennzahlen"],
+            [(i.name, i.value, i.unit, i.as_of, i.source) for i in content.indicators],
+        )
+        _write_rows(workbook["Zeitleiste"], [(t.when, t.text) for t in content.timeline])
+    for sheet_name in ("Konzept", "Kennzahlen"):
+        for row in workbook[sheet_name].iter_rows(min_row=2):
+            for cell in row:
+                if isinstance(cell.value, dt.date):
+                    cell.number_format = "DD.MM.YYYY"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    workbook.save(path)
+    return path
+
+
+def write_concept_template(path: Path | str) -> Path:
+    """Write the blank concept workbook a municipality fills in (see the module docs)."""
+    return write_concept_workbook(None, path)

@@ -1,0 +1,116 @@
+"""The cattrs converter: concepts and reports as JSON or YAML for developers.
+
+Municipality staff edit the concept workbook; developers may prefer to keep a
+concept in code review as YAML or JSON. One converter serves both formats.
+
+Example:
+    >>> import kik_core
+    >>> c = kik_core.Concept("Musterstadt", "KIK", None,
+    ...     (kik_core.FieldOfAction("BS", "Bildung"),), (kik_core.Goal("BS-1", "Ziel"),),
+    ...     (kik_core.Measure("BS-1.1", "Maßnahme", partners=("vhs",)),))
+    >>> concept_from_json(concept_to_json(c)) == c
+    True
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import cattrs
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+from kik_core.model import (
+    Concept,
+    FieldOfAction,
+    Goal,
+    Highlight,
+    Indicator,
+    Measure,
+    Status,
+    StatusReport,
+    TimelineEntry,
+)
+
+__all__ = [
+    "concept_from_json",
+    "concept_from_yaml",
+    "concept_to_json",
+    "concept_to_yaml",
+    "configure_converter",
+    "make_converter",
+]
+
+_WITH_SOURCE = (FieldOfAction, Goal, Measure)
+
+
+def configure_converter(converter: cattrs.Converter) -> None:
+    """Register kik's hooks on ``converter``: ISO dates, German status labels, no provenance.
+
+    Unknown keys are an error (``forbid_extra_keys``): a typo in a YAML concept
+    must not pass silently.
+    """
+    converter.register_unstructure_hook(dt.date, dt.date.isoformat)
+    converter.register_structure_hook(dt.date, lambda v, _: dt.date.fromisoformat(v))
+    converter.register_unstructure_hook(Status, lambda s: s.value)
+    converter.register_structure_hook(Status, lambda v, _: Status.parse(v))
+    for cls in _WITH_SOURCE:
+        converter.register_unstructure_hook(
+            cls, make_dict_unstructure_fn(cls, converter, source=override(omit=True))
+        )
+        converter.register_structure_hook(
+            cls,
+            make_dict_structure_fn(
+                cls, converter, source=override(omit=True), _cattrs_forbid_extra_keys=True
+            ),
+        )
+    for plain in (Concept, Highlight, Indicator, TimelineEntry, StatusReport):
+        converter.register_structure_hook(
+            plain, make_dict_structure_fn(plain, converter, _cattrs_forbid_extra_keys=True)
+        )
+
+
+def make_converter() -> cattrs.Converter:
+    """A new converter configured for kik's model (see :func:`configure_converter`)."""
+    converter = cattrs.Converter(forbid_extra_keys=True)
+    configure_converter(converter)
+    return converter
+
+
+_CONVERTER = make_converter()
+
+
+def concept_to_data(concept: Concept) -> dict[str, Any]:
+    """The concept as plain dicts, lists and strings."""
+    data: dict[str, Any] = _CONVERTER.unstructure(concept)
+    return data
+
+
+def concept_from_data(data: dict[str, Any]) -> Concept:
+    """Build a concept from plain data (raises cattrs' ``ClassValidationError`` on bad data)."""
+    return _CONVERTER.structure(data, Concept)
+
+
+def concept_to_json(concept: Concept) -> str:
+    """The concept as pretty-printed JSON."""
+    return json.dumps(concept_to_data(concept), ensure_ascii=False, indent=2)
+
+
+def concept_from_json(text: str) -> Concept:
+    """Build a concept from JSON written by :func:`concept_to_json`."""
+    return concept_from_data(json.loads(text))
+
+
+def concept_to_yaml(concept: Concept) -> str:
+    """The concept as YAML (block style, Unicode kept)."""
+    import yaml  # noqa: PLC0415 - optional format, imported on use
+
+    return str(yaml.safe_dump(concept_to_data(concept), allow_unicode=True, sort_keys=False))
+
+
+def concept_from_yaml(text: str) -> Concept:
+    """Build a concept from YAML written by :func:`concept_to_yaml`."""
+    import yaml  # noqa: PLC0415
+
+    return concept_from_data(yaml.safe_load(text))

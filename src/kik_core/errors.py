@@ -1,0 +1,220 @@
+"""Errors raised by kik_core, and the fixed reason codes of row problems.
+
+The exception tree::
+
+    KikError                      base of everything kik_core raises
+    ├── ModelError (ValueError)   a value object was built with invalid data
+    │   └── DuplicateIdError      two fields, goals or measures share an id
+    ├── ConceptWorkbookError      the concept workbook cannot be used
+    │                             (carries every Problem found, not only the first)
+    ├── SettingsError             kik.toml is missing, malformed or incomplete
+    ├── UnreadableFileError       a partner file cannot be read at all (quarantined)
+    ├── StoreError                the status store cannot be opened or migrated
+    └── ReportError               the report cannot be built or written
+
+Row-level problems in partner files are *not* raised: they are collected as
+:class:`Problem` values (a fixed :class:`Reason` code, the place and a German
+message for the partner) so that every row ends accepted or rejected.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from pathlib import Path
+
+import attrs
+
+__all__ = [
+    "ConceptWorkbookError",
+    "DuplicateIdError",
+    "KikError",
+    "Location",
+    "ModelError",
+    "Problem",
+    "Reason",
+    "ReportError",
+    "SettingsError",
+    "StoreError",
+    "UnreadableFileError",
+]
+
+
+class KikError(Exception):
+    """Base class of every error raised by kik_core."""
+
+
+class ModelError(KikError, ValueError):
+    """A model value (id, number, text) is invalid."""
+
+
+class DuplicateIdError(ModelError):
+    """Two elements of a concept share one id; the message names both places."""
+
+
+class SettingsError(KikError):
+    """The municipality folder or its ``kik.toml`` is not usable."""
+
+
+class UnreadableFileError(KikError):
+    """A partner file cannot be read at all (corrupt, encrypted, wrong type, too big)."""
+
+    def __init__(self, path: Path, reason: Reason, message: str) -> None:
+        super().__init__(f"{path.name}: {message}")
+        self.path = path
+        self.reason = reason
+        self.message = message
+
+
+class StoreError(KikError):
+    """The status store cannot be opened, migrated or written."""
+
+
+class ReportError(KikError):
+    """The report cannot be built or written."""
+
+
+class Reason(enum.Enum):
+    """Fixed reason codes for problems in input files.
+
+    The value is the stable code (used in error workbooks, logs and tests);
+    :meth:`message` renders the German text for partners and office staff.
+    """
+
+    # row problems in partner update files
+    UNKNOWN_ID = "unknown_id"
+    INVALID_ID = "invalid_id"
+    INVALID_STATUS = "invalid_status"
+    MISSING_DATE = "missing_date"
+    INVALID_DATE = "invalid_date"
+    FUTURE_DATE = "future_date"
+    EMPTY_REQUIRED = "empty_required"
+    STATUS_ON_GOAL = "status_on_goal"
+    DUPLICATE_ROW = "duplicate_row"
+    MISSING_TEXT_ON_GOAL = "missing_text_on_goal"
+    CELL_TOO_LONG = "cell_too_long"
+    # file problems (the whole file is refused)
+    MISSING_COLUMN = "missing_column"
+    MISSING_SHEET = "missing_sheet"
+    EMPTY_FILE = "empty_file"
+    TOO_LARGE = "too_large"
+    TOO_MANY_ROWS = "too_many_rows"
+    UNSUPPORTED_TYPE = "unsupported_type"
+    CORRUPT = "corrupt"
+    ENCRYPTED = "encrypted"
+    ZIP_BOMB = "zip_bomb"
+    ENCODING = "encoding"
+    # concept workbook problems
+    INVALID_VALUE = "invalid_value"
+    UNKNOWN_FIELD = "unknown_field"
+    UNKNOWN_GOAL = "unknown_goal"
+    DUPLICATE_ID = "duplicate_id"
+
+    def message(self, **details: object) -> str:
+        """Return the German message for this reason, filled with ``details``."""
+        template = _MESSAGES[self]
+        return template.format_map(_Defaults(details))
+
+
+class _Defaults(dict[str, object]):
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
+#: The one table of German messages, one per reason code.
+_MESSAGES: dict[Reason, str] = {
+    Reason.UNKNOWN_ID: "„{value}“ ist keine bekannte Maßnahme und kein bekanntes Ziel{hint}",
+    Reason.INVALID_ID: (
+        "„{value}“ ist keine gültige Nummer (erwartet z. B. „BS-4.3“ für eine Maßnahme "
+        "oder „BS-4“ für ein Ziel)"
+    ),
+    Reason.INVALID_STATUS: (
+        "„{value}“ ist kein gültiger Status (erlaubt: wartend, in Bearbeitung, implementiert)"
+    ),
+    Reason.MISSING_DATE: "Das Datum fehlt (bitte als TT.MM.JJJJ eintragen, z. B. 30.09.2023)",
+    Reason.INVALID_DATE: (
+        "„{value}“ ist kein gültiges Datum (bitte als TT.MM.JJJJ eintragen, z. B. 30.09.2023)"
+    ),
+    Reason.FUTURE_DATE: "Das Datum {value} liegt in der Zukunft (heute ist der {today})",
+    Reason.EMPTY_REQUIRED: "Die Zelle ist leer, muss aber ausgefüllt sein",
+    Reason.STATUS_ON_GOAL: (
+        "„{value}“ ist ein Ziel: für Ziele bitte keinen Status angeben, nur „Aktueller Stand“ "
+        "und „Ausblick“ (der Status gehört zu den einzelnen Maßnahmen)"
+    ),
+    Reason.DUPLICATE_ROW: "Diese Zeile wiederholt Zeile {other} derselben Datei",
+    Reason.MISSING_TEXT_ON_GOAL: (
+        "Für das Ziel „{value}“ fehlt Text: bitte „Aktueller Stand“ oder „Ausblick“ ausfüllen"
+    ),
+    Reason.CELL_TOO_LONG: "Der Text ist zu lang ({length} Zeichen, höchstens {limit})",
+    Reason.MISSING_COLUMN: (
+        "Die Spalte „{value}“ fehlt (erwartet: Maßnahme, Status, Stand am, Institution, "
+        "Aktueller Stand, Ausblick)"
+    ),
+    Reason.MISSING_SHEET: "Das Tabellenblatt „{value}“ fehlt",
+    Reason.EMPTY_FILE: "Die Datei enthält keine Daten",
+    Reason.TOO_LARGE: "Die Datei ist zu groß ({size}, erlaubt sind höchstens {limit})",
+    Reason.TOO_MANY_ROWS: "Die Datei hat zu viele Zeilen ({rows}, erlaubt sind höchstens {limit})",
+    Reason.UNSUPPORTED_TYPE: (
+        "Dieser Dateityp wird nicht unterstützt (erlaubt: .xlsx, .xlsm, .ods, .csv){detail}"
+    ),
+    Reason.CORRUPT: "Die Datei ist beschädigt und kann nicht gelesen werden ({detail})",
+    Reason.ENCRYPTED: (
+        "Die Datei ist mit einem Passwort geschützt: "
+        "bitte ohne Passwort speichern und erneut senden"
+    ),
+    Reason.ZIP_BOMB: (
+        "Die Datei entpackt sich auf ungewöhnlich viel Speicher ({detail}) und wird "
+        "aus Sicherheitsgründen nicht gelesen"
+    ),
+    Reason.ENCODING: "Die Textkodierung der Datei ist unbekannt (bitte als UTF-8 speichern)",
+    Reason.INVALID_VALUE: "„{value}“ ist kein gültiger Wert{detail}",
+    Reason.UNKNOWN_FIELD: "Das Handlungsfeld „{value}“ gibt es im Blatt „Handlungsfelder“ nicht",
+    Reason.UNKNOWN_GOAL: "Das Ziel „{value}“ gibt es im Blatt „Ziele“ nicht",
+    Reason.DUPLICATE_ID: "„{value}“ ist doppelt (schon in {other})",
+}
+
+
+@attrs.frozen
+class Location:
+    """Where a value came from: file, sheet, row (1-based, as the user sees it) and column."""
+
+    file: str
+    sheet: str | None = None
+    row: int | None = None
+    column: str | None = None
+
+    def __str__(self) -> str:
+        parts = [self.file]
+        if self.sheet:
+            parts.append(f"Blatt {self.sheet}")
+        if self.row is not None:
+            parts.append(f"Zeile {self.row}")
+        if self.column:
+            parts.append(f"Spalte {self.column}")
+        return ", ".join(parts)
+
+
+@attrs.frozen
+class Problem:
+    """One problem found in an input file: a reason code, a place, a German message."""
+
+    reason: Reason
+    location: Location
+    message: str
+
+    @classmethod
+    def of(cls, reason: Reason, location: Location, **details: object) -> Problem:
+        """Build a problem whose message comes from the reason's message table."""
+        return cls(reason, location, reason.message(**details))
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}"
+
+
+class ConceptWorkbookError(KikError):
+    """The concept workbook has problems; ``problems`` lists every one of them."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = tuple(problems)
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(f"Das Konzept-Arbeitsbuch hat {len(self.problems)} Fehler:\n{lines}")

@@ -1,0 +1,489 @@
+"""The concept and measure model: frozen, validated value objects.
+
+An integration concept (:class:`Concept`) has fields of action
+(:class:`FieldOfAction`, *Handlungsfelder*), each with goals (:class:`Goal`,
+*Ziele*), each with measures (:class:`Measure`, *Maßnahmen*). Partners send
+:class:`StatusReport` values about measures (a :class:`Status`) and about goals
+(texts only). Ids are strings: a field's short code ``BS``, a goal ``BS-4``, a
+measure ``BS-4.3``.
+
+The model knows nothing of spreadsheets, SQL or DOCX: readers build these
+objects, rules compute over them, renderers draw them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import functools
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import attrs
+
+from kik_core.errors import DuplicateIdError, ModelError
+
+__all__ = [
+    "Concept",
+    "FieldOfAction",
+    "Goal",
+    "Highlight",
+    "Indicator",
+    "Measure",
+    "Provenance",
+    "ReportingPeriod",
+    "Status",
+    "StatusReport",
+    "TimelineEntry",
+    "goal_id_of",
+    "is_goal_id",
+    "is_measure_id",
+    "parse_id",
+]
+
+_CODE = r"[A-ZÄÖÜ][A-ZÄÖÜ0-9]{0,7}"
+CODE_RE = re.compile(rf"^{_CODE}$")
+GOAL_ID_RE = re.compile(rf"^(?P<code>{_CODE})-(?P<goal>[1-9][0-9]{{0,2}})$")
+MEASURE_ID_RE = re.compile(
+    rf"^(?P<code>{_CODE})-(?P<goal>[1-9][0-9]{{0,2}})\.(?P<measure>[1-9][0-9]{{0,2}})$"
+)
+
+
+def is_goal_id(value: str) -> bool:
+    """Return whether ``value`` has the form of a goal id such as ``BS-4``."""
+    return GOAL_ID_RE.match(value) is not None
+
+
+def is_measure_id(value: str) -> bool:
+    """Return whether ``value`` has the form of a measure id such as ``BS-4.3``."""
+    return MEASURE_ID_RE.match(value) is not None
+
+
+def goal_id_of(measure_id: str) -> str:
+    """Return the goal id of a measure id: ``goal_id_of("BS-4.3") == "BS-4"``."""
+    return measure_id.rsplit(".", 1)[0]
+
+
+def parse_id(value: str) -> tuple[str, int, int | None]:
+    """Split a goal or measure id into (field code, goal number, measure number or None).
+
+    >>> parse_id("BS-4.3")
+    ('BS', 4, 3)
+    >>> parse_id("AA-2")
+    ('AA', 2, None)
+    """
+    if m := MEASURE_ID_RE.match(value):
+        return m["code"], int(m["goal"]), int(m["measure"])
+    if m := GOAL_ID_RE.match(value):
+        return m["code"], int(m["goal"]), None
+    raise ModelError(f"{value!r} is not a goal id (like 'BS-4') or measure id (like 'BS-4.3')")
+
+
+def _sort_key(value: str) -> tuple[str, int, int]:
+    code, goal, measure = parse_id(value)
+    return code, goal, measure or 0
+
+
+@functools.total_ordering
+class Status(enum.Enum):
+    """How far a measure has come; ordered by progress.
+
+    The values are the exact German labels used in reports and spreadsheets.
+
+    >>> Status.parse("  In Bearbeitung ")
+    <Status.IN_BEARBEITUNG: 'in Bearbeitung'>
+    >>> Status.WARTEND < Status.IMPLEMENTIERT
+    True
+    """
+
+    WARTEND = "wartend"
+    IN_BEARBEITUNG = "in Bearbeitung"
+    IMPLEMENTIERT = "implementiert"
+
+    @property
+    def label(self) -> str:
+        """The German label, e.g. ``in Bearbeitung``."""
+        return self.value
+
+    @property
+    def progress(self) -> int:
+        """0 for wartend, 1 for in Bearbeitung, 2 for implementiert."""
+        return _PROGRESS[self]
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Status):
+            return NotImplemented
+        return self.progress < other.progress
+
+    @classmethod
+    def parse(cls, text: str) -> Status:
+        """Parse a German label, ignoring case and surrounding spaces.
+
+        Raises:
+            ModelError: the text is not one of the three labels.
+        """
+        key = " ".join(text.split()).casefold()
+        for status in cls:
+            if status.value.casefold() == key:
+                return status
+        raise ModelError(f"{text!r} is not a status (wartend, in Bearbeitung, implementiert)")
+
+
+_PROGRESS = {Status.WARTEND: 0, Status.IN_BEARBEITUNG: 1, Status.IMPLEMENTIERT: 2}
+
+
+def _nonblank(_instance: object, attribute: attrs.Attribute[Any], value: str) -> None:
+    if not value.strip():
+        raise ModelError(f"{attribute.name} must not be empty")
+
+
+def _strip(value: str) -> str:
+    return value.strip()
+
+
+def _tuple_of_str(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(v.strip() for v in values if v.strip())
+
+
+@attrs.frozen
+class Provenance:
+    """Where a fact came from: the source file, its content hash, sheet and row."""
+
+    file: str
+    row: int | None = None
+    sheet: str | None = None
+    content_hash: str | None = None
+
+    def __str__(self) -> str:
+        parts = [self.file]
+        if self.sheet:
+            parts.append(f"Blatt {self.sheet}")
+        if self.row is not None:
+            parts.append(f"Zeile {self.row}")
+        return ", ".join(parts)
+
+
+@attrs.frozen
+class FieldOfAction:
+    """A field of action (*Handlungsfeld*) such as ``BS`` "Bildung und Sprache"."""
+
+    code: str = attrs.field(converter=_strip)
+    name: str = attrs.field(converter=_strip, validator=_nonblank)
+    intro: str = ""
+    source: Provenance | None = attrs.field(default=None, eq=False, repr=False)
+
+    @code.validator
+    def _check_code(self, _attribute: attrs.Attribute[str], value: str) -> None:
+        if not CODE_RE.match(value):
+            raise ModelError(
+                f"{value!r} is not a field code: use 1-8 capital letters or digits, "
+                "starting with a letter, e.g. 'BS'"
+            )
+
+    @property
+    def id(self) -> str:
+        """The field's id: its short code."""
+        return self.code
+
+
+@attrs.frozen
+class Goal:
+    """A goal (*Ziel*) of a field, id ``<code>-<number>`` such as ``BS-4``."""
+
+    id: str = attrs.field(converter=_strip)
+    text: str = attrs.field(converter=_strip, validator=_nonblank)
+    source: Provenance | None = attrs.field(default=None, eq=False, repr=False)
+
+    @id.validator
+    def _check_id(self, _attribute: attrs.Attribute[str], value: str) -> None:
+        if not is_goal_id(value):
+            raise ModelError(
+                f"{value!r} is not a goal id: use '<field code>-<number>', e.g. 'BS-4'"
+            )
+
+    @property
+    def field_code(self) -> str:
+        """The code of the field this goal belongs to."""
+        return self.id.split("-", 1)[0]
+
+    @property
+    def number(self) -> int:
+        """The goal's number within its field."""
+        return int(self.id.split("-", 1)[1])
+
+
+@attrs.frozen
+class Measure:
+    """A measure (*Maßnahme*) of a goal, id ``<code>-<goal>.<number>`` such as ``BS-4.3``."""
+
+    id: str = attrs.field(converter=_strip)
+    text: str = attrs.field(converter=_strip, validator=_nonblank)
+    group: str | None = None
+    partners: tuple[str, ...] = attrs.field(default=(), converter=_tuple_of_str)
+    source: Provenance | None = attrs.field(default=None, eq=False, repr=False)
+
+    @id.validator
+    def _check_id(self, _attribute: attrs.Attribute[str], value: str) -> None:
+        if not is_measure_id(value):
+            raise ModelError(
+                f"{value!r} is not a measure id: use '<field code>-<goal>.<number>', e.g. 'BS-4.3'"
+            )
+
+    @property
+    def goal_id(self) -> str:
+        """The id of the goal this measure belongs to."""
+        return goal_id_of(self.id)
+
+    @property
+    def field_code(self) -> str:
+        """The code of the field this measure belongs to."""
+        return self.id.split("-", 1)[0]
+
+    @property
+    def number(self) -> str:
+        """The measure's number as shown in tables, e.g. ``4.3``."""
+        return self.id.split("-", 1)[1]
+
+
+def _place(item: FieldOfAction | Goal | Measure, index: int, kind: str) -> str:
+    return str(item.source) if item.source is not None else f"{kind} Nr. {index + 1}"
+
+
+def _reject_duplicates(items: Iterable[FieldOfAction | Goal | Measure], kind: str) -> None:
+    seen: dict[str, tuple[int, FieldOfAction | Goal | Measure]] = {}
+    for index, item in enumerate(items):
+        if item.id in seen:
+            first_index, first = seen[item.id]
+            raise DuplicateIdError(
+                f"duplicate {kind} id {item.id!r}: {_place(first, first_index, kind)} and "
+                f"{_place(item, index, kind)}"
+            )
+        seen[item.id] = (index, item)
+
+
+def _fields(values: Iterable[FieldOfAction]) -> tuple[FieldOfAction, ...]:
+    return tuple(values)
+
+
+def _goals(values: Iterable[Goal]) -> tuple[Goal, ...]:
+    return tuple(values)
+
+
+def _measures(values: Iterable[Measure]) -> tuple[Measure, ...]:
+    return tuple(values)
+
+
+@attrs.frozen
+class Concept:
+    """A municipality's integration concept: its fields, goals and measures.
+
+    Construction checks that ids are unique, that every goal belongs to a field
+    and every measure to a goal. Goals and measures are kept in id order
+    (fields in the given order).
+
+    Example:
+        >>> import datetime as dt
+        >>> c = Concept(
+        ...     municipality="Musterstadt", title="KIK", adopted_on=dt.date(2021, 11, 18),
+        ...     fields=(FieldOfAction("BS", "Bildung und Sprache"),),
+        ...     goals=(Goal("BS-1", "Alle lernen Deutsch."),),
+        ...     measures=(Measure("BS-1.1", "Sprachkurse werden angeboten."),),
+        ... )
+        >>> c.measure("BS-1.1").goal_id
+        'BS-1'
+    """
+
+    municipality: str = attrs.field(converter=_strip, validator=_nonblank)
+    title: str = attrs.field(converter=_strip, validator=_nonblank)
+    adopted_on: dt.date | None = None
+    fields: tuple[FieldOfAction, ...] = attrs.field(default=(), converter=_fields)
+    goals: tuple[Goal, ...] = attrs.field(default=(), converter=_goals)
+    measures: tuple[Measure, ...] = attrs.field(default=(), converter=_measures)
+
+    def __attrs_post_init__(self) -> None:
+        _reject_duplicates(self.fields, "field")
+        _reject_duplicates(self.goals, "goal")
+        _reject_duplicates(self.measures, "measure")
+        codes = {f.code for f in self.fields}
+        for goal in self.goals:
+            if goal.field_code not in codes:
+                raise ModelError(
+                    f"goal {goal.id!r} ({_place(goal, 0, 'goal')}) belongs to field "
+                    f"{goal.field_code!r}, which the concept does not have"
+                )
+        goal_ids = {g.id for g in self.goals}
+        for measure in self.measures:
+            if measure.goal_id not in goal_ids:
+                raise ModelError(
+                    f"measure {measure.id!r} ({_place(measure, 0, 'measure')}) belongs to goal "
+                    f"{measure.goal_id!r}, which the concept does not have"
+                )
+        order = {f.code: i for i, f in enumerate(self.fields)}
+
+        def key(item: Goal | Measure) -> tuple[int, int, int]:
+            _code, goal, measure = _sort_key(item.id)
+            return order[item.field_code], goal, measure
+
+        object.__setattr__(self, "goals", tuple(sorted(self.goals, key=key)))
+        object.__setattr__(self, "measures", tuple(sorted(self.measures, key=key)))
+        object.__setattr__(self, "_index", _Index.build(self))
+
+    _index: _Index = attrs.field(init=False, eq=False, repr=False, default=None)
+
+    def field(self, code: str) -> FieldOfAction:
+        """Return the field with this code (``KeyError`` if there is none)."""
+        return self._index.fields[code]
+
+    def goal(self, goal_id: str) -> Goal:
+        """Return the goal with this id (``KeyError`` if there is none)."""
+        return self._index.goals[goal_id]
+
+    def measure(self, measure_id: str) -> Measure:
+        """Return the measure with this id (``KeyError`` if there is none)."""
+        return self._index.measures[measure_id]
+
+    def goals_of(self, code: str) -> tuple[Goal, ...]:
+        """The goals of a field, in order."""
+        return self._index.goals_by_field.get(code, ())
+
+    def measures_of(self, goal_or_field_id: str) -> tuple[Measure, ...]:
+        """The measures of a goal (``BS-4``) or of a whole field (``BS``), in order."""
+        if is_goal_id(goal_or_field_id):
+            return self._index.measures_by_goal.get(goal_or_field_id, ())
+        return self._index.measures_by_field.get(goal_or_field_id, ())
+
+    def has_id(self, value: str) -> bool:
+        """Whether ``value`` is the id of one of this concept's goals or measures."""
+        return value in self._index.measures or value in self._index.goals
+
+    def known_ids(self) -> Iterator[str]:
+        """All goal and measure ids, in order."""
+        for goal in self.goals:
+            yield goal.id
+            yield from (m.id for m in self.measures_of(goal.id))
+
+    def partners(self) -> tuple[str, ...]:
+        """Every partner named as responsible for a measure, sorted."""
+        return tuple(sorted({p for m in self.measures for p in m.partners}, key=str.casefold))
+
+
+@attrs.frozen
+class _Index:
+    fields: dict[str, FieldOfAction]
+    goals: dict[str, Goal]
+    measures: dict[str, Measure]
+    goals_by_field: dict[str, tuple[Goal, ...]]
+    measures_by_goal: dict[str, tuple[Measure, ...]]
+    measures_by_field: dict[str, tuple[Measure, ...]]
+
+    @classmethod
+    def build(cls, concept: Concept) -> _Index:
+        goals_by_field: dict[str, list[Goal]] = {f.code: [] for f in concept.fields}
+        for goal in concept.goals:
+            goals_by_field[goal.field_code].append(goal)
+        by_goal: dict[str, list[Measure]] = {g.id: [] for g in concept.goals}
+        by_field: dict[str, list[Measure]] = {f.code: [] for f in concept.fields}
+        for measure in concept.measures:
+            by_goal[measure.goal_id].append(measure)
+            by_field[measure.field_code].append(measure)
+        return cls(
+            fields={f.code: f for f in concept.fields},
+            goals={g.id: g for g in concept.goals},
+            measures={m.id: m for m in concept.measures},
+            goals_by_field={k: tuple(v) for k, v in goals_by_field.items()},
+            measures_by_goal={k: tuple(v) for k, v in by_goal.items()},
+            measures_by_field={k: tuple(v) for k, v in by_field.items()},
+        )
+
+
+def _optional_status(value: Status | str | None) -> Status | None:
+    if value is None or isinstance(value, Status):
+        return value
+    return Status.parse(value) if value.strip() else None
+
+
+@attrs.frozen
+class StatusReport:
+    """One partner's report about a measure (status and texts) or a goal (texts only).
+
+    ``current_state`` is the German "Aktueller Stand", ``outlook`` the "Ausblick".
+    """
+
+    target_id: str = attrs.field(converter=_strip)
+    status: Status | None = attrs.field(converter=_optional_status)
+    as_of: dt.date
+    partner: str = attrs.field(converter=_strip, validator=_nonblank)
+    current_state: str = ""
+    outlook: str = ""
+    source: Provenance | None = None
+    notes: tuple[tuple[str, str], ...] = ()
+
+    @target_id.validator
+    def _check_target(self, _attribute: attrs.Attribute[str], value: str) -> None:
+        if not (is_measure_id(value) or is_goal_id(value)):
+            raise ModelError(f"{value!r} is neither a measure id ('BS-4.3') nor a goal id ('BS-4')")
+
+    def __attrs_post_init__(self) -> None:
+        if isinstance(self.as_of, dt.datetime) or not isinstance(self.as_of, dt.date):
+            raise ModelError(f"as_of must be a date, not {self.as_of!r}")
+        if self.is_goal_report and self.status is not None:
+            raise ModelError(f"{self.target_id!r} is a goal: goals carry texts, not a status")
+        if not self.is_goal_report and self.status is None:
+            raise ModelError(f"a report on measure {self.target_id!r} needs a status")
+
+    @property
+    def is_goal_report(self) -> bool:
+        """Whether this report is about a goal (texts) rather than a measure (status)."""
+        return is_goal_id(self.target_id)
+
+
+@attrs.frozen
+class Highlight:
+    """A highlight project shown in the report, with the measures it covers."""
+
+    title: str = attrs.field(converter=_strip, validator=_nonblank)
+    organisation: str = ""
+    text: str = ""
+    measure_ids: tuple[str, ...] = attrs.field(default=(), converter=_tuple_of_str)
+    field_code: str | None = None
+
+    @measure_ids.validator
+    def _check_ids(self, _attribute: attrs.Attribute[Any], value: tuple[str, ...]) -> None:
+        bad = [v for v in value if not is_measure_id(v)]
+        if bad:
+            raise ModelError(f"highlight {self.title!r}: {bad} are not measure ids")
+
+
+@attrs.frozen
+class Indicator:
+    """A key figure (*Kennzahl*) such as the population at a date."""
+
+    name: str = attrs.field(converter=_strip, validator=_nonblank)
+    value: float
+    unit: str
+    as_of: dt.date
+    source: str = ""
+
+
+@attrs.frozen
+class TimelineEntry:
+    """One step of the implementation timeline ("Zeitliche Umsetzung")."""
+
+    when: str = attrs.field(converter=_strip, validator=_nonblank)
+    text: str = attrs.field(converter=_strip, validator=_nonblank)
+
+
+@attrs.frozen
+class ReportingPeriod:
+    """The period a report covers: up to ``as_of``, compared with ``previous`` if given."""
+
+    as_of: dt.date
+    previous: dt.date | None = None
+    label: str = ""
+
+    def __attrs_post_init__(self) -> None:
+        if self.previous is not None and self.previous >= self.as_of:
+            raise ModelError(
+                f"the comparison date {self.previous} must lie before the report date {self.as_of}"
+            )

@@ -1,0 +1,333 @@
+"""The status rules: pure functions over the model.
+
+1. **Latest report wins.** The effective status of a measure at a date comes from
+   its reports up to that date; the one with the latest as-of date wins.
+2. **Conflicts are listed, least advanced wins.** When partners report different
+   statuses for a measure on the same latest date, the effective status is the
+   least advanced of them and the conflict is listed in the snapshot.
+3. **No report means wartend.**
+4. **Regressions are allowed and flagged.** A move back (implementiert → in
+   Bearbeitung, or to wartend) is accepted and reported as a regression.
+5. **Aggregation** per field, per goal and overall: counts per status and
+   percentages by the largest-remainder method, summing to exactly 100; ties
+   in the remainder go to the larger count, then to the more advanced status.
+6. **Changes between two dates**: which measures moved, from what to what.
+
+Every number in the report comes from one :class:`Snapshot`, built by
+:func:`build_snapshot`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+
+import attrs
+
+from kik_core.model import Concept, Status, StatusReport
+
+__all__ = [
+    "Change",
+    "Conflict",
+    "EffectiveStatus",
+    "GoalText",
+    "Snapshot",
+    "StatusCounts",
+    "build_snapshot",
+    "changes_between",
+    "count_statuses",
+    "effective_statuses",
+    "goal_texts",
+    "largest_remainder_percentages",
+    "regressions",
+]
+
+#: Statuses in display order (least to most advanced).
+STATUSES: tuple[Status, ...] = (Status.WARTEND, Status.IN_BEARBEITUNG, Status.IMPLEMENTIERT)
+
+
+def largest_remainder_percentages(counts: Mapping[Status, int]) -> dict[Status, int]:
+    """Round the shares of ``counts`` to whole percentages that sum to exactly 100.
+
+    Each status first gets the floor of its exact share; the points still
+    missing go to the largest remainders. Where remainders tie, the larger
+    count wins, then the more advanced status. With a total of 0 every share is 0.
+
+    >>> p = largest_remainder_percentages(
+    ...     {Status.IMPLEMENTIERT: 7, Status.IN_BEARBEITUNG: 13, Status.WARTEND: 10})
+    >>> [p[s] for s in (Status.IMPLEMENTIERT, Status.IN_BEARBEITUNG, Status.WARTEND)]
+    [23, 44, 33]
+    """
+    total = sum(counts.values())
+    if total == 0:
+        return dict.fromkeys(STATUSES, 0)
+    if any(v < 0 for v in counts.values()):
+        raise ValueError(f"counts must not be negative: {dict(counts)}")
+    floors = {s: counts.get(s, 0) * 100 // total for s in STATUSES}
+    # remainders as exact integers (numerator over `total`) to avoid float ties
+    remainders = {s: counts.get(s, 0) * 100 % total for s in STATUSES}
+    missing = 100 - sum(floors.values())
+    ranked = sorted(
+        STATUSES,
+        key=lambda s: (remainders[s], counts.get(s, 0), s.progress),
+        reverse=True,
+    )
+    for status in ranked[:missing]:
+        floors[status] += 1
+    return floors
+
+
+@attrs.frozen
+class StatusCounts:
+    """Counts per status and their rounded percentages for one set of measures."""
+
+    counts: Mapping[Status, int]
+    percentages: Mapping[Status, int]
+
+    @property
+    def total(self) -> int:
+        """The number of measures counted."""
+        return sum(self.counts.values())
+
+    def __getitem__(self, status: Status) -> int:
+        return self.counts[status]
+
+    @classmethod
+    def of(cls, statuses: Iterable[Status]) -> StatusCounts:
+        """Count ``statuses`` and round their percentages."""
+        counts = dict.fromkeys(STATUSES, 0)
+        for status in statuses:
+            counts[status] += 1
+        return cls(counts, largest_remainder_percentages(counts))
+
+
+def count_statuses(statuses: Iterable[Status]) -> StatusCounts:
+    """Count statuses and round their percentages (see :class:`StatusCounts`)."""
+    return StatusCounts.of(statuses)
+
+
+@attrs.frozen
+class Conflict:
+    """Partners reported different statuses for one measure on the same latest date."""
+
+    measure_id: str
+    as_of: dt.date
+    reports: tuple[StatusReport, ...]
+
+    @property
+    def statuses(self) -> dict[str, Status]:
+        """The status each partner reported."""
+        return {r.partner: r.status for r in self.reports if r.status is not None}
+
+
+@attrs.frozen
+class EffectiveStatus:
+    """The status a measure has at a date, and the reports it rests on."""
+
+    measure_id: str
+    status: Status
+    as_of: dt.date | None
+    reports: tuple[StatusReport, ...] = ()
+    conflict: Conflict | None = None
+
+    @property
+    def reported(self) -> bool:
+        """False where no partner has reported on the measure yet (it counts as wartend)."""
+        return bool(self.reports)
+
+
+@attrs.frozen
+class Change:
+    """A measure whose effective status differs between two dates."""
+
+    measure_id: str
+    before: Status
+    after: Status
+
+    @property
+    def is_regression(self) -> bool:
+        """True when the measure moved back (e.g. implementiert → in Bearbeitung)."""
+        return self.after < self.before
+
+
+@attrs.frozen
+class GoalText:
+    """A partner's texts on a goal: "Aktueller Stand" and "Ausblick"."""
+
+    goal_id: str
+    partner: str
+    as_of: dt.date
+    current_state: str
+    outlook: str
+
+
+def _measure_reports(
+    reports: Iterable[StatusReport], as_of: dt.date
+) -> dict[str, list[StatusReport]]:
+    by_measure: dict[str, list[StatusReport]] = defaultdict(list)
+    for report in reports:
+        if report.status is not None and report.as_of <= as_of:
+            by_measure[report.target_id].append(report)
+    return by_measure
+
+
+def _resolve(measure_id: str, reports: Sequence[StatusReport]) -> EffectiveStatus:
+    if not reports:
+        return EffectiveStatus(measure_id, Status.WARTEND, None)
+    latest = max(r.as_of for r in reports)
+    last = tuple(
+        sorted((r for r in reports if r.as_of == latest), key=lambda r: r.partner.casefold())
+    )
+    statuses = {r.status for r in last if r.status is not None}
+    status = min(statuses)
+    conflict = Conflict(measure_id, latest, last) if len(statuses) > 1 else None
+    return EffectiveStatus(measure_id, status, latest, last, conflict)
+
+
+def effective_statuses(
+    concept: Concept, reports: Iterable[StatusReport], as_of: dt.date
+) -> dict[str, EffectiveStatus]:
+    """The effective status of every measure of ``concept`` at ``as_of``.
+
+    Reports dated after ``as_of`` are ignored; reports on ids the concept does
+    not know are ignored too (ingest rejects them before they get here).
+    """
+    by_measure = _measure_reports(reports, as_of)
+    return {m.id: _resolve(m.id, by_measure.get(m.id, [])) for m in concept.measures}
+
+
+def changes_between(
+    concept: Concept, reports: Iterable[StatusReport], before: dt.date, after: dt.date
+) -> list[Change]:
+    """The measures whose effective status differs between ``before`` and ``after``."""
+    reports = list(reports)
+    old = effective_statuses(concept, reports, before)
+    new = effective_statuses(concept, reports, after)
+    return [
+        Change(m.id, old[m.id].status, new[m.id].status)
+        for m in concept.measures
+        if old[m.id].status != new[m.id].status
+    ]
+
+
+def regressions(concept: Concept, reports: Iterable[StatusReport], as_of: dt.date) -> list[Change]:
+    """Every step back in the reported history of each measure up to ``as_of``.
+
+    The history is the sequence of effective statuses on each date a partner
+    reported on the measure; each decrease in it is one regression.
+    """
+    found: list[Change] = []
+    by_measure = _measure_reports(reports, as_of)
+    for measure in concept.measures:
+        history = sorted(by_measure.get(measure.id, []), key=lambda r: r.as_of)
+        previous: Status | None = None
+        for day in sorted({r.as_of for r in history}):
+            current = _resolve(measure.id, [r for r in history if r.as_of <= day]).status
+            if previous is not None and current < previous:
+                found.append(Change(measure.id, previous, current))
+            previous = current
+    return found
+
+
+def goal_texts(
+    concept: Concept, reports: Iterable[StatusReport], as_of: dt.date
+) -> dict[str, tuple[GoalText, ...]]:
+    """The latest goal texts per goal at ``as_of``: for each partner its latest report."""
+    latest: dict[tuple[str, str], StatusReport] = {}
+    for report in reports:
+        if not report.is_goal_report or report.as_of > as_of:
+            continue
+        key = (report.target_id, report.partner)
+        if key not in latest or latest[key].as_of <= report.as_of:
+            latest[key] = report
+    result: dict[str, tuple[GoalText, ...]] = {}
+    for goal in concept.goals:
+        texts = sorted(
+            (r for (gid, _), r in latest.items() if gid == goal.id),
+            key=lambda r: (-r.as_of.toordinal(), r.partner.casefold()),
+        )
+        result[goal.id] = tuple(
+            GoalText(goal.id, r.partner, r.as_of, r.current_state, r.outlook) for r in texts
+        )
+    return result
+
+
+@attrs.frozen
+class Snapshot:
+    """Everything the report shows about the state at one date: the single source of truth.
+
+    Attributes:
+        as_of: the report date.
+        statuses: effective status per measure id.
+        by_field: counts and percentages per field code.
+        by_goal: counts and percentages per goal id.
+        overall: counts and percentages over all measures.
+        conflicts: open conflicts between partners.
+        goal_texts: latest "Aktueller Stand"/"Ausblick" per goal id.
+        changes: moves since ``previous`` (empty without a comparison date).
+        previous: the comparison date, if any.
+    """
+
+    as_of: dt.date
+    statuses: Mapping[str, EffectiveStatus]
+    by_field: Mapping[str, StatusCounts]
+    by_goal: Mapping[str, StatusCounts]
+    overall: StatusCounts
+    conflicts: tuple[Conflict, ...]
+    goal_texts: Mapping[str, tuple[GoalText, ...]]
+    changes: tuple[Change, ...] = ()
+    previous: dt.date | None = None
+
+    def status_of(self, measure_id: str) -> Status:
+        """The effective status of one measure."""
+        return self.statuses[measure_id].status
+
+
+def build_snapshot(
+    concept: Concept,
+    reports: Iterable[StatusReport],
+    as_of: dt.date,
+    previous: dt.date | None = None,
+) -> Snapshot:
+    """Apply every rule at ``as_of`` and return the aggregates the report is built from.
+
+    Example:
+        >>> import datetime as dt
+        >>> from kik_core.model import Concept, FieldOfAction, Goal, Measure
+        >>> c = Concept("Musterstadt", "KIK", None, (FieldOfAction("BS", "Bildung"),),
+        ...             (Goal("BS-1", "Ziel"),), (Measure("BS-1.1", "M1"), Measure("BS-1.2", "M2")))
+        >>> r = StatusReport("BS-1.1", "implementiert", dt.date(2023, 9, 30), "vhs")
+        >>> s = build_snapshot(c, [r], dt.date(2023, 9, 30))
+        >>> bs = s.by_field["BS"]
+        >>> bs.counts[Status.IMPLEMENTIERT], bs.percentages[Status.WARTEND]
+        (1, 50)
+    """
+    reports = list(reports)
+    statuses = effective_statuses(concept, reports, as_of)
+    by_field = {
+        f.code: StatusCounts.of(statuses[m.id].status for m in concept.measures_of(f.code))
+        for f in concept.fields
+    }
+    by_goal = {
+        g.id: StatusCounts.of(statuses[m.id].status for m in concept.measures_of(g.id))
+        for g in concept.goals
+    }
+    overall = StatusCounts.of(s.status for s in statuses.values())
+    conflicts = tuple(s.conflict for s in statuses.values() if s.conflict is not None)
+    changes: tuple[Change, ...] = ()
+    if previous is not None:
+        if previous >= as_of:
+            raise ValueError(f"previous date {previous} must lie before {as_of}")
+        changes = tuple(changes_between(concept, reports, previous, as_of))
+    return Snapshot(
+        as_of=as_of,
+        statuses=statuses,
+        by_field=by_field,
+        by_goal=by_goal,
+        overall=overall,
+        conflicts=conflicts,
+        goal_texts=goal_texts(concept, reports, as_of),
+        changes=changes,
+        previous=previous,
+    )
