@@ -1,0 +1,356 @@
+"""The municipality folder and its settings file ``kik.toml``.
+
+A municipality's folder is the unit of work::
+
+    DIR/
+      kik.toml        settings (this module)
+      konzept.xlsx    the concept workbook
+      texte/          Markdown texts for the report (foreword, introduction, ...)
+      eingang/        inbox: partners' update files land here
+      ausgang/        outbox: error workbooks and partner templates
+      berichte/       the generated reports
+      archiv/         processed update files, by date of ingest
+      quarantaene/    files that could not be read, each with a reason file
+      kik.sqlite      the status store (embedded default)
+
+``kik.toml`` uses German keys, since the integration office edits it::
+
+    [kommune]
+    name = "Musterstadt"
+
+    [konzept]
+    datei = "konzept.xlsx"
+
+    [speicher]
+    url = "sqlite:///kik.sqlite"      # relative paths are relative to DIR
+
+    [bericht]
+    titel = "Kommunales Integrationskonzept – Zwischenbericht"
+    stichtag = 2023-09-30             # optional: default is today
+    vergleich = 2022-09-30            # optional: default is the previous reporting date
+    vorwort = "texte/vorwort.md"
+
+    [zeitplan]
+    cron = "0 6 1 1,4,7,10 *"
+    zeitzone = "Europe/Berlin"
+
+    [eingang]
+    max_mb = 20
+    max_zeilen = 10000
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from kik_core.errors import SettingsError
+
+__all__ = [
+    "DEFAULT_CRON",
+    "DEFAULT_TIMEZONE",
+    "SETTINGS_FILE",
+    "ReportSettings",
+    "Settings",
+    "load_settings",
+    "settings_template",
+]
+
+SETTINGS_FILE = "kik.toml"
+DEFAULT_CRON = "0 6 1 1,4,7,10 *"
+DEFAULT_TIMEZONE = "Europe/Berlin"
+DEFAULT_TITLE = "Kommunales Integrationskonzept – Zwischenbericht"
+
+_KNOWN: dict[str, set[str]] = {
+    "kommune": {"name"},
+    "konzept": {"datei"},
+    "speicher": {"url"},
+    "bericht": {
+        "titel",
+        "untertitel",
+        "stichtag",
+        "vergleich",
+        "zeitraum",
+        "herausgeber",
+        "vorwort",
+        "vorwort_autor",
+        "abschnitte_vorne",
+        "abschnitte_hinten",
+        "dank",
+        "vorlage",
+        "dateiname",
+        "pdf",
+    },
+    "zeitplan": {"cron", "zeitzone"},
+    "eingang": {"max_mb", "max_zeilen"},
+}
+
+
+@attrs.frozen
+class ReportSettings:
+    """The ``[bericht]`` table: what the report says besides the data."""
+
+    title: str = DEFAULT_TITLE
+    subtitle: str = ""
+    as_of: dt.date | None = None
+    previous: dt.date | None = None
+    period_label: str = ""
+    publisher: str = ""
+    foreword: Path | None = None
+    foreword_author: str = ""
+    sections_front: tuple[Path, ...] = ()
+    sections_back: tuple[Path, ...] = ()
+    thanks: str = ""
+    template: Path | None = None
+    filename: str = "Zwischenbericht_{stichtag}.docx"
+    pdf: bool = False
+
+
+@attrs.frozen
+class Settings:
+    """A municipality folder and its validated ``kik.toml``."""
+
+    folder: Path
+    municipality: str
+    concept_file: Path
+    store_url: str
+    report: ReportSettings
+    cron: str = DEFAULT_CRON
+    timezone: str = DEFAULT_TIMEZONE
+    max_bytes: int = 20 * 1024 * 1024
+    max_rows: int = 10_000
+
+    @property
+    def inbox(self) -> Path:
+        """Where partners' files land (``eingang/``)."""
+        return self.folder / "eingang"
+
+    @property
+    def outbox(self) -> Path:
+        """Error workbooks and templates for partners (``ausgang/``)."""
+        return self.folder / "ausgang"
+
+    @property
+    def reports_dir(self) -> Path:
+        """Generated reports (``berichte/``)."""
+        return self.folder / "berichte"
+
+    @property
+    def archive(self) -> Path:
+        """Processed update files (``archiv/``)."""
+        return self.folder / "archiv"
+
+    @property
+    def quarantine(self) -> Path:
+        """Unreadable files with their reason (``quarantaene/``)."""
+        return self.folder / "quarantaene"
+
+    def report_path(self, as_of: dt.date) -> Path:
+        """The report file for a reporting date."""
+        name = self.report.filename.format(stichtag=as_of.isoformat())
+        return self.reports_dir / name
+
+
+def _table(data: dict[str, Any], key: str, path: Path) -> dict[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise SettingsError(f"{path}: [{key}] must be a table")
+    unknown = set(value) - _KNOWN[key]
+    if unknown:
+        raise SettingsError(
+            f"{path}: unbekannte Einstellung(en) in [{key}]: {', '.join(sorted(unknown))} "
+            f"(erlaubt: {', '.join(sorted(_KNOWN[key]))})"
+        )
+    return value
+
+
+def _str(table: dict[str, Any], key: str, section: str, path: Path, default: str = "") -> str:
+    value = table.get(key, default)
+    if not isinstance(value, str):
+        raise SettingsError(f"{path}: [{section}] {key} muss ein Text in Anführungszeichen sein")
+    return value.strip()
+
+
+def _date(table: dict[str, Any], key: str, path: Path) -> dt.date | None:
+    value = table.get(key)
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise SettingsError(
+        f"{path}: [bericht] {key} = {value!r} ist kein Datum; schreiben Sie es als "
+        f"JJJJ-MM-TT ohne Anführungszeichen, z. B. {key} = 2023-09-30"
+    )
+
+
+def _file(folder: Path, value: str, what: str, path: Path, *, must_exist: bool = True) -> Path:
+    resolved = (folder / value).resolve() if not Path(value).is_absolute() else Path(value)
+    if must_exist and not resolved.is_file():
+        raise SettingsError(f"{path}: {what} „{value}“ nicht gefunden (gesucht: {resolved})")
+    return resolved
+
+
+def _files(folder: Path, table: dict[str, Any], key: str, path: Path) -> tuple[Path, ...]:
+    value = table.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise SettingsError(f'{path}: [bericht] {key} muss eine Liste sein, z. B. ["texte/a.md"]')
+    return tuple(_file(folder, v, f"[bericht] {key}:", path) for v in value)
+
+
+def _store_url(folder: Path, url: str) -> str:
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith(prefix + "/"):
+        relative = url[len(prefix) :]
+        if relative and relative != ":memory:":
+            return prefix + str((folder / relative).resolve())
+    return url
+
+
+def load_settings(folder: Path | str) -> Settings:
+    """Load and validate ``DIR/kik.toml``.
+
+    Raises:
+        SettingsError: the folder or file is missing, the TOML is malformed, a key is
+            unknown, a value has the wrong type or a referenced file does not exist.
+            The message names the file and says what to write instead.
+    """
+    folder = Path(folder).resolve()
+    path = folder / SETTINGS_FILE
+    if not path.is_file():
+        raise SettingsError(
+            f"{folder} ist kein kik-Ordner: {SETTINGS_FILE} fehlt. "
+            f"Legen Sie einen an mit: kik init {folder}"
+        )
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SettingsError(f"{path}: ungültiges TOML: {exc}") from exc
+    unknown = set(data) - set(_KNOWN)
+    if unknown:
+        raise SettingsError(
+            f"{path}: unbekannte Tabelle(n) {', '.join(sorted(unknown))} "
+            f"(erlaubt: {', '.join(sorted(_KNOWN))})"
+        )
+    kommune = _table(data, "kommune", path)
+    konzept = _table(data, "konzept", path)
+    speicher = _table(data, "speicher", path)
+    bericht = _table(data, "bericht", path)
+    zeitplan = _table(data, "zeitplan", path)
+    eingang = _table(data, "eingang", path)
+
+    municipality = _str(kommune, "name", "kommune", path)
+    if not municipality:
+        raise SettingsError(f'{path}: [kommune] name fehlt, z. B. name = "Musterstadt"')
+    concept_file = _file(
+        folder, _str(konzept, "datei", "konzept", path, "konzept.xlsx"), "Konzept-Datei", path
+    )
+    store_url = _store_url(folder, _str(speicher, "url", "speicher", path, "sqlite:///kik.sqlite"))
+    foreword = _str(bericht, "vorwort", "bericht", path)
+    template = _str(bericht, "vorlage", "bericht", path)
+    as_of = _date(bericht, "stichtag", path)
+    previous = _date(bericht, "vergleich", path)
+    if as_of and previous and previous >= as_of:
+        raise SettingsError(
+            f"{path}: [bericht] vergleich ({previous}) muss vor dem stichtag ({as_of}) liegen"
+        )
+    pdf = bericht.get("pdf", False)
+    if not isinstance(pdf, bool):
+        raise SettingsError(f"{path}: [bericht] pdf muss true oder false sein")
+    report = ReportSettings(
+        title=_str(bericht, "titel", "bericht", path, DEFAULT_TITLE),
+        subtitle=_str(bericht, "untertitel", "bericht", path),
+        as_of=as_of,
+        previous=previous,
+        period_label=_str(bericht, "zeitraum", "bericht", path),
+        publisher=_str(bericht, "herausgeber", "bericht", path),
+        foreword=_file(folder, foreword, "[bericht] vorwort:", path) if foreword else None,
+        foreword_author=_str(bericht, "vorwort_autor", "bericht", path),
+        sections_front=_files(folder, bericht, "abschnitte_vorne", path),
+        sections_back=_files(folder, bericht, "abschnitte_hinten", path),
+        thanks=_str(bericht, "dank", "bericht", path),
+        template=_file(folder, template, "[bericht] vorlage:", path) if template else None,
+        filename=_str(bericht, "dateiname", "bericht", path, "Zwischenbericht_{stichtag}.docx"),
+        pdf=pdf,
+    )
+    if "{stichtag}" not in report.filename or not report.filename.endswith(".docx"):
+        raise SettingsError(
+            f"{path}: [bericht] dateiname muss {{stichtag}} enthalten und auf .docx enden, "
+            'z. B. dateiname = "Zwischenbericht_{stichtag}.docx"'
+        )
+    cron = _str(zeitplan, "cron", "zeitplan", path, DEFAULT_CRON)
+    if len(cron.split()) != 5:
+        raise SettingsError(
+            f'{path}: [zeitplan] cron = "{cron}" braucht fünf Felder '
+            f'(Minute Stunde Tag Monat Wochentag), z. B. "{DEFAULT_CRON}"'
+        )
+    max_mb = eingang.get("max_mb", 20)
+    max_rows = eingang.get("max_zeilen", 10_000)
+    for key, value in (("max_mb", max_mb), ("max_zeilen", max_rows)):
+        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+            raise SettingsError(f"{path}: [eingang] {key} muss eine positive ganze Zahl sein")
+    return Settings(
+        folder=folder,
+        municipality=municipality,
+        concept_file=concept_file,
+        store_url=store_url,
+        report=report,
+        cron=cron,
+        timezone=_str(zeitplan, "zeitzone", "zeitplan", path, DEFAULT_TIMEZONE),
+        max_bytes=max_mb * 1024 * 1024,
+        max_rows=max_rows,
+    )
+
+
+def settings_template(municipality: str) -> str:
+    """The ``kik.toml`` that ``kik init`` writes, with every setting explained in German."""
+    name = municipality.replace('"', "'")
+    return f'''# Einstellungen für kik – eine Datei pro Kommune.
+# Relative Pfade beziehen sich auf diesen Ordner.
+
+[kommune]
+name = "{name}"
+
+[konzept]
+# Das Konzept-Arbeitsbuch (Handlungsfelder, Ziele, Maßnahmen)
+datei = "konzept.xlsx"
+
+[speicher]
+# Die Statushistorie. Standard: eine SQLite-Datei in diesem Ordner.
+# Für PostgreSQL z. B.: url = "postgresql+psycopg://kik:geheim@db.example/kik"
+url = "sqlite:///kik.sqlite"
+
+[bericht]
+titel = "{DEFAULT_TITLE}"
+# untertitel = "Dezember 2023"
+# stichtag = 2023-09-30        # ohne Angabe: heute
+# vergleich = 2022-09-30       # ohne Angabe: der vorige Stichtag in der Historie
+# zeitraum = "November 2021 bis September 2023"
+# herausgeber = "Stadt {name}, Amt für Integration"
+# vorwort = "texte/vorwort.md"
+# vorwort_autor = "Name, Funktion"
+# abschnitte_vorne = ["texte/einfuehrung.md"]
+# abschnitte_hinten = ["texte/querschnittsthemen.md"]
+# dank = "Herzlichen Dank an alle Beteiligten."
+# vorlage = "vorlage.dotx"     # eigenes Word-Design (Formatvorlagen, Kopf-/Fußzeile, Logo)
+# pdf = false                  # true: zusätzlich PDF über LibreOffice erzeugen
+
+[zeitplan]
+# Quartalsweise: 06:00 Uhr am 1. Januar, April, Juli und Oktober
+cron = "{DEFAULT_CRON}"
+zeitzone = "{DEFAULT_TIMEZONE}"
+
+[eingang]
+max_mb = 20
+max_zeilen = 10000
+'''
