@@ -36,8 +36,8 @@ __all__ = [
     "ReportResult",
     "RunResult",
     "ValidationResult",
-    "init_folder",
     "ingest",
+    "init_folder",
     "open_store",
     "report",
     "run",
@@ -204,7 +204,8 @@ def _snapshot_inputs(
     previous = previous or settings.report.previous or (earlier[-1] if earlier else None)
     if previous is not None and previous >= as_of:
         raise SettingsError(
-            f"Der Vergleichsstichtag {previous:%d.%m.%Y} muss vor dem Stichtag {as_of:%d.%m.%Y} liegen"
+            f"Der Vergleichsstichtag {previous:%d.%m.%Y} muss vor dem "
+            f"Stichtag {as_of:%d.%m.%Y} liegen"
         )
     snapshot = build_snapshot(concept, reports, as_of, previous)
     history = [build_snapshot(concept, reports, d) for d in earlier] + [snapshot]
