@@ -1,0 +1,333 @@
+"""The ``kik`` command line: parses arguments, calls :mod:`kik_core.workflow`, prints.
+
+Exit codes (documented in ``kik --help``):
+
+* ``0`` – everything was accepted and done;
+* ``3`` – the run completed, but rows were rejected or files quarantined
+  (error workbooks for the partners are in ``ausgang/``);
+* ``1`` – the run failed (the message says why and what to do);
+* ``2`` – the command line itself was wrong (argparse's usage error).
+
+Extra sub-commands come from the entry-point group ``kik.commands`` (``kik serve``
+from the optional ``pipelines`` package), so this module never imports Prefect.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kik_core._version import __version__
+from kik_core.errors import ConceptWorkbookError, KikError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from kik_core.ingest import IngestSummary
+    from kik_core.workflow import ReportResult, ValidationResult
+
+__all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_REJECTED", "EXIT_USAGE", "main"]
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_REJECTED = 3
+
+_EPILOG = """\
+Exit-Codes / exit codes:
+  0  alles angenommen / everything accepted
+  3  abgeschlossen, aber Zeilen abgelehnt oder Dateien in Quarantäne
+     (Fehler-Arbeitsmappen liegen in ausgang/) / completed with rejected rows
+  1  fehlgeschlagen / failed
+  2  falscher Aufruf / usage error
+
+Beispiel / example:
+  kik init meine-stadt          # Ordner anlegen
+  kik ingest meine-stadt        # Rückmeldungen aus eingang/ einlesen
+  kik report meine-stadt        # Bericht nach berichte/ schreiben
+"""
+
+
+def _date(text: str) -> dt.date:
+    for fmt in ("%Y-%m-%d", "%d.%m.%Y"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()  # noqa: DTZ007 - a calendar date
+        except ValueError:
+            continue
+    raise argparse.ArgumentTypeError(
+        f"„{text}“ ist kein Datum: bitte JJJJ-MM-TT oder TT.MM.JJJJ, z. B. 2023-09-30"
+    )
+
+
+def _console() -> Console:
+    from rich.console import Console  # noqa: PLC0415
+
+    return Console(highlight=False)
+
+
+def _e(value: object) -> str:
+    """Escape user data (file names, messages) for rich markup."""
+    from rich.markup import escape  # noqa: PLC0415
+
+    return escape(str(value))
+
+
+def _plugins() -> dict[str, Callable[[list[str]], int]]:
+    found: dict[str, Callable[[list[str]], int]] = {}
+    for ep in entry_points(group="kik.commands"):
+        found[ep.name] = _lazy(ep.name, ep.value)
+    return found
+
+
+def _lazy(name: str, target: str) -> Callable[[list[str]], int]:
+    def run(argv: list[str]) -> int:
+        ep = next(e for e in entry_points(group="kik.commands") if e.name == name)
+        try:
+            command: Callable[[list[str]], int] = ep.load()
+        except ImportError as exc:
+            print(
+                f"kik {name}: benötigt Zusatzpakete, die fehlen ({exc.name or exc}).\n"
+                f"Installieren Sie sie mit: pip install 'kik-core[pipelines]'",
+                file=sys.stderr,
+            )
+            return EXIT_FAILED
+        return command(argv)
+
+    run.__doc__ = f"run {target}"
+    return run
+
+
+def _parser(plugins: Sequence[str]) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kik",
+        description=(
+            "kik – Umsetzungsstand eines Kommunalen Integrationskonzepts verfolgen und "
+            "den Zwischenbericht (Word) erzeugen. Jede Kommune ist ein Ordner (kik init)."
+        ),
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"kik {__version__}")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="ausführliche Protokollausgabe (logging)"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="BEFEHL", required=True)
+
+    def add(name: str, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(
+            name,
+            help=help_text,
+            description=help_text,
+            epilog=_EPILOG,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        p.add_argument("folder", metavar="ORDNER", type=Path, help="der Ordner der Kommune")
+        return p
+
+    init = add("init", "einen neuen Kommunen-Ordner anlegen (kik.toml, konzept.xlsx, Unterordner)")
+    init.add_argument("--kommune", help="Name der Kommune (Standard: Ordnername)")
+    add("validate", "Konzept und Dateien in eingang/ prüfen, ohne etwas zu speichern")
+    ingest = add("ingest", "Rückmeldungen aus eingang/ einlesen und speichern")
+    ingest.add_argument(
+        "--heute", type=_date, help="Bezugsdatum für „Datum in der Zukunft“ (Standard: heute)"
+    )
+    tpl = add("templates", "vorausgefüllte Rückmelde-Vorlagen je Partner nach ausgang/ schreiben")
+    tpl.add_argument("--stand", type=_date, help="Stand am (Standard: heute)")
+    for name, text in (
+        ("report", "den Zwischenbericht (DOCX, optional PDF) nach berichte/ schreiben"),
+        ("run", "einlesen und danach den Bericht schreiben (der Quartalslauf)"),
+    ):
+        p = add(name, text)
+        p.add_argument("--as-of", type=_date, help="Stichtag (Standard: kik.toml, sonst heute)")
+        p.add_argument(
+            "--previous",
+            type=_date,
+            help="Vergleichsstichtag für „Veränderungen“ (Standard: voriger Stichtag)",
+        )
+        p.add_argument("--pdf", action="store_true", help="zusätzlich PDF über LibreOffice")
+        p.add_argument("-o", "--output", type=Path, help="Pfad der DOCX-Datei")
+    for name in plugins:
+        sub.add_parser(name, help=f"{name} (Zusatzbefehl; kik {name} --help)", add_help=False)
+    return parser
+
+
+def _print_ingest(console: Console, summary: IngestSummary) -> None:
+    from rich.table import Table  # noqa: PLC0415
+
+    table = Table(title="Eingelesene Dateien", show_lines=False)
+    for column in ("Datei", "Ergebnis", "angenommen", "abgelehnt", "Hinweis"):
+        table.add_column(column)
+    for outcome in summary.files:
+        hint = ""
+        if outcome.error_workbook is not None:
+            hint = f"Fehlerliste: {outcome.error_workbook}"
+        elif outcome.problems:
+            hint = outcome.problems[0].message
+        table.add_row(
+            _e(outcome.name),
+            outcome.outcome.value if hasattr(outcome.outcome, "value") else str(outcome.outcome),
+            str(outcome.rows_accepted),
+            str(outcome.rows_rejected),
+            _e(hint),
+        )
+    if summary.files:
+        console.print(table)
+    console.print(
+        f"[bold]{len(summary.files)}[/] Dateien, [green]{summary.rows_accepted}[/] Zeilen "
+        f"angenommen, [red]{summary.rows_rejected}[/] abgelehnt, "
+        f"{summary.files_quarantined} in Quarantäne."
+    )
+
+
+def _ingest_exit(summary: IngestSummary) -> int:
+    return EXIT_REJECTED if summary.rows_rejected or summary.files_quarantined else EXIT_OK
+
+
+def _print_report(console: Console, result: ReportResult) -> None:
+    counts = result.snapshot.overall
+    console.print(
+        f"Bericht zum Stichtag {result.snapshot.as_of:%d.%m.%Y}: {counts.total} Maßnahmen, "
+        + ", ".join(f"{counts.counts[s]} {s.label}" for s in sorted(counts.counts))
+    )
+    console.print(f"[bold green]Bericht geschrieben:[/] {_e(result.docx)}")
+    if result.pdf is not None:
+        console.print(f"[bold green]PDF geschrieben:[/] {_e(result.pdf)}")
+    if result.snapshot.conflicts:
+        console.print(
+            f"[yellow]{len(result.snapshot.conflicts)} offene Widersprüche zwischen Partnern[/] "
+            "(siehe Bericht, Abschnitt „Offene Widersprüche“)"
+        )
+
+
+def _print_validation(console: Console, result: ValidationResult) -> None:
+    for problem in result.concept_problems:
+        console.print(f"[red]Konzept:[/] {_e(problem)}")
+    for file in result.files:
+        if file.unreadable is not None:
+            console.print(f"[red]{_e(file.path.name)}:[/] {_e(file.unreadable.message)}")
+            continue
+        state = "[green]ok[/]" if not file.rejected else f"[red]{len(file.rejected)} Fehler[/]"
+        console.print(f"{_e(file.path.name)}: {len(file.accepted)} Zeilen in Ordnung, {state}")
+        for row in file.rejected:
+            for problem in row.problems:
+                console.print(f"  {_e(problem)}")
+    if result.concept is not None and not result.files:
+        console.print("Keine Dateien in eingang/.")
+    console.print(
+        "[bold green]Alles in Ordnung.[/]" if result.ok else "[bold red]Fehler gefunden.[/]"
+    )
+
+
+def _progress(console: Console, total: int) -> tuple[object, Callable[[object], None]]:
+    from rich.progress import Progress  # noqa: PLC0415
+
+    progress = Progress(console=console, transient=True)
+    task = progress.add_task("Dateien einlesen", total=total)
+
+    def advance(_outcome: object) -> None:
+        progress.advance(task)
+
+    return progress, advance
+
+
+def _run_ingest(console: Console, folder: Path, today: dt.date | None) -> IngestSummary:
+    from kik_core import workflow  # noqa: PLC0415
+    from kik_core.settings import load_settings  # noqa: PLC0415
+
+    settings = load_settings(folder)
+    files = [p for p in settings.inbox.glob("*") if p.is_file() and not p.name.startswith(".")]
+    progress, advance = _progress(console, len(files))
+    with progress:  # type: ignore[attr-defined]
+        return workflow.ingest(settings, today=today, on_file=advance)
+
+
+def _dispatch(args: argparse.Namespace, console: Console) -> int:
+    from kik_core import workflow  # noqa: PLC0415
+
+    if args.command == "init":
+        folder = workflow.init_folder(args.folder, args.kommune)
+        console.print(f"[bold green]Ordner angelegt:[/] {_e(folder)}")
+        console.print(
+            "Nächste Schritte:\n"
+            f"  1. Konzept eintragen: {folder / 'konzept.xlsx'}\n"
+            f"  2. Einstellungen prüfen: {folder / 'kik.toml'}\n"
+            f"  3. Vorlagen für Partner erzeugen: kik templates {args.folder}\n"
+            f"  4. Rückmeldungen nach {folder / 'eingang'} legen, dann: kik run {args.folder}"
+        )
+        return EXIT_OK
+    if args.command == "validate":
+        result = workflow.validate(args.folder)
+        _print_validation(console, result)
+        return EXIT_OK if result.ok else EXIT_REJECTED
+    if args.command == "ingest":
+        summary = _run_ingest(console, args.folder, args.heute)
+        _print_ingest(console, summary)
+        return _ingest_exit(summary)
+    if args.command == "templates":
+        paths = workflow.templates(args.folder, as_of=args.stand)
+        for path in paths:
+            console.print(f"Vorlage: {_e(path)}")
+        console.print(f"[bold green]{len(paths)} Vorlagen geschrieben.[/]")
+        return EXIT_OK
+    if args.command == "report":
+        built = workflow.report(
+            args.folder,
+            as_of=args.as_of,
+            previous=args.previous,
+            pdf=args.pdf or None,
+            output=args.output,
+        )
+        _print_report(console, built)
+        return EXIT_OK
+    if args.command == "run":
+        summary = _run_ingest(console, args.folder, None)
+        _print_ingest(console, summary)
+        report = workflow.report(
+            args.folder,
+            as_of=args.as_of,
+            previous=args.previous,
+            pdf=args.pdf or None,
+            output=args.output,
+        )
+        _print_report(console, report)
+        return _ingest_exit(summary)
+    raise AssertionError(args.command)  # pragma: no cover - argparse restricts the choices
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``kik`` command line; returns the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    plugins = _plugins()
+    if argv and argv[0] in plugins:
+        return plugins[argv[0]](argv[1:])
+    parser = _parser(sorted(plugins))
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    console = _console()
+    try:
+        return _dispatch(args, console)
+    except ConceptWorkbookError as exc:
+        console.print(f"[bold red]Das Konzept-Arbeitsbuch hat {len(exc.problems)} Fehler:[/]")
+        for problem in exc.problems:
+            console.print(f"  - {_e(problem)}")
+        console.print("Bitte korrigieren Sie die genannten Zellen und starten Sie erneut.")
+        return EXIT_FAILED
+    except KikError as exc:
+        console.print(f"[bold red]Fehler:[/] {_e(exc)}")
+        return EXIT_FAILED
+    except FileNotFoundError as exc:
+        console.print(f"[bold red]Datei nicht gefunden:[/] {_e(exc)}")
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
