@@ -459,6 +459,11 @@ def _write_rows(sheet: Any, rows: Iterable[Sequence[object]]) -> None:
                 cell.quotePrefix = True
 
 
+#: Column order when writing (the documented order; reading goes by header name).
+_HEADERS = {name: (*needed, *optional) for name, (needed, optional) in SHEETS.items()} | {
+    "Kennzahlen": ("Kennzahl", "Wert", "Einheit", "Stand am", "Quelle")
+}
+
 _WIDTHS = {
     "Konzept": (18, 60),
     "Handlungsfelder": (10, 36, 90),
@@ -483,9 +488,9 @@ def write_concept_workbook(
     workbook = Workbook()
     for default_sheet in list(workbook.worksheets):
         workbook.remove(default_sheet)
-    for name, (needed, optional) in SHEETS.items():
+    for name in SHEETS:
         sheet = workbook.create_sheet(name)
-        sheet.append(list(needed + optional))
+        sheet.append(list(_HEADERS[name]))
         _style_sheet(sheet, _WIDTHS[name])
     if concept is None:
         _write_rows(workbook["Konzept"], [(key, None) for key in _KONZEPT_ROWS])

@@ -1,0 +1,214 @@
+"""The concept workbook: blank template, round trip, and German errors naming the place."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from kik_core import (
+    Concept,
+    ConceptWorkbookError,
+    Highlight,
+    Indicator,
+    ReportContent,
+    TimelineEntry,
+    load_concept,
+    load_report_content,
+    write_concept_template,
+    write_concept_workbook,
+)
+from kik_core.concept_workbook import parse_date
+from kik_core.errors import Reason
+
+
+def _workbook(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
+    wb = Workbook()
+    wb.remove(wb.active)  # type: ignore[arg-type]
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        for row in rows:
+            ws.append(row)
+    wb.save(path)
+    return path
+
+
+def _valid_sheets() -> dict[str, list[list[object]]]:
+    return {
+        "Konzept": [
+            ["Feld", "Wert"],
+            ["Kommune", "Musterstadt"],
+            ["Titel", "KIK"],
+            ["Beschlossen am", dt.datetime(2021, 11, 18)],
+        ],
+        "Handlungsfelder": [["Kürzel", "Name", "Einleitung"], ["BS", "Bildung und Sprache", "x"]],
+        "Ziele": [["Handlungsfeld", "Nr", "Ziel"], ["BS", 1, "Ziel eins"], ["BS", 2, "Ziel zwei"]],
+        "Maßnahmen": [
+            ["Handlungsfeld", "Nr", "Maßnahme", "Gruppe", "Zuständig"],
+            ["BS", "1.1", "Erste", "Informelle Bildung", "vhs; SmF"],
+            ["BS", 1.2, "Zweite", None, None],
+            ["BS", "2.10", "Zehnte", None, ""],
+        ],
+    }
+
+
+def test_blank_template_has_every_sheet_and_column(tmp_path: Path) -> None:
+    path = write_concept_template(tmp_path / "konzept.xlsx")
+    wb = load_workbook(path)
+    assert wb.sheetnames == [
+        "Konzept",
+        "Handlungsfelder",
+        "Ziele",
+        "Maßnahmen",
+        "Highlights",
+        "Kennzahlen",
+        "Zeitleiste",
+    ]
+    assert [c.value for c in wb["Maßnahmen"][1]] == [
+        "Handlungsfeld",
+        "Nr",
+        "Maßnahme",
+        "Gruppe",
+        "Zuständig",
+    ]
+    assert [c.value for c in wb["Konzept"]["A"]] == ["Feld", "Kommune", "Titel", "Beschlossen am"]
+
+
+def test_blank_template_explains_what_is_missing(tmp_path: Path) -> None:
+    path = write_concept_template(tmp_path / "konzept.xlsx")
+    with pytest.raises(ConceptWorkbookError) as info:
+        load_concept(path)
+    messages = [str(p) for p in info.value.problems]
+    assert "konzept.xlsx, Blatt Konzept, Zeile 2, Spalte Wert: Der Wert für „Kommune“ fehlt" in (
+        messages
+    )
+
+
+def test_load_valid_workbook(tmp_path: Path) -> None:
+    concept = load_concept(_workbook(tmp_path / "k.xlsx", _valid_sheets()))
+    assert concept.municipality == "Musterstadt"
+    assert concept.adopted_on == dt.date(2021, 11, 18)
+    assert [m.id for m in concept.measures] == ["BS-1.1", "BS-1.2", "BS-2.10"]
+    first = concept.measure("BS-1.1")
+    assert first.group == "Informelle Bildung"
+    assert first.partners == ("vhs", "SmF")
+    assert first.source is not None
+    assert (first.source.sheet, first.source.row) == ("Maßnahmen", 2)
+
+
+def test_round_trip(tmp_path: Path, concept: Concept) -> None:
+    content = ReportContent(
+        highlights=(Highlight("Sprachcafé", "SmF", "Text", ("BS-1.1",), "BS"),),
+        indicators=(Indicator("Einwohner", 70787.0, "Personen", dt.date(2020, 12, 31), "Amt"),),
+        timeline=(TimelineEntry("18. November 2021", "Beschluss im Stadtrat"),),
+    )
+    path = write_concept_workbook(concept, tmp_path / "k.xlsx", content)
+    assert load_concept(path) == concept
+    assert load_report_content(path, concept) == content
+
+
+def test_ods_is_read_too(tmp_path: Path) -> None:
+    import pandas as pd
+
+    path = tmp_path / "k.ods"
+    with pd.ExcelWriter(path, engine="odf") as writer:
+        for name, rows in _valid_sheets().items():
+            pd.DataFrame(rows[1:], columns=rows[0]).to_excel(writer, sheet_name=name, index=False)
+    assert len(load_concept(path).measures) == 3
+
+
+def test_every_problem_is_collected_with_its_place(tmp_path: Path) -> None:
+    sheets = _valid_sheets()
+    sheets["Ziele"].append(["XX", 1, "Feld gibt es nicht"])
+    sheets["Ziele"].append(["BS", 1, "doppelt"])
+    sheets["Maßnahmen"].append(["BS", "3.1", "Ziel 3 gibt es nicht", None, None])
+    sheets["Maßnahmen"].append(["BS", "1.3", None, None, None])
+    sheets["Konzept"][3][1] = "irgendwann"
+    with pytest.raises(ConceptWorkbookError) as info:
+        load_concept(_workbook(tmp_path / "k.xlsx", sheets))
+    got = {
+        (p.reason, p.location.sheet, p.location.row, p.location.column) for p in info.value.problems
+    }
+    assert got == {
+        (Reason.INVALID_DATE, "Konzept", 4, "Wert"),
+        (Reason.UNKNOWN_FIELD, "Ziele", 4, "Handlungsfeld"),
+        (Reason.DUPLICATE_ID, "Ziele", 5, "Nr"),
+        (Reason.UNKNOWN_GOAL, "Maßnahmen", 5, "Nr"),
+        (Reason.EMPTY_REQUIRED, "Maßnahmen", 6, "Maßnahme"),
+    }
+    text = str(info.value)
+    assert "Blatt Ziele, Zeile 5, Spalte Nr: „BS-1“ ist doppelt (schon in Zeile 2)" in text
+    assert "Das Handlungsfeld „XX“ gibt es im Blatt „Handlungsfelder“ nicht" in text
+
+
+def test_missing_sheet_and_column(tmp_path: Path) -> None:
+    sheets = _valid_sheets()
+    del sheets["Ziele"]
+    sheets["Maßnahmen"][0][2] = "Text"
+    with pytest.raises(ConceptWorkbookError) as info:
+        load_concept(_workbook(tmp_path / "k.xlsx", sheets))
+    messages = [p.message for p in info.value.problems]
+    assert "Das Tabellenblatt „Ziele“ fehlt" in messages
+    assert any(m.startswith("Die Spalte „Maßnahme“ fehlt") for m in messages)
+
+
+def test_invalid_id_parts_are_reported(tmp_path: Path) -> None:
+    sheets = _valid_sheets()
+    sheets["Handlungsfelder"].append(["b s", "Kaputt", None])
+    with pytest.raises(ConceptWorkbookError) as info:
+        load_concept(_workbook(tmp_path / "k.xlsx", sheets))
+    (problem,) = info.value.problems
+    assert (problem.location.sheet, problem.location.row) == ("Handlungsfelder", 3)
+
+
+def test_corrupt_file(tmp_path: Path) -> None:
+    path = tmp_path / "k.xlsx"
+    path.write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(ConceptWorkbookError) as info:
+        load_concept(path)
+    assert info.value.problems[0].reason is Reason.CORRUPT
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        load_concept(tmp_path / "fehlt.xlsx")
+
+
+def test_report_content_checks_ids(tmp_path: Path) -> None:
+    sheets = _valid_sheets()
+    sheets["Highlights"] = [
+        ["Handlungsfeld", "Titel", "Organisation", "Text", "Maßnahmen"],
+        ["BS", "Projekt", "vhs", "Text", "BS-1.1; BS-9.9"],
+    ]
+    sheets["Kennzahlen"] = [
+        ["Kennzahl", "Wert", "Einheit", "Stand am", "Quelle"],
+        ["Einwohner", "viele", "Personen", "31.12.2020", ""],
+    ]
+    path = _workbook(tmp_path / "k.xlsx", sheets)
+    with pytest.raises(ConceptWorkbookError) as info:
+        load_report_content(path, load_concept(path))
+    reasons = [(p.reason, p.location.sheet) for p in info.value.problems]
+    assert reasons == [(Reason.UNKNOWN_ID, "Highlights"), (Reason.INVALID_VALUE, "Kennzahlen")]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("30.09.2023", dt.date(2023, 9, 30)),
+        ("2023-09-30", dt.date(2023, 9, 30)),
+        ("2023-09-30 00:00:00", dt.date(2023, 9, 30)),
+        (dt.datetime(2023, 9, 30, 0, 0), dt.date(2023, 9, 30)),
+        (dt.date(2023, 9, 30), dt.date(2023, 9, 30)),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_parse_date(value: object, expected: dt.date | None) -> None:
+    assert parse_date(value) == expected
+
+
+def test_parse_date_rejects_garbage() -> None:
+    with pytest.raises(ValueError, match="not a date"):
+        parse_date("31.02.2023")

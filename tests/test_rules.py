@@ -1,0 +1,186 @@
+"""The status rules, one test (at least) per rule, plus properties of the rounding."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from kik_core import (
+    Concept,
+    Status,
+    StatusReport,
+    build_snapshot,
+    changes_between,
+    effective_statuses,
+    largest_remainder_percentages,
+    regressions,
+)
+from kik_core.rules import StatusCounts
+
+from .strategies import concepts, counts, reports_for
+
+W, B, I = Status.WARTEND, Status.IN_BEARBEITUNG, Status.IMPLEMENTIERT  # noqa: E741 - reads like the table
+D1, D2, D3 = dt.date(2022, 9, 30), dt.date(2023, 3, 31), dt.date(2023, 9, 30)
+
+
+def r(target: str, status: Status | None, day: dt.date, partner: str = "vhs") -> StatusReport:
+    return StatusReport(target, status, day, partner)
+
+
+# Rule 1: the latest report up to the date wins
+def test_latest_report_wins(concept: Concept) -> None:
+    reports = [r("BS-1.1", W, D1), r("BS-1.1", I, D3), r("BS-1.1", B, D2)]
+    assert effective_statuses(concept, reports, D3)["BS-1.1"].status is I
+    assert effective_statuses(concept, reports, D2)["BS-1.1"].status is B
+    assert effective_statuses(concept, reports, D1)["BS-1.1"].status is W
+
+
+def test_reports_after_the_date_are_ignored(concept: Concept) -> None:
+    status = effective_statuses(concept, [r("BS-1.1", I, D3)], D2)["BS-1.1"]
+    assert status.status is W
+    assert not status.reported
+
+
+# Rule 2: conflicts on the same latest date: least advanced wins, conflict listed
+def test_conflict_takes_least_advanced_and_is_listed(concept: Concept) -> None:
+    reports = [r("AA-1.2", I, D3, "vhs Kempten"), r("AA-1.2", B, D3, "Agentur für Arbeit")]
+    snapshot = build_snapshot(concept, reports, D3)
+    assert snapshot.status_of("AA-1.2") is B
+    (conflict,) = snapshot.conflicts
+    assert conflict.measure_id == "AA-1.2"
+    assert conflict.as_of == D3
+    assert conflict.statuses == {"Agentur für Arbeit": B, "vhs Kempten": I}
+
+
+def test_same_status_from_two_partners_is_no_conflict(concept: Concept) -> None:
+    reports = [r("AA-1.2", I, D3, "vhs Kempten"), r("AA-1.2", I, D3, "Agentur für Arbeit")]
+    assert build_snapshot(concept, reports, D3).conflicts == ()
+
+
+def test_older_disagreement_is_no_conflict(concept: Concept) -> None:
+    reports = [r("AA-1.2", I, D1, "vhs"), r("AA-1.2", W, D1, "AfA"), r("AA-1.2", I, D3, "vhs")]
+    snapshot = build_snapshot(concept, reports, D3)
+    assert snapshot.conflicts == ()
+    assert snapshot.status_of("AA-1.2") is I
+
+
+# Rule 3: no report means wartend
+def test_unreported_measure_is_wartend(concept: Concept) -> None:
+    statuses = effective_statuses(concept, [], D3)
+    assert {s.status for s in statuses.values()} == {W}
+    assert all(s.as_of is None for s in statuses.values())
+
+
+# Rule 4: regressions are allowed and flagged
+def test_regression_is_allowed_and_flagged(concept: Concept) -> None:
+    reports = [r("BS-1.1", I, D1), r("BS-1.1", B, D3), r("BS-1.2", B, D1), r("BS-1.2", W, D2)]
+    assert effective_statuses(concept, reports, D3)["BS-1.1"].status is B
+    found = {(c.measure_id, c.before, c.after) for c in regressions(concept, reports, D3)}
+    assert found == {("BS-1.1", I, B), ("BS-1.2", B, W)}
+    assert all(c.is_regression for c in regressions(concept, reports, D3))
+
+
+def test_progress_is_not_a_regression(concept: Concept) -> None:
+    reports = [r("BS-1.1", W, D1), r("BS-1.1", B, D2), r("BS-1.1", I, D3)]
+    assert regressions(concept, reports, D3) == []
+
+
+# Rule 5: aggregation with largest-remainder rounding
+@pytest.mark.parametrize(
+    ("impl", "bearb", "wart", "expected"),
+    [
+        (7, 11, 12, (23, 37, 40)),  # seed: Bildung und Sprache chart
+        (7, 14, 3, (29, 58, 13)),  # seed: Gesellschaftliche Teilhabe
+        (7, 13, 10, (23, 44, 33)),  # tie rule: .333 ties, larger count first
+        (2, 13, 4, (11, 68, 21)),  # Gesundheit und Pflege
+        (13, 7, 7, (48, 26, 26)),  # Arbeit und Ausbildung
+        (9, 6, 3, (50, 33, 17)),  # Bürgerschaftliches Engagement
+        (7, 9, 10, (27, 35, 38)),  # Interkulturelle Öffnung
+        (1, 1, 1, (34, 33, 33)),  # full tie: the more advanced status gets the point
+        (0, 0, 0, (0, 0, 0)),
+    ],
+)
+def test_largest_remainder_examples(
+    impl: int, bearb: int, wart: int, expected: tuple[int, int, int]
+) -> None:
+    p = largest_remainder_percentages({I: impl, B: bearb, W: wart})
+    assert (p[I], p[B], p[W]) == expected
+
+
+def test_negative_counts_are_refused() -> None:
+    with pytest.raises(ValueError, match="negative"):
+        largest_remainder_percentages({I: -1, B: 2, W: 0})
+
+
+@given(counts)
+def test_rounding_sums_to_100_and_stays_within_one(c: dict[Status, int]) -> None:
+    p = largest_remainder_percentages(c)
+    total = sum(c.values())
+    if total == 0:
+        assert set(p.values()) == {0}
+        return
+    assert sum(p.values()) == 100
+    for status, count in c.items():
+        assert abs(p[status] - 100 * count / total) < 1
+
+
+def test_aggregation_per_field_goal_and_overall(concept: Concept) -> None:
+    reports = [r("BS-1.1", I, D3), r("BS-1.2", B, D3), r("AA-1.1", I, D3)]
+    s = build_snapshot(concept, reports, D3)
+    assert dict(s.by_field["BS"].counts) == {W: 1, B: 1, I: 1}
+    assert dict(s.by_field["BS"].percentages) == {W: 33, B: 33, I: 34}
+    assert dict(s.by_goal["BS-1"].counts) == {W: 0, B: 1, I: 1}
+    assert s.by_goal["BS-2"].total == 1
+    assert s.overall.total == 6
+    assert dict(s.overall.counts) == {W: 3, B: 1, I: 2}
+    assert s.overall[I] == 2
+
+
+@given(st.data())
+def test_aggregates_are_consistent(data: st.DataObject) -> None:
+    concept = data.draw(concepts())
+    reports = data.draw(reports_for(concept))
+    s = build_snapshot(concept, reports, dt.date(2024, 1, 1))
+    assert s.overall.total == len(concept.measures)
+    assert sum(c.total for c in s.by_field.values()) == len(concept.measures)
+    for status in Status:
+        assert sum(c.counts[status] for c in s.by_field.values()) == s.overall.counts[status]
+        assert sum(c.counts[status] for c in s.by_goal.values()) == s.overall.counts[status]
+
+
+# Rule 6: changes between two dates
+def test_changes_between_dates(concept: Concept) -> None:
+    reports = [r("BS-1.1", B, D1), r("BS-1.1", I, D3), r("AA-1.1", I, D1), r("AA-1.1", B, D3)]
+    changes = changes_between(concept, reports, D1, D3)
+    assert [(c.measure_id, c.before, c.after, c.is_regression) for c in changes] == [
+        ("BS-1.1", B, I, False),
+        ("AA-1.1", I, B, True),
+    ]
+    snapshot = build_snapshot(concept, reports, D3, previous=D1)
+    assert snapshot.changes == tuple(changes)
+    assert snapshot.previous == D1
+
+
+def test_previous_must_be_earlier(concept: Concept) -> None:
+    with pytest.raises(ValueError, match="before"):
+        build_snapshot(concept, [], D1, previous=D3)
+
+
+def test_goal_texts_latest_per_partner(concept: Concept) -> None:
+    reports = [
+        StatusReport("BS-1", None, D1, "vhs", "alt", "alt"),
+        StatusReport("BS-1", None, D3, "vhs", "neu", "weiter"),
+        StatusReport("BS-1", None, D2, "SmF", "smf", ""),
+    ]
+    texts = build_snapshot(concept, reports, D3).goal_texts["BS-1"]
+    assert [(t.partner, t.current_state) for t in texts] == [("vhs", "neu"), ("SmF", "smf")]
+    assert build_snapshot(concept, reports, D3).goal_texts["AA-1"] == ()
+
+
+def test_status_counts_of_nothing() -> None:
+    empty = StatusCounts.of([])
+    assert empty.total == 0
+    assert set(empty.percentages.values()) == {0}
