@@ -6,6 +6,7 @@ API (concept workbook → partner update files → snapshot), plus that build.py
 committed files.
 """
 
+# ruff: noqa: E501  (German wording is copied verbatim from the report)
 from __future__ import annotations
 
 import datetime as dt
@@ -143,7 +144,7 @@ def _read_rows(path: Path) -> list[dict]:
         with path.open(encoding="utf-8-sig", newline="") as fh:
             rows = list(csv.DictReader(fh, delimiter=";"))
         for row in rows:
-            row["Stand am"] = dt.datetime.strptime(row["Stand am"], "%d.%m.%Y").date()
+            row["Stand am"] = dt.date.fromisoformat("-".join(reversed(row["Stand am"].split("."))))
         return rows
     from openpyxl import load_workbook
 
@@ -217,7 +218,8 @@ def test_field_names_and_intros(concept):
     assert names["BE"] == "Bürgerschaftliches Engagement"
     assert names["BS"] == "Bildung und Sprache"
     for field in concept.fields:
-        assert field.intro and len(field.intro) > 300, field.code
+        assert field.intro, field.code
+        assert len(field.intro) > 300, field.code
 
 
 def test_groups(concept):
@@ -285,13 +287,21 @@ def test_counts_per_field(kik, concept, reports):
 def test_percentages(kik, concept, reports):
     snapshot = kik.build_snapshot(concept, reports, as_of=STICHTAG)
     gp = snapshot.by_field["GP"].percentages
-    assert (gp[kik.Status.IMPLEMENTIERT], gp[kik.Status.IN_BEARBEITUNG], gp[kik.Status.WARTEND]) == (
+    assert (
+        gp[kik.Status.IMPLEMENTIERT],
+        gp[kik.Status.IN_BEARBEITUNG],
+        gp[kik.Status.WARTEND],
+    ) == (
         11,
         68,
         21,
     )
     bs = snapshot.by_field["BS"].percentages
-    assert (bs[kik.Status.IMPLEMENTIERT], bs[kik.Status.IN_BEARBEITUNG], bs[kik.Status.WARTEND]) == (
+    assert (
+        bs[kik.Status.IMPLEMENTIERT],
+        bs[kik.Status.IN_BEARBEITUNG],
+        bs[kik.Status.WARTEND],
+    ) == (
         23,
         44,
         33,
@@ -315,7 +325,9 @@ def test_illustrative_2022_state_has_one_regression(kik, concept, reports):
 
 def _cell_values(path: Path) -> list[list[tuple]]:
     if path.suffix == ".csv":
-        return [[tuple(line.split(";")) for line in path.read_text(encoding="utf-8-sig").splitlines()]]
+        return [
+            [tuple(line.split(";")) for line in path.read_text(encoding="utf-8-sig").splitlines()]
+        ]
     from openpyxl import load_workbook
 
     wb = load_workbook(path)

@@ -9,6 +9,7 @@ Only openpyxl, csv, yaml and the standard library are used. The output is determ
 properties and ZIP member timestamps are fixed, so rebuilding gives byte-identical files.
 """
 
+# ruff: noqa: S101, DTZ001, E501, PLR0917, PLW2901  (standalone generator script; asserts are its checks)
 from __future__ import annotations
 
 import argparse
@@ -54,7 +55,9 @@ def new_workbook() -> Workbook:
     return wb
 
 
-def add_sheet(wb: Workbook, title: str, header: list[str], rows: list[list], widths: dict[str, int]):
+def add_sheet(
+    wb: Workbook, title: str, header: list[str], rows: list[list], widths: dict[str, int]
+):
     ws = wb.create_sheet(title)
     ws.append(header)
     for cell in ws[1]:
@@ -82,9 +85,10 @@ def save_deterministic(wb: Workbook, path: Path) -> None:
     wb.properties.modified = FIXED_TIME
     ExcelWriter(wb, archive).save()  # closes the archive; does not touch properties.modified
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(raw.getvalue())) as src, zipfile.ZipFile(
-        out, "w", zipfile.ZIP_DEFLATED
-    ) as dst:
+    with (
+        zipfile.ZipFile(io.BytesIO(raw.getvalue())) as src,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst,
+    ):
         for info in src.infolist():
             member = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
             member.compress_type = zipfile.ZIP_DEFLATED
@@ -103,24 +107,43 @@ def measure_ids(konzept: dict):
                 yield f"{hf['kuerzel']}-{nr}"
 
 
-def build_konzept(out: Path, konzept: dict, partners: dict, status23: dict, highlights: dict,
-                  kennzahlen: dict, zeitleiste: dict) -> None:
+def build_konzept(
+    out: Path,
+    konzept: dict,
+    partners: dict,
+    status23: dict,
+    highlights: dict,
+    kennzahlen: dict,
+    zeitleiste: dict,
+) -> None:
     wb = new_workbook()
     add_sheet(
-        wb, "Konzept", ["Feld", "Wert"],
-        [["Kommune", konzept["kommune"]], ["Titel", konzept["titel"]],
-         ["Beschlossen am", konzept["beschlossen_am"]]],
+        wb,
+        "Konzept",
+        ["Feld", "Wert"],
+        [
+            ["Kommune", konzept["kommune"]],
+            ["Titel", konzept["titel"]],
+            ["Beschlossen am", konzept["beschlossen_am"]],
+        ],
         {"Feld": 18, "Wert": 50},
     )
     add_sheet(
-        wb, "Handlungsfelder", ["Kürzel", "Name", "Einleitung"],
+        wb,
+        "Handlungsfelder",
+        ["Kürzel", "Name", "Einleitung"],
         [[hf["kuerzel"], hf["name"], hf["einleitung"]] for hf in konzept["handlungsfelder"]],
         {"Kürzel": 8, "Name": 30, "Einleitung": 100},
     )
     add_sheet(
-        wb, "Ziele", ["Handlungsfeld", "Nr", "Ziel"],
-        [[hf["kuerzel"], int(z["nr"]), z["ziel"]]
-         for hf in konzept["handlungsfelder"] for z in hf["ziele"]],
+        wb,
+        "Ziele",
+        ["Handlungsfeld", "Nr", "Ziel"],
+        [
+            [hf["kuerzel"], int(z["nr"]), z["ziel"]]
+            for hf in konzept["handlungsfelder"]
+            for z in hf["ziele"]
+        ],
         {"Handlungsfeld": 14, "Nr": 6, "Ziel": 100},
     )
     rows = []
@@ -131,13 +154,20 @@ def build_konzept(out: Path, konzept: dict, partners: dict, status23: dict, high
                 partner = partners[status23["massnahmen"][mid][1]]["name"]
                 rows.append([hf["kuerzel"], str(nr), text, ziel.get("gruppe"), partner])
     add_sheet(
-        wb, "Maßnahmen", ["Handlungsfeld", "Nr", "Maßnahme", "Gruppe", "Zuständig"], rows,
+        wb,
+        "Maßnahmen",
+        ["Handlungsfeld", "Nr", "Maßnahme", "Gruppe", "Zuständig"],
+        rows,
         {"Handlungsfeld": 14, "Nr": 6, "Maßnahme": 100, "Gruppe": 20, "Zuständig": 40},
     )
     add_sheet(
-        wb, "Highlights", ["Handlungsfeld", "Titel", "Organisation", "Text", "Maßnahmen"],
-        [[h["handlungsfeld"], h["titel"], h["organisation"], h["text"], h["massnahmen"]]
-         for h in highlights["highlights"]],
+        wb,
+        "Highlights",
+        ["Handlungsfeld", "Titel", "Organisation", "Text", "Maßnahmen"],
+        [
+            [h["handlungsfeld"], h["titel"], h["organisation"], h["text"], h["massnahmen"]]
+            for h in highlights["highlights"]
+        ],
         {"Handlungsfeld": 14, "Titel": 40, "Organisation": 40, "Text": 100, "Maßnahmen": 40},
     )
     krows = []
@@ -146,11 +176,16 @@ def build_konzept(out: Path, konzept: dict, partners: dict, status23: dict, high
         for k in kennzahlen["kennzahlen"]:
             krows.append([k["kennzahl"], k[stichtag], k["einheit"], day, kennzahlen["quelle"]])
     add_sheet(
-        wb, "Kennzahlen", ["Kennzahl", "Wert", "Einheit", "Stand am", "Quelle"], krows,
+        wb,
+        "Kennzahlen",
+        ["Kennzahl", "Wert", "Einheit", "Stand am", "Quelle"],
+        krows,
         {"Kennzahl": 48, "Wert": 10, "Einheit": 10, "Stand am": 12, "Quelle": 50},
     )
     add_sheet(
-        wb, "Zeitleiste", ["Zeitraum", "Ereignis"],
+        wb,
+        "Zeitleiste",
+        ["Zeitraum", "Ereignis"],
         [[z["zeitraum"], z["ereignis"]] for z in zeitleiste["zeitleiste"]],
         {"Zeitraum": 30, "Ereignis": 100},
     )
@@ -171,7 +206,9 @@ def partner_rows(konzept, status, goal_texts, stand_am, extra=None):
             gid = f"{hf['kuerzel']}-{ziel['nr']}"
             if goal_texts and gid in goal_texts:
                 g = goal_texts[gid]
-                rows[g["partner"]].append([gid, None, stand_am, None, g["aktueller_stand"], g["ausblick"]])
+                rows[g["partner"]].append(
+                    [gid, None, stand_am, None, g["aktueller_stand"], g["ausblick"]]
+                )
             for nr in ziel["massnahmen"]:
                 mid = f"{hf['kuerzel']}-{nr}"
                 value = statuses[mid]
@@ -183,7 +220,9 @@ def partner_rows(konzept, status, goal_texts, stand_am, extra=None):
     return rows
 
 
-def write_update_file(path: Path, fmt: str, institution: str, rows: list[list], hinweis: str | None):
+def write_update_file(
+    path: Path, fmt: str, institution: str, rows: list[list], hinweis: str | None
+):
     header = list(UPDATE_COLUMNS) + (["Hinweis"] if hinweis else [])
     full = []
     for r in rows:
@@ -193,9 +232,19 @@ def write_update_file(path: Path, fmt: str, institution: str, rows: list[list], 
     if fmt == "xlsx":
         wb = new_workbook()
         add_sheet(
-            wb, "Rückmeldung", header, full,
-            {"Maßnahme": 11, "Status": 16, "Stand am": 12, "Institution": 30,
-             "Aktueller Stand": 70, "Ausblick": 70, "Hinweis": 40},
+            wb,
+            "Rückmeldung",
+            header,
+            full,
+            {
+                "Maßnahme": 11,
+                "Status": 16,
+                "Stand am": 12,
+                "Institution": 30,
+                "Aktueller Stand": 70,
+                "Ausblick": 70,
+                "Hinweis": 40,
+            },
         )
         save_deterministic(wb, path)
     else:  # csv as Excel writes it: UTF-8 with BOM, ';' delimiter, CRLF, German dates
@@ -204,7 +253,10 @@ def write_update_file(path: Path, fmt: str, institution: str, rows: list[list], 
         writer.writerow(header)
         for r in full:
             writer.writerow(
-                ["" if v is None else v.strftime("%d.%m.%Y") if isinstance(v, dt.date) else v for v in r]
+                [
+                    "" if v is None else v.strftime("%d.%m.%Y") if isinstance(v, dt.date) else v
+                    for v in r
+                ]
             )
         path.write_bytes(buf.getvalue().encode("utf-8-sig"))
 
@@ -242,19 +294,30 @@ def check(konzept, status23, status22, goal_texts, partners) -> None:
     assert len(goal_texts) == 43
     assert all(v[1] in partners for v in status23["massnahmen"].values())
     assert all(g["partner"] in partners for g in goal_texts.values())
-    expected = {"BS": (7, 13, 10), "AA": (13, 7, 7), "GP": (2, 13, 4),
-                "BE": (9, 6, 3), "GT": (7, 14, 3), "IO": (7, 9, 10)}
+    expected = {
+        "BS": (7, 13, 10),
+        "AA": (13, 7, 7),
+        "GP": (2, 13, 4),
+        "BE": (9, 6, 3),
+        "GT": (7, 14, 3),
+        "IO": (7, 9, 10),
+    }
     counts: dict[str, Counter] = defaultdict(Counter)
     for mid, (st, _) in status23["massnahmen"].items():
         counts[mid.split("-")[0]][st] += 1
     for code, (imp, bea, wart) in expected.items():
         got = counts[code]
-        assert (got["implementiert"], got["in Bearbeitung"], got["wartend"]) == (imp, bea, wart), (code, got)
+        assert (got["implementiert"], got["in Bearbeitung"], got["wartend"]) == (imp, bea, wart), (
+            code,
+            got,
+        )
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="target folder (default: examples/kempten)")
+    parser.add_argument(
+        "--out", type=Path, default=DEFAULT_OUT, help="target folder (default: examples/kempten)"
+    )
     args = parser.parse_args(argv)
     konzept = load("konzept.yaml")
     partners = load("partner.yaml")["partner"]
@@ -263,10 +326,19 @@ def main(argv: list[str] | None = None) -> None:
     goal_texts = load("goal_texts.yaml")
     check(konzept, status23, status22, goal_texts, partners)
     args.out.mkdir(parents=True, exist_ok=True)
-    build_konzept(args.out, konzept, partners, status23, load("highlights.yaml"),
-                  load("kennzahlen.yaml"), load("zeitleiste.yaml"))
+    build_konzept(
+        args.out,
+        konzept,
+        partners,
+        status23,
+        load("highlights.yaml"),
+        load("kennzahlen.yaml"),
+        load("zeitleiste.yaml"),
+    )
     written = build_eingang(args.out, konzept, partners, status23, status22, goal_texts)
-    print(f"wrote {args.out / 'konzept.xlsx'} and {len(written)} partner files in {args.out / 'eingang'}")
+    print(
+        f"wrote {args.out / 'konzept.xlsx'} and {len(written)} partner files in {args.out / 'eingang'}"
+    )
 
 
 if __name__ == "__main__":
