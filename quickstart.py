@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""Set up kik and run its two main jobs, with nothing but Python >= 3.11.
+
+    python3 quickstart.py report   # set up, then build the Kempten example report
+    python3 quickstart.py test     # set up, then run the whole test suite
+
+Setting up means: a virtual environment in ``.venv`` with kik installed from
+``pyproject.toml`` in editable mode (plus the test tools and the optional
+pipelines for ``test``). Re-running skips what is already installed.
+
+The report job works on a fresh copy of ``examples/kempten`` in ``out/kempten``
+(the tracked example stays unchanged) and runs ``kik run`` on it: the same
+ingest-then-report the quarterly Prefect flow performs, on the embedded SQLite
+store, with no server to start.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+EXAMPLE = ROOT / "examples" / "kempten"
+OUT = ROOT / "out" / "kempten"
+
+#: What each job installs into the virtual environment.
+EXTRAS = {"report": "", "test": "[pipelines,dask,postgres]"}
+GROUPS = {"report": (), "test": ("dev",)}
+
+
+def _run(*args: str | Path, check: bool = True) -> int:
+    print("+", " ".join(str(a) for a in args), flush=True)
+    return subprocess.run([str(a) for a in args], check=check).returncode
+
+
+def setup(job: str) -> None:
+    """Create ``.venv`` and install kik for ``job`` unless that is already done."""
+    if sys.version_info < (3, 11):
+        sys.exit(f"kik needs Python 3.11 or newer, this is {sys.version.split()[0]}")
+    if not PYTHON.exists():
+        print(f"Creating the virtual environment {VENV} ...", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    stamp_text = (ROOT / "pyproject.toml").read_bytes() + job.encode()
+    stamp = VENV / f".kik-installed-{job}"
+    digest = hashlib.sha256(stamp_text).hexdigest()
+    if stamp.exists() and stamp.read_text() == digest:
+        return
+    _run(PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip>=25.1")
+    groups = [arg for group in GROUPS[job] for arg in ("--group", group)]
+    _run(PYTHON, "-m", "pip", "install", "--quiet", "-e", f".{EXTRAS[job]}", *groups)
+    stamp.write_text(digest)
+
+
+def report() -> int:
+    """Build the Kempten example report on a fresh copy of the example folder."""
+    setup("report")
+    if OUT.exists():
+        shutil.rmtree(OUT)
+    shutil.copytree(EXAMPLE, OUT, ignore=shutil.ignore_patterns("source", "*.sqlite*"))
+    code = _run(BIN / "kik", "run", OUT, check=False)
+    reports = sorted((OUT / "berichte").glob("*.docx"))
+    if code in (0, 3) and reports:
+        print(f"\nThe Kempten report is ready: {reports[-1]}")
+    return code
+
+
+def test(extra: list[str]) -> int:
+    """Run the whole test suite (pytest's exit code 5, no tests collected, is a failure)."""
+    setup("test")
+    env = dict(os.environ, PREFECT_SERVER_ANALYTICS_ENABLED="false", DO_NOT_TRACK="1")
+    print("+ pytest", " ".join(extra), flush=True)
+    return subprocess.run([str(PYTHON), "-m", "pytest", *extra], cwd=ROOT, env=env).returncode
+
+
+def main() -> int:
+    """Dispatch ``report`` or ``test``."""
+    job, *rest = sys.argv[1:] or ["--help"]
+    if job == "report":
+        return report()
+    if job == "test":
+        return test(rest)
+    print(__doc__)
+    return 0 if job in ("-h", "--help") else 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
