@@ -1,4 +1,4 @@
-"""Developer sessions: ``nox -s tests lint typing`` (the defaults), ``docs``, ``benchmarks``, ``demo``.
+"""Developer sessions: tests, lint, typing (the defaults), docs, benchmarks, demo, wheel.
 
 Dependencies come from ``pyproject.toml`` (extras and dependency groups), so this file
 never repeats a version. The README's quick start (``python3 quickstart.py ...``) needs
