@@ -1,0 +1,164 @@
+"""Markdown (CommonMark + GFM tables) → python-docx.
+
+markdown-it-py parses the text into tokens; this module walks them and calls
+back into the report writer for headings (so they are demoted to fit under
+the report's levels and never skip one) and tables (so they get header rows
+and descriptions). Supported: headings, paragraphs, bullet and numbered lists
+(nested), bold, italic, inline code, links (rendered as text with the
+address), hard breaks, block quotes, code blocks and pipe tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+__all__ = ["MarkdownSink", "render_markdown"]
+
+_PARSER = MarkdownIt("commonmark").enable("table")
+
+
+class MarkdownSink(Protocol):
+    """What the renderer needs from the report writer."""
+
+    def heading(self, text: str, level: int) -> Any:
+        """Add a heading at (at most) ``level``."""
+
+    def paragraph(self, style: str | None = None) -> Any:
+        """Add an empty paragraph and return it."""
+
+    def data_table(
+        self, header: Sequence[str], rows: Sequence[Sequence[str]], caption: str
+    ) -> Any:
+        """Add a table with one header row."""
+
+
+def _inline_text(token: Token) -> str:
+    parts: list[str] = []
+    for child in token.children or []:
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+    return "".join(parts).strip()
+
+
+def _add_inline(paragraph: Any, token: Token) -> None:
+    bold = italic = False
+    href: list[str] = []
+    link_text: list[str] = []
+    for child in token.children or []:
+        kind = child.type
+        if kind == "strong_open":
+            bold = True
+        elif kind == "strong_close":
+            bold = False
+        elif kind == "em_open":
+            italic = True
+        elif kind == "em_close":
+            italic = False
+        elif kind == "link_open":
+            href.append(str(child.attrs.get("href", "")))
+            link_text.clear()
+        elif kind == "link_close":
+            url = href.pop() if href else ""
+            shown = "".join(link_text).strip()
+            if url and url not in (shown, f"mailto:{shown}") and not url.startswith("#"):
+                paragraph.add_run(f" ({url})")
+        elif kind in ("text", "code_inline", "html_inline"):
+            run = paragraph.add_run(child.content)
+            run.bold = bold or None
+            run.italic = italic or None
+            if kind == "code_inline":
+                run.font.name = "Courier New"
+            if href:
+                link_text.append(child.content)
+        elif kind == "softbreak":
+            paragraph.add_run(" ")
+        elif kind == "hardbreak":
+            paragraph.add_run().add_break()
+        elif kind == "image":
+            paragraph.add_run(child.content or str(child.attrs.get("alt", "")))
+
+
+def render_markdown(sink: MarkdownSink, text: str, *, base_level: int = 1) -> None:
+    """Render Markdown ``text`` into the document through ``sink``.
+
+    Args:
+        sink: the report writer.
+        text: CommonMark with GFM pipe tables.
+        base_level: the report level a Markdown ``#`` heading maps to
+            (``##`` becomes ``base_level + 1`` and so on).
+    """
+    tokens = _PARSER.parse(text)
+    lists: list[str] = []  # "bullet" / "ordered", innermost last
+    quote = 0
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        kind = token.type
+        if kind == "heading_open":
+            level = int(token.tag[1:]) + base_level - 1
+            sink.heading(_inline_text(tokens[i + 1]), level)
+            i += 3
+            continue
+        if kind in ("bullet_list_open", "ordered_list_open"):
+            lists.append("bullet" if kind == "bullet_list_open" else "ordered")
+        elif kind in ("bullet_list_close", "ordered_list_close"):
+            lists.pop()
+        elif kind == "blockquote_open":
+            quote += 1
+        elif kind == "blockquote_close":
+            quote -= 1
+        elif kind == "paragraph_open":
+            if lists:
+                style = "List Bullet" if lists[-1] == "bullet" else "List Number"
+                if len(lists) > 1:
+                    style += f" {min(len(lists), 3)}"
+                paragraph = sink.paragraph(style)
+            else:
+                paragraph = sink.paragraph("Quote" if quote else None)
+            _add_inline(paragraph, tokens[i + 1])
+            i += 3
+            continue
+        elif kind in ("fence", "code_block"):
+            paragraph = sink.paragraph(None)
+            for n, line in enumerate(token.content.rstrip("\n").split("\n")):
+                if n:
+                    paragraph.add_run().add_break()
+                paragraph.add_run(line).font.name = "Courier New"
+        elif kind == "table_open":
+            i = _table(sink, tokens, i)
+            continue
+        i += 1
+
+
+def _table(sink: MarkdownSink, tokens: Sequence[Token], start: int) -> int:
+    header: list[str] = []
+    rows: list[list[str]] = []
+    current: list[str] | None = None
+    in_head = False
+    i = start + 1
+    while i < len(tokens) and tokens[i].type != "table_close":
+        token = tokens[i]
+        if token.type == "thead_open":
+            in_head = True
+        elif token.type == "thead_close":
+            in_head = False
+        elif token.type == "tr_open":
+            current = []
+        elif token.type == "tr_close" and current is not None:
+            if in_head:
+                header = current
+            else:
+                rows.append(current)
+            current = None
+        elif token.type == "inline" and current is not None:
+            current.append(_inline_text(token))
+        i += 1
+    caption = "Tabelle: " + ", ".join(h for h in header if h)
+    sink.data_table(header, rows, caption)
+    return i + 1

@@ -1,0 +1,83 @@
+"""PDF export through LibreOffice (``soffice --headless``), tagged as PDF/UA."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from kik_core.errors import ReportError
+
+__all__ = ["PdfExportError", "export_pdf", "find_soffice"]
+
+#: The export filter: writer_pdf_Export with PDF/UA (tagged, accessible PDF).
+PDF_FILTER = 'pdf:writer_pdf_Export:{"PDFUACompliance":{"type":"boolean","value":"true"}}'
+#: Seconds LibreOffice may take for one conversion.
+TIMEOUT = 300
+
+
+class PdfExportError(ReportError):
+    """The PDF could not be produced (LibreOffice missing, failed or timed out)."""
+
+
+def find_soffice() -> str | None:
+    """The LibreOffice binary on ``PATH`` (``soffice`` or ``libreoffice``), or None."""
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def export_pdf(docx: Path, output_dir: Path | None = None) -> Path:
+    """Convert a DOCX to a PDF/UA file with LibreOffice.
+
+    LibreOffice runs with its own temporary user profile (so it neither
+    collides with a running instance nor depends on the user's settings);
+    the PDF is written to a temporary directory and moved into place.
+
+    Args:
+        docx: the report.
+        output_dir: where to put the PDF (default: next to the DOCX).
+
+    Returns:
+        The path of the PDF (same stem as the DOCX).
+
+    Raises:
+        PdfExportError: LibreOffice is not installed, failed or timed out.
+    """
+    docx = Path(docx)
+    if not docx.is_file():
+        raise PdfExportError(f"Datei nicht gefunden / file not found: {docx}")
+    soffice = find_soffice()
+    if soffice is None:
+        raise PdfExportError(
+            "LibreOffice ist nicht installiert: für den PDF-Export wird „soffice“ benötigt "
+            "(z. B. apt-get install libreoffice-writer-nogui). Der Word-Bericht wurde trotzdem "
+            "erstellt. / LibreOffice is not installed: PDF export needs 'soffice' on PATH."
+        )
+    target_dir = Path(output_dir) if output_dir is not None else docx.parent
+    target_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="kik-soffice-") as work:
+        profile = Path(work, "profile").as_uri()
+        out = Path(work, "out")
+        command = [
+            soffice, f"-env:UserInstallation={profile}", "--headless", "--norestore",
+            "--convert-to", PDF_FILTER, "--outdir", str(out), str(docx.resolve()),
+        ]
+        try:
+            result = subprocess.run(  # noqa: S603 - fixed argument list, no shell
+                command, capture_output=True, text=True, timeout=TIMEOUT, check=False,
+                env={**os.environ, "HOME": work},
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise PdfExportError(
+                f"LibreOffice hat nach {TIMEOUT} s abgebrochen / timed out converting {docx}"
+            ) from exc
+        produced = out / f"{docx.stem}.pdf"
+        if result.returncode != 0 or not produced.is_file():
+            raise PdfExportError(
+                f"LibreOffice konnte {docx.name} nicht umwandeln / could not convert "
+                f"(Exit-Code {result.returncode}): {result.stderr.strip() or result.stdout.strip()}"
+            )
+        target = target_dir / produced.name
+        shutil.move(str(produced), str(target))
+    return target

@@ -1,0 +1,199 @@
+"""An automated accessibility check for DOCX files (BITV 2.0 / EN 301 549).
+
+:func:`check_docx` reads any ``.docx`` (not only ours) and reports what an
+office can fix before publishing:
+
+* every picture has alternative text (``descr`` on ``wp:docPr``);
+* the document language is set (``w:lang`` in the styles' ``docDefaults``);
+* the core properties carry a title;
+* every table marks its first row as a header row (``w:tblHeader``) and has a
+  caption or description (``w:tblCaption`` / ``w:tblDescription``);
+* there is at least one heading, the first is level 1 and no level is skipped.
+
+It does not replace a manual check (reading order, contrast of images,
+meaningful link texts), but it catches the mistakes generators make.
+
+Example:
+    >>> from kik_core.report import check_docx  # doctest: +SKIP
+    >>> [str(i) for i in check_docx(Path("bericht.docx"))]  # doctest: +SKIP
+    []
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import attrs
+from lxml import etree
+
+__all__ = ["AccessibilityIssue", "IssueCode", "check_docx"]
+
+_NS = {
+    "w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main",
+    "wp": "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing",
+    "cp": "http://schemas.openxmlformats.org/package/2006/metadata/core-properties",
+    "dc": "http://purl.org/dc/elements/1.1/",
+}
+_W = "{%s}" % _NS["w"]  # noqa: UP031 - a Clark-notation prefix, not formatting
+_HEADING_NAME = re.compile(r"^(?:heading|überschrift)\s*([1-9])$", re.IGNORECASE)
+
+
+class IssueCode(enum.Enum):
+    """Fixed codes of accessibility problems."""
+
+    IMAGE_WITHOUT_ALT_TEXT = "image_without_alt_text"
+    NO_LANGUAGE = "no_language"
+    NO_TITLE = "no_title"
+    TABLE_WITHOUT_HEADER_ROW = "table_without_header_row"
+    TABLE_WITHOUT_DESCRIPTION = "table_without_description"
+    NO_HEADINGS = "no_headings"
+    HEADING_LEVEL_SKIPPED = "heading_level_skipped"
+    UNREADABLE = "unreadable"
+
+
+@attrs.frozen
+class AccessibilityIssue:
+    """One problem: its code, where it is and a German explanation."""
+
+    code: IssueCode
+    location: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}"
+
+
+def _parse(archive: zipfile.ZipFile, name: str) -> Any:
+    try:
+        data = archive.read(name)
+    except KeyError:
+        return None
+    return etree.fromstring(data, parser=etree.XMLParser(resolve_entities=False, huge_tree=True))
+
+
+def _heading_levels(styles: Any) -> dict[str, int]:
+    """Style id → heading level, by name or outline level (following ``basedOn``)."""
+    if styles is None:
+        return {}
+    own: dict[str, int | None] = {}
+    based: dict[str, str] = {}
+    for style in styles.iterfind("w:style", _NS):
+        if style.get(f"{_W}type") != "paragraph":
+            continue
+        style_id = style.get(f"{_W}styleId", "")
+        name = style.find("w:name", _NS)
+        level: int | None = None
+        if name is not None and (m := _HEADING_NAME.match(name.get(f"{_W}val", "").strip())):
+            level = int(m[1])
+        outline = style.find("w:pPr/w:outlineLvl", _NS)
+        if level is None and outline is not None:
+            value = int(outline.get(f"{_W}val", "9"))
+            level = value + 1 if value < 9 else None
+        own[style_id] = level
+        parent = style.find("w:basedOn", _NS)
+        if parent is not None:
+            based[style_id] = parent.get(f"{_W}val", "")
+    result: dict[str, int] = {}
+    for style_id in own:
+        seen: set[str] = set()
+        current: str | None = style_id
+        while current is not None and current not in seen:
+            seen.add(current)
+            if own.get(current) is not None:
+                result[style_id] = own[current]  # type: ignore[assignment]
+                break
+            current = based.get(current)
+    return result
+
+
+def _text(element: Any) -> str:
+    return "".join(element.itertext()).strip()
+
+
+def check_docx(path: Path) -> list[AccessibilityIssue]:
+    """Check a DOCX for the accessibility properties listed in the module docstring.
+
+    Args:
+        path: the ``.docx`` file.
+
+    Returns:
+        Every issue found, in document order; empty when the file passes.
+    """
+    path = Path(path)
+    issues: list[AccessibilityIssue] = []
+
+    def add(code: IssueCode, location: str, message: str) -> None:
+        issues.append(AccessibilityIssue(code, location, message))
+
+    try:
+        archive = zipfile.ZipFile(path)
+    except (OSError, zipfile.BadZipFile) as exc:
+        add(IssueCode.UNREADABLE, path.name, f"Datei kann nicht gelesen werden: {exc}")
+        return issues
+    with archive:
+        document = _parse(archive, "word/document.xml")
+        styles = _parse(archive, "word/styles.xml")
+        core = _parse(archive, "docProps/core.xml")
+    if document is None:
+        add(IssueCode.UNREADABLE, path.name, "word/document.xml fehlt")
+        return issues
+
+    lang = None if styles is None else styles.find("w:docDefaults/w:rPrDefault/w:rPr/w:lang", _NS)
+    if lang is None or not lang.get(f"{_W}val"):
+        add(IssueCode.NO_LANGUAGE, "Formatvorlagen",
+            "Die Dokumentsprache ist nicht festgelegt (w:lang in den Standardformaten, z. B. de-DE).")
+
+    title = None if core is None else core.find("dc:title", _NS)
+    if title is None or not (title.text or "").strip():
+        add(IssueCode.NO_TITLE, "Dokumenteigenschaften",
+            "Das Dokument hat keinen Titel in den Dokumenteigenschaften.")
+
+    for number, doc_pr in enumerate(document.iter(f"{{{_NS['wp']}}}docPr"), start=1):
+        if not (doc_pr.get("descr") or "").strip():
+            name = doc_pr.get("name") or f"Bild {number}"
+            add(IssueCode.IMAGE_WITHOUT_ALT_TEXT, f"Bild {number} ({name})",
+                "Das Bild hat keinen Alternativtext.")
+
+    for number, table in enumerate(document.iter(f"{_W}tbl"), start=1):
+        location = f"Tabelle {number}"
+        first_row = table.find("w:tr", _NS)
+        caption = table.find("w:tblPr/w:tblCaption", _NS)
+        description = table.find("w:tblPr/w:tblDescription", _NS)
+        if caption is not None and caption.get(f"{_W}val"):
+            location += f" ({caption.get(f'{_W}val')})"
+        if first_row is None or first_row.find("w:trPr/w:tblHeader", _NS) is None:
+            add(IssueCode.TABLE_WITHOUT_HEADER_ROW, location,
+                "Die erste Zeile ist nicht als Überschriftenzeile markiert "
+                "(Tabelleneigenschaften: „Gleiche Kopfzeile auf jeder Seite wiederholen“).")
+        if not any(e is not None and (e.get(f"{_W}val") or "").strip()
+                   for e in (caption, description)):
+            add(IssueCode.TABLE_WITHOUT_DESCRIPTION, location,
+                "Die Tabelle hat weder Titel noch Beschreibung (Alternativtext).")
+
+    levels = _heading_levels(styles)
+    previous = 0
+    found = False
+    body = document.find("w:body", _NS)
+    for paragraph in body.iter(f"{_W}p") if body is not None else ():
+        style = paragraph.find("w:pPr/w:pStyle", _NS)
+        level = levels.get(style.get(f"{_W}val", "")) if style is not None else None
+        outline = paragraph.find("w:pPr/w:outlineLvl", _NS)
+        if level is None and outline is not None and int(outline.get(f"{_W}val", "9")) < 9:
+            level = int(outline.get(f"{_W}val", "9")) + 1
+        if level is None:
+            continue
+        found = True
+        if level > previous + 1:
+            text = _text(paragraph)[:60]
+            add(IssueCode.HEADING_LEVEL_SKIPPED, f"Überschrift „{text}“",
+                f"Überschrift der Ebene {level} folgt auf Ebene {previous}: "
+                f"Ebene {previous + 1} wird übersprungen.")
+        previous = level
+    if not found:
+        add(IssueCode.NO_HEADINGS, "Dokument",
+            "Das Dokument hat keine Überschriften (Formatvorlagen „Überschrift 1“ usw.).")
+    return issues

@@ -1,0 +1,303 @@
+"""Charts for the interim report: donut per field, overview bars, trend bars.
+
+Every chart is drawn with matplotlib's Agg backend on a private
+:class:`~matplotlib.figure.Figure` (no pyplot, no global state) and returned as
+PNG bytes. The same data always gives byte-identical PNGs: the font is the
+DejaVu Sans shipped with matplotlib, the PNG carries no software tag or
+timestamp, and ``svg.hashsalt`` is fixed.
+
+The palette is colour-blind safe and readable in greyscale print: *wartend*
+is a light grey, *in Bearbeitung* the Okabe-Ito orange (mid lightness),
+*implementiert* the Okabe-Ito blue (dark). Each status also has its own
+hatching, and every number is written on the chart, so colour never carries
+information alone.
+
+The alt texts (:func:`status_alt_text` and friends) are built from the same
+:class:`~kik_core.rules.StatusCounts` as the pictures.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import matplotlib as mpl
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
+from kik_core.model import Status
+from kik_core.rules import StatusCounts
+
+__all__ = [
+    "DPI",
+    "HATCHES",
+    "PALETTE",
+    "STATUS_ORDER",
+    "donut_chart",
+    "format_count",
+    "overview_chart",
+    "status_alt_text",
+    "status_summary",
+    "trend_chart",
+]
+
+#: Resolution of every chart (print quality).
+DPI = 200
+
+#: Statuses in display order: least to most advanced.
+STATUS_ORDER: tuple[Status, ...] = (Status.WARTEND, Status.IN_BEARBEITUNG, Status.IMPLEMENTIERT)
+
+#: Fill colours: light grey, Okabe-Ito orange, Okabe-Ito blue (distinct in greyscale too).
+PALETTE: dict[Status, str] = {
+    Status.WARTEND: "#D9D9D9",
+    Status.IN_BEARBEITUNG: "#E69F00",
+    Status.IMPLEMENTIERT: "#0072B2",
+}
+
+#: Hatching so that statuses differ without colour.
+HATCHES: dict[Status, str] = {
+    Status.WARTEND: "",
+    Status.IN_BEARBEITUNG: "///",
+    Status.IMPLEMENTIERT: "..",
+}
+
+#: Colour of the hatch lines and the segment borders.
+_EDGES: dict[Status, str] = {
+    Status.WARTEND: "#8C8C8C",
+    Status.IN_BEARBEITUNG: "#8A5F00",
+    Status.IMPLEMENTIERT: "#9CC9E6",
+}
+
+_TEXT = "#1A1A1A"
+
+_RC: dict[str, Any] = {
+    "font.family": "DejaVu Sans",
+    "font.size": 9,
+    "svg.hashsalt": "kik",
+    "path.simplify": True,
+    "hatch.linewidth": 0.8,
+    "axes.edgecolor": "#555555",
+    "axes.labelcolor": _TEXT,
+    "xtick.color": _TEXT,
+    "ytick.color": _TEXT,
+    "text.color": _TEXT,
+}
+
+
+def _measures(n: int) -> str:
+    return f"{n} Maßnahme" if n == 1 else f"{n} Maßnahmen"
+
+
+def format_count(counts: StatusCounts, status: Status) -> str:
+    """``"7 implementiert (23 %)"``: count, label and rounded percentage of one status."""
+    return f"{counts.counts[status]} {status.label} ({counts.percentages[status]} %)"
+
+
+def status_summary(counts: StatusCounts) -> str:
+    """All statuses, most advanced first: ``"7 implementiert (23 %), 13 in …, 10 wartend (33 %)"``."""
+    return ", ".join(format_count(counts, s) for s in reversed(STATUS_ORDER))
+
+
+def status_alt_text(name: str, counts: StatusCounts) -> str:
+    """The alt text of a field's donut chart, stating every number it shows.
+
+    >>> from kik_core.rules import StatusCounts
+    >>> c = StatusCounts.of([Status.IMPLEMENTIERT] * 7 + [Status.IN_BEARBEITUNG] * 13
+    ...                     + [Status.WARTEND] * 10)
+    >>> status_alt_text("Bildung und Sprache", c)  # doctest: +NORMALIZE_WHITESPACE
+    'Kreisdiagramm Umsetzungsstand Bildung und Sprache: 7 implementiert (23 %),
+     13 in Bearbeitung (44 %), 10 wartend (33 %); insgesamt 30 Maßnahmen.'
+    """
+    return (
+        f"Kreisdiagramm Umsetzungsstand {name}: {status_summary(counts)}; "
+        f"insgesamt {_measures(counts.total)}."
+    )
+
+
+def _png(fig: Figure) -> bytes:
+    FigureCanvasAgg(fig)
+    buffer = io.BytesIO()
+    fig.savefig(
+        buffer,
+        format="png",
+        dpi=DPI,
+        metadata={"Software": None},
+        facecolor="white",
+    )
+    return buffer.getvalue()
+
+
+def _legend(fig: Figure, *, y: float = 0.02) -> None:
+    handles = [
+        Patch(
+            facecolor=PALETTE[s],
+            edgecolor=_EDGES[s],
+            hatch=HATCHES[s],
+            label=s.label,
+        )
+        for s in STATUS_ORDER
+    ]
+    fig.legend(
+        handles=handles,
+        loc="lower center",
+        ncols=3,
+        frameon=False,
+        bbox_to_anchor=(0.5, y),
+        handlelength=1.6,
+        handleheight=1.2,
+    )
+
+
+def donut_chart(name: str, counts: StatusCounts) -> bytes:
+    """A donut of one field's measures by status, like the seed report's.
+
+    The centre says ``= N Maßnahmen``; each segment is labelled outside the
+    ring with its status, count and percentage.
+
+    Args:
+        name: the field's name (the chart's title).
+        counts: the field's counts from the snapshot.
+
+    Returns:
+        PNG bytes.
+    """
+    with mpl.rc_context(_RC):
+        fig = Figure(figsize=(5.6, 4.2))
+        ax = fig.add_axes((0.2, 0.17, 0.6, 0.7))
+        ax.set_aspect("equal")
+        ax.axis("off")
+        shown = [s for s in reversed(STATUS_ORDER) if counts.counts[s] > 0]
+        if counts.total == 0:
+            ax.pie([1], colors=["#F2F2F2"], radius=1.0, wedgeprops={"width": 0.38})
+        else:
+            wedges, _texts = ax.pie(
+                [counts.counts[s] for s in shown],
+                colors=[PALETTE[s] for s in shown],
+                startangle=90,
+                counterclock=False,
+                radius=1.0,
+                wedgeprops={"width": 0.38, "linewidth": 1.0},
+            )
+            for wedge, status in zip(wedges, shown, strict=True):
+                wedge.set_hatch(HATCHES[status])
+                wedge.set_edgecolor(_EDGES[status])
+                theta = (wedge.theta1 + wedge.theta2) / 2
+                x = math.cos(math.radians(theta))
+                y = math.sin(math.radians(theta))
+                ax.annotate(
+                    f"{status.label}\n{counts.counts[status]}  ({counts.percentages[status]} %)",
+                    xy=(0.98 * x, 0.98 * y),
+                    xytext=(1.25 * x, max(-1.12, min(1.12, 1.18 * y))),
+                    ha="left" if x >= 0 else "right",
+                    va="center",
+                    fontsize=9,
+                    arrowprops={"arrowstyle": "-", "color": "#555555", "linewidth": 0.8},
+                )
+        ax.text(0, 0, f"= {_measures(counts.total)}", ha="center", va="center",
+                fontsize=10, fontweight="bold")
+        ax.set_xlim(-1.05, 1.05)
+        ax.set_ylim(-1.05, 1.05)
+        fig.suptitle(f"Umsetzungsstand: {name}", fontsize=11, fontweight="bold", y=0.98)
+        _legend(fig)
+        return _png(fig)
+
+
+def _stacked_bars(
+    ax: Any,
+    labels: Sequence[str],
+    rows: Sequence[StatusCounts],
+    *,
+    horizontal: bool,
+) -> None:
+    positions = list(range(len(rows)))
+    base = [0] * len(rows)
+    for status in STATUS_ORDER:
+        values = [r.percentages[status] for r in rows]
+        kwargs: dict[str, Any] = {
+            "color": PALETTE[status],
+            "edgecolor": _EDGES[status],
+            "hatch": HATCHES[status],
+            "linewidth": 0.8,
+            "label": status.label,
+        }
+        if horizontal:
+            ax.barh(positions, values, left=base, height=0.62, **kwargs)
+        else:
+            ax.bar(positions, values, bottom=base, width=0.6, **kwargs)
+        for i, row in enumerate(rows):
+            count = row.counts[status]
+            if count == 0:
+                continue
+            centre = base[i] + values[i] / 2
+            text = f"{count}\n({values[i]} %)" if not horizontal else f"{count} ({values[i]} %)"
+            small = values[i] < (16 if horizontal else 9)
+            if small and horizontal:
+                text = str(count)
+            xy = (centre, i) if horizontal else (i, centre)
+            ax.text(
+                *xy,
+                text,
+                ha="center",
+                va="center",
+                fontsize=7.5 if small else 8,
+                bbox={"boxstyle": "round,pad=0.15", "facecolor": "white",
+                      "edgecolor": "none", "alpha": 0.85},
+            )
+        base = [b + v for b, v in zip(base, values, strict=True)]
+
+
+def overview_chart(names: Sequence[str], rows: Sequence[StatusCounts]) -> bytes:
+    """Horizontal 100 % stacked bars, one per field (plus the total if given last).
+
+    Args:
+        names: bar labels (field names, e.g. "Gesamt" last).
+        rows: the counts of each bar, in the same order.
+
+    Returns:
+        PNG bytes.
+    """
+    height = 0.95 + 0.5 * len(rows)
+    with mpl.rc_context(_RC):
+        fig = Figure(figsize=(6.7, height))
+        bottom = 0.75 / height
+        ax = fig.add_axes((0.3, bottom, 0.66, 1 - bottom - 0.1 / height))
+        labels = [f"{n}\n({_measures(r.total)})" for n, r in zip(names, rows, strict=True)]
+        _stacked_bars(ax, labels, rows, horizontal=True)
+        ax.set_yticks(range(len(rows)), labels, fontsize=8)
+        ax.invert_yaxis()
+        ax.set_xlim(0, 100)
+        ax.set_xticks([0, 25, 50, 75, 100], ["0 %", "25 %", "50 %", "75 %", "100 %"], fontsize=7.5)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+        _legend(fig, y=0.0)
+        return _png(fig)
+
+
+def trend_chart(dates: Sequence[str], rows: Sequence[StatusCounts]) -> bytes:
+    """Vertical 100 % stacked bars, one per reporting date (oldest first).
+
+    Args:
+        dates: bar labels (formatted dates).
+        rows: the overall counts at each date.
+
+    Returns:
+        PNG bytes.
+    """
+    with mpl.rc_context(_RC):
+        fig = Figure(figsize=(max(3.6, 1.2 + 1.1 * len(rows)), 3.6))
+        ax = fig.add_axes((0.16, 0.2, 0.8, 0.72))
+        _stacked_bars(ax, dates, rows, horizontal=False)
+        ax.set_xticks(
+            range(len(rows)),
+            [f"{d}\n({_measures(r.total)})" for d, r in zip(dates, rows, strict=True)],
+            fontsize=8,
+        )
+        ax.set_ylim(0, 100)
+        ax.set_yticks([0, 25, 50, 75, 100], ["0 %", "25 %", "50 %", "75 %", "100 %"], fontsize=7.5)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+        _legend(fig, y=0.0)
+        return _png(fig)
