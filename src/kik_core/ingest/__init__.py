@@ -1,0 +1,58 @@
+"""Partner update files: read and validate them, ingest an inbox, write templates.
+
+The flow for one file: :func:`read_update_file` reads and validates it (every
+data row ends accepted or rejected, or the whole file is unreadable);
+:func:`ingest_inbox` does that for every file in an inbox, stores the accepted
+rows, archives or quarantines the file and writes error workbooks.
+:func:`write_partner_templates` writes pre-filled workbooks for partners.
+"""
+
+from kik_core.ingest._errorbook import write_error_workbook
+from kik_core.ingest._format import COLUMNS, REQUIRED_COLUMNS, SHEET
+from kik_core.ingest._guard import FileKind, Limits
+from kik_core.ingest._inbox import FileOutcome, IngestSummary, Outcome, ingest_inbox
+from kik_core.ingest._read import FileResult, RejectedRow, read_update_file
+from kik_core.ingest._rules import (
+    check_date,
+    check_goal_text,
+    check_id,
+    check_required,
+    check_status,
+    check_text_length,
+    validate_row,
+)
+from kik_core.ingest._templates import (
+    partner_slug,
+    write_example_file,
+    write_partner_templates,
+)
+
+__all__ = [
+    "COLUMNS",
+    "REQUIRED_COLUMNS",
+    "SHEET",
+    "FileKind",
+    "FileOutcome",
+    "FileResult",
+    "IngestSummary",
+    "Limits",
+    "Outcome",
+    "RejectedRow",
+    "check_date",
+    "check_goal_text",
+    "check_id",
+    "check_required",
+    "check_status",
+    "check_text_length",
+    "ingest_inbox",
+    "partner_slug",
+    "read_update_file",
+    "validate_row",
+    "write_error_workbook",
+    "write_example_file",
+    "write_partner_templates",
+]
+
+
+def __dir__() -> list[str]:
+    return list(__all__)

@@ -1,0 +1,313 @@
+"""Read one partner update file and sort its rows into accepted and rejected.
+
+:func:`read_update_file` never moves or changes the file. A whole-file problem
+(unreadable, wrong type, missing column ...) ends in ``FileResult.unreadable``;
+otherwise every data row ends in exactly one of ``accepted`` or ``rejected``.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import attrs
+from python_calamine import CalamineWorkbook, PasswordError
+
+from kik_core.errors import Problem, Reason
+from kik_core.ingest._format import (
+    COL_ID,
+    COLUMNS,
+    IGNORED_COLUMNS,
+    REQUIRED_COLUMNS,
+    SHEET,
+    cell_text,
+    column_letter,
+    normalize_header,
+)
+from kik_core.ingest._guard import (
+    FileKind,
+    Limits,
+    Refused,
+    check_size,
+    detect_kind,
+    refuse,
+)
+from kik_core.ingest._rules import RowContext, row_key, validate_row
+from kik_core.model import Concept, StatusReport
+
+__all__ = ["FileResult", "RejectedRow", "local_today", "read_update_file"]
+
+log = logging.getLogger("kik_core.ingest")
+
+#: How many rows at the top of a sheet may come before the header row.
+_HEADER_SEARCH_ROWS = 10
+
+
+def local_today() -> dt.date:
+    """Today's date in Germany (Europe/Berlin), falling back to UTC without tz data."""
+    try:
+        zone: dt.tzinfo = ZoneInfo("Europe/Berlin")
+    except ZoneInfoNotFoundError:  # pragma: no cover - systems without tz database
+        zone = dt.UTC
+    return dt.datetime.now(zone).date()
+
+
+@attrs.frozen
+class RejectedRow:
+    """A data row that was not accepted, with its original cell texts and every problem.
+
+    Attributes:
+        row: the spreadsheet row number the partner sees (header is row 1).
+        values: the original cell texts by column header, in column order.
+        problems: every problem found in the row.
+    """
+
+    row: int
+    values: dict[str, str]
+    problems: tuple[Problem, ...]
+
+
+@attrs.frozen
+class FileResult:
+    """What reading one update file gave: accepted reports, rejected rows, or a file problem.
+
+    Attributes:
+        path: the file read.
+        content_hash: sha256 of the file's bytes (hex).
+        sheet: the sheet read (None for CSV).
+        accepted: the valid rows as reports, with provenance.
+        rejected: the invalid rows with their problems.
+        unreadable: a whole-file problem; then there are no rows at all.
+        columns: the file's column headers in order (empty when unreadable).
+    """
+
+    path: Path
+    content_hash: str
+    sheet: str | None
+    accepted: tuple[StatusReport, ...] = ()
+    rejected: tuple[RejectedRow, ...] = ()
+    unreadable: Problem | None = None
+    columns: tuple[str, ...] = ()
+
+    @property
+    def rows_total(self) -> int:
+        """The number of data rows: accepted plus rejected, always."""
+        return len(self.accepted) + len(self.rejected)
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        """Every problem of the file: the whole-file one or those of its rows."""
+        if self.unreadable is not None:
+            return (self.unreadable,)
+        return tuple(p for r in self.rejected for p in r.problems)
+
+
+@attrs.frozen
+class _Table:
+    sheet: str | None
+    rows: list[tuple[int, list[object]]]  # (spreadsheet row number, cells)
+
+
+def read_update_file(
+    path: Path,
+    concept: Concept,
+    *,
+    today: dt.date | None = None,
+    limits: Limits = Limits(),  # noqa: B008 - Limits is frozen, a shared default is safe
+) -> FileResult:
+    """Read and validate one partner update file (xlsx, xlsm, ods, xls or csv).
+
+    The file is judged by its content, not its name; xlsm files are read as
+    values (macros are never run). Nothing is moved or written.
+
+    Args:
+        path: the file.
+        concept: the concept whose ids are valid.
+        today: dates after this are refused (default: today in Germany).
+        limits: size, row and zip limits.
+
+    Returns:
+        The accepted reports and rejected rows, or ``unreadable`` with the reason.
+
+    Example:
+        >>> result = read_update_file(Path("rueckmeldung.xlsx"), concept)  # doctest: +SKIP
+        >>> result.rows_total == len(result.accepted) + len(result.rejected)  # doctest: +SKIP
+        True
+    """
+    today = today or local_today()
+    data = b""
+    sheet: str | None = None
+    try:
+        check_size(path, limits)
+        data = path.read_bytes()
+        content_hash = hashlib.sha256(data).hexdigest()
+        kind = detect_kind(path, data, limits)
+        table = _read_table(path, data, kind)
+        sheet = table.sheet
+        return _validate(path, content_hash, table, concept=concept, today=today, limits=limits)
+    except Refused as refused:
+        log.info("%s refused: %s", path.name, refused.problem.message)
+        return FileResult(path, hashlib.sha256(data).hexdigest(), sheet, unreadable=refused.problem)
+
+
+def _read_table(path: Path, data: bytes, kind: FileKind) -> _Table:
+    if kind is FileKind.CSV:
+        return _read_csv(path, data)
+    return _read_spreadsheet(path)
+
+
+def _read_spreadsheet(path: Path) -> _Table:
+    try:
+        with CalamineWorkbook.from_path(str(path)) as workbook:
+            names: list[str] = list(workbook.sheet_names)
+            name = _pick_sheet(path, names)
+            values = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    except Refused:
+        raise
+    except PasswordError as exc:
+        raise refuse(path.name, Reason.ENCRYPTED) from exc
+    except BaseException as exc:  # calamine raises its own errors and pyo3 panics
+        if isinstance(exc, KeyboardInterrupt | SystemExit | MemoryError):
+            raise
+        raise refuse(path.name, Reason.CORRUPT, detail=_short(exc)) from exc
+    return _Table(name, [(i + 1, list(row)) for i, row in enumerate(values)])
+
+
+def _pick_sheet(path: Path, names: list[str]) -> str:
+    wanted = normalize_header(SHEET)
+    matches = [n for n in names if normalize_header(n) == wanted]
+    if matches:
+        return matches[0]
+    if len(names) == 1:
+        return names[0]
+    raise refuse(path.name, Reason.MISSING_SHEET, value=SHEET)
+
+
+def _short(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text[:200]
+
+
+def _read_csv(path: Path, data: bytes) -> _Table:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError as exc:
+            raise refuse(path.name, Reason.ENCODING) from exc
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    delimiter = _sniff_delimiter(first)
+    try:
+        records = list(csv.reader(text.splitlines(keepends=True), delimiter=delimiter))
+    except csv.Error as exc:
+        raise refuse(path.name, Reason.CORRUPT, detail=_short(exc)) from exc
+    return _Table(None, [(i + 1, list[object](r)) for i, r in enumerate(records)])
+
+
+def _sniff_delimiter(header_line: str) -> str:
+    try:
+        return csv.Sniffer().sniff(header_line, delimiters=";,\t").delimiter
+    except csv.Error:
+        counts = {d: header_line.count(d) for d in ";,\t"}
+        return max(counts, key=lambda d: counts[d]) if any(counts.values()) else ";"
+
+
+def _blank(cells: Sequence[object]) -> bool:
+    return all(not cell_text(c).strip() for c in cells)
+
+
+def _find_header(path: Path, table: _Table) -> tuple[int, list[str]]:
+    """Return the index (in table.rows) of the header row and its original texts."""
+    wanted = normalize_header(COL_ID)
+    for index, (_number, cells) in enumerate(table.rows[:_HEADER_SEARCH_ROWS]):
+        if any(normalize_header(c) == wanted for c in cells):
+            return index, [cell_text(c).strip() for c in cells]
+    if all(_blank(cells) for _n, cells in table.rows):
+        raise refuse(path.name, Reason.EMPTY_FILE)
+    raise refuse(path.name, Reason.MISSING_COLUMN, value=COL_ID)
+
+
+def _column_names(headers: list[str], width: int) -> list[str]:
+    """Unique display names: the header text, ``Spalte X`` for blank ones, ``(2)`` for repeats."""
+    names: list[str] = []
+    for index in range(width):
+        name = headers[index] if index < len(headers) and headers[index] else ""
+        name = " ".join(name.split()) or f"Spalte {column_letter(index)}"
+        base, n = name, 2
+        while name in names:
+            name, n = f"{base} ({n})", n + 1
+        names.append(name)
+    return names
+
+
+def _validate(
+    path: Path,
+    content_hash: str,
+    table: _Table,
+    *,
+    concept: Concept,
+    today: dt.date,
+    limits: Limits,
+) -> FileResult:
+    header_index, headers = _find_header(path, table)
+    data_rows = [(n, c) for n, c in table.rows[header_index + 1 :] if not _blank(c)]
+    if not data_rows:
+        raise refuse(path.name, Reason.EMPTY_FILE)
+    if len(data_rows) > limits.max_rows:
+        raise refuse(path.name, Reason.TOO_MANY_ROWS, rows=len(data_rows), limit=limits.max_rows)
+    width = max(len(headers), *(len(c) for _n, c in data_rows))
+    names = _column_names(headers, width)
+    canonical: dict[int, str] = {}
+    ignored: set[int] = set()
+    by_key = {normalize_header(c): c for c in COLUMNS}
+    ignored_keys = {normalize_header(c) for c in IGNORED_COLUMNS}
+    for index, header in enumerate(headers):
+        header_key = normalize_header(header)
+        if header_key in by_key and by_key[header_key] not in canonical.values():
+            canonical[index] = by_key[header_key]
+        elif header_key in ignored_keys:
+            ignored.add(index)
+    missing = [c for c in REQUIRED_COLUMNS if c not in canonical.values()]
+    if missing:
+        raise refuse(path.name, Reason.MISSING_COLUMN, value="“, „".join(missing))
+
+    ctx = RowContext(concept, path.name, table.sheet, today, limits, content_hash)
+    accepted: list[StatusReport] = []
+    rejected: list[RejectedRow] = []
+    first_seen: dict[tuple[str, ...], int] = {}
+    for number, cells in data_rows:
+        padded = [*cells, *([""] * (width - len(cells)))]
+        row = {canonical[i]: padded[i] for i in canonical}
+        notes = tuple(
+            (names[i], text)
+            for i in range(width)
+            if i not in canonical and i not in ignored and (text := cell_text(padded[i]).strip())
+        )
+        report, problems = validate_row(row, number, ctx, notes)
+        key = row_key(row)
+        if key in first_seen:
+            duplicate = Problem.of(Reason.DUPLICATE_ROW, ctx.at(number), other=first_seen[key])
+            report, problems = None, (*problems, duplicate)
+        else:
+            first_seen[key] = number
+        if report is not None:
+            accepted.append(report)
+        else:
+            values = {names[i]: cell_text(padded[i]) for i in range(width)}
+            rejected.append(RejectedRow(number, values, problems))
+    log.info("%s: %d rows accepted, %d rejected", path.name, len(accepted), len(rejected))
+    return FileResult(
+        path,
+        content_hash,
+        table.sheet,
+        tuple(accepted),
+        tuple(rejected),
+        None,
+        tuple(names),
+    )
