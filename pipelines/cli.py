@@ -1,0 +1,130 @@
+"""``kik serve``: the sub-command this package adds to the ``kik`` command line.
+
+``kik_core.cli`` finds :func:`serve_main` through the entry-point group
+``kik.commands`` and calls it with the arguments after ``serve``. Prefect is
+imported only once the arguments are parsed, so ``kik serve --help`` works and a
+missing Prefect gives a clear message instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pipelines.serve import ServeInfo
+
+__all__ = ["serve_main"]
+
+_NO_PREFECT = "Prefect ist nicht installiert: pip install 'kik-core[pipelines]'"
+
+_EPILOG = """\
+Ohne PREFECT_API_URL startet kik serve einen lokalen Prefect-Server
+(127.0.0.1, Daten in DIR/.prefect bzw. PREFECT_HOME) und beendet ihn wieder.
+Without PREFECT_API_URL, kik serve starts a local Prefect server
+(127.0.0.1, data in DIR/.prefect or PREFECT_HOME) and stops it on exit.
+
+Zeitplan / schedule: [zeitplan] in kik.toml, Standard / default
+"0 6 1 1,4,7,10 *" Europe/Berlin (06:00 am 1. Januar, April, Juli, Oktober).
+
+Beenden mit Strg+C oder SIGTERM / stop with Ctrl+C or SIGTERM:
+die Zeitpläne bleiben aktiv / the schedules stay active.
+
+Exit-Codes / exit codes: 0 sauber beendet / clean stop, 1 Fehler / failure,
+2 falscher Aufruf / usage error.
+
+Beispiel / example:
+  kik serve kempten passau --port 4200
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kik serve",
+        description=(
+            "Quartalsbericht nach Zeitplan: ein Prefect-Deployment pro Kommunen-Ordner, "
+            "bedient bis zum Abbruch. / Run the quarterly report on schedule: one "
+            "Prefect deployment per municipality folder, served until interrupted."
+        ),
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "folders",
+        metavar="DIR",
+        nargs="+",
+        type=Path,
+        help="Kommunen-Ordner (kik init) / municipality folder(s)",
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=None,
+        metavar="N",
+        help=(
+            "Port des lokalen Prefect-Servers (Standard 4200 oder ein freier) / "
+            "port of the local Prefect server (default 4200 or a free one)"
+        ),
+    )
+    parser.add_argument(
+        "--limit",
+        type=int,
+        default=None,
+        metavar="N",
+        help=(
+            "höchstens N Läufe gleichzeitig (Standard 4) / "
+            "at most N runs at the same time (default 4)"
+        ),
+    )
+    return parser
+
+
+def _print_info(info: ServeInfo) -> None:
+    where = (
+        f"lokal gestartet / started locally, PREFECT_HOME={info.prefect_home}"
+        if info.started_server
+        else "PREFECT_API_URL"
+    )
+    print(f"Prefect-Server / server: {info.ui_url}  ({where})")
+    print(f"Prefect-API / API:       {info.api_url}")
+    print("Deployments:")
+    for d in info.deployments:
+        when = d.next_run.strftime("%Y-%m-%d %H:%M %Z")
+        print(f"  {d.full_name}  ({d.municipality}, {d.folder})")
+        print(f'    Zeitplan / schedule: "{d.cron}" {d.timezone}')
+        print(f"    nächster Lauf / next run: {when}")
+    print("Beenden mit Strg+C / stop with Ctrl+C", flush=True)
+
+
+def serve_main(argv: Sequence[str] | None = None) -> int:
+    """Run ``kik serve DIR [DIR ...] [--port N]``; returns the exit code."""
+    args = _parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+    try:
+        from kik_core.errors import KikError  # noqa: PLC0415
+        from pipelines.serve import serve  # noqa: PLC0415 - Prefect only when serving
+    except ImportError as exc:
+        if (exc.name or "").split(".")[0] in {"prefect", "prefect_dask"}:
+            print(_NO_PREFECT, file=sys.stderr)
+            return 1
+        raise
+    for folder in args.folders:
+        if not folder.is_dir():
+            print(f"Fehler: {folder} ist kein Ordner / not a folder", file=sys.stderr)
+            return 1
+    kwargs = {} if args.limit is None else {"limit": args.limit}
+    try:
+        serve(args.folders, port=args.port, on_ready=_print_info, **kwargs)
+    except KeyboardInterrupt:
+        pass
+    except (KikError, ValueError) as exc:
+        print(f"Fehler / error: {exc}", file=sys.stderr)
+        return 1
+    print("kik serve beendet / stopped", flush=True)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(serve_main())

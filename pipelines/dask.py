@@ -1,0 +1,83 @@
+"""``state_report`` on a Dask cluster (the ``dask`` extra: prefect-dask, distributed).
+
+Only tasks reach the cluster: :func:`~pipelines.flows.state_report` submits one
+ingest and one report task per municipality, and the Dask task runner sends them
+to its workers. The flow itself runs where it was started.
+
+Two set-ups:
+
+* **a temporary local cluster** (the default): ``n_workers`` processes with one
+  thread each, started with the flow and stopped after it. Processes sidestep the
+  GIL for the CPU-bound report (charts, DOCX).
+* **an existing cluster**: pass its scheduler ``address``
+  (``tcp://scheduler:8786``). The workers must be able to import ``kik_core`` and
+  ``pipelines`` (install ``kik-core[dask]`` on them), reach the municipality
+  folders under the same paths, and reach the Prefect API (``PREFECT_API_URL``
+  in their environment), since task states, logs and artifacts are reported
+  from the worker.
+
+Example::
+
+    from pipelines.dask import dask_state_report
+
+    summary = dask_state_report(n_workers=4)(folders=["/daten/kempten", "/daten/passau"])
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prefect import Flow
+from prefect_dask import DaskTaskRunner
+
+from pipelines.flows import state_report
+
+__all__ = ["dask_state_report", "dask_task_runner"]
+
+
+def dask_task_runner(
+    address: str | None = None,
+    *,
+    n_workers: int = 2,
+    threads_per_worker: int = 1,
+    processes: bool = True,
+) -> DaskTaskRunner:
+    """A Dask task runner: on the cluster at ``address``, or on a temporary local one.
+
+    Args:
+        address: the scheduler address of an existing cluster; ``None`` starts a
+            ``distributed.LocalCluster`` for the duration of the flow run.
+        n_workers: local cluster only: the number of worker processes.
+        threads_per_worker: local cluster only: threads in each worker.
+        processes: local cluster only: workers as processes (``True``) or threads.
+    """
+    if address is not None:
+        return DaskTaskRunner(address=address)
+    return DaskTaskRunner(
+        cluster_kwargs={
+            "n_workers": n_workers,
+            "threads_per_worker": threads_per_worker,
+            "processes": processes,
+        }
+    )
+
+
+def dask_state_report(
+    address: str | None = None,
+    *,
+    n_workers: int = 2,
+    threads_per_worker: int = 1,
+    processes: bool = True,
+) -> Flow[..., dict[str, Any]]:
+    """:func:`~pipelines.flows.state_report` with its tasks on a Dask cluster.
+
+    Takes the arguments of :func:`dask_task_runner`; call the returned flow with
+    ``folders`` (and ``max_workers``, the number of municipalities in flight).
+    """
+    runner = dask_task_runner(
+        address,
+        n_workers=n_workers,
+        threads_per_worker=threads_per_worker,
+        processes=processes,
+    )
+    return state_report.with_options(task_runner=runner)
