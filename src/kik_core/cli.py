@@ -161,8 +161,11 @@ def _print_ingest(console: Console, summary: IngestSummary) -> None:
     from rich.table import Table  # noqa: PLC0415
 
     table = Table(title="Eingelesene Dateien", show_lines=False)
-    for column in ("Datei", "Ergebnis", "angenommen", "abgelehnt", "Hinweis"):
-        table.add_column(column)
+    table.add_column("Datei", overflow="fold")
+    table.add_column("Ergebnis")
+    table.add_column("angenommen", justify="right")
+    table.add_column("abgelehnt", justify="right")
+    table.add_column("Hinweis", overflow="fold")
     for outcome in summary.files:
         hint = ""
         if outcome.error_workbook is not None:
@@ -171,7 +174,7 @@ def _print_ingest(console: Console, summary: IngestSummary) -> None:
             hint = outcome.problems[0].message
         table.add_row(
             _e(outcome.name),
-            outcome.outcome.value if hasattr(outcome.outcome, "value") else str(outcome.outcome),
+            _OUTCOME_LABELS.get(outcome.outcome.value, outcome.outcome.value),
             str(outcome.rows_accepted),
             str(outcome.rows_rejected),
             _e(hint),
@@ -183,6 +186,16 @@ def _print_ingest(console: Console, summary: IngestSummary) -> None:
         f"angenommen, [red]{summary.rows_rejected}[/] abgelehnt, "
         f"{summary.files_quarantined} in Quarantäne."
     )
+
+
+#: German labels for the outcome of one inbox file (by the outcome's code).
+_OUTCOME_LABELS = {
+    "accepted": "angenommen",
+    "partial": "teilweise angenommen",
+    "rejected": "abgelehnt",
+    "quarantined": "Quarantäne",
+    "duplicate": "schon eingelesen",
+}
 
 
 def _ingest_exit(summary: IngestSummary) -> int:
