@@ -157,8 +157,12 @@ def make_case(scale: int = 1) -> Case:
                 index += 1
                 if status is not Status.WARTEND or m % 2 == 0:
                     report(measure_id, status, AS_OF, partners[0])
-                if status is Status.IMPLEMENTIERT and m % 2 == 1:
-                    report(measure_id, Status.IN_BEARBEITUNG, PREVIOUS, partners[0])
+                if status is not Status.WARTEND:
+                    earlier = status
+                    if m % 3 == 1:  # a quarter or so moved on since the last report
+                        earlier = Status.WARTEND if status is Status.IN_BEARBEITUNG else (
+                            Status.IN_BEARBEITUNG)
+                    report(measure_id, earlier, PREVIOUS, partners[0])
             if g % 4 != 3:
                 report(goal_id, None, AS_OF, PARTNERS[g % len(PARTNERS)],
                        current_state=f"Zu Ziel {g} wurden Angebote **gebündelt**.\n\n"
@@ -172,6 +176,8 @@ def make_case(scale: int = 1) -> Case:
     if scale == 1:
         # fix the regression and conflict so that the counts stay as expected
         _swap_to(concept, reports, REGRESSION_ID, Status.IN_BEARBEITUNG)
+        reports[:] = [r for r in reports if not (r.target_id == REGRESSION_ID
+                                                 and r.as_of == PREVIOUS)]
         reports.append(StatusReport(REGRESSION_ID, Status.IMPLEMENTIERT, PREVIOUS, "vhs Kempten",
                                     source=Provenance("meldungen/2022-09_vhs.xlsx", 7)))
         _conflict(concept, reports)

@@ -20,7 +20,7 @@ from xml.sax.saxutils import escape
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
-from docx.shared import Cm, Pt
+from docx.shared import Cm, Pt, Twips
 
 from kik_core.errors import ReportError
 from kik_core.model import Concept, FieldOfAction, Highlight, Indicator, Status
@@ -130,14 +130,18 @@ class _Writer:
         widths: Sequence[int],
         caption: str,
         description: str,
+        vertical_header: Sequence[int] = (),
     ) -> Any:
         table = self.doc.add_table(rows=0, cols=len(widths))
         with contextlib.suppress(KeyError, ValueError):
             table.style = TABLE_STYLE
         table.autofit = False
         for grid_col, width in zip(table._tbl.tblGrid.gridCol_lst, widths, strict=True):  # noqa: SLF001
-            grid_col.w = width
-        header_cells = [Cell(h, bold=True, width=w) for h, w in zip(header, widths, strict=True)]
+            grid_col.w = Twips(width)
+        header_cells = [
+            Cell(h, bold=True, width=w, vertical=i in vertical_header)
+            for i, (h, w) in enumerate(zip(header, widths, strict=True))
+        ]
         append_rows(table, [header_cells], header=True)
         append_rows(table, list(rows))
         set_table_description(table, caption, description)
@@ -376,7 +380,7 @@ def _changes(w: _Writer, concept: Concept, snapshot: Snapshot) -> None:
         + (f", davon {regressions} Rückschritt{'e' if regressions != 1 else ''}." if regressions
            else ".")
     ))
-    widths = [1000, 4612, 1300, 1300, 1200]
+    widths = [900, 4312, 1500, 1500, 1200]
     body = [
         [Cell(c.measure_id, width=widths[0]),
          Cell(concept.measure(c.measure_id).text, width=widths[1]),
@@ -418,8 +422,8 @@ def _conflicts(w: _Writer, concept: Concept, snapshot: Snapshot) -> None:
 def _status_table(w: _Writer, concept: Concept, snapshot: Snapshot, field: FieldOfAction) -> None:
     measures = concept.measures_of(field.code)
     grouped = any(m.group for m in measures)
-    status_w = 1150
-    group_w = 700 if grouped else 0
+    status_w = 760
+    group_w = 620 if grouped else 0
     nr_w = 650
     text_w = _TEXT_WIDTH - group_w - nr_w - 3 * status_w
     widths = ([group_w] if grouped else []) + [nr_w, text_w, status_w, status_w, status_w]
@@ -457,7 +461,10 @@ def _status_table(w: _Writer, concept: Concept, snapshot: Snapshot, field: Field
                   for s in statuses),
             ])
     counts = snapshot.by_field[field.code]
+    first_status = len(header) - 3
     w.table(header, rows, widths=widths,
+            vertical_header=(0, first_status, first_status + 1, first_status + 2) if grouped
+            else (first_status, first_status + 1, first_status + 2),
             caption=f"Ziele und Maßnahmen im Handlungsfeld {field.name}",
             description=(
                 f"{len(concept.goals_of(field.code))} Ziele (fett) mit ihren "

@@ -1,0 +1,87 @@
+"""Charts: deterministic PNGs, print resolution, numbers in alt texts."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+
+import pytest
+
+from kik_core.model import Status
+from kik_core.report import charts
+from kik_core.rules import StatusCounts
+
+
+def counts(impl: int, inb: int, wart: int) -> StatusCounts:
+    return StatusCounts.of(
+        [Status.IMPLEMENTIERT] * impl + [Status.IN_BEARBEITUNG] * inb + [Status.WARTEND] * wart
+    )
+
+
+def png_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    chunks, pos = [], 8
+    while pos < len(data):
+        (length,) = struct.unpack(">I", data[pos:pos + 4])
+        kind = data[pos + 4:pos + 8]
+        body = data[pos + 8:pos + 8 + length]
+        assert struct.unpack(">I", data[pos + 8 + length:pos + 12 + length])[0] == (
+            zlib.crc32(kind + body))
+        chunks.append((kind, body))
+        pos += 12 + length
+    return chunks
+
+
+CHARTS = {
+    "donut": lambda: charts.donut_chart("Bildung und Sprache", counts(7, 13, 10)),
+    "overview": lambda: charts.overview_chart(
+        ["Bildung und Sprache", "Gesundheit und Pflege", "Gesamt"],
+        [counts(7, 13, 10), counts(2, 13, 4), counts(9, 26, 14)]),
+    "trend": lambda: charts.trend_chart(
+        ["30.09.2022", "30.09.2023"], [counts(30, 60, 54), counts(45, 62, 37)]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CHARTS))
+def test_same_data_gives_identical_png(name: str) -> None:
+    first, second = CHARTS[name](), CHARTS[name]()
+    assert first == second
+
+
+@pytest.mark.parametrize("name", sorted(CHARTS))
+def test_png_has_print_resolution_and_no_metadata(name: str) -> None:
+    chunks = png_chunks(CHARTS[name]())
+    kinds = [k for k, _ in chunks]
+    assert b"tEXt" not in kinds  # no Software tag, no timestamp
+    assert b"tIME" not in kinds
+    [phys] = [body for k, body in chunks if k == b"pHYs"]
+    x_ppm, _y_ppm, unit = struct.unpack(">IIB", phys)
+    assert unit == 1
+    assert round(x_ppm * 0.0254) == charts.DPI
+    assert 200 <= charts.DPI <= 300
+
+
+def test_different_data_gives_different_png() -> None:
+    assert charts.donut_chart("X", counts(1, 2, 3)) != charts.donut_chart("X", counts(1, 3, 2))
+
+
+def test_empty_field_still_draws() -> None:
+    assert charts.donut_chart("Leer", counts(0, 0, 0)).startswith(b"\x89PNG")
+
+
+def test_alt_text_states_every_number() -> None:
+    assert charts.status_alt_text("Bildung und Sprache", counts(7, 13, 10)) == (
+        "Kreisdiagramm Umsetzungsstand Bildung und Sprache: 7 implementiert (23 %), "
+        "13 in Bearbeitung (44 %), 10 wartend (33 %); insgesamt 30 Maßnahmen."
+    )
+
+
+def test_palette_is_distinct_in_greyscale() -> None:
+    def luminance(hex_colour: str) -> float:
+        r, g, b = (int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5))
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    values = [luminance(charts.PALETTE[s]) for s in charts.STATUS_ORDER]
+    assert values == sorted(values, reverse=True)  # light → dark with progress
+    assert all(a - b > 0.15 for a, b in zip(values, values[1:], strict=False))
+    assert len(set(charts.HATCHES.values())) == 3

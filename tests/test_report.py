@@ -1,0 +1,379 @@
+"""The interim report DOCX: structure, numbers, atomic write, templates, PDF export."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import docx
+import pytest
+from docx.oxml.ns import qn
+
+from kik_core.errors import ReportError
+from kik_core.model import Status
+from kik_core.report import PdfExportError, ReportOptions, build_report, export_pdf
+from kik_core.report import _builder as builder_module
+from kik_core.report._template import DEFAULT_TEMPLATE, build_default_template
+from tests.report_fixtures import CONFLICT_ID, REGRESSION_ID, Case, make_case, make_options
+
+STATUSES = (Status.WARTEND, Status.IN_BEARBEITUNG, Status.IMPLEMENTIERT)
+
+
+@pytest.fixture(scope="module")
+def case() -> Case:
+    return make_case()
+
+
+@pytest.fixture(scope="module")
+def report(case: Case, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("report") / "Zwischenbericht.docx"
+    options = make_options()
+    assert isinstance(options, ReportOptions)
+    return build_report(case.concept, case.snapshot, out, options=options,
+                        content=case.content, history=case.history)
+
+
+@pytest.fixture(scope="module")
+def document(report: Path) -> Any:
+    return docx.Document(str(report))
+
+
+def caption(table: Any) -> str:
+    element = table._tbl.tblPr.find(qn("w:tblCaption"))
+    return "" if element is None else str(element.get(qn("w:val")))
+
+
+def table_by_caption(document: Any, text: str) -> Any:
+    found = [t for t in document.tables if caption(t) == text]
+    assert len(found) == 1, [caption(t) for t in document.tables]
+    return found[0]
+
+
+def cell_texts(row: Any) -> list[str]:
+    """Texts of the row's real cells (a spanned cell once)."""
+    return ["\n".join("".join(t.text or "" for t in p.iter(qn("w:t"))) for p in tc.iter(qn("w:p")))
+            for tc in row._tr.tc_lst]
+
+
+def is_bold_row(row: Any) -> bool:
+    runs = list(row._tr.iter(qn("w:r")))
+    return bool(runs) and all(r.find(f"{qn('w:rPr')}/{qn('w:b')}") is not None for r in runs)
+
+
+def headings(document: Any) -> list[tuple[int, str]]:
+    result = []
+    for p in document.paragraphs:
+        m = re.match(r"Heading (\d)", p.style.name)
+        if m:
+            result.append((int(m[1]), p.text))
+    return result
+
+
+def test_top_level_structure(document: Any, case: Case) -> None:
+    top = [text for level, text in headings(document) if level == 1]
+    assert top == [
+        "Vorwort", "Einführung", "Zeitliche Umsetzung", "Kennzahlen",
+        "Umsetzungsstand im Überblick",
+        *(f"Handlungsfeld {f.name}" for f in case.concept.fields),
+        "Querschnittsthemen", "Dank", "Anhang: Alle Maßnahmen und ihre letzte Meldung",
+    ]
+
+
+def test_heading_levels_never_skip(document: Any) -> None:
+    levels = [level for level, _ in headings(document)]
+    assert levels[0] == 1
+    assert all(b <= a + 1 for a, b in zip(levels, levels[1:], strict=False))
+    # the Markdown "####" after a "##" is demoted to level 3
+    assert (3, "Eine zu tiefe Überschrift") in headings(document)
+
+
+def test_title_page_and_properties(document: Any) -> None:
+    texts = [p.text for p in document.paragraphs[:10]]
+    assert "Kempten (Allgäu)" in texts
+    assert "Kommunales Integrationskonzept – Zwischenbericht" in texts
+    assert "Dezember 2023" in texts
+    assert any("November 2021 bis September 2023" in t for t in texts)
+    assert any("Stadt Kempten (Allgäu), Amt für Integration" in t for t in texts)
+    assert any("1. Dezember 2023" in t for t in texts)
+    props = document.core_properties
+    assert props.title == "Kommunales Integrationskonzept – Zwischenbericht"
+    assert props.language == "de-DE"
+    assert props.subject == "Kempten (Allgäu) – Dezember 2023"
+
+
+def test_toc_is_a_prefilled_field(document: Any) -> None:
+    body = document.element.body
+    instr = [e.text for e in body.iter(qn("w:instrText"))]
+    assert any(t.strip().startswith("TOC") for t in instr)
+    toc_entries = [p.text for p in document.paragraphs if p.style.name.lower().startswith("toc ")]
+    assert "Umsetzungsstand im Überblick" in toc_entries
+    assert "Handlungsfeld Bildung und Sprache" in toc_entries
+    assert len(toc_entries) > 20
+    settings = document.settings.element
+    update = settings.find(qn("w:updateFields"))
+    assert update is not None
+    assert update.get(qn("w:val")) == "true"
+    tags = [child.tag for child in settings]
+    compat = qn("w:compat")
+    if compat in tags:
+        assert tags.index(qn("w:updateFields")) < tags.index(compat)
+
+
+def test_status_tables_have_one_mark_per_measure(document: Any, case: Case) -> None:
+    for field in case.concept.fields:
+        table = table_by_caption(document, f"Ziele und Maßnahmen im Handlungsfeld {field.name}")
+        header = cell_texts(table.rows[0])
+        grouped = field.code == "BS"
+        assert header == (["Gruppe"] if grouped else []) + [
+            "Nr.", "Ziel/Maßnahme", "wartend", "in Bearbeitung", "implementiert"]
+        assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
+        marks = dict.fromkeys(STATUSES, 0)
+        goal_rows = measure_rows = 0
+        for row in table.rows[1:]:
+            texts = cell_texts(row)
+            if row._tr.find(f".//{qn('w:gridSpan')}") is not None:
+                goal_rows += 1
+                assert is_bold_row(row), texts
+                shade = row._tr.find(f".//{qn('w:shd')}")
+                assert shade is not None
+                continue
+            measure_rows += 1
+            status_cells = texts[-3:]
+            assert sum(1 for t in status_cells if t.strip()) == 1, texts
+            for status, text in zip(STATUSES, status_cells, strict=True):
+                if text.strip() == "x":
+                    marks[status] += 1
+            measure_id = f"{field.code}-{texts[-5]}"
+            assert case.snapshot.status_of(measure_id) is STATUSES[
+                [t.strip() for t in status_cells].index("x")]
+        assert goal_rows == len(case.concept.goals_of(field.code))
+        assert measure_rows == len(case.concept.measures_of(field.code))
+        counts = case.snapshot.by_field[field.code]
+        assert marks == dict(counts.counts)
+        impl, inb, wart = case.expected[field.code]
+        assert (marks[Status.IMPLEMENTIERT], marks[Status.IN_BEARBEITUNG],
+                marks[Status.WARTEND]) == (impl, inb, wart)
+
+
+def alt_texts(report: Path) -> list[str]:
+    with zipfile.ZipFile(report) as z:
+        xml = z.read("word/document.xml").decode()
+    return re.findall(r'<wp:docPr [^>]*descr="([^"]*)"', xml)
+
+
+def parse_summary(text: str) -> dict[Status, tuple[int, int]]:
+    found = {}
+    for status in STATUSES:
+        m = re.search(rf"(\d+) {status.label} \((\d+) %\)", text)
+        assert m, (status, text)
+        found[status] = (int(m[1]), int(m[2]))
+    return found
+
+
+def test_donut_alt_texts_agree_with_snapshot(report: Path, case: Case) -> None:
+    texts = alt_texts(report)
+    for field in case.concept.fields:
+        [alt] = [t for t in texts if t.startswith(f"Kreisdiagramm Umsetzungsstand {field.name}:")]
+        counts = case.snapshot.by_field[field.code]
+        assert parse_summary(alt) == {s: (counts.counts[s], counts.percentages[s])
+                                      for s in STATUSES}
+        assert f"insgesamt {counts.total} Maßnahmen" in alt
+    assert (
+        "Kreisdiagramm Umsetzungsstand Bildung und Sprache: 7 implementiert (23 %), "
+        "13 in Bearbeitung (44 %), 10 wartend (33 %); insgesamt 30 Maßnahmen."
+    ) in texts
+    assert any(t.startswith("Balkendiagramm Umsetzungsstand je Handlungsfeld") for t in texts)
+    assert any(t.startswith("Balkendiagramm Entwicklung") for t in texts)
+
+
+def test_overview_table_agrees_with_marks_and_snapshot(document: Any, case: Case) -> None:
+    table = table_by_caption(document, "Umsetzungsstand je Handlungsfeld")
+    assert cell_texts(table.rows[0]) == [
+        "Handlungsfeld", "Maßnahmen", "wartend", "in Bearbeitung", "implementiert"]
+    rows = {cell_texts(r)[0]: cell_texts(r) for r in table.rows[1:]}
+    names = {f.name: f.code for f in case.concept.fields}
+    assert set(rows) == {*names, "Gesamt"}
+    for name, texts in rows.items():
+        counts = case.snapshot.overall if name == "Gesamt" else case.snapshot.by_field[names[name]]
+        assert int(texts[1]) == counts.total
+        for status, text in zip(STATUSES, texts[2:], strict=True):
+            assert text == f"{counts.counts[status]} ({counts.percentages[status]} %)"
+    total = sum(int(rows[n][1]) for n in names)
+    assert total == int(rows["Gesamt"][1]) == 144
+
+
+def test_changes_conflicts_and_annex(document: Any, case: Case) -> None:
+    changes = table_by_caption(document, "Veränderungen seit dem letzten Bericht")
+    rows = [cell_texts(r) for r in changes.rows[1:]]
+    assert len(rows) == len(case.snapshot.changes)
+    [regression] = [r for r in rows if r[0] == REGRESSION_ID]
+    assert regression[2:] == ["implementiert", "in Bearbeitung", "Rückschritt"]
+    assert sum(1 for r in rows if r[-1] == "Rückschritt") == sum(
+        1 for c in case.snapshot.changes if c.is_regression)
+
+    conflicts = table_by_caption(document, "Offene Konflikte zwischen Partnern")
+    [row] = [cell_texts(r) for r in conflicts.rows[1:]]
+    assert row[0] == CONFLICT_ID
+    assert "Jobcenter → implementiert" in row[3]
+    assert row[4] == "wartend"
+
+    annex = table_by_caption(document, "Alle Maßnahmen und ihre letzte Meldung")
+    assert len(annex.rows) == 1 + len(case.concept.measures)
+    by_id = {cell_texts(r)[0]: cell_texts(r) for r in annex.rows[1:]}
+    measure = case.concept.measure("BS-1.1")
+    assert by_id["BS-1.1"][3] == ", ".join(measure.partners)
+    effective = case.snapshot.statuses[CONFLICT_ID]
+    assert by_id[CONFLICT_ID][4] == "30.09.2023"
+    for r in effective.reports:
+        assert r.source is not None
+        assert f"{Path(r.source.file).name}, Zeile {r.source.row}" in by_id[CONFLICT_ID][5]
+
+
+def test_goal_texts_highlights_and_markdown(document: Any, case: Case) -> None:
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "Keine Rückmeldung" in text  # goals 3, 7, ... have no texts
+    assert "Aktueller Stand" in text
+    assert "Ausblick" in text
+    assert "KitaMUTter und Starke Mamas" in text
+    assert f"BS-6.1 {case.concept.measure('BS-6.1').text}" in text
+    # links are written as text with their address
+    assert "kempten.de (https://www.kempten.de/integration)" in text
+    # the Markdown pipe table became a real table with a header row
+    table = table_by_caption(document, "Tabelle: Titel, Medium, Zielgruppe, Intervall")
+    assert cell_texts(table.rows[0]) == ["Titel", "Medium", "Zielgruppe", "Intervall"]
+    assert cell_texts(table.rows[2])[0] == "Homepage"
+    # bold from Markdown
+    assert any(r.bold and r.text == "Kommunale Integrationskonzept"
+               for p in document.paragraphs for r in p.runs)
+
+
+def test_key_figures_side_by_side(document: Any) -> None:
+    table = table_by_caption(document, "Kennzahlen")
+    assert cell_texts(table.rows[0]) == [
+        "Kennzahl", "Stand 31.12.2020", "Stand 31.12.2022", "Veränderung", "Quelle"]
+    rows = {cell_texts(r)[0]: cell_texts(r) for r in table.rows[1:]}
+    assert rows["Einwohner*innen"][1:4] == ["70.787", "71.918", "+1.131"]
+    assert rows["Anteil Ausländer*innen"][1:4] == ["16,5 %", "18,8 %", "+2,3 Prozentpunkte"]
+
+
+def test_page_numbers_in_footer(document: Any) -> None:
+    footer = document.sections[-1].footer._element
+    instr = " ".join(e.text for e in footer.iter(qn("w:instrText")))
+    assert "PAGE" in instr
+    assert "NUMPAGES" in instr
+    assert "Seite" in "".join(e.text or "" for e in footer.iter(qn("w:t")))
+
+
+def test_build_failure_keeps_the_old_report(
+    case: Case, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "bericht.docx"
+    out.write_bytes(b"the last good report")
+
+    def broken_save(self: Any, stream: Any) -> None:
+        stream.write(b"PK half a zip")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(docx.document.Document, "save", broken_save)
+    with pytest.raises(ReportError, match="disk full"):
+        build_report(case.concept, case.snapshot, out, options=make_options(),  # type: ignore[arg-type]
+                     content=case.content)
+    assert out.read_bytes() == b"the last good report"
+    assert [p.name for p in tmp_path.iterdir()] == ["bericht.docx"]
+
+
+def test_failure_while_composing_keeps_the_old_report(
+    case: Case, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "bericht.docx"
+    out.write_bytes(b"old")
+
+    def boom(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("chart failed")
+
+    monkeypatch.setattr(builder_module, "_annex", boom)
+    with pytest.raises(RuntimeError, match="chart failed"):
+        build_report(case.concept, case.snapshot, out, options=make_options())  # type: ignore[arg-type]
+    assert out.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["bericht.docx"]
+
+
+def _municipality_template(tmp_path: Path) -> Path:
+    """A corporate template: custom heading colour, a header text, a body to be removed."""
+    doc = docx.Document()
+    doc.sections[0].header.paragraphs[0].text = "Stadt Musterhausen – Corporate Design"
+    doc.styles["Heading 1"].font.size = docx.shared.Pt(22)
+    doc.add_paragraph("Dieser Mustertext muss verschwinden.")
+    path = tmp_path / "vorlage.docx"
+    doc.save(str(path))
+    return path
+
+
+def _as_dotx(source: Path, target: Path) -> Path:
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "[Content_Types].xml":
+                data = data.replace(b"document.main+xml", b"template.main+xml")
+            dst.writestr(info, data)
+    return target
+
+
+@pytest.mark.parametrize("kind", ["docx", "dotx"])
+def test_municipality_template_is_used(case: Case, tmp_path: Path, kind: str) -> None:
+    template = _municipality_template(tmp_path)
+    if kind == "dotx":
+        template = _as_dotx(template, tmp_path / "vorlage.dotx")
+        with pytest.raises(ValueError, match="not a Word file"):
+            docx.Document(str(template))  # why the conversion is needed
+    out = build_report(case.concept, case.snapshot, tmp_path / "mit_vorlage.docx",
+                       options=make_options(template=template),  # type: ignore[arg-type]
+                       content=case.content, history=case.history)
+    result = docx.Document(str(out))
+    assert result.sections[0].header.paragraphs[0].text == "Stadt Musterhausen – Corporate Design"
+    assert result.styles["Heading 1"].font.size == docx.shared.Pt(22)
+    text = "\n".join(p.text for p in result.paragraphs)
+    assert "Dieser Mustertext muss verschwinden." not in text
+    assert "Umsetzungsstand im Überblick" in text
+    # python-docx' blank template has no footer: the page numbers are added
+    footer = result.sections[-1].footer._element
+    assert "NUMPAGES" in " ".join(e.text for e in footer.iter(qn("w:instrText")))
+
+
+def test_missing_template_is_a_report_error(case: Case, tmp_path: Path) -> None:
+    with pytest.raises(ReportError, match="template not found"):
+        build_report(case.concept, case.snapshot, tmp_path / "x.docx",
+                     options=make_options(template=tmp_path / "fehlt.dotx"))  # type: ignore[arg-type]
+
+
+def test_default_template_is_reproducible() -> None:
+    assert build_default_template() == DEFAULT_TEMPLATE.read_bytes()
+    doc = docx.Document(io.BytesIO(DEFAULT_TEMPLATE.read_bytes()))
+    section = doc.sections[0]
+    assert round(section.page_width.cm, 1) == 21.0
+    assert round(section.page_height.cm, 1) == 29.7
+    assert doc.styles["Normal"].font.name == "Arial"
+
+
+def test_pdf_export_without_libreoffice(
+    report: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(shutil, "which", lambda _name: None)
+    with pytest.raises(PdfExportError, match="LibreOffice ist nicht installiert") as info:
+        export_pdf(report, tmp_path)
+    assert "not installed" in str(info.value)
+    assert isinstance(info.value, ReportError)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
+def test_pdf_export(report: Path, tmp_path: Path) -> None:
+    pdf = export_pdf(report, tmp_path)
+    assert pdf == tmp_path / "Zwischenbericht.pdf"
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF")
+    assert b"/StructTreeRoot" in data  # tagged (PDF/UA)
