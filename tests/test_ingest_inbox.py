@@ -1,0 +1,227 @@
+"""ingest_inbox: claim, store, archive, quarantine, error workbooks, concurrency."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from kik_core.errors import Reason
+from kik_core.ingest import FileOutcome, IngestSummary, Outcome, ingest_inbox
+from kik_core.store import Store, sqlite_url
+from tests.ingest_helpers import TODAY, concept, good_row, write_csv, write_xlsx
+
+
+@pytest.fixture
+def dirs(tmp_path: Path) -> dict[str, Path]:
+    names = ("inbox", "archive", "quarantine", "outbox")
+    found = {n: tmp_path / n for n in names}
+    found["inbox"].mkdir()
+    return found
+
+
+def run(dirs: dict[str, Path], store: Store, **kw: object) -> IngestSummary:
+    return ingest_inbox(
+        dirs["inbox"],
+        concept=concept(),
+        store=store,
+        archive=dirs["archive"],
+        quarantine=dirs["quarantine"],
+        outbox=dirs["outbox"],
+        today=TODAY,
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def test_every_kind_of_outcome(dirs: dict[str, Path], tmp_path: Path) -> None:
+    inbox = dirs["inbox"]
+    write_xlsx(inbox / "a_gut.xlsx", [good_row("BS-4.1"), good_row("BS-4.2")])
+    write_xlsx(inbox / "b_teils.xlsx", [good_row("BS-4.1", "wartend"), good_row("BS-4.1", "fertig")])
+    write_csv(inbox / "c_schlecht.csv", [good_row("XX-1.1"), good_row("BS-4.4")])
+    (inbox / "d_kaputt.xlsx").write_bytes(b"PK\x03\x04kaputt")
+    shutil.copyfile(inbox / "a_gut.xlsx", inbox / "e_kopie.xlsx")
+    (inbox / ".versteckt.xlsx").write_bytes(b"x")
+    (inbox / "~$a_gut.xlsx").write_bytes(b"x")
+    seen: list[FileOutcome] = []
+    with Store.open(sqlite_url(tmp_path / "kik.sqlite")) as store:
+        summary = run(dirs, store, on_file=seen.append)
+        assert len(store.reports()) == 3
+    assert seen == list(summary.files)
+    by_name = {f.name: f for f in summary.files}
+    assert [by_name[n].outcome for n in sorted(by_name)] == [
+        Outcome.ACCEPTED, Outcome.PARTIAL, Outcome.REJECTED, Outcome.QUARANTINED, Outcome.DUPLICATE
+    ]
+    assert (summary.rows_accepted, summary.rows_rejected, summary.files_quarantined) == (3, 3, 1)
+    day = dirs["archive"] / "2024-03-15"
+    assert sorted(p.name for p in day.iterdir()) == [
+        "a_gut.xlsx", "b_teils.xlsx", "c_schlecht.csv", "e_kopie.xlsx"
+    ]
+    assert by_name["a_gut.xlsx"].moved_to == day / "a_gut.xlsx"
+    assert by_name["a_gut.xlsx"].error_workbook is None
+    assert by_name["b_teils.xlsx"].error_workbook == dirs["outbox"] / "b_teils_Fehler.xlsx"
+    assert (dirs["outbox"] / "c_schlecht_Fehler.xlsx").is_file()
+    # quarantine keeps the file with its reason
+    assert (dirs["quarantine"] / "d_kaputt.xlsx").read_bytes() == b"PK\x03\x04kaputt"
+    reason = (dirs["quarantine"] / "d_kaputt.xlsx.grund.txt").read_text(encoding="utf-8")
+    assert "Die Datei ist beschädigt" in reason
+    assert "Code: corrupt" in reason
+    # dotfiles and lock files stay, the working folder is empty
+    assert sorted(p.name for p in inbox.iterdir() if p.is_file()) == [".versteckt.xlsx", "~$a_gut.xlsx"]
+    assert not any((inbox / ".in-arbeit").iterdir())
+    table = summary.rejected_rows()
+    assert {(r["Datei"], r["Zeile"]) for r in table} == {
+        ("b_teils.xlsx", 3), ("c_schlecht.csv", 2), ("c_schlecht.csv", 3), ("d_kaputt.xlsx", 0)
+    }
+
+
+def test_nothing_lost_archive_never_overwrites(dirs: dict[str, Path], tmp_path: Path) -> None:
+    with Store.open(sqlite_url(tmp_path / "kik.sqlite")) as store:
+        write_xlsx(dirs["inbox"] / "x.xlsx", [good_row("BS-4.1")])
+        run(dirs, store)
+        write_xlsx(dirs["inbox"] / "x.xlsx", [good_row("BS-4.2")])
+        summary = run(dirs, store)
+        write_xlsx(dirs["inbox"] / "x.xlsx", [good_row("BS-4.2"), good_row("XX-1.1")])
+        run(dirs, store)
+        write_xlsx(dirs["inbox"] / "x.xlsx", [good_row("BS-4.3"), good_row("XX-1.1")])
+        run(dirs, store)
+    assert summary.files[0].moved_to.name == "x_2.xlsx"
+    assert sorted(p.name for p in (dirs["archive"] / "2024-03-15").iterdir()) == [
+        "x.xlsx", "x_2.xlsx", "x_3.xlsx", "x_4.xlsx"
+    ]
+    assert sorted(p.name for p in dirs["outbox"].iterdir()) == ["x_Fehler.xlsx", "x_Fehler_2.xlsx"]
+
+
+def test_error_workbook(dirs: dict[str, Path], tmp_path: Path) -> None:
+    header = ["Maßnahme", "Status", "Stand am", "Institution", "Aktueller Stand", "Ausblick", "Notiz"]
+    rows = [
+        [*good_row("BS-4.1"), ""],
+        [*good_row("BS-4.1", "fertig", Aktueller_Stand="=HYPERLINK(\"http://böse\")"), "+1"],
+        [*good_row("BS-4.4", Stand_am="gestern"), "@x"],
+    ]
+    write_csv(dirs["inbox"] / "vhs.csv", rows, header)
+    with Store.open(sqlite_url(tmp_path / "kik.sqlite")) as store:
+        (outcome,) = run(dirs, store).files
+    assert outcome.error_workbook == dirs["outbox"] / "vhs_Fehler.xlsx"
+    workbook = load_workbook(outcome.error_workbook)
+    ws = workbook["Rückmeldung"]
+    assert [c.value for c in ws[1]] == [*header, "Fehler"]
+    assert ws.freeze_panes == "B2"
+    assert ws.max_row == 3
+    formula = ws["E2"]
+    assert formula.value == '=HYPERLINK("http://böse")'
+    assert formula.data_type == "s"
+    assert formula.quotePrefix
+    assert ws["G2"].data_type == "s"
+    assert ws["G2"].quotePrefix
+    assert ws["B2"].fill.fgColor.rgb.endswith("FFC7CE")
+    assert ws["B2"].comment is not None
+    assert "kein gültiger Status" in ws["B2"].comment.text
+    assert ws["A2"].comment is None
+    assert ws["H2"].value == (
+        "Zeile 3, Spalte Status: „fertig“ ist kein gültiger Status "
+        "(erlaubt: wartend, in Bearbeitung, implementiert)"
+    )
+    assert ws["H3"].value.splitlines() == [
+        "Zeile 4, Spalte Maßnahme: „BS-4.4“ ist keine bekannte Maßnahme und kein bekanntes Ziel "
+        "– meinten Sie „BS-4.3“?",
+        "Zeile 4, Spalte Stand am: „gestern“ ist kein gültiges Datum (bitte als TT.MM.JJJJ "
+        "eintragen, z. B. 30.09.2023)",
+    ]
+    assert {c.value for c in ws[3]} >= {"BS-4.4", "gestern"}
+
+
+def test_corrected_error_workbook_can_be_sent_back(dirs: dict[str, Path], tmp_path: Path) -> None:
+    write_xlsx(dirs["inbox"] / "vhs.xlsx", [good_row("BS-4.1", "fertig")])
+    with Store.open(sqlite_url(tmp_path / "kik.sqlite")) as store:
+        (outcome,) = run(dirs, store).files
+        assert outcome.error_workbook is not None
+        workbook = load_workbook(outcome.error_workbook)
+        workbook["Rückmeldung"]["B2"] = "implementiert"
+        workbook.save(dirs["inbox"] / "vhs_korrigiert.xlsx")
+        (again,) = run(dirs, store).files
+        assert again.outcome is Outcome.ACCEPTED
+        assert store.reports()[0].notes == ()  # the Fehler column is not a note
+
+
+def test_quarantine_kinds(dirs: dict[str, Path], tmp_path: Path) -> None:
+    inbox = dirs["inbox"]
+    (inbox / "leer.csv").write_bytes(b"")
+    (inbox / "geheim.xlsx").write_bytes(
+        bytes.fromhex("D0CF11E0A1B11AE1") + "EncryptedPackage".encode("utf-16-le")
+    )
+    (inbox / "bild.png").write_bytes(b"\x89PNG\r\n")
+    write_xlsx(inbox / "gross.xlsx", [good_row(Ausblick="x" * 5000)])
+    from kik_core.ingest import Limits
+
+    with Store.open(sqlite_url(tmp_path / "kik.sqlite")) as store:
+        summary = run(dirs, store, limits=Limits(max_bytes=4000))
+    reasons = {f.name: f.problems[0].reason for f in summary.files}
+    assert reasons == {
+        "bild.png": Reason.UNSUPPORTED_TYPE,
+        "geheim.xlsx": Reason.ENCRYPTED,
+        "gross.xlsx": Reason.TOO_LARGE,
+        "leer.csv": Reason.EMPTY_FILE,
+    }
+    assert summary.files_quarantined == 4
+    for name in reasons:
+        assert (dirs["quarantine"] / name).is_file()
+        assert (dirs["quarantine"] / f"{name}.grund.txt").is_file()
+
+
+def test_store_failure_puts_the_file_back(dirs: dict[str, Path], tmp_path: Path) -> None:
+    from kik_core.errors import StoreError
+
+    write_xlsx(dirs["inbox"] / "x.xlsx", [good_row()])
+    store = Store.open(sqlite_url(tmp_path / "kik.sqlite"))
+    store.close()
+    with store.engine.connect() as conn:
+        conn.exec_driver_sql("DROP TABLE status_reports")
+        conn.commit()
+    with pytest.raises(StoreError):
+        run(dirs, store)
+    assert (dirs["inbox"] / "x.xlsx").is_file()
+
+
+def test_two_concurrent_ingests_lose_nothing(dirs: dict[str, Path], tmp_path: Path) -> None:
+    url = sqlite_url(tmp_path / "kik.sqlite")
+    inbox = dirs["inbox"]
+    ids = [m.id for m in concept().measures]
+    for i in range(40):
+        rows = [good_row(ids[i % len(ids)], "wartend", Ausblick=f"Datei {i}")]
+        if i % 5 == 0:
+            rows.append(good_row("XX-1.1", Ausblick=f"Datei {i}"))
+        write_xlsx(inbox / f"datei_{i:02d}.xlsx", rows)
+    for i in range(5):  # copies: same content, other names
+        shutil.copyfile(inbox / f"datei_{i:02d}.xlsx", inbox / f"kopie_{i}.xlsx")
+    (inbox / "kaputt.xlsx").write_bytes(b"PK\x03\x04")
+    summaries: list[IngestSummary] = []
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            with Store.open(url) as store:
+                summaries.append(run(dirs, store))
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the main thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    names = sorted(f.name for s in summaries for f in s.files)
+    assert names == sorted(p for p in [f"datei_{i:02d}.xlsx" for i in range(40)]
+                           + [f"kopie_{i}.xlsx" for i in range(5)] + ["kaputt.xlsx"])
+    outcomes = [f.outcome for s in summaries for f in s.files]
+    assert outcomes.count(Outcome.DUPLICATE) == 5
+    assert outcomes.count(Outcome.QUARANTINED) == 1
+    with Store.open(url) as store:
+        assert len(store.files()) == 40
+        assert len(store.reports()) == 40
+    archived = list((dirs["archive"] / "2024-03-15").iterdir())
+    assert len(archived) == 45
+    assert [p.name for p in inbox.iterdir() if p.is_file()] == []
