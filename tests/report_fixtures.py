@@ -118,21 +118,31 @@ def make_case(scale: int = 1) -> Case:
     expected: dict[str, tuple[int, int, int]] = {}
     row = 1
 
-    def report(target: str, status: Status | None, when: dt.date, partner: str,
-               **texts: str) -> None:
+    def report(
+        target: str, status: Status | None, when: dt.date, partner: str, **texts: str
+    ) -> None:
         nonlocal row
         row += 1
-        file = f"meldungen/{when:%Y-%m}_{partner.split()[0].lower()}.xlsx"
-        reports.append(StatusReport(target, status, when, partner,
-                                    source=Provenance(file, row, "Meldungen"), **texts))
+        file = f"meldungen/{when:%Y-%m}_{partner.split(maxsplit=1)[0].lower()}.xlsx"
+        reports.append(
+            StatusReport(
+                target, status, when, partner, source=Provenance(file, row, "Meldungen"), **texts
+            )
+        )
 
     for code, name, goal_sizes, counts in _fields(scale):
         expected[code] = counts
-        fields.append(FieldOfAction(code, name, intro=(
-            f"Das Handlungsfeld **{name}** umfasst {len(goal_sizes)} Ziele.\n\n"
-            "Zwei Faktoren waren die größten Herausforderungen: der Fachkräftemangel und "
-            "die Fluchtbewegung aus der Ukraine im Jahr 2022."
-        )))
+        fields.append(
+            FieldOfAction(
+                code,
+                name,
+                intro=(
+                    f"Das Handlungsfeld **{name}** umfasst {len(goal_sizes)} Ziele.\n\n"
+                    "Zwei Faktoren waren die größten Herausforderungen: der Fachkräftemangel und "
+                    "die Fluchtbewegung aus der Ukraine im Jahr 2022."
+                ),
+            )
+        )
         targets = (
             [Status.IMPLEMENTIERT] * counts[0]
             + [Status.IN_BEARBEITUNG] * counts[1]
@@ -142,17 +152,27 @@ def make_case(scale: int = 1) -> Case:
         index = 0
         for g, size in enumerate(goal_sizes, start=1):
             goal_id = f"{code}-{g}"
-            goals.append(Goal(goal_id, f"Ziel {g} im Handlungsfeld {name}: Angebote werden "
-                                       "bekannt gemacht, vernetzt und genutzt."))
+            goals.append(
+                Goal(
+                    goal_id,
+                    f"Ziel {g} im Handlungsfeld {name}: Angebote werden "
+                    "bekannt gemacht, vernetzt und genutzt.",
+                )
+            )
             group = None
             if code == "BS":
                 group = "Informelle Bildung" if g <= 2 else ("Vernetzung" if g <= 4 else None)
             for m in range(1, size + 1):
                 measure_id = f"{goal_id}.{m}"
                 partners = rng.sample(PARTNERS, 2)
-                measures.append(Measure(measure_id, f"Maßnahme {g}.{m}: Bestehende Angebote "
-                                        "werden gestärkt und ausgebaut.", group=group,
-                                        partners=partners))
+                measures.append(
+                    Measure(
+                        measure_id,
+                        f"Maßnahme {g}.{m}: Bestehende Angebote werden gestärkt und ausgebaut.",
+                        group=group,
+                        partners=partners,
+                    )
+                )
                 status = targets[index]
                 index += 1
                 if status is not Status.WARTEND or m % 2 == 0:
@@ -160,34 +180,62 @@ def make_case(scale: int = 1) -> Case:
                 if status is not Status.WARTEND:
                     earlier = status
                     if m % 3 == 1:  # a quarter or so moved on since the last report
-                        earlier = Status.WARTEND if status is Status.IN_BEARBEITUNG else (
-                            Status.IN_BEARBEITUNG)
+                        earlier = (
+                            Status.WARTEND
+                            if status is Status.IN_BEARBEITUNG
+                            else (Status.IN_BEARBEITUNG)
+                        )
                     report(measure_id, earlier, PREVIOUS, partners[0])
             if g % 4 != 3:
-                report(goal_id, None, AS_OF, PARTNERS[g % len(PARTNERS)],
-                       current_state=f"Zu Ziel {g} wurden Angebote **gebündelt**.\n\n"
-                       "- ein Fachtag\n- eine Orientierungshilfe",
-                       outlook="Für 2024 sind weitere Orientierungshilfen geplant.")
+                report(
+                    goal_id,
+                    None,
+                    AS_OF,
+                    PARTNERS[g % len(PARTNERS)],
+                    current_state=f"Zu Ziel {g} wurden Angebote **gebündelt**.\n\n"
+                    "- ein Fachtag\n- eine Orientierungshilfe",
+                    outlook="Für 2024 sind weitere Orientierungshilfen geplant.",
+                )
             if g == 1:
-                report(goal_id, None, AS_OF, "Stadtbibliothek",
-                       current_state="Die Ausleihe mehrsprachiger Medien wurde erweitert.")
-    concept = Concept("Kempten (Allgäu)", "Kommunales Integrationskonzept",
-                      dt.date(2021, 11, 18), fields, goals, measures)
+                report(
+                    goal_id,
+                    None,
+                    AS_OF,
+                    "Stadtbibliothek",
+                    current_state="Die Ausleihe mehrsprachiger Medien wurde erweitert.",
+                )
+    concept = Concept(
+        "Kempten (Allgäu)",
+        "Kommunales Integrationskonzept",
+        dt.date(2021, 11, 18),
+        fields,
+        goals,
+        measures,
+    )
     if scale == 1:
         # fix the regression and conflict so that the counts stay as expected
         _swap_to(concept, reports, REGRESSION_ID, Status.IN_BEARBEITUNG)
-        reports[:] = [r for r in reports if not (r.target_id == REGRESSION_ID
-                                                 and r.as_of == PREVIOUS)]
-        reports.append(StatusReport(REGRESSION_ID, Status.IMPLEMENTIERT, PREVIOUS, "vhs Kempten",
-                                    source=Provenance("meldungen/2022-09_vhs.xlsx", 7)))
+        reports[:] = [
+            r for r in reports if not (r.target_id == REGRESSION_ID and r.as_of == PREVIOUS)
+        ]
+        reports.append(
+            StatusReport(
+                REGRESSION_ID,
+                Status.IMPLEMENTIERT,
+                PREVIOUS,
+                "vhs Kempten",
+                source=Provenance("meldungen/2022-09_vhs.xlsx", 7),
+            )
+        )
         _conflict(concept, reports)
     snapshot = build_snapshot(concept, reports, AS_OF, previous=PREVIOUS)
     history = (build_snapshot(concept, reports, PREVIOUS), snapshot)
     return Case(concept, tuple(reports), snapshot, history, _content(concept), expected)
 
 
-def _swap_to(concept: Concept, reports: list[StatusReport], measure_id: str,
-             wanted: Status) -> None:
+def _swap_to(
+    concept: Concept, reports: list[StatusReport], measure_id: str, wanted: Status
+) -> None:
     """Give ``measure_id`` the status ``wanted`` and another measure of its field its old one."""
     latest = {r.target_id: r for r in reports if r.as_of == AS_OF and r.status is not None}
     current = latest[measure_id].status if measure_id in latest else Status.WARTEND
@@ -205,8 +253,15 @@ def _swap_to(concept: Concept, reports: list[StatusReport], measure_id: str,
 
 def _set(reports: list[StatusReport], measure_id: str, status: Status) -> None:
     reports[:] = [r for r in reports if r.target_id != measure_id]
-    reports.append(StatusReport(measure_id, status, AS_OF, "Amt für Integration",
-                                source=Provenance("meldungen/2023-09_amt.xlsx", 99)))
+    reports.append(
+        StatusReport(
+            measure_id,
+            status,
+            AS_OF,
+            "Amt für Integration",
+            source=Provenance("meldungen/2023-09_amt.xlsx", 99),
+        )
+    )
 
 
 def _conflict(concept: Concept, reports: list[StatusReport]) -> None:
@@ -214,23 +269,42 @@ def _conflict(concept: Concept, reports: list[StatusReport]) -> None:
     latest = {r.target_id: r.status for r in reports if r.as_of == AS_OF and r.status}
     if latest.get(CONFLICT_ID, Status.WARTEND) is not Status.WARTEND:
         # swap with a wartend measure of AA to keep the counts
-        other = next(m for m in (x.id for x in concept.measures_of("AA"))
-                     if latest.get(m, Status.WARTEND) is Status.WARTEND and m != CONFLICT_ID)
+        other = next(
+            m
+            for m in (x.id for x in concept.measures_of("AA"))
+            if latest.get(m, Status.WARTEND) is Status.WARTEND and m != CONFLICT_ID
+        )
         _set(reports, other, latest[CONFLICT_ID])  # type: ignore[arg-type]
     _set(reports, CONFLICT_ID, Status.WARTEND)
-    reports.append(StatusReport(CONFLICT_ID, Status.IMPLEMENTIERT, AS_OF, "Jobcenter",
-                                source=Provenance("meldungen/2023-09_jobcenter.xlsx", 4)))
+    reports.append(
+        StatusReport(
+            CONFLICT_ID,
+            Status.IMPLEMENTIERT,
+            AS_OF,
+            "Jobcenter",
+            source=Provenance("meldungen/2023-09_jobcenter.xlsx", 4),
+        )
+    )
 
 
 def _content(concept: Concept) -> ReportContent:
     first = concept.fields[0].code
     return ReportContent(
         highlights=(
-            Highlight("KitaMUTter und Starke Mamas", "Sozialdienst muslimischer Frauen",
-                      "Das niederschwellige Projekt richtet sich an **Mütter**, deren Kinder "
-                      "eine Kindertagesstätte besuchen.", (f"{first}-6.1", f"{first}-6.5")),
-            Highlight("Dolmetscherpool", "Diakonie Allgäu",
-                      "80 ehrenamtliche Dolmetscher*innen decken 31 Sprachen ab.", (), None),
+            Highlight(
+                "KitaMUTter und Starke Mamas",
+                "Sozialdienst muslimischer Frauen",
+                "Das niederschwellige Projekt richtet sich an **Mütter**, deren Kinder "
+                "eine Kindertagesstätte besuchen.",
+                (f"{first}-6.1", f"{first}-6.5"),
+            ),
+            Highlight(
+                "Dolmetscherpool",
+                "Diakonie Allgäu",
+                "80 ehrenamtliche Dolmetscher*innen decken 31 Sprachen ab.",
+                (),
+                None,
+            ),
         ),
         indicators=(
             Indicator("Einwohner*innen", 70787, "", dt.date(2020, 12, 31), "Amt für Statistik"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import struct
 import zlib
 
@@ -22,11 +23,12 @@ def png_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     chunks, pos = [], 8
     while pos < len(data):
-        (length,) = struct.unpack(">I", data[pos:pos + 4])
-        kind = data[pos + 4:pos + 8]
-        body = data[pos + 8:pos + 8 + length]
-        assert struct.unpack(">I", data[pos + 8 + length:pos + 12 + length])[0] == (
-            zlib.crc32(kind + body))
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        kind = data[pos + 4 : pos + 8]
+        body = data[pos + 8 : pos + 8 + length]
+        assert struct.unpack(">I", data[pos + 8 + length : pos + 12 + length])[0] == (
+            zlib.crc32(kind + body)
+        )
         chunks.append((kind, body))
         pos += 12 + length
     return chunks
@@ -36,9 +38,11 @@ CHARTS = {
     "donut": lambda: charts.donut_chart("Bildung und Sprache", counts(7, 13, 10)),
     "overview": lambda: charts.overview_chart(
         ["Bildung und Sprache", "Gesundheit und Pflege", "Gesamt"],
-        [counts(7, 13, 10), counts(2, 13, 4), counts(9, 26, 14)]),
+        [counts(7, 13, 10), counts(2, 13, 4), counts(9, 26, 14)],
+    ),
     "trend": lambda: charts.trend_chart(
-        ["30.09.2022", "30.09.2023"], [counts(30, 60, 54), counts(45, 62, 37)]),
+        ["30.09.2022", "30.09.2023"], [counts(30, 60, 54), counts(45, 62, 37)]
+    ),
 }
 
 
@@ -78,10 +82,10 @@ def test_alt_text_states_every_number() -> None:
 
 def test_palette_is_distinct_in_greyscale() -> None:
     def luminance(hex_colour: str) -> float:
-        r, g, b = (int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5))
+        r, g, b = (int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
         return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
     values = [luminance(charts.PALETTE[s]) for s in charts.STATUS_ORDER]
     assert values == sorted(values, reverse=True)  # light → dark with progress
-    assert all(a - b > 0.15 for a, b in zip(values, values[1:], strict=False))
+    assert all(a - b > 0.15 for a, b in itertools.pairwise(values))
     assert len(set(charts.HATCHES.values())) == 3

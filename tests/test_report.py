@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import re
 import shutil
 import zipfile
@@ -33,8 +34,14 @@ def report(case: Case, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("report") / "Zwischenbericht.docx"
     options = make_options()
     assert isinstance(options, ReportOptions)
-    return build_report(case.concept, case.snapshot, out, options=options,
-                        content=case.content, history=case.history)
+    return build_report(
+        case.concept,
+        case.snapshot,
+        out,
+        options=options,
+        content=case.content,
+        history=case.history,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -55,8 +62,10 @@ def table_by_caption(document: Any, text: str) -> Any:
 
 def cell_texts(row: Any) -> list[str]:
     """Texts of the row's real cells (a spanned cell once)."""
-    return ["\n".join("".join(t.text or "" for t in p.iter(qn("w:t"))) for p in tc.iter(qn("w:p")))
-            for tc in row._tr.tc_lst]
+    return [
+        "\n".join("".join(t.text or "" for t in p.iter(qn("w:t"))) for p in tc.iter(qn("w:p")))
+        for tc in row._tr.tc_lst
+    ]
 
 
 def is_bold_row(row: Any) -> bool:
@@ -76,17 +85,22 @@ def headings(document: Any) -> list[tuple[int, str]]:
 def test_top_level_structure(document: Any, case: Case) -> None:
     top = [text for level, text in headings(document) if level == 1]
     assert top == [
-        "Vorwort", "Einführung", "Zeitliche Umsetzung", "Kennzahlen",
+        "Vorwort",
+        "Einführung",
+        "Zeitliche Umsetzung",
+        "Kennzahlen",
         "Umsetzungsstand im Überblick",
         *(f"Handlungsfeld {f.name}" for f in case.concept.fields),
-        "Querschnittsthemen", "Dank", "Anhang: Alle Maßnahmen und ihre letzte Meldung",
+        "Querschnittsthemen",
+        "Dank",
+        "Anhang: Alle Maßnahmen und ihre letzte Meldung",
     ]
 
 
 def test_heading_levels_never_skip(document: Any) -> None:
     levels = [level for level, _ in headings(document)]
     assert levels[0] == 1
-    assert all(b <= a + 1 for a, b in zip(levels, levels[1:], strict=False))
+    assert all(b <= a + 1 for a, b in itertools.pairwise(levels))
     # the Markdown "####" after a "##" is demoted to level 3
     assert (3, "Eine zu tiefe Überschrift") in headings(document)
 
@@ -129,7 +143,12 @@ def test_status_tables_have_one_mark_per_measure(document: Any, case: Case) -> N
         header = cell_texts(table.rows[0])
         grouped = field.code == "BS"
         assert header == (["Gruppe"] if grouped else []) + [
-            "Nr.", "Ziel/Maßnahme", "wartend", "in Bearbeitung", "implementiert"]
+            "Nr.",
+            "Ziel/Maßnahme",
+            "wartend",
+            "in Bearbeitung",
+            "implementiert",
+        ]
         assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
         marks = dict.fromkeys(STATUSES, 0)
         goal_rows = measure_rows = 0
@@ -148,15 +167,20 @@ def test_status_tables_have_one_mark_per_measure(document: Any, case: Case) -> N
                 if text.strip() == "x":
                     marks[status] += 1
             measure_id = f"{field.code}-{texts[-5]}"
-            assert case.snapshot.status_of(measure_id) is STATUSES[
-                [t.strip() for t in status_cells].index("x")]
+            assert (
+                case.snapshot.status_of(measure_id)
+                is STATUSES[[t.strip() for t in status_cells].index("x")]
+            )
         assert goal_rows == len(case.concept.goals_of(field.code))
         assert measure_rows == len(case.concept.measures_of(field.code))
         counts = case.snapshot.by_field[field.code]
         assert marks == dict(counts.counts)
         impl, inb, wart = case.expected[field.code]
-        assert (marks[Status.IMPLEMENTIERT], marks[Status.IN_BEARBEITUNG],
-                marks[Status.WARTEND]) == (impl, inb, wart)
+        assert (
+            marks[Status.IMPLEMENTIERT],
+            marks[Status.IN_BEARBEITUNG],
+            marks[Status.WARTEND],
+        ) == (impl, inb, wart)
 
 
 def alt_texts(report: Path) -> list[str]:
@@ -179,8 +203,9 @@ def test_donut_alt_texts_agree_with_snapshot(report: Path, case: Case) -> None:
     for field in case.concept.fields:
         [alt] = [t for t in texts if t.startswith(f"Kreisdiagramm Umsetzungsstand {field.name}:")]
         counts = case.snapshot.by_field[field.code]
-        assert parse_summary(alt) == {s: (counts.counts[s], counts.percentages[s])
-                                      for s in STATUSES}
+        assert parse_summary(alt) == {
+            s: (counts.counts[s], counts.percentages[s]) for s in STATUSES
+        }
         assert f"insgesamt {counts.total} Maßnahmen" in alt
     assert (
         "Kreisdiagramm Umsetzungsstand Bildung und Sprache: 7 implementiert (23 %), "
@@ -193,7 +218,12 @@ def test_donut_alt_texts_agree_with_snapshot(report: Path, case: Case) -> None:
 def test_overview_table_agrees_with_marks_and_snapshot(document: Any, case: Case) -> None:
     table = table_by_caption(document, "Umsetzungsstand je Handlungsfeld")
     assert cell_texts(table.rows[0]) == [
-        "Handlungsfeld", "Maßnahmen", "wartend", "in Bearbeitung", "implementiert"]
+        "Handlungsfeld",
+        "Maßnahmen",
+        "wartend",
+        "in Bearbeitung",
+        "implementiert",
+    ]
     rows = {cell_texts(r)[0]: cell_texts(r) for r in table.rows[1:]}
     names = {f.name: f.code for f in case.concept.fields}
     assert set(rows) == {*names, "Gesamt"}
@@ -213,7 +243,8 @@ def test_changes_conflicts_and_annex(document: Any, case: Case) -> None:
     [regression] = [r for r in rows if r[0] == REGRESSION_ID]
     assert regression[2:] == ["implementiert", "in Bearbeitung", "Rückschritt"]
     assert sum(1 for r in rows if r[-1] == "Rückschritt") == sum(
-        1 for c in case.snapshot.changes if c.is_regression)
+        1 for c in case.snapshot.changes if c.is_regression
+    )
 
     conflicts = table_by_caption(document, "Offene Konflikte zwischen Partnern")
     [row] = [cell_texts(r) for r in conflicts.rows[1:]]
@@ -247,14 +278,22 @@ def test_goal_texts_highlights_and_markdown(document: Any, case: Case) -> None:
     assert cell_texts(table.rows[0]) == ["Titel", "Medium", "Zielgruppe", "Intervall"]
     assert cell_texts(table.rows[2])[0] == "Homepage"
     # bold from Markdown
-    assert any(r.bold and r.text == "Kommunale Integrationskonzept"
-               for p in document.paragraphs for r in p.runs)
+    assert any(
+        r.bold and r.text == "Kommunale Integrationskonzept"
+        for p in document.paragraphs
+        for r in p.runs
+    )
 
 
 def test_key_figures_side_by_side(document: Any) -> None:
     table = table_by_caption(document, "Kennzahlen")
     assert cell_texts(table.rows[0]) == [
-        "Kennzahl", "Stand 31.12.2020", "Stand 31.12.2022", "Veränderung", "Quelle"]
+        "Kennzahl",
+        "Stand 31.12.2020",
+        "Stand 31.12.2022",
+        "Veränderung",
+        "Quelle",
+    ]
     rows = {cell_texts(r)[0]: cell_texts(r) for r in table.rows[1:]}
     assert rows["Einwohner*innen"][1:4] == ["70.787", "71.918", "+1.131"]
     assert rows["Anteil Ausländer*innen"][1:4] == ["16,5 %", "18,8 %", "+2,3 Prozentpunkte"]
@@ -280,8 +319,13 @@ def test_build_failure_keeps_the_old_report(
 
     monkeypatch.setattr(docx.document.Document, "save", broken_save)
     with pytest.raises(ReportError, match="disk full"):
-        build_report(case.concept, case.snapshot, out, options=make_options(),  # type: ignore[arg-type]
-                     content=case.content)
+        build_report(
+            case.concept,
+            case.snapshot,
+            out,
+            options=make_options(),  # type: ignore[arg-type]
+            content=case.content,
+        )
     assert out.read_bytes() == b"the last good report"
     assert [p.name for p in tmp_path.iterdir()] == ["bericht.docx"]
 
@@ -330,9 +374,14 @@ def test_municipality_template_is_used(case: Case, tmp_path: Path, kind: str) ->
         template = _as_dotx(template, tmp_path / "vorlage.dotx")
         with pytest.raises(ValueError, match="not a Word file"):
             docx.Document(str(template))  # why the conversion is needed
-    out = build_report(case.concept, case.snapshot, tmp_path / "mit_vorlage.docx",
-                       options=make_options(template=template),  # type: ignore[arg-type]
-                       content=case.content, history=case.history)
+    out = build_report(
+        case.concept,
+        case.snapshot,
+        tmp_path / "mit_vorlage.docx",
+        options=make_options(template=template),  # type: ignore[arg-type]
+        content=case.content,
+        history=case.history,
+    )
     result = docx.Document(str(out))
     assert result.sections[0].header.paragraphs[0].text == "Stadt Musterhausen – Corporate Design"
     assert result.styles["Heading 1"].font.size == docx.shared.Pt(22)
@@ -346,8 +395,12 @@ def test_municipality_template_is_used(case: Case, tmp_path: Path, kind: str) ->
 
 def test_missing_template_is_a_report_error(case: Case, tmp_path: Path) -> None:
     with pytest.raises(ReportError, match="template not found"):
-        build_report(case.concept, case.snapshot, tmp_path / "x.docx",
-                     options=make_options(template=tmp_path / "fehlt.dotx"))  # type: ignore[arg-type]
+        build_report(
+            case.concept,
+            case.snapshot,
+            tmp_path / "x.docx",
+            options=make_options(template=tmp_path / "fehlt.dotx"),
+        )  # type: ignore[arg-type]
 
 
 def test_default_template_is_reproducible() -> None:

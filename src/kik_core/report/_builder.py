@@ -19,7 +19,7 @@ from xml.sax.saxutils import escape
 
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import parse_xml
-from docx.oxml.ns import nsdecls, qn
+from docx.oxml.ns import nsdecls
 from docx.shared import Cm, Pt, Twips
 
 from kik_core.errors import ReportError
@@ -45,8 +45,18 @@ if TYPE_CHECKING:
 __all__ = ["build_report", "format_date", "format_number"]
 
 _MONTHS = (
-    "Januar", "Februar", "März", "April", "Mai", "Juni",
-    "Juli", "August", "September", "Oktober", "November", "Dezember",
+    "Januar",
+    "Februar",
+    "März",
+    "April",
+    "Mai",
+    "Juni",
+    "Juli",
+    "August",
+    "September",
+    "Oktober",
+    "November",
+    "Dezember",
 )
 #: Shading of goal rows in the status tables.
 GOAL_SHADE = "DCE6F0"
@@ -136,7 +146,7 @@ class _Writer:
         with contextlib.suppress(KeyError, ValueError):
             table.style = TABLE_STYLE
         table.autofit = False
-        for grid_col, width in zip(table._tbl.tblGrid.gridCol_lst, widths, strict=True):  # noqa: SLF001
+        for grid_col, width in zip(table._tbl.tblGrid.gridCol_lst, widths, strict=True):
             grid_col.w = Twips(width)
         header_cells = [
             Cell(h, bold=True, width=w, vertical=i in vertical_header)
@@ -148,19 +158,20 @@ class _Writer:
         self.doc.add_paragraph(style=self.style("Normal")).paragraph_format.space_after = Pt(2)
         return table
 
-    def data_table(
-        self, header: Sequence[str], rows: Sequence[Sequence[str]], caption: str
-    ) -> Any:
+    def data_table(self, header: Sequence[str], rows: Sequence[Sequence[str]], caption: str) -> Any:
         """A plain text table (from Markdown): equal column widths."""
         n = max([len(header), *(len(r) for r in rows)]) if (header or rows) else 1
         width = _TEXT_WIDTH // n
         widths = [width] * n
         header = list(header) + [""] * (n - len(header))
-        body = [
-            [Cell(v, width=width) for v in list(r) + [""] * (n - len(r))] for r in rows
-        ]
-        return self.table(header, body, widths=widths, caption=caption,
-                          description=f"{caption} ({len(rows)} Zeilen)")
+        body = [[Cell(v, width=width) for v in list(r) + [""] * (n - len(r))] for r in rows]
+        return self.table(
+            header,
+            body,
+            widths=widths,
+            caption=caption,
+            description=f"{caption} ({len(rows)} Zeilen)",
+        )
 
     def picture(self, png: bytes, alt: str, width_cm: float) -> Any:
         paragraph = self.doc.add_paragraph()
@@ -205,7 +216,7 @@ def _fill_toc(w: _Writer, placeholder: Any) -> None:
     styles = {lvl: w.style(f"toc {lvl}") for lvl in (1, 2)}
     instruction = 'TOC \\o "1-2" \\h \\z \\u'
     begin = field_runs_xml(instruction, "").rsplit("<w:r><w:t", 1)[0]
-    anchor = placeholder._p  # noqa: SLF001
+    anchor = placeholder._p
     for index, (level, text) in enumerate(entries):
         style = styles[level]
         ppr = f'<w:pPr><w:pStyle w:val="{style.style_id}"/></w:pPr>' if style is not None else ""
@@ -235,10 +246,17 @@ def _timeline(w: _Writer, content: ReportContent | None) -> None:
         return
     w.heading("Zeitliche Umsetzung", 1)
     widths = [2800, _TEXT_WIDTH - 2800]
-    rows = [[Cell(e.when, bold=True, width=widths[0]), Cell(e.text, width=widths[1])]
-            for e in content.timeline]
-    w.table(["Zeitpunkt", "Schritt"], rows, widths=widths, caption="Zeitliche Umsetzung",
-            description=f"Zeitleiste der Umsetzung mit {len(rows)} Schritten")
+    rows = [
+        [Cell(e.when, bold=True, width=widths[0]), Cell(e.text, width=widths[1])]
+        for e in content.timeline
+    ]
+    w.table(
+        ["Zeitpunkt", "Schritt"],
+        rows,
+        widths=widths,
+        caption="Zeitliche Umsetzung",
+        description=f"Zeitleiste der Umsetzung mit {len(rows)} Schritten",
+    )
 
 
 def _indicator_value(indicator: Indicator | None) -> str:
@@ -252,7 +270,9 @@ def _indicator_change(first: Indicator, last: Indicator) -> str:
     delta = last.value - first.value
     decimals = 0 if (float(first.value).is_integer() and float(last.value).is_integer()) else 1
     sign = "+" if delta > 0 else ("−" if delta < 0 else "±")
-    unit = " Prozentpunkte" if first.unit.strip() == "%" else (f" {first.unit}" if first.unit else "")
+    unit = (
+        " Prozentpunkte" if first.unit.strip() == "%" else (f" {first.unit}" if first.unit else "")
+    )
     return f"{sign}{format_number(abs(delta), decimals)}{unit}"
 
 
@@ -264,10 +284,13 @@ def _key_figures(w: _Writer, content: ReportContent | None) -> None:
     for indicator in content.indicators:
         by_name.setdefault(indicator.name, {})[indicator.as_of] = indicator
     dates = sorted({i.as_of for i in content.indicators})
-    w.paragraph(text=(
-        "Die Kennzahlen zeigen die Entwicklung der Bevölkerung zu den Stichtagen "
-        + " und ".join(format_date(d) for d in dates) + "."
-    ))
+    w.paragraph(
+        text=(
+            "Die Kennzahlen zeigen die Entwicklung der Bevölkerung zu den Stichtagen "
+            + " und ".join(format_date(d) for d in dates)
+            + "."
+        )
+    )
     name_w, change_w = 3000, 1500
     rest = _TEXT_WIDTH - name_w - change_w
     date_w = rest * 2 // (2 * len(dates) + 3)
@@ -279,19 +302,27 @@ def _key_figures(w: _Writer, content: ReportContent | None) -> None:
         ordered = [values[d] for d in sorted(values)]
         change = _indicator_change(ordered[0], ordered[-1]) if len(ordered) > 1 else "–"
         sources = "; ".join(dict.fromkeys(i.source for i in ordered if i.source))
-        rows.append([
-            Cell(name, width=name_w),
-            *(Cell(_indicator_value(values.get(d)), center=True, width=date_w) for d in dates),
-            Cell(change, center=True, width=change_w),
-            Cell(sources, width=source_w),
-        ])
-    w.table(header, rows, widths=widths, caption="Kennzahlen",
-            description=f"{len(rows)} Kennzahlen zu {len(dates)} Stichtagen mit Veränderung")
+        rows.append(
+            [
+                Cell(name, width=name_w),
+                *(Cell(_indicator_value(values.get(d)), center=True, width=date_w) for d in dates),
+                Cell(change, center=True, width=change_w),
+                Cell(sources, width=source_w),
+            ]
+        )
+    w.table(
+        header,
+        rows,
+        widths=widths,
+        caption="Kennzahlen",
+        description=f"{len(rows)} Kennzahlen zu {len(dates)} Stichtagen mit Veränderung",
+    )
 
 
 def _counts_cell(counts: StatusCounts, status: Status, width: int) -> Cell:
-    return Cell(f"{counts.counts[status]} ({counts.percentages[status]} %)", center=True,
-                width=width)
+    return Cell(
+        f"{counts.counts[status]} ({counts.percentages[status]} %)", center=True, width=width
+    )
 
 
 def _overview(
@@ -303,29 +334,41 @@ def _overview(
 ) -> None:
     w.heading("Umsetzungsstand im Überblick", 1)
     overall = snapshot.overall
-    w.paragraph(text=(
-        f"Stand {format_date(snapshot.as_of)}: Von den {_measures(overall.total)} des "
-        f"Integrationskonzepts sind {_sentence(overall)}."
-    ))
+    w.paragraph(
+        text=(
+            f"Stand {format_date(snapshot.as_of)}: Von den {_measures(overall.total)} des "
+            f"Integrationskonzepts sind {_sentence(overall)}."
+        )
+    )
     names = [f.name for f in concept.fields] + ["Gesamt"]
     rows = [snapshot.by_field[f.code] for f in concept.fields] + [overall]
-    alt = "Balkendiagramm Umsetzungsstand je Handlungsfeld: " + "; ".join(
-        f"{n}: {charts.status_summary(r)}, insgesamt {_measures(r.total)}"
-        for n, r in zip(names, rows, strict=True)
-    ) + "."
+    alt = (
+        "Balkendiagramm Umsetzungsstand je Handlungsfeld: "
+        + "; ".join(
+            f"{n}: {charts.status_summary(r)}, insgesamt {_measures(r.total)}"
+            for n, r in zip(names, rows, strict=True)
+        )
+        + "."
+    )
     w.picture(charts.overview_chart(names, rows), alt, 16.5)
     widths = [3412, 1300, 1600, 1600, 1500]
     statuses = (Status.WARTEND, Status.IN_BEARBEITUNG, Status.IMPLEMENTIERT)
     body = [
-        [Cell(n, bold=(n == "Gesamt"), width=widths[0]),
-         Cell(str(r.total), center=True, width=widths[1]),
-         *(_counts_cell(r, s, widths[2 + i]) for i, s in enumerate(statuses))]
+        [
+            Cell(n, bold=(n == "Gesamt"), width=widths[0]),
+            Cell(str(r.total), center=True, width=widths[1]),
+            *(_counts_cell(r, s, widths[2 + i]) for i, s in enumerate(statuses)),
+        ]
         for n, r in zip(names, rows, strict=True)
     ]
-    w.table(["Handlungsfeld", "Maßnahmen", *(s.label for s in statuses)], body, widths=widths,
-            caption="Umsetzungsstand je Handlungsfeld",
-            description="Anzahl und Anteil der Maßnahmen je Status und Handlungsfeld, "
-            f"letzte Zeile Gesamt: {charts.status_summary(overall)}")
+    w.table(
+        ["Handlungsfeld", "Maßnahmen", *(s.label for s in statuses)],
+        body,
+        widths=widths,
+        caption="Umsetzungsstand je Handlungsfeld",
+        description="Anzahl und Anteil der Maßnahmen je Status und Handlungsfeld, "
+        f"letzte Zeile Gesamt: {charts.status_summary(overall)}",
+    )
     _trend(w, snapshot, history)
     _changes(w, concept, snapshot)
     _conflicts(w, concept, snapshot)
@@ -334,8 +377,10 @@ def _overview(
 
 
 def _sentence(counts: StatusCounts) -> str:
-    parts = [charts.format_count(counts, s) for s in
-             (Status.IMPLEMENTIERT, Status.IN_BEARBEITUNG, Status.WARTEND)]
+    parts = [
+        charts.format_count(counts, s)
+        for s in (Status.IMPLEMENTIERT, Status.IN_BEARBEITUNG, Status.WARTEND)
+    ]
     return f"{parts[0]}, {parts[1]} und {parts[2]}"
 
 
@@ -347,21 +392,31 @@ def _trend(w: _Writer, snapshot: Snapshot, history: Sequence[Snapshot]) -> None:
         return
     w.heading("Entwicklung über die Berichtszeitpunkte", 2)
     labels = [format_date(p.as_of) for p in points]
-    alt = "Balkendiagramm Entwicklung des Umsetzungsstands: " + "; ".join(
-        f"{d}: {charts.status_summary(p.overall)}" for d, p in zip(labels, points, strict=True)
-    ) + "."
+    alt = (
+        "Balkendiagramm Entwicklung des Umsetzungsstands: "
+        + "; ".join(
+            f"{d}: {charts.status_summary(p.overall)}" for d, p in zip(labels, points, strict=True)
+        )
+        + "."
+    )
     w.picture(charts.trend_chart(labels, [p.overall for p in points]), alt, 11.0)
     widths = [2412, 1750, 1750, 1750, 1750]
     statuses = (Status.WARTEND, Status.IN_BEARBEITUNG, Status.IMPLEMENTIERT)
     body = [
-        [Cell(d, width=widths[0]), *(_counts_cell(p.overall, s, widths[1 + i])
-                                     for i, s in enumerate(statuses)),
-         Cell(str(p.overall.total), center=True, width=widths[4])]
+        [
+            Cell(d, width=widths[0]),
+            *(_counts_cell(p.overall, s, widths[1 + i]) for i, s in enumerate(statuses)),
+            Cell(str(p.overall.total), center=True, width=widths[4]),
+        ]
         for d, p in zip(labels, points, strict=True)
     ]
-    w.table(["Stichtag", *(s.label for s in statuses), "Maßnahmen"], body, widths=widths,
-            caption="Entwicklung des Umsetzungsstands",
-            description=f"Anzahl und Anteil der Maßnahmen je Status an {len(points)} Stichtagen")
+    w.table(
+        ["Stichtag", *(s.label for s in statuses), "Maßnahmen"],
+        body,
+        widths=widths,
+        caption="Entwicklung des Umsetzungsstands",
+        description=f"Anzahl und Anteil der Maßnahmen je Status an {len(points)} Stichtagen",
+    )
 
 
 def _changes(w: _Writer, concept: Concept, snapshot: Snapshot) -> None:
@@ -371,29 +426,46 @@ def _changes(w: _Writer, concept: Concept, snapshot: Snapshot) -> None:
     changes = snapshot.changes
     regressions = sum(1 for c in changes if c.is_regression)
     if not changes:
-        w.paragraph(text=f"Seit dem {format_date(snapshot.previous)} hat sich der Status "
-                    "keiner Maßnahme verändert.")
+        w.paragraph(
+            text=f"Seit dem {format_date(snapshot.previous)} hat sich der Status "
+            "keiner Maßnahme verändert."
+        )
         return
-    w.paragraph(text=(
-        f"Seit dem {format_date(snapshot.previous)} hat sich der Status von "
-        f"{_measures(len(changes))} verändert"
-        + (f", davon {regressions} Rückschritt{'e' if regressions != 1 else ''}." if regressions
-           else ".")
-    ))
+    w.paragraph(
+        text=(
+            f"Seit dem {format_date(snapshot.previous)} hat sich der Status von "
+            f"{_measures(len(changes))} verändert"
+            + (
+                f", davon {regressions} Rückschritt{'e' if regressions != 1 else ''}."
+                if regressions
+                else "."
+            )
+        )
+    )
     widths = [900, 4312, 1500, 1500, 1200]
     body = [
-        [Cell(c.measure_id, width=widths[0]),
-         Cell(concept.measure(c.measure_id).text, width=widths[1]),
-         Cell(c.before.label, center=True, width=widths[2]),
-         Cell(c.after.label, center=True, width=widths[3]),
-         Cell("Rückschritt" if c.is_regression else "Fortschritt", bold=c.is_regression,
-              center=True, width=widths[4])]
+        [
+            Cell(c.measure_id, width=widths[0]),
+            Cell(concept.measure(c.measure_id).text, width=widths[1]),
+            Cell(c.before.label, center=True, width=widths[2]),
+            Cell(c.after.label, center=True, width=widths[3]),
+            Cell(
+                "Rückschritt" if c.is_regression else "Fortschritt",
+                bold=c.is_regression,
+                center=True,
+                width=widths[4],
+            ),
+        ]
         for c in changes
     ]
-    w.table(["Nr.", "Maßnahme", "vorher", "jetzt", "Richtung"], body, widths=widths,
-            caption="Veränderungen seit dem letzten Bericht",
-            description=f"{len(changes)} Maßnahmen mit neuem Status seit "
-            f"{format_date(snapshot.previous)}, davon {regressions} Rückschritte")
+    w.table(
+        ["Nr.", "Maßnahme", "vorher", "jetzt", "Richtung"],
+        body,
+        widths=widths,
+        caption="Veränderungen seit dem letzten Bericht",
+        description=f"{len(changes)} Maßnahmen mit neuem Status seit "
+        f"{format_date(snapshot.previous)}, davon {regressions} Rückschritte",
+    )
 
 
 def _conflicts(w: _Writer, concept: Concept, snapshot: Snapshot) -> None:
@@ -401,22 +473,30 @@ def _conflicts(w: _Writer, concept: Concept, snapshot: Snapshot) -> None:
     if not snapshot.conflicts:
         w.paragraph(text="Es gibt keine widersprüchlichen Meldungen.")
         return
-    w.paragraph(text=(
-        "Bei diesen Maßnahmen haben Partner am selben Tag unterschiedliche Status gemeldet. "
-        "Gezählt wird der am wenigsten fortgeschrittene Status, bis die Partner sich abstimmen."
-    ))
+    w.paragraph(
+        text=(
+            "Bei diesen Maßnahmen haben Partner am selben Tag unterschiedliche Status gemeldet. "
+            "Gezählt wird der am wenigsten fortgeschrittene Status, bis die Partner sich abstimmen."
+        )
+    )
     widths = [1000, 3612, 1200, 2400, 1200]
     body = [
-        [Cell(c.measure_id, width=widths[0]),
-         Cell(concept.measure(c.measure_id).text, width=widths[1]),
-         Cell(format_date(c.as_of), center=True, width=widths[2]),
-         Cell("\n".join(f"{p} → {s.label}" for p, s in c.statuses.items()), width=widths[3]),
-         Cell(snapshot.status_of(c.measure_id).label, center=True, width=widths[4])]
+        [
+            Cell(c.measure_id, width=widths[0]),
+            Cell(concept.measure(c.measure_id).text, width=widths[1]),
+            Cell(format_date(c.as_of), center=True, width=widths[2]),
+            Cell("\n".join(f"{p} → {s.label}" for p, s in c.statuses.items()), width=widths[3]),
+            Cell(snapshot.status_of(c.measure_id).label, center=True, width=widths[4]),
+        ]
         for c in snapshot.conflicts
     ]
-    w.table(["Nr.", "Maßnahme", "Datum", "Partner → Status", "gezählt als"], body,
-            widths=widths, caption="Offene Konflikte zwischen Partnern",
-            description=f"{len(body)} Maßnahmen mit widersprüchlichen Meldungen")
+    w.table(
+        ["Nr.", "Maßnahme", "Datum", "Partner → Status", "gezählt als"],
+        body,
+        widths=widths,
+        caption="Offene Konflikte zwischen Partnern",
+        description=f"{len(body)} Maßnahmen mit widersprüchlichen Meldungen",
+    )
 
 
 def _status_table(w: _Writer, concept: Concept, snapshot: Snapshot, field: FieldOfAction) -> None:
@@ -428,7 +508,11 @@ def _status_table(w: _Writer, concept: Concept, snapshot: Snapshot, field: Field
     text_w = _TEXT_WIDTH - group_w - nr_w - 3 * status_w
     widths = ([group_w] if grouped else []) + [nr_w, text_w, status_w, status_w, status_w]
     statuses = (Status.WARTEND, Status.IN_BEARBEITUNG, Status.IMPLEMENTIERT)
-    header = (["Gruppe"] if grouped else []) + ["Nr.", "Ziel/Maßnahme", *(s.label for s in statuses)]
+    header = (["Gruppe"] if grouped else []) + [
+        "Nr.",
+        "Ziel/Maßnahme",
+        *(s.label for s in statuses),
+    ]
     rows: list[list[Cell]] = []
     previous_group: str | None = None
 
@@ -446,31 +530,42 @@ def _status_table(w: _Writer, concept: Concept, snapshot: Snapshot, field: Field
     for goal in concept.goals_of(field.code):
         goal_measures = concept.measures_of(goal.id)
         goal_group = goal_measures[0].group if goal_measures else None
-        rows.append([
-            *group_cell(goal_group),
-            Cell(f"{goal.number}.", bold=True, shade=GOAL_SHADE, width=nr_w),
-            Cell(goal.text, bold=True, shade=GOAL_SHADE, span=4, width=text_w + 3 * status_w),
-        ])
+        rows.append(
+            [
+                *group_cell(goal_group),
+                Cell(f"{goal.number}.", bold=True, shade=GOAL_SHADE, width=nr_w),
+                Cell(goal.text, bold=True, shade=GOAL_SHADE, span=4, width=text_w + 3 * status_w),
+            ]
+        )
         for measure in goal_measures:
             status = snapshot.status_of(measure.id)
-            rows.append([
-                *group_cell(measure.group),
-                Cell(measure.number, width=nr_w),
-                Cell(measure.text, width=text_w),
-                *(Cell(MARK if s is status else "", center=True, width=status_w)
-                  for s in statuses),
-            ])
+            rows.append(
+                [
+                    *group_cell(measure.group),
+                    Cell(measure.number, width=nr_w),
+                    Cell(measure.text, width=text_w),
+                    *(
+                        Cell(MARK if s is status else "", center=True, width=status_w)
+                        for s in statuses
+                    ),
+                ]
+            )
     counts = snapshot.by_field[field.code]
     first_status = len(header) - 3
-    w.table(header, rows, widths=widths,
-            vertical_header=(0, first_status, first_status + 1, first_status + 2) if grouped
-            else (first_status, first_status + 1, first_status + 2),
-            caption=f"Ziele und Maßnahmen im Handlungsfeld {field.name}",
-            description=(
-                f"{len(concept.goals_of(field.code))} Ziele (fett) mit ihren "
-                f"{_measures(counts.total)}; je Maßnahme ist der Status mit {MARK} markiert: "
-                f"{charts.status_summary(counts)}"
-            ))
+    w.table(
+        header,
+        rows,
+        widths=widths,
+        vertical_header=(0, first_status, first_status + 1, first_status + 2)
+        if grouped
+        else (first_status, first_status + 1, first_status + 2),
+        caption=f"Ziele und Maßnahmen im Handlungsfeld {field.name}",
+        description=(
+            f"{len(concept.goals_of(field.code))} Ziele (fett) mit ihren "
+            f"{_measures(counts.total)}; je Maßnahme ist der Status mit {MARK} markiert: "
+            f"{charts.status_summary(counts)}"
+        ),
+    )
 
 
 def _highlights(w: _Writer, concept: Concept, highlights: Sequence[Highlight]) -> None:
@@ -526,12 +621,15 @@ def _field(
     w.heading("Ziele und Maßnahmen", 2)
     _status_table(w, concept, snapshot, field)
     w.heading("Umsetzungsstand", 2)
-    w.paragraph(text=(
-        f"Von den {_measures(counts.total)} im Handlungsfeld {field.name} sind "
-        f"{_sentence(counts)}."
-    ))
-    w.picture(charts.donut_chart(field.name, counts),
-              charts.status_alt_text(field.name, counts), 13.0)
+    w.paragraph(
+        text=(
+            f"Von den {_measures(counts.total)} im Handlungsfeld {field.name} sind "
+            f"{_sentence(counts)}."
+        )
+    )
+    w.picture(
+        charts.donut_chart(field.name, counts), charts.status_alt_text(field.name, counts), 13.0
+    )
     if highlights:
         _highlights(w, concept, highlights)
     _goal_texts(w, concept, snapshot, field)
@@ -539,10 +637,12 @@ def _field(
 
 def _annex(w: _Writer, concept: Concept, snapshot: Snapshot) -> None:
     w.heading("Anhang: Alle Maßnahmen und ihre letzte Meldung", 1)
-    w.paragraph(text=(
-        "Für jede Maßnahme: die verantwortlichen Partner, ihr Status am "
-        f"{format_date(snapshot.as_of)} und woher die letzte Meldung stammt (Datei und Zeile)."
-    ))
+    w.paragraph(
+        text=(
+            "Für jede Maßnahme: die verantwortlichen Partner, ihr Status am "
+            f"{format_date(snapshot.as_of)} und woher die letzte Meldung stammt (Datei und Zeile)."
+        )
+    )
     widths = [800, 3412, 1100, 1700, 1000, 1400]
     rows = []
     for measure in concept.measures:
@@ -550,21 +650,30 @@ def _annex(w: _Writer, concept: Concept, snapshot: Snapshot) -> None:
         sources = "\n".join(
             f"{Path(r.source.file).name}"
             + (f", Zeile {r.source.row}" if r.source.row is not None else "")
-            for r in effective.reports if r.source is not None
+            for r in effective.reports
+            if r.source is not None
         )
-        rows.append([
-            Cell(measure.id, width=widths[0]),
-            Cell(measure.text, width=widths[1]),
-            Cell(effective.status.label, width=widths[2]),
-            Cell(", ".join(measure.partners) or "–", width=widths[3]),
-            Cell(format_date(effective.as_of) if effective.as_of else "keine Meldung",
-                 width=widths[4]),
-            Cell(sources or "–", width=widths[5]),
-        ])
-    w.table(["Nr.", "Maßnahme", "Status", "Verantwortlich", "Letzte Meldung", "Quelle"], rows,
-            widths=widths, caption="Alle Maßnahmen und ihre letzte Meldung",
-            description=f"{len(rows)} Maßnahmen mit Status, Verantwortlichen, Datum und "
-            "Quelle der letzten Meldung")
+        rows.append(
+            [
+                Cell(measure.id, width=widths[0]),
+                Cell(measure.text, width=widths[1]),
+                Cell(effective.status.label, width=widths[2]),
+                Cell(", ".join(measure.partners) or "–", width=widths[3]),
+                Cell(
+                    format_date(effective.as_of) if effective.as_of else "keine Meldung",
+                    width=widths[4],
+                ),
+                Cell(sources or "–", width=widths[5]),
+            ]
+        )
+    w.table(
+        ["Nr.", "Maßnahme", "Status", "Verantwortlich", "Letzte Meldung", "Quelle"],
+        rows,
+        widths=widths,
+        caption="Alle Maßnahmen und ihre letzte Meldung",
+        description=f"{len(rows)} Maßnahmen mit Status, Verantwortlichen, Datum und "
+        "Quelle der letzten Meldung",
+    )
 
 
 def _highlight_field(concept: Concept, highlight: Highlight) -> str | None:
@@ -675,7 +784,9 @@ def build_report(
             prefix=f".{output.stem}.", suffix=".docx.tmp", dir=output.parent
         )
     except OSError as exc:
-        raise ReportError(f"Bericht kann nicht geschrieben werden / cannot write {output}: {exc}") from exc
+        raise ReportError(
+            f"Bericht kann nicht geschrieben werden / cannot write {output}: {exc}"
+        ) from exc
     temp = Path(temp_name)
     try:
         with os.fdopen(handle, "wb") as stream:

@@ -30,9 +30,7 @@ class MarkdownSink(Protocol):
     def paragraph(self, style: str | None = None) -> Any:
         """Add an empty paragraph and return it."""
 
-    def data_table(
-        self, header: Sequence[str], rows: Sequence[Sequence[str]], caption: str
-    ) -> Any:
+    def data_table(self, header: Sequence[str], rows: Sequence[Sequence[str]], caption: str) -> Any:
         """Add a table with one header row."""
 
 

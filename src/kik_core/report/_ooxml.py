@@ -48,11 +48,27 @@ def insert_in_order(parent: Any, child: Any, successors: Sequence[str]) -> Any:
 _SETTINGS_AFTER_UPDATE_FIELDS = [
     qn(f"w:{t}")
     for t in (
-        "hdrShapeDefaults", "footnotePr", "endnotePr", "compat", "docVars", "rsids",
-        "mathPr", "attachedSchema", "themeFontLang", "clrSchemeMapping",
-        "doNotIncludeSubdocsInStats", "doNotAutoCompressPictures", "forceUpgrade",
-        "captions", "readModeInkLockDown", "smartTagType", "schemaLibrary",
-        "shapeDefaults", "doNotEmbedSmartTags", "decimalSymbol", "listSeparator",
+        "hdrShapeDefaults",
+        "footnotePr",
+        "endnotePr",
+        "compat",
+        "docVars",
+        "rsids",
+        "mathPr",
+        "attachedSchema",
+        "themeFontLang",
+        "clrSchemeMapping",
+        "doNotIncludeSubdocsInStats",
+        "doNotAutoCompressPictures",
+        "forceUpgrade",
+        "captions",
+        "readModeInkLockDown",
+        "smartTagType",
+        "schemaLibrary",
+        "shapeDefaults",
+        "doNotEmbedSmartTags",
+        "decimalSymbol",
+        "listSeparator",
     )
 ]
 
@@ -99,7 +115,7 @@ def set_document_language(styles_element: Any, lang: str = "de-DE") -> None:
 
 def set_alt_text(inline_shape: Any, description: str, title: str = "") -> None:
     """Give a picture its alternative text (``descr`` on ``wp:docPr``)."""
-    doc_pr = inline_shape._inline.docPr  # noqa: SLF001 - python-docx has no public API for alt text
+    doc_pr = inline_shape._inline.docPr
     doc_pr.set("descr", description)
     if title:
         doc_pr.set("title", title)
@@ -107,7 +123,7 @@ def set_alt_text(inline_shape: Any, description: str, title: str = "") -> None:
 
 def set_table_description(table: Any, caption: str, description: str) -> None:
     """Add ``w:tblCaption`` and ``w:tblDescription`` at the end of ``w:tblPr``."""
-    tbl_pr = table._tbl.tblPr  # noqa: SLF001 - no public API for table descriptions
+    tbl_pr = table._tbl.tblPr
     for tag, value in (("w:tblCaption", caption), ("w:tblDescription", description)):
         old = tbl_pr.find(qn(tag))
         if old is not None:
@@ -127,7 +143,8 @@ def field_runs_xml(instruction: str, placeholder: str, rpr: str = "") -> str:
     rpr_el = f"<w:rPr>{rpr}</w:rPr>" if rpr else ""
     return (
         f'<w:r>{rpr_el}<w:fldChar w:fldCharType="begin"/></w:r>'
-        f'<w:r>{rpr_el}<w:instrText xml:space="preserve"> {escape(instruction)} </w:instrText></w:r>'
+        f'<w:r>{rpr_el}<w:instrText xml:space="preserve"> {escape(instruction)} '
+        "</w:instrText></w:r>"
         f'<w:r>{rpr_el}<w:fldChar w:fldCharType="separate"/></w:r>'
         f'<w:r>{rpr_el}<w:t xml:space="preserve">{escape(placeholder)}</w:t></w:r>'
         f'<w:r>{rpr_el}<w:fldChar w:fldCharType="end"/></w:r>'
@@ -138,7 +155,7 @@ def add_field(paragraph: Any, instruction: str, placeholder: str = "1") -> None:
     """Append a field such as ``PAGE`` or ``NUMPAGES`` to a paragraph."""
     wrapper = parse_xml(f"<w:p {nsdecls('w')}>{field_runs_xml(instruction, placeholder)}</w:p>")
     for run in list(wrapper):
-        paragraph._p.append(run)  # noqa: SLF001 - runs built as XML
+        paragraph._p.append(run)
 
 
 @attrs.frozen
@@ -200,11 +217,13 @@ def append_rows(
         rows: the rows, each a sequence of :class:`Cell`.
         header: mark the rows as header rows (``w:tblHeader``, repeated on every page).
     """
-    tr_pr = "<w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>" if header else (
-        "<w:trPr><w:cantSplit/></w:trPr>"
+    tr_pr = (
+        "<w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>"
+        if header
+        else ("<w:trPr><w:cantSplit/></w:trPr>")
     )
     body = "".join(f"<w:tr>{tr_pr}{''.join(_cell_xml(c) for c in row)}</w:tr>" for row in rows)
     wrapper = parse_xml(f"<w:tbl {nsdecls('w')}>{body}</w:tbl>")
-    tbl = table._tbl  # noqa: SLF001 - rows built as XML for speed
+    tbl = table._tbl
     for tr in list(wrapper):
         tbl.append(tr)

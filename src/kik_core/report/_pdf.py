@@ -60,12 +60,23 @@ def export_pdf(docx: Path, output_dir: Path | None = None) -> Path:
         profile = Path(work, "profile").as_uri()
         out = Path(work, "out")
         command = [
-            soffice, f"-env:UserInstallation={profile}", "--headless", "--norestore",
-            "--convert-to", PDF_FILTER, "--outdir", str(out), str(docx.resolve()),
+            soffice,
+            f"-env:UserInstallation={profile}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            PDF_FILTER,
+            "--outdir",
+            str(out),
+            str(docx.resolve()),
         ]
         try:
-            result = subprocess.run(  # noqa: S603 - fixed argument list, no shell
-                command, capture_output=True, text=True, timeout=TIMEOUT, check=False,
+            result = subprocess.run(
+                command,
+                capture_output=True,
+                text=True,
+                timeout=TIMEOUT,
+                check=False,
                 env={**os.environ, "HOME": work},
             )
         except subprocess.TimeoutExpired as exc:

@@ -52,7 +52,7 @@ _TEMPLATE_CT = b"application/vnd.openxmlformats-officedocument.wordprocessingml.
 _DOCUMENT_CT = b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
 
 _TABLE_STYLE_XML = f"""
-<w:style {nsdecls('w')} w:type="table" w:customStyle="1" w:styleId="KIKTabelle">
+<w:style {nsdecls("w")} w:type="table" w:customStyle="1" w:styleId="KIKTabelle">
   <w:name w:val="{TABLE_STYLE}"/>
   <w:basedOn w:val="TableNormal"/>
   <w:uiPriority w:val="59"/>
@@ -82,9 +82,10 @@ _TABLE_STYLE_XML = f"""
 def _normalised_zip(data: bytes) -> bytes:
     """Rewrite a zip with fixed timestamps so equal contents give equal bytes."""
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(
-        out, "w", zipfile.ZIP_DEFLATED
-    ) as dst:
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as src,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst,
+    ):
         for info in src.infolist():
             fixed = zipfile.ZipInfo(info.filename, date_time=_FIXED_TIME)
             fixed.compress_type = zipfile.ZIP_DEFLATED
@@ -122,8 +123,16 @@ def ensure_styles(doc: Any) -> None:
             style.font.bold = True
             style.font.size = Pt({1: 18, 2: 14, 3: 12, 4: 11}[level])
             _outline_level(style, level)
-    for name in ("Title", "Subtitle", "TOC Heading", "toc 1", "toc 2", "List Bullet",
-                 "List Number", "Caption"):
+    for name in (
+        "Title",
+        "Subtitle",
+        "TOC Heading",
+        "toc 1",
+        "toc 2",
+        "List Bullet",
+        "List Number",
+        "Caption",
+    ):
         try:
             doc.styles[name]
         except KeyError:
@@ -304,4 +313,4 @@ def open_template(path: Path | None) -> Any:
 
 if __name__ == "__main__":  # pragma: no cover - maintenance entry point
     DEFAULT_TEMPLATE.write_bytes(build_default_template())
-    print(f"wrote {DEFAULT_TEMPLATE}")  # noqa: T201 - command-line feedback
+    print(f"wrote {DEFAULT_TEMPLATE}")

@@ -144,19 +144,29 @@ def check_docx(path: Path) -> list[AccessibilityIssue]:
 
     lang = None if styles is None else styles.find("w:docDefaults/w:rPrDefault/w:rPr/w:lang", _NS)
     if lang is None or not lang.get(f"{_W}val"):
-        add(IssueCode.NO_LANGUAGE, "Formatvorlagen",
-            "Die Dokumentsprache ist nicht festgelegt (w:lang in den Standardformaten, z. B. de-DE).")
+        add(
+            IssueCode.NO_LANGUAGE,
+            "Formatvorlagen",
+            "Die Dokumentsprache ist nicht festgelegt "
+            "(w:lang in den Standardformaten, z. B. de-DE).",
+        )
 
     title = None if core is None else core.find("dc:title", _NS)
     if title is None or not (title.text or "").strip():
-        add(IssueCode.NO_TITLE, "Dokumenteigenschaften",
-            "Das Dokument hat keinen Titel in den Dokumenteigenschaften.")
+        add(
+            IssueCode.NO_TITLE,
+            "Dokumenteigenschaften",
+            "Das Dokument hat keinen Titel in den Dokumenteigenschaften.",
+        )
 
     for number, doc_pr in enumerate(document.iter(f"{{{_NS['wp']}}}docPr"), start=1):
         if not (doc_pr.get("descr") or "").strip():
             name = doc_pr.get("name") or f"Bild {number}"
-            add(IssueCode.IMAGE_WITHOUT_ALT_TEXT, f"Bild {number} ({name})",
-                "Das Bild hat keinen Alternativtext.")
+            add(
+                IssueCode.IMAGE_WITHOUT_ALT_TEXT,
+                f"Bild {number} ({name})",
+                "Das Bild hat keinen Alternativtext.",
+            )
 
     for number, table in enumerate(document.iter(f"{_W}tbl"), start=1):
         location = f"Tabelle {number}"
@@ -166,13 +176,20 @@ def check_docx(path: Path) -> list[AccessibilityIssue]:
         if caption is not None and caption.get(f"{_W}val"):
             location += f" ({caption.get(f'{_W}val')})"
         if first_row is None or first_row.find("w:trPr/w:tblHeader", _NS) is None:
-            add(IssueCode.TABLE_WITHOUT_HEADER_ROW, location,
+            add(
+                IssueCode.TABLE_WITHOUT_HEADER_ROW,
+                location,
                 "Die erste Zeile ist nicht als Überschriftenzeile markiert "
-                "(Tabelleneigenschaften: „Gleiche Kopfzeile auf jeder Seite wiederholen“).")
-        if not any(e is not None and (e.get(f"{_W}val") or "").strip()
-                   for e in (caption, description)):
-            add(IssueCode.TABLE_WITHOUT_DESCRIPTION, location,
-                "Die Tabelle hat weder Titel noch Beschreibung (Alternativtext).")
+                "(Tabelleneigenschaften: „Gleiche Kopfzeile auf jeder Seite wiederholen“).",
+            )
+        if not any(
+            e is not None and (e.get(f"{_W}val") or "").strip() for e in (caption, description)
+        ):
+            add(
+                IssueCode.TABLE_WITHOUT_DESCRIPTION,
+                location,
+                "Die Tabelle hat weder Titel noch Beschreibung (Alternativtext).",
+            )
 
     levels = _heading_levels(styles)
     previous = 0
@@ -189,11 +206,17 @@ def check_docx(path: Path) -> list[AccessibilityIssue]:
         found = True
         if level > previous + 1:
             text = _text(paragraph)[:60]
-            add(IssueCode.HEADING_LEVEL_SKIPPED, f"Überschrift „{text}“",
+            add(
+                IssueCode.HEADING_LEVEL_SKIPPED,
+                f"Überschrift „{text}“",
                 f"Überschrift der Ebene {level} folgt auf Ebene {previous}: "
-                f"Ebene {previous + 1} wird übersprungen.")
+                f"Ebene {previous + 1} wird übersprungen.",
+            )
         previous = level
     if not found:
-        add(IssueCode.NO_HEADINGS, "Dokument",
-            "Das Dokument hat keine Überschriften (Formatvorlagen „Überschrift 1“ usw.).")
+        add(
+            IssueCode.NO_HEADINGS,
+            "Dokument",
+            "Das Dokument hat keine Überschriften (Formatvorlagen „Überschrift 1“ usw.).",
+        )
     return issues

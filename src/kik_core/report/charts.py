@@ -73,7 +73,7 @@ _EDGES: dict[Status, str] = {
 
 _TEXT = "#1A1A1A"
 
-_RC: dict[str, Any] = {
+_RC: Any = {  # matplotlib types rcParams keys as a Literal union
     "font.family": "DejaVu Sans",
     "font.size": 9,
     "svg.hashsalt": "kik",
@@ -97,7 +97,7 @@ def format_count(counts: StatusCounts, status: Status) -> str:
 
 
 def status_summary(counts: StatusCounts) -> str:
-    """All statuses, most advanced first: ``"7 implementiert (23 %), 13 in …, 10 wartend (33 %)"``."""
+    """All statuses, most advanced first: ``"7 implementiert (23 %), …, 10 wartend (33 %)"``."""
     return ", ".join(format_count(counts, s) for s in reversed(STATUS_ORDER))
 
 
@@ -196,8 +196,15 @@ def donut_chart(name: str, counts: StatusCounts) -> bytes:
                     fontsize=9,
                     arrowprops={"arrowstyle": "-", "color": "#555555", "linewidth": 0.8},
                 )
-        ax.text(0, 0, f"= {_measures(counts.total)}", ha="center", va="center",
-                fontsize=10, fontweight="bold")
+        ax.text(
+            0,
+            0,
+            f"= {_measures(counts.total)}",
+            ha="center",
+            va="center",
+            fontsize=10,
+            fontweight="bold",
+        )
         ax.set_xlim(-1.05, 1.05)
         ax.set_ylim(-1.05, 1.05)
         fig.suptitle(f"Umsetzungsstand: {name}", fontsize=11, fontweight="bold", y=0.98)
@@ -243,8 +250,12 @@ def _stacked_bars(
                 ha="center",
                 va="center",
                 fontsize=7.5 if small else 8,
-                bbox={"boxstyle": "round,pad=0.15", "facecolor": "white",
-                      "edgecolor": "none", "alpha": 0.85},
+                bbox={
+                    "boxstyle": "round,pad=0.15",
+                    "facecolor": "white",
+                    "edgecolor": "none",
+                    "alpha": 0.85,
+                },
             )
         base = [b + v for b, v in zip(base, values, strict=True)]
 
