@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
+import io
 import logging
 from collections.abc import Sequence
 from pathlib import Path
@@ -204,7 +205,7 @@ def _read_csv(path: Path, data: bytes) -> _Table:
     first = next((line for line in text.splitlines() if line.strip()), "")
     delimiter = _sniff_delimiter(first)
     try:
-        records = list(csv.reader(text.splitlines(keepends=True), delimiter=delimiter))
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:
         raise refuse(path.name, Reason.CORRUPT, detail=_short(exc)) from exc
     return _Table(None, [(i + 1, list[object](r)) for i, r in enumerate(records)])
