@@ -1,0 +1,82 @@
+"""End to end on the flagship example: workbook and partner files → store → DOCX.
+
+The same `kik_core.workflow.run` that `kik run`, the README's main job and the quarterly
+flow call; the report is read back and checked against the seed's figures.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import docx
+import pytest
+from docx.oxml.ns import qn
+
+from kik_core import Status, workflow
+from kik_core.report.accessibility import check_docx
+
+REPO = Path(__file__).resolve().parents[1]
+KEMPTEN = REPO / "examples" / "kempten"
+
+#: Per field: implementiert, in Bearbeitung, wartend (counts and rounded percentages).
+EXPECTED = {
+    "Bildung und Sprache": ((7, 13, 10), (23, 44, 33)),
+    "Arbeit und Ausbildung": ((13, 7, 7), (48, 26, 26)),
+    "Gesundheit und Pflege": ((2, 13, 4), (11, 68, 21)),
+    "Bürgerschaftliches Engagement": ((9, 6, 3), (50, 33, 17)),
+    "Gesellschaftliche Teilhabe": ((7, 14, 3), (29, 58, 13)),
+    "Interkulturelle Öffnung": ((7, 9, 10), (27, 35, 38)),
+}
+
+
+@pytest.fixture(scope="module")
+def kempten_run(tmp_path_factory: pytest.TempPathFactory) -> workflow.RunResult:
+    folder = tmp_path_factory.mktemp("e2e") / "kempten"
+    shutil.copytree(KEMPTEN, folder, ignore=shutil.ignore_patterns("source", "*.sqlite*"))
+    return workflow.run(folder, today=dt.date(2023, 12, 1))
+
+
+def test_every_partner_row_is_accepted(kempten_run: workflow.RunResult) -> None:
+    summary = kempten_run.ingest
+    assert len(summary.files) == 20
+    assert summary.rows_rejected == 0
+    assert summary.files_quarantined == 0
+    assert summary.rows_accepted == sum(f.rows_accepted for f in summary.files) > 288
+
+
+def test_snapshot_matches_the_seed(kempten_run: workflow.RunResult) -> None:
+    result = kempten_run.report
+    snapshot, concept = result.snapshot, result.concept
+    assert snapshot.as_of == dt.date(2023, 9, 30)
+    assert snapshot.previous == dt.date(2022, 9, 30)
+    for field in concept.fields:
+        counts, percentages = EXPECTED[field.name]
+        got = snapshot.by_field[field.code]
+        order = (Status.IMPLEMENTIERT, Status.IN_BEARBEITUNG, Status.WARTEND)
+        assert tuple(got.counts[s] for s in order) == counts, field.name
+        assert tuple(got.percentages[s] for s in order) == percentages, field.name
+    assert snapshot.overall.total == 144
+    assert [c.measure_id for c in snapshot.changes if c.is_regression] == ["BS-6.3"]
+    assert snapshot.conflicts == ()
+
+
+def test_report_alt_texts_carry_the_same_numbers(kempten_run: workflow.RunResult) -> None:
+    document = docx.Document(str(kempten_run.report.docx))
+    alt_texts = [el.get("descr") for el in document.element.body.iter(qn("wp:docPr"))]
+    for name, ((impl, bearb, wart), (pi, pb, pw)) in EXPECTED.items():
+        expected = (
+            f"Umsetzungsstand {name}: {impl} implementiert ({pi} %), "
+            f"{bearb} in Bearbeitung ({pb} %), {wart} wartend ({pw} %)"
+        )
+        assert any(expected in text for text in alt_texts), expected
+    totals = sum(c for (counts, _) in EXPECTED.values() for c in counts)
+    assert totals == 144
+
+
+def test_report_is_accessible_and_the_example_untouched(kempten_run: workflow.RunResult) -> None:
+    assert check_docx(kempten_run.report.docx) == []
+    assert not (KEMPTEN / "kik.sqlite").exists()
+    assert sorted(p.name for p in (KEMPTEN / "eingang").iterdir())  # still in the inbox
+    assert not (KEMPTEN / "berichte").exists() or not list((KEMPTEN / "berichte").iterdir())
