@@ -21,8 +21,12 @@ def read(path: Path, **kw: object):  # type: ignore[no-untyped-def]
 
 def messages(result, row: int) -> list[str]:  # type: ignore[no-untyped-def]
     (rejected,) = [r for r in result.rejected if r.row == row]
-    return [f"Zeile {p.location.row}, Spalte {p.location.column}: {p.message}"
-            if p.location.column else p.message for p in rejected.problems]
+    return [
+        f"Zeile {p.location.row}, Spalte {p.location.column}: {p.message}"
+        if p.location.column
+        else p.message
+        for p in rejected.problems
+    ]
 
 
 def reasons(result, row: int) -> set[Reason]:  # type: ignore[no-untyped-def]
@@ -103,8 +107,16 @@ def test_xlsm_is_read_as_values_macros_ignored(tmp_path: Path) -> None:
 
 
 def test_tolerant_headers_extra_columns_blank_rows(tmp_path: Path) -> None:
-    header = ["  MASSNAHME ", "status", "Stand  am", "institution", "Aktueller Stand", "Ausblick",
-              "Ansprechperson", "Fehler"]
+    header = [
+        "  MASSNAHME ",
+        "status",
+        "Stand  am",
+        "institution",
+        "Aktueller Stand",
+        "Ausblick",
+        "Ansprechperson",
+        "Fehler",
+    ]
     rows = [
         [*good_row("BS-4.1", "wartend"), "Frau Muster", "alter Fehlertext"],
         [None] * 8,
@@ -129,7 +141,14 @@ def test_only_sheet_is_used_when_not_named(tmp_path: Path) -> None:
 
 
 def test_invalid_status_message(tmp_path: Path) -> None:
-    rows = [good_row(), good_row(), good_row(), good_row(), good_row(), good_row("BS-4.1", "fertig")]
+    rows = [
+        good_row(),
+        good_row(),
+        good_row(),
+        good_row(),
+        good_row(),
+        good_row("BS-4.1", "fertig"),
+    ]
     result = read(write_xlsx(tmp_path / "x.xlsx", rows))
     assert messages(result, 7) == [
         "Zeile 7, Spalte Status: „fertig“ ist kein gültiger Status "
@@ -219,7 +238,10 @@ def test_all_problems_of_a_row_are_collected(tmp_path: Path) -> None:
     row = good_row("BS-9.9", "fertig", Stand_am="gestern", Institution="")
     result = read(write_xlsx(tmp_path / "x.xlsx", [row]))
     assert reasons(result, 2) == {
-        Reason.EMPTY_REQUIRED, Reason.UNKNOWN_ID, Reason.INVALID_STATUS, Reason.INVALID_DATE
+        Reason.EMPTY_REQUIRED,
+        Reason.UNKNOWN_ID,
+        Reason.INVALID_STATUS,
+        Reason.INVALID_DATE,
     }
     assert result.rejected[0].values["Maßnahme"] == "BS-9.9"
     assert list(result.rejected[0].values) == list(result.columns)
@@ -227,7 +249,8 @@ def test_all_problems_of_a_row_are_collected(tmp_path: Path) -> None:
 
 def test_cell_too_long(tmp_path: Path) -> None:
     result = read(
-        write_xlsx(tmp_path / "x.xlsx", [good_row(Ausblick="x" * 101)]), limits=Limits(max_cell_chars=100)
+        write_xlsx(tmp_path / "x.xlsx", [good_row(Ausblick="x" * 101)]),
+        limits=Limits(max_cell_chars=100),
     )
     assert messages(result, 2) == [
         "Zeile 2, Spalte Ausblick: Der Text ist zu lang (101 Zeichen, höchstens 100)"
@@ -235,7 +258,7 @@ def test_cell_too_long(tmp_path: Path) -> None:
 
 
 def test_formula_text_is_kept_as_text(tmp_path: Path) -> None:
-    rows = [good_row(Aktueller_Stand="=HYPERLINK(\"http://x\")", Ausblick="@SUM(A1)")]
+    rows = [good_row(Aktueller_Stand='=HYPERLINK("http://x")', Ausblick="@SUM(A1)")]
     result = read(write_csv(tmp_path / "x.csv", rows))
     assert result.accepted[0].current_state == '=HYPERLINK("http://x")'
     assert result.accepted[0].outlook == "@SUM(A1)"
@@ -320,7 +343,9 @@ def test_corrupt_zip_and_truncated_xlsx(tmp_path: Path) -> None:
 def test_encrypted_ole2(tmp_path: Path) -> None:
     path = tmp_path / "geheim.xlsx"
     path.write_bytes(
-        bytes.fromhex("D0CF11E0A1B11AE1") + b"\x00" * 500 + "EncryptedPackage".encode("utf-16-le")
+        bytes.fromhex("D0CF11E0A1B11AE1")
+        + b"\x00" * 500
+        + "EncryptedPackage".encode("utf-16-le")
         + b"\x00" * 500
     )
     assert unreadable(path) == (

@@ -39,7 +39,9 @@ def run(dirs: dict[str, Path], store: Store, **kw: object) -> IngestSummary:
 def test_every_kind_of_outcome(dirs: dict[str, Path], tmp_path: Path) -> None:
     inbox = dirs["inbox"]
     write_xlsx(inbox / "a_gut.xlsx", [good_row("BS-4.1"), good_row("BS-4.2")])
-    write_xlsx(inbox / "b_teils.xlsx", [good_row("BS-4.1", "wartend"), good_row("BS-4.1", "fertig")])
+    write_xlsx(
+        inbox / "b_teils.xlsx", [good_row("BS-4.1", "wartend"), good_row("BS-4.1", "fertig")]
+    )
     write_csv(inbox / "c_schlecht.csv", [good_row("XX-1.1"), good_row("BS-4.4")])
     (inbox / "d_kaputt.xlsx").write_bytes(b"PK\x03\x04kaputt")
     shutil.copyfile(inbox / "a_gut.xlsx", inbox / "e_kopie.xlsx")
@@ -52,12 +54,19 @@ def test_every_kind_of_outcome(dirs: dict[str, Path], tmp_path: Path) -> None:
     assert seen == list(summary.files)
     by_name = {f.name: f for f in summary.files}
     assert [by_name[n].outcome for n in sorted(by_name)] == [
-        Outcome.ACCEPTED, Outcome.PARTIAL, Outcome.REJECTED, Outcome.QUARANTINED, Outcome.DUPLICATE
+        Outcome.ACCEPTED,
+        Outcome.PARTIAL,
+        Outcome.REJECTED,
+        Outcome.QUARANTINED,
+        Outcome.DUPLICATE,
     ]
     assert (summary.rows_accepted, summary.rows_rejected, summary.files_quarantined) == (3, 3, 1)
     day = dirs["archive"] / "2024-03-15"
     assert sorted(p.name for p in day.iterdir()) == [
-        "a_gut.xlsx", "b_teils.xlsx", "c_schlecht.csv", "e_kopie.xlsx"
+        "a_gut.xlsx",
+        "b_teils.xlsx",
+        "c_schlecht.csv",
+        "e_kopie.xlsx",
     ]
     assert by_name["a_gut.xlsx"].moved_to == day / "a_gut.xlsx"
     assert by_name["a_gut.xlsx"].error_workbook is None
@@ -69,11 +78,17 @@ def test_every_kind_of_outcome(dirs: dict[str, Path], tmp_path: Path) -> None:
     assert "Die Datei ist beschädigt" in reason
     assert "Code: corrupt" in reason
     # dotfiles and lock files stay, the working folder is empty
-    assert sorted(p.name for p in inbox.iterdir() if p.is_file()) == [".versteckt.xlsx", "~$a_gut.xlsx"]
+    assert sorted(p.name for p in inbox.iterdir() if p.is_file()) == [
+        ".versteckt.xlsx",
+        "~$a_gut.xlsx",
+    ]
     assert not any((inbox / ".in-arbeit").iterdir())
     table = summary.rejected_rows()
     assert {(r["Datei"], r["Zeile"]) for r in table} == {
-        ("b_teils.xlsx", 3), ("c_schlecht.csv", 2), ("c_schlecht.csv", 3), ("d_kaputt.xlsx", 0)
+        ("b_teils.xlsx", 3),
+        ("c_schlecht.csv", 2),
+        ("c_schlecht.csv", 3),
+        ("d_kaputt.xlsx", 0),
     }
 
 
@@ -89,16 +104,27 @@ def test_nothing_lost_archive_never_overwrites(dirs: dict[str, Path], tmp_path: 
         run(dirs, store)
     assert summary.files[0].moved_to.name == "x_2.xlsx"
     assert sorted(p.name for p in (dirs["archive"] / "2024-03-15").iterdir()) == [
-        "x.xlsx", "x_2.xlsx", "x_3.xlsx", "x_4.xlsx"
+        "x.xlsx",
+        "x_2.xlsx",
+        "x_3.xlsx",
+        "x_4.xlsx",
     ]
     assert sorted(p.name for p in dirs["outbox"].iterdir()) == ["x_Fehler.xlsx", "x_Fehler_2.xlsx"]
 
 
 def test_error_workbook(dirs: dict[str, Path], tmp_path: Path) -> None:
-    header = ["Maßnahme", "Status", "Stand am", "Institution", "Aktueller Stand", "Ausblick", "Notiz"]
+    header = [
+        "Maßnahme",
+        "Status",
+        "Stand am",
+        "Institution",
+        "Aktueller Stand",
+        "Ausblick",
+        "Notiz",
+    ]
     rows = [
         [*good_row("BS-4.1"), ""],
-        [*good_row("BS-4.1", "fertig", Aktueller_Stand="=HYPERLINK(\"http://böse\")"), "+1"],
+        [*good_row("BS-4.1", "fertig", Aktueller_Stand='=HYPERLINK("http://böse")'), "+1"],
         [*good_row("BS-4.4", Stand_am="gestern"), "@x"],
     ]
     write_csv(dirs["inbox"] / "vhs.csv", rows, header)
@@ -204,7 +230,7 @@ def test_two_concurrent_ingests_lose_nothing(dirs: dict[str, Path], tmp_path: Pa
         try:
             with Store.open(url) as store:
                 summaries.append(run(dirs, store))
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the main thread
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=worker) for _ in range(3)]
@@ -214,8 +240,12 @@ def test_two_concurrent_ingests_lose_nothing(dirs: dict[str, Path], tmp_path: Pa
         t.join()
     assert errors == []
     names = sorted(f.name for s in summaries for f in s.files)
-    assert names == sorted(p for p in [f"datei_{i:02d}.xlsx" for i in range(40)]
-                           + [f"kopie_{i}.xlsx" for i in range(5)] + ["kaputt.xlsx"])
+    assert names == sorted(
+        p
+        for p in [f"datei_{i:02d}.xlsx" for i in range(40)]
+        + [f"kopie_{i}.xlsx" for i in range(5)]
+        + ["kaputt.xlsx"]
+    )
     outcomes = [f.outcome for s in summaries for f in s.files]
     assert outcomes.count(Outcome.DUPLICATE) == 5
     assert outcomes.count(Outcome.QUARANTINED) == 1

@@ -13,13 +13,30 @@ from openpyxl import Workbook
 from kik_core.ingest import read_update_file
 from tests.ingest_helpers import HEADER, TODAY, concept, write_csv
 
-_TEXT = st.text(
-    st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=12
-)
+_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=12)
 _CELL = st.one_of(
-    st.sampled_from(["BS-4.3", "BS-4", "bs-4.1", "XX-1.1", "AA-1.2", "BS-4.4", "", " ", "=1+1",
-                     "wartend", "In Bearbeitung", "fertig", "01.03.2024", "2024-02-30",
-                     "31.12.2099", "Volkshochschule", "@x", "-"]),
+    st.sampled_from(
+        [
+            "BS-4.3",
+            "BS-4",
+            "bs-4.1",
+            "XX-1.1",
+            "AA-1.2",
+            "BS-4.4",
+            "",
+            " ",
+            "=1+1",
+            "wartend",
+            "In Bearbeitung",
+            "fertig",
+            "01.03.2024",
+            "2024-02-30",
+            "31.12.2099",
+            "Volkshochschule",
+            "@x",
+            "-",
+        ]
+    ),
     _TEXT,
     st.dates(dt.date(2000, 1, 1), dt.date(2030, 12, 31)),
     st.integers(-5, 50_000),

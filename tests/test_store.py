@@ -67,8 +67,15 @@ def sample_file(tmp_path: Path, name: str = "vhs.xlsx") -> Path:
         good_row("BS-4", "", Aktueller_Stand="Gut.", Ausblick="Weiter."),
         good_row("XX-1.1"),
     ]
-    header = ["Maßnahme", "Status", "Stand am", "Institution", "Aktueller Stand", "Ausblick",
-              "Kontakt"]
+    header = [
+        "Maßnahme",
+        "Status",
+        "Stand am",
+        "Institution",
+        "Aktueller Stand",
+        "Ausblick",
+        "Kontakt",
+    ]
     return write_xlsx(tmp_path / name, [[*r, *([None] * (7 - len(r)))] for r in rows], header)
 
 
@@ -125,7 +132,7 @@ def test_unreadable_result_is_refused(store_url: str, tmp_path: Path) -> None:
 
 def test_naive_timestamp_is_refused(tmp_path: Path) -> None:
     with Store.open(sqlite_url(tmp_path / "k.sqlite")) as store, pytest.raises(StoreError):
-        store.add_file(result_for(sample_file(tmp_path)), ingested_at=dt.datetime(2024, 1, 1))  # noqa: DTZ001
+        store.add_file(result_for(sample_file(tmp_path)), ingested_at=dt.datetime(2024, 1, 1))
 
 
 def test_sqlite_uses_wal(tmp_path: Path) -> None:

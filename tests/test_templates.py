@@ -7,8 +7,12 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from kik_core.ingest import read_update_file
-from kik_core.ingest import partner_slug, write_example_file, write_partner_templates
+from kik_core.ingest import (
+    partner_slug,
+    read_update_file,
+    write_example_file,
+    write_partner_templates,
+)
 from kik_core.model import Concept, FieldOfAction, Goal, Measure, Status, StatusReport
 from kik_core.rules import build_snapshot
 from tests.ingest_helpers import TODAY, concept, plain_concept
@@ -19,8 +23,14 @@ DOCS_EXAMPLE = Path(__file__).parent.parent / "docs" / "partner" / "beispiel-rue
 
 def snapshot_with_texts() -> object:
     reports = [
-        StatusReport("BS-4.1", "implementiert", dt.date(2023, 9, 30), "Volkshochschule",
-                     "Drei Kurse.", "Mehr Kurse."),
+        StatusReport(
+            "BS-4.1",
+            "implementiert",
+            dt.date(2023, 9, 30),
+            "Volkshochschule",
+            "Drei Kurse.",
+            "Mehr Kurse.",
+        ),
         StatusReport("BS-4", None, dt.date(2023, 9, 30), "Volkshochschule", "Stand Ziel.", ""),
         StatusReport("BS-5", None, dt.date(2023, 9, 30), "Stadtbibliothek", "", "Ausblick."),
         StatusReport("AA-1", None, dt.date(2023, 9, 30), "Jobcenter", "=1+1", ""),
@@ -38,8 +48,14 @@ def test_one_template_per_partner(tmp_path: Path) -> None:
     ]
     ws = load_workbook(tmp_path / "Vorlage_Volkshochschule.xlsx")["Rückmeldung"]
     rows = [[c.value for c in row] for row in ws.iter_rows(min_row=1, max_row=5)]
-    assert rows[0][:6] == ["Maßnahme", "Status", "Stand am", "Institution", "Aktueller Stand",
-                           "Ausblick"]
+    assert rows[0][:6] == [
+        "Maßnahme",
+        "Status",
+        "Stand am",
+        "Institution",
+        "Aktueller Stand",
+        "Ausblick",
+    ]
     assert [r[0] for r in rows[1:]] == ["BS-4", "BS-4.1", "BS-4.2", "BS-4.3"]
     assert rows[1][4] == "Stand Ziel."
     assert rows[2][1] == "implementiert"
@@ -89,8 +105,12 @@ def test_round_trip_zero_errors(tmp_path: Path) -> None:
     result = read_update_file(path, concept(), today=TODAY)
     assert result.rejected == ()
     statuses = {r.target_id: r.status for r in result.accepted}
-    assert statuses == {"BS-4": None, "BS-4.1": Status.IMPLEMENTIERT,
-                        "BS-4.2": Status.IMPLEMENTIERT, "BS-4.3": Status.IN_BEARBEITUNG}
+    assert statuses == {
+        "BS-4": None,
+        "BS-4.1": Status.IMPLEMENTIERT,
+        "BS-4.2": Status.IMPLEMENTIERT,
+        "BS-4.3": Status.IN_BEARBEITUNG,
+    }
     assert all(r.as_of == AS_OF for r in result.accepted)
     assert all(r.partner == "Volkshochschule" for r in result.accepted)
     # the read-only text column comes back as a note
@@ -122,7 +142,11 @@ def test_round_trip_without_snapshot_after_filling_in(tmp_path: Path) -> None:
 
 def test_partner_slug_collisions(tmp_path: Path) -> None:
     c = Concept(
-        "S", "K", None, (FieldOfAction("BS", "B"),), (Goal("BS-1", "Z"),),
+        "S",
+        "K",
+        None,
+        (FieldOfAction("BS", "B"),),
+        (Goal("BS-1", "Z"),),
         (Measure("BS-1.1", "a", None, ("vhs Süd",)), Measure("BS-1.2", "b", None, ("vhs-Süd",))),
     )
     names = [p.name for p in write_partner_templates(c, None, tmp_path, as_of=AS_OF)]
@@ -132,7 +156,9 @@ def test_partner_slug_collisions(tmp_path: Path) -> None:
 
 def test_example_file_matches_the_docs(tmp_path: Path) -> None:
     example_concept = Concept(
-        "S", "K", None,
+        "S",
+        "K",
+        None,
         (FieldOfAction("BS", "Bildung"), FieldOfAction("AA", "Arbeit")),
         (Goal("BS-4", "Z"), Goal("AA-1", "Z")),
         (Measure("BS-4.1", "a"), Measure("BS-4.3", "b"), Measure("AA-1.2", "c")),
