@@ -164,7 +164,7 @@ class _Writer:
             Cell(h, bold=True, width=w, vertical=i in vertical_header)
             for i, (h, w) in enumerate(zip(header, widths, strict=True))
         ]
-        append_rows(table, [header_cells], header=True)
+        append_rows(table, [header_cells], header=True, height=1500 if vertical_header else 0)
         append_rows(table, list(rows))
         set_table_description(table, caption, description)
         self._add(None).paragraph_format.space_after = Pt(2)
@@ -363,7 +363,7 @@ def _overview(
         + "."
     )
     w.picture(charts.overview_chart(names, rows), alt, 16.5)
-    widths = [3412, 1300, 1600, 1600, 1500]
+    widths = [2912, 1400, 1600, 1800, 1700]
     statuses = (Status.WARTEND, Status.IN_BEARBEITUNG, Status.IMPLEMENTIERT)
     body = [
         [
@@ -491,7 +491,7 @@ def _conflicts(w: _Writer, concept: Concept, snapshot: Snapshot) -> None:
             "Gezählt wird der am wenigsten fortgeschrittene Status, bis die Partner sich abstimmen."
         )
     )
-    widths = [1000, 3612, 1200, 2400, 1200]
+    widths = [900, 3462, 1250, 2500, 1300]
     body = [
         [
             Cell(c.measure_id, width=widths[0]),

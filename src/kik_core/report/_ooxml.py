@@ -209,6 +209,7 @@ def append_rows(
     rows: Sequence[Sequence[Cell]],
     *,
     header: bool = False,
+    height: int = 0,
 ) -> None:
     """Append rows to a python-docx table in one XML parse (fast for thousands of rows).
 
@@ -216,12 +217,10 @@ def append_rows(
         table: a ``docx.table.Table``.
         rows: the rows, each a sequence of :class:`Cell`.
         header: mark the rows as header rows (``w:tblHeader``, repeated on every page).
+        height: minimum row height in twips (for rotated header texts).
     """
-    tr_pr = (
-        "<w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>"
-        if header
-        else ("<w:trPr><w:cantSplit/></w:trPr>")
-    )
+    tr_height = f'<w:trHeight w:val="{height}" w:hRule="atLeast"/>' if height else ""
+    tr_pr = f"<w:trPr><w:cantSplit/>{tr_height}{'<w:tblHeader/>' if header else ''}</w:trPr>"
     body = "".join(f"<w:tr>{tr_pr}{''.join(_cell_xml(c) for c in row)}</w:tr>" for row in rows)
     wrapper = parse_xml(f"<w:tbl {nsdecls('w')}>{body}</w:tbl>")
     tbl = table._tbl
