@@ -26,20 +26,23 @@ The flows:
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import attrs
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import (
     create_link_artifact,
     create_markdown_artifact,
     create_table_artifact,
 )
+from prefect.context import TaskRunContext
+from prefect.exceptions import MissingContextError
 from prefect.futures import PrefectFuture, as_completed
+from prefect.runtime import task_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from kik_core import workflow
@@ -96,6 +99,28 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text).strip("-") or "kommune"
 
 
+def _logger() -> logging.Logger | logging.LoggerAdapter[logging.Logger]:
+    """The run logger inside a run; a plain logger when called through ``.fn()``."""
+    try:
+        return get_run_logger()
+    except MissingContextError:
+        return logging.getLogger("pipelines.flows")
+
+
+def _in_task_run() -> bool:
+    """True inside a task run: artifacts are published only there (not from ``.fn()``)."""
+    return TaskRunContext.get() is not None
+
+
+def _run_name(step: str) -> Callable[[], str]:
+    """Task run names like ``ingest-kempten``: the step and the folder's name."""
+
+    def name() -> str:
+        return f"{step}-{Path(str(task_run.parameters['folder'])).name}"
+
+    return name
+
+
 def _folder_slug(folder: str) -> str:
     return slug(Path(folder).name)
 
@@ -120,36 +145,6 @@ def retry_transient(task: Task[..., Any], task_run: TaskRun, state: State[Any]) 
     return False
 
 
-def _plain(value: object) -> object:
-    """A value fit for a table cell: enums by value, dates ISO, paths by name."""
-    if isinstance(value, Path):
-        return value.name
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if hasattr(value, "value") and not isinstance(value, str | int | float | bool):
-        return _plain(value.value)
-    if isinstance(value, str | int | float | bool) or value is None:
-        return value
-    if isinstance(value, list | tuple):
-        return "; ".join(str(_plain(v)) for v in value)
-    return str(value)
-
-
-def _row(item: object) -> dict[str, object]:
-    """One rejected row as a flat mapping of column to cell."""
-    if attrs.has(type(item)):
-        data: Mapping[str, object] = attrs.asdict(item, recurse=False)  # type: ignore[arg-type]
-    elif isinstance(item, Mapping):
-        data = item
-    else:
-        data = {"Zeile": str(item)}
-    return {str(k): _plain(v) for k, v in data.items()}
-
-
-def _rejected_table(rows: Iterable[object]) -> list[dict[str, object]]:
-    return [_row(r) for r in rows]
-
-
 def _outcome_name(outcome: FileOutcome) -> str:
     value = getattr(outcome.outcome, "value", outcome.outcome)
     return str(value)
@@ -165,13 +160,14 @@ def _ingest_values(folder: str, summary: IngestSummary) -> dict[str, Any]:
         "files": len(summary.files),
         "rows_accepted": summary.rows_accepted,
         "rows_rejected": summary.rows_rejected,
+        "files_quarantined": summary.files_quarantined,
         "outcomes": outcomes,
     }
 
 
 @task(
     name="ingest",
-    task_run_name="ingest-{folder}",
+    task_run_name=_run_name("ingest"),
     retries=2,
     retry_delay_seconds=RETRY_DELAYS,
     retry_condition_fn=retry_transient,
@@ -181,10 +177,10 @@ def ingest_task(folder: str) -> dict[str, Any]:
     """Ingest the folder's inbox; publish the rejected rows as a table artifact.
 
     Returns:
-        ``folder``, ``files``, ``rows_accepted``, ``rows_rejected`` and
-        ``outcomes`` (number of files per outcome).
+        ``folder``, ``files``, ``rows_accepted``, ``rows_rejected``,
+        ``files_quarantined`` and ``outcomes`` (number of files per outcome).
     """
-    logger = get_run_logger()
+    logger = _logger()
 
     def on_file(outcome: FileOutcome) -> None:
         logger.info(
@@ -197,19 +193,22 @@ def ingest_task(folder: str) -> dict[str, Any]:
 
     summary = workflow.ingest(folder, on_file=on_file)
     values = _ingest_values(folder, summary)
-    if summary.rows_rejected:
+    rejected = summary.rejected_rows()
+    if rejected and _in_task_run():
         create_table_artifact(
-            table=_rejected_table(summary.rejected_rows()),
+            table=rejected,
             key=f"{_folder_slug(folder)}-rejected-rows",
             description=(
-                f"Abgelehnte Zeilen in {Path(folder).name}: {summary.rows_rejected} "
-                "(Fehler-Arbeitsmappen für die Partner liegen in ausgang/)"
+                f"Abgelehnte Zeilen und Dateien in Quarantäne, {Path(folder).name}: "
+                f"{summary.rows_rejected} Zeilen (Fehler-Arbeitsmappen liegen in ausgang/)"
             ),
         )
+    if rejected:
         logger.warning(
-            "%s: %d Zeilen abgelehnt; Fehler-Arbeitsmappen liegen in ausgang/",
+            "%s: %d Zeilen abgelehnt, %d Dateien in Quarantäne; Fehler-Arbeitsmappen in ausgang/",
             folder,
             summary.rows_rejected,
+            summary.files_quarantined,
         )
     logger.info(
         "%s: %d Dateien, %d Zeilen angenommen, %d abgelehnt",
@@ -264,7 +263,7 @@ def _report_values(folder: str, result: ReportResult) -> dict[str, Any]:
 
 @task(
     name="report",
-    task_run_name="report-{folder}",
+    task_run_name=_run_name("report"),
     retries=2,
     retry_delay_seconds=RETRY_DELAYS,
     retry_condition_fn=retry_transient,
@@ -283,8 +282,16 @@ def report_task(
         ``as_of``, ``previous`` (ISO dates), ``measures`` and ``by_field``
         (counts per status label per field code).
     """
-    logger = get_run_logger()
+    logger = _logger()
     result = workflow.report(folder, as_of=as_of, previous=previous, pdf=pdf)
+    logger.info("%s: Bericht geschrieben: %s", folder, result.docx)
+    if _in_task_run():
+        _publish_report(folder, result)
+    return _report_values(folder, result)
+
+
+def _publish_report(folder: str, result: ReportResult) -> None:
+    """The report's artifacts: counts per field (Markdown) and a link to the file."""
     key = _folder_slug(folder)
     create_markdown_artifact(
         markdown=counts_markdown(result),
@@ -297,8 +304,6 @@ def report_task(
         key=f"{key}-report",
         description=f"Zwischenbericht {result.concept.municipality}",
     )
-    logger.info("%s: Bericht geschrieben: %s", folder, result.docx)
-    return _report_values(folder, result)
 
 
 @flow(name="ingest-inbox")
