@@ -288,7 +288,12 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
             console.print(f"Vorlage: {_e(path)}")
         console.print(f"[bold green]{len(paths)} Vorlagen geschrieben.[/]")
         return EXIT_OK
-    if args.command == "report":
+    if args.command in ("report", "run"):
+        code = EXIT_OK
+        if args.command == "run":
+            summary = _run_ingest(console, args.folder, None)
+            _print_ingest(console, summary)
+            code = _ingest_exit(summary)
         built = workflow.report(
             args.folder,
             as_of=args.as_of,
@@ -297,19 +302,7 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
             output=args.output,
         )
         _print_report(console, built)
-        return EXIT_OK
-    if args.command == "run":
-        summary = _run_ingest(console, args.folder, None)
-        _print_ingest(console, summary)
-        report = workflow.report(
-            args.folder,
-            as_of=args.as_of,
-            previous=args.previous,
-            pdf=args.pdf or None,
-            output=args.output,
-        )
-        _print_report(console, report)
-        return _ingest_exit(summary)
+        return code
     raise AssertionError(args.command)  # pragma: no cover - argparse restricts the choices
 
 

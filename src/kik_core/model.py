@@ -22,7 +22,7 @@ from typing import Any
 
 import attrs
 
-from kik_core.errors import DuplicateIdError, ModelError
+from kik_core.errors import DuplicateIdError, Location, ModelError
 
 __all__ = [
     "Concept",
@@ -156,12 +156,7 @@ class Provenance:
     content_hash: str | None = None
 
     def __str__(self) -> str:
-        parts = [self.file]
-        if self.sheet:
-            parts.append(f"Blatt {self.sheet}")
-        if self.row is not None:
-            parts.append(f"Zeile {self.row}")
-        return ", ".join(parts)
+        return str(Location(self.file, self.sheet, self.row))
 
 
 @attrs.frozen

@@ -41,6 +41,7 @@ A municipality's folder is the unit of work::
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import tomllib
 from pathlib import Path
@@ -48,6 +49,7 @@ from typing import Any
 
 import attrs
 
+from kik_core.concept_workbook import parse_date
 from kik_core.errors import SettingsError
 
 __all__ = [
@@ -177,17 +179,9 @@ def _str(table: dict[str, Any], key: str, section: str, path: Path, default: str
 
 def _date(table: dict[str, Any], key: str, path: Path) -> dt.date | None:
     value = table.get(key)
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            pass
+    if not isinstance(value, str):  # TOML dates arrive as date objects
+        with contextlib.suppress(ValueError):
+            return parse_date(value)
     raise SettingsError(
         f"{path}: [bericht] {key} = {value!r} ist kein Datum; schreiben Sie es als "
         f"JJJJ-MM-TT ohne Anführungszeichen, z. B. {key} = 2023-09-30"
