@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from pathlib import Path
 
 import attrs
@@ -12,6 +13,10 @@ __all__ = ["ReportOptions"]
 
 def _optional_path(value: Path | str | None) -> Path | None:
     return None if value is None else Path(value)
+
+
+def _texts(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(values)
 
 
 @attrs.frozen
@@ -46,8 +51,8 @@ class ReportOptions:
     publisher: str = ""
     foreword: str = ""
     foreword_author: str = ""
-    sections_front: tuple[str, ...] = attrs.field(default=(), converter=tuple)
-    sections_back: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    sections_front: tuple[str, ...] = attrs.field(default=(), converter=_texts)
+    sections_back: tuple[str, ...] = attrs.field(default=(), converter=_texts)
     thanks: str = ""
     template: Path | None = attrs.field(default=None, converter=_optional_path)
     published_on: dt.date | None = None
