@@ -185,7 +185,8 @@ def _healthy(api_url: str) -> bool:
 class LocalServer:
     """``prefect server start`` as a subprocess on 127.0.0.1, for as long as needed.
 
-    The server's output goes to ``<prefect_home>/server.log``. Use it as a
+    The server's output goes to ``<prefect_home>/server.log`` and its process id
+    to ``<prefect_home>/kik-server.pid`` while it runs. Use it as a
     context manager, or call :meth:`start` and :meth:`stop`.
     """
 
@@ -195,6 +196,7 @@ class LocalServer:
         self.port = _free_port(port)
         self.api_url = f"http://127.0.0.1:{self.port}/api"
         self.log_file = prefect_home / "server.log"
+        self.pid_file = prefect_home / "kik-server.pid"
         self._process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
 
@@ -236,6 +238,7 @@ class LocalServer:
             # its own session: Ctrl+C reaches `kik serve`, which stops the server last
             start_new_session=os.name != "nt",
         )
+        self.pid_file.write_text(f"{self._process.pid}\n", encoding="ascii")
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
@@ -262,6 +265,8 @@ class LocalServer:
             except subprocess.TimeoutExpired:
                 self._signal(process, signal.SIGKILL if os.name != "nt" else signal.SIGTERM)
                 process.wait(timeout)
+        if process is not None:
+            self.pid_file.unlink(missing_ok=True)
         if self._log is not None:
             self._log.close()
             self._log = None
