@@ -94,6 +94,7 @@ def test_top_level_structure(document: Any, case: Case) -> None:
         "Querschnittsthemen",
         "Dank",
         "Anhang: Alle Maßnahmen und ihre letzte Meldung",
+        "Anhang: Alle Veränderungen seit dem letzten Bericht",
     ]
 
 
@@ -245,6 +246,14 @@ def test_changes_conflicts_and_annex(document: Any, case: Case) -> None:
     assert sum(1 for r in rows if r[-1] == "Rückschritt") == sum(
         1 for c in case.snapshot.changes if c.is_regression
     )
+
+    summary = table_by_caption(document, "Veränderungen je Handlungsfeld")
+    per_field = {cell_texts(r)[0]: cell_texts(r)[1:] for r in summary.rows[1:]}
+    assert list(per_field) == [*(f.name for f in case.concept.fields), "Gesamt"]
+    forward, back, _new = (int(x) for x in per_field["Gesamt"])
+    assert forward + back == len(case.snapshot.changes)
+    assert back == sum(1 for c in case.snapshot.changes if c.is_regression)
+    assert sum(int(v[1]) for k, v in per_field.items() if k != "Gesamt") == back
 
     conflicts = table_by_caption(document, "Offene Konflikte zwischen Partnern")
     [row] = [cell_texts(r) for r in conflicts.rows[1:]]

@@ -432,11 +432,12 @@ def _trend(w: _Writer, snapshot: Snapshot, history: Sequence[Snapshot]) -> None:
 
 
 def _changes(w: _Writer, concept: Concept, snapshot: Snapshot) -> None:
+    """A summary per field in the overview; the full list goes to the annex."""
     if snapshot.previous is None:
         return
     w.heading("Veränderungen seit dem letzten Bericht", 2)
     changes = snapshot.changes
-    regressions = sum(1 for c in changes if c.is_regression)
+    regressions = [c for c in changes if c.is_regression]
     if not changes:
         w.paragraph(
             text=f"Seit dem {format_date(snapshot.previous)} hat sich der Status "
@@ -448,11 +449,59 @@ def _changes(w: _Writer, concept: Concept, snapshot: Snapshot) -> None:
             f"Seit dem {format_date(snapshot.previous)} hat sich der Status von "
             f"{_measures(len(changes))} verändert"
             + (
-                f", davon {regressions} Rückschritt{'e' if regressions != 1 else ''}."
+                f", davon {len(regressions)} Rückschritt{'e' if len(regressions) != 1 else ''}."
                 if regressions
                 else "."
             )
+            + " Die vollständige Liste steht im Anhang „Alle Veränderungen“."
         )
+    )
+    widths = [3612, 1500, 1500, 2000]
+    body = []
+    for field in [*concept.fields, None]:
+        moved = [c for c in changes if field is None or c.measure_id.startswith(f"{field.code}-")]
+        body.append(
+            [
+                Cell(
+                    "Gesamt" if field is None else field.name, bold=field is None, width=widths[0]
+                ),
+                Cell(str(sum(not c.is_regression for c in moved)), center=True, width=widths[1]),
+                Cell(str(sum(c.is_regression for c in moved)), center=True, width=widths[2]),
+                Cell(
+                    str(sum(c.after is Status.IMPLEMENTIERT for c in moved)),
+                    center=True,
+                    width=widths[3],
+                ),
+            ]
+        )
+    w.table(
+        ["Handlungsfeld", "Fortschritte", "Rückschritte", "neu implementiert"],
+        body,
+        widths=widths,
+        caption="Veränderungen je Handlungsfeld",
+        description=f"Fortschritte und Rückschritte je Handlungsfeld seit "
+        f"{format_date(snapshot.previous)}",
+    )
+    if regressions:
+        w.paragraph(text="Rückschritte:")
+        for change in regressions:
+            w.paragraph(
+                "List Bullet",
+                f"{change.measure_id} ({change.before.label} → {change.after.label}): "
+                f"{concept.measure(change.measure_id).text}",
+            )
+
+
+def _changes_annex(w: _Writer, concept: Concept, snapshot: Snapshot) -> None:
+    """Every measure whose status changed since the comparison date."""
+    if snapshot.previous is None or not snapshot.changes:
+        return
+    changes = snapshot.changes
+    regressions = sum(1 for c in changes if c.is_regression)
+    w.heading("Anhang: Alle Veränderungen seit dem letzten Bericht", 1)
+    w.paragraph(
+        text=f"Alle Maßnahmen, deren Status sich zwischen dem {format_date(snapshot.previous)} "
+        f"und dem {format_date(snapshot.as_of)} verändert hat."
     )
     widths = [900, 4312, 1500, 1500, 1200]
     body = [
@@ -743,6 +792,7 @@ def compose(
         w.heading("Dank", 1)
         w.markdown(options.thanks, base_level=2)
     _annex(w, concept, snapshot)
+    _changes_annex(w, concept, snapshot)
     _fill_toc(w, toc)
 
     section = doc.sections[-1]
