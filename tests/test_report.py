@@ -270,7 +270,7 @@ def test_changes_conflicts_and_annex(document: Any, case: Case) -> None:
     assert by_id[CONFLICT_ID][4] == "30.09.2023"
     for r in effective.reports:
         assert r.source is not None
-        assert f"{Path(r.source.file).name}, Zeile {r.source.row}" in by_id[CONFLICT_ID][5]
+        assert f"{Path(r.source.file).name}\nZeile {r.source.row}" in by_id[CONFLICT_ID][5]
 
 
 def test_goal_texts_highlights_and_markdown(document: Any, case: Case) -> None:

@@ -704,13 +704,13 @@ def _annex(w: _Writer, concept: Concept, snapshot: Snapshot) -> None:
             f"{format_date(snapshot.as_of)} und woher die letzte Meldung stammt (Datei und Zeile)."
         )
     )
-    widths = [800, 3412, 1100, 1700, 1000, 1400]
+    widths = [950, 2662, 1450, 1500, 1250, 1600]
     rows = []
     for measure in concept.measures:
         effective = snapshot.statuses[measure.id]
         sources = "\n".join(
             f"{Path(r.source.file).name}"
-            + (f", Zeile {r.source.row}" if r.source.row is not None else "")
+            + (f"\nZeile {r.source.row}" if r.source.row is not None else "")
             for r in effective.reports
             if r.source is not None
         )
@@ -728,7 +728,7 @@ def _annex(w: _Writer, concept: Concept, snapshot: Snapshot) -> None:
             ]
         )
     w.table(
-        ["Nr.", "Maßnahme", "Status", "Verantwortlich", "Letzte Meldung", "Quelle"],
+        ["Nr.", "Maßnahme", "Status", "Verantwortlich", "Stand am", "Quelle"],
         rows,
         widths=widths,
         caption="Alle Maßnahmen und ihre letzte Meldung",
