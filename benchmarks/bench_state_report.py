@@ -1,0 +1,81 @@
+"""Benchmark ``state_report``: 100 generated municipalities, thread pool vs. Dask.
+
+Run from the repository root::
+
+    python benchmarks/bench_state_report.py            # 100 municipalities
+    python benchmarks/bench_state_report.py -n 40 --workers 4 --dask-workers 4
+
+Each run gets fresh folders (ingest moves the inbox files away), and all runs
+share one temporary Prefect server. Prints the wall time and the cost per
+municipality for each runner.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from pipelines.dask import dask_state_report
+from pipelines.flows import state_report
+from prefect.testing.utilities import prefect_test_harness
+from tests.pipeline_fixtures import make_municipalities
+
+
+def _folders(root: Path, count: int) -> list[str]:
+    return [str(f) for f in make_municipalities(root, count)]
+
+
+def _run(label: str, flow: object, folders: list[str], max_workers: int) -> float:
+    start = time.perf_counter()
+    summary = flow(folders, max_workers=max_workers)  # type: ignore[operator]
+    wall = time.perf_counter() - start
+    n = summary["total"]
+    print(
+        f"{label:<34} {wall:7.1f} s wall   {wall / n * 1000:7.0f} ms per municipality   "
+        f"({summary['succeeded']} ok, {summary['failed']} failed)",
+        flush=True,
+    )
+    return wall
+
+
+def main() -> None:
+    """Generate the folders, run each runner once and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-n", "--municipalities", type=int, default=100)
+    parser.add_argument("--workers", type=int, default=8, help="max_workers of state_report")
+    parser.add_argument("--dask-workers", type=int, default=4, help="local Dask worker processes")
+    parser.add_argument("--skip-dask", action="store_true")
+    args = parser.parse_args()
+    n = args.municipalities
+    with tempfile.TemporaryDirectory() as tmp, prefect_test_harness(server_startup_timeout=60):
+        root = Path(tmp)
+        start = time.perf_counter()
+        threads_folders = _folders(root / "threads", n)
+        dask_folders = [] if args.skip_dask else _folders(root / "dask", n)
+        print(f"generated {n} municipalities per runner in {time.perf_counter() - start:.1f} s")
+        print(f"cpus: {os.cpu_count()}, max_workers: {args.workers}")
+        _run(
+            f"thread pool (max_workers={args.workers})", state_report, threads_folders, args.workers
+        )
+        if not args.skip_dask:
+            flow = dask_state_report(n_workers=args.dask_workers, threads_per_worker=1)
+            _run(
+                f"dask LocalCluster ({args.dask_workers} processes)",
+                flow,
+                dask_folders,
+                args.workers,
+            )
+
+
+if __name__ == "__main__":
+    main()
