@@ -80,3 +80,10 @@ def test_report_is_accessible_and_the_example_untouched(kempten_run: workflow.Ru
     assert not (KEMPTEN / "kik.sqlite").exists()
     assert sorted(p.name for p in (KEMPTEN / "eingang").iterdir())  # still in the inbox
     assert not (KEMPTEN / "berichte").exists() or not list((KEMPTEN / "berichte").iterdir())
+
+
+def test_gender_star_is_text_not_emphasis(kempten_run: workflow.RunResult) -> None:
+    document = docx.Document(str(kempten_run.report.docx))
+    [paragraph] = [p for p in document.paragraphs if "geflüchteten Ukrainer*innen, die" in p.text]
+    assert "ukrainische Schüler*innen" in paragraph.text
+    assert not any(run.italic for run in paragraph.runs)

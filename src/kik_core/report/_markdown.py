@@ -10,6 +10,7 @@ address), hard breaks, block quotes, code blocks and pipe tables.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any, Protocol
 
@@ -19,6 +20,9 @@ from markdown_it.token import Token
 __all__ = ["MarkdownSink", "render_markdown"]
 
 _PARSER = MarkdownIt("commonmark").enable("table")
+
+#: The German gender star inside a word ("Akteur*innen") is text, not emphasis.
+_GENDER_STAR = re.compile(r"(?<=\w)\*(?=\w)")
 
 
 class MarkdownSink(Protocol):
@@ -91,7 +95,7 @@ def render_markdown(sink: MarkdownSink, text: str, *, base_level: int = 1) -> No
         base_level: the report level a Markdown ``#`` heading maps to
             (``##`` becomes ``base_level + 1`` and so on).
     """
-    tokens = _PARSER.parse(text)
+    tokens = _PARSER.parse(_GENDER_STAR.sub(r"\\*", text))
     lists: list[str] = []  # "bullet" / "ordered", innermost last
     quote = 0
     i = 0
