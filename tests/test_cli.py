@@ -85,8 +85,8 @@ def test_not_a_kik_folder_says_what_to_do(tmp_path: Path) -> None:
 def test_blank_concept_is_explained(tmp_path: Path) -> None:
     kik("init", tmp_path / "leer")
     result = kik("validate", tmp_path / "leer")
-    assert result.returncode == 3
-    assert "Der Wert für „Kommune“ fehlt" in result.stdout
+    assert result.returncode == 1
+    assert "„Handlungsfelder“ enthält noch keine Einträge" in result.stdout
 
 
 def test_user_journey(folder: Path) -> None:

@@ -84,6 +84,21 @@ def test_blank_template_explains_what_is_missing(tmp_path: Path) -> None:
     assert "konzept.xlsx, Blatt Konzept, Zeile 2, Spalte Wert: Der Wert für „Kommune“ fehlt" in (
         messages
     )
+    assert len(messages) == 5  # Kommune, Titel, and the three empty sheets
+
+
+def test_prefilled_template_asks_for_the_concept(tmp_path: Path) -> None:
+    path = write_concept_template(tmp_path / "konzept.xlsx", "Musterstadt", "KIK Musterstadt")
+    with pytest.raises(ConceptWorkbookError) as info:
+        load_concept(path)
+    assert [str(p) for p in info.value.problems] == [
+        "konzept.xlsx, Blatt Handlungsfelder, Zeile 2: Das Tabellenblatt „Handlungsfelder“ "
+        "enthält noch keine Einträge: bitte ab Zeile 2 ausfüllen",
+        "konzept.xlsx, Blatt Ziele, Zeile 2: Das Tabellenblatt „Ziele“ "
+        "enthält noch keine Einträge: bitte ab Zeile 2 ausfüllen",
+        "konzept.xlsx, Blatt Maßnahmen, Zeile 2: Das Tabellenblatt „Maßnahmen“ "
+        "enthält noch keine Einträge: bitte ab Zeile 2 ausfüllen",
+    ]
 
 
 def test_load_valid_workbook(tmp_path: Path) -> None:

@@ -277,6 +277,8 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
     if args.command == "validate":
         result = workflow.validate(args.folder)
         _print_validation(console, result)
+        if result.concept_problems:
+            return EXIT_FAILED
         return EXIT_OK if result.ok else EXIT_REJECTED
     if args.command == "ingest":
         summary = _run_ingest(console, args.folder, args.heute)

@@ -132,6 +132,10 @@ class _Sheet:
         self.header: list[str] = [_cell_text(h) for h in rows[0]] if rows else []
         self.rows = rows[1:]
 
+    def is_empty(self) -> bool:
+        """Whether the sheet has no data row below its header."""
+        return all(_cell_text(v) == "" for row in self.rows for v in row)
+
     def column_index(self) -> dict[str, int]:
         return {h.casefold(): i for i, h in enumerate(self.header) if h}
 
@@ -314,6 +318,11 @@ def _read_concept(reader: _Reader) -> Concept | None:
         if built_measure:
             measures.append(built_measure)
 
+    for sheet in ("Handlungsfelder", "Ziele", "Maßnahmen"):
+        if sheet in reader.sheets and reader.sheets[sheet].is_empty():
+            reader.problems.append(
+                Problem.of(Reason.EMPTY_SHEET, Location(file, sheet, 2), value=sheet)
+            )
     _collect_duplicates(reader, fields, "Handlungsfelder", "Kürzel")
     _collect_duplicates(reader, goals, "Ziele", "Nr")
     _collect_duplicates(reader, measures, "Maßnahmen", "Nr")
@@ -546,6 +555,20 @@ def write_concept_workbook(
     return path
 
 
-def write_concept_template(path: Path | str) -> Path:
-    """Write the blank concept workbook a municipality fills in (see the module docs)."""
-    return write_concept_workbook(None, path)
+def write_concept_template(
+    path: Path | str, municipality: str | None = None, title: str | None = None
+) -> Path:
+    """Write the blank concept workbook a municipality fills in (see the module docs).
+
+    ``municipality`` and ``title``, when given, are pre-filled on the ``Konzept`` sheet.
+    """
+    written = write_concept_workbook(None, path)
+    if municipality or title:
+        from openpyxl import load_workbook  # noqa: PLC0415
+
+        workbook = load_workbook(written)
+        sheet = workbook["Konzept"]
+        sheet["B2"] = municipality
+        sheet["B3"] = title
+        workbook.save(written)
+    return written

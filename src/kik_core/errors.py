@@ -96,6 +96,7 @@ class Reason(enum.Enum):
     # file problems (the whole file is refused)
     MISSING_COLUMN = "missing_column"
     MISSING_SHEET = "missing_sheet"
+    EMPTY_SHEET = "empty_sheet"
     EMPTY_FILE = "empty_file"
     TOO_LARGE = "too_large"
     TOO_MANY_ROWS = "too_many_rows"
@@ -151,6 +152,9 @@ _MESSAGES: dict[Reason, str] = {
         "Aktueller Stand, Ausblick)"
     ),
     Reason.MISSING_SHEET: "Das Tabellenblatt „{value}“ fehlt",
+    Reason.EMPTY_SHEET: (
+        "Das Tabellenblatt „{value}“ enthält noch keine Einträge: bitte ab Zeile 2 ausfüllen"
+    ),
     Reason.EMPTY_FILE: "Die Datei enthält keine Daten",
     Reason.TOO_LARGE: "Die Datei ist zu groß ({size}, erlaubt sind höchstens {limit})",
     Reason.TOO_MANY_ROWS: "Die Datei hat zu viele Zeilen ({rows}, erlaubt sind höchstens {limit})",

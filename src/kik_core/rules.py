@@ -54,10 +54,11 @@ def largest_remainder_percentages(counts: Mapping[Status, int]) -> dict[Status, 
     missing go to the largest remainders. Where remainders tie, the larger
     count wins, then the more advanced status. With a total of 0 every share is 0.
 
-    >>> p = largest_remainder_percentages(
-    ...     {Status.IMPLEMENTIERT: 7, Status.IN_BEARBEITUNG: 13, Status.WARTEND: 10})
-    >>> [p[s] for s in (Status.IMPLEMENTIERT, Status.IN_BEARBEITUNG, Status.WARTEND)]
-    [23, 44, 33]
+    Example:
+        >>> p = largest_remainder_percentages(
+        ...     {Status.IMPLEMENTIERT: 7, Status.IN_BEARBEITUNG: 13, Status.WARTEND: 10})
+        >>> [p[s] for s in (Status.IMPLEMENTIERT, Status.IN_BEARBEITUNG, Status.WARTEND)]
+        [23, 44, 33]
     """
     total = sum(counts.values())
     if total == 0:

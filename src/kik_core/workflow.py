@@ -99,14 +99,12 @@ def init_folder(folder: Path | str, municipality: str | None = None) -> Path:
     for name in FOLDERS:
         (folder / name).mkdir(exist_ok=True)
     settings_file = folder / SETTINGS_FILE
+    name = municipality or folder.name.replace("-", " ").title()
     if not settings_file.exists():
-        settings_file.write_text(
-            settings_template(municipality or folder.name.replace("-", " ").title()),
-            encoding="utf-8",
-        )
+        settings_file.write_text(settings_template(name), encoding="utf-8")
     concept_file = folder / "konzept.xlsx"
     if not concept_file.exists():
-        write_concept_template(concept_file)
+        write_concept_template(concept_file, name, f"Kommunales Integrationskonzept {name}")
     return folder
 
 
