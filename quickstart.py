@@ -32,7 +32,7 @@ EXAMPLE = ROOT / "examples" / "kempten"
 OUT = ROOT / "out" / "kempten"
 
 #: What each job installs into the virtual environment.
-EXTRAS = {"report": "", "test": "[pipelines,dask,postgres]"}
+EXTRAS = {"report": "", "test": "[pipelines,dask,postgres,docs]"}
 GROUPS = {"report": (), "test": ("dev",)}
 
 

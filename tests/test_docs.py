@@ -28,3 +28,24 @@ def test_python_snippets_run(page: Path, tmp_path: Path, monkeypatch: pytest.Mon
 
 def test_there_are_snippets_to_run() -> None:
     assert len(PAGES) >= 3, PAGES
+
+
+@pytest.mark.slow
+def test_site_builds_without_warnings(tmp_path: Path) -> None:
+    """`mkdocs build --strict`: every page in the nav, every link resolves, API docs render."""
+    import shutil
+    import subprocess
+    import sys
+
+    pytest.importorskip("mkdocs", reason="install the docs extra: pip install -e '.[docs]'")
+    mkdocs = Path(sys.executable).with_name("mkdocs")
+    command = [str(mkdocs) if mkdocs.exists() else shutil.which("mkdocs") or "mkdocs"]
+    result = subprocess.run(
+        [*command, "build", "--strict", "--site-dir", str(tmp_path / "site")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (tmp_path / "site" / "index.html").is_file()
