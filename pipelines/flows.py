@@ -339,6 +339,14 @@ def quarterly_report(folder: str) -> dict[str, Any]:
     return {"ingest": ingested, "report": reported}
 
 
+# Prefect enforces a task timeout only in the thread that runs the flow: in a pool
+# thread or a Dask worker it cannot interrupt blocking file I/O and would only log
+# a warning for every task. So the fan-out submits the tasks without one
+# (``timeout_seconds=0`` means none).
+_ingest_pooled = ingest_task.with_options(timeout_seconds=0)
+_report_pooled = report_task.with_options(timeout_seconds=0)
+
+
 def _error_message(state: State[Any]) -> str:
     try:
         state.result()
@@ -426,8 +434,8 @@ def state_report(folders: list[str], max_workers: int = DEFAULT_MAX_WORKERS) -> 
     for folder in map(str, folders):
         while len(in_flight) >= max_workers:
             in_flight.remove(next(as_completed(in_flight)))
-        ingested = ingest_task.submit(folder)
-        reported = report_task.submit(folder, wait_for=[ingested])
+        ingested = _ingest_pooled.submit(folder)
+        reported = _report_pooled.submit(folder, wait_for=[ingested])
         submitted.append((folder, ingested, reported))
         in_flight.append(reported)
     for _, ingested, reported in submitted:
