@@ -49,8 +49,7 @@ from kik_core import workflow
 from kik_core.errors import KikError, StoreError
 
 if TYPE_CHECKING:
-    from prefect.client.schemas.objects import TaskRun
-    from prefect.states import State
+    from prefect.client.schemas.objects import State, TaskRun
     from prefect.tasks import Task
 
     from kik_core.ingest import FileOutcome, IngestSummary
@@ -75,7 +74,7 @@ DEFAULT_MAX_WORKERS = 8
 #: unbounded); ``max_workers`` above this is capped by the pool.
 MAX_THREADS = 32
 #: Seconds to wait before the first and the second retry.
-RETRY_DELAYS = [10, 60]
+RETRY_DELAYS: list[float] = [10.0, 60.0]
 #: Upper bounds for one ingest and one report (a hung network share must not
 #: block the quarterly run forever).
 INGEST_TIMEOUT = 15 * 60

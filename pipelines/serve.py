@@ -29,6 +29,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -38,9 +39,9 @@ from typing import IO, TYPE_CHECKING
 import attrs
 import httpx
 import prefect
-from prefect.deployments.runner import EntrypointType
 from prefect.schedules import Cron
 from prefect.settings import PREFECT_API_URL, PREFECT_HOME, temporary_settings
+from prefect.types.entrypoint import EntrypointType
 
 from kik_core.errors import KikError
 from kik_core.settings import Settings, load_settings
@@ -56,6 +57,7 @@ __all__ = [
     "ServeError",
     "ServeInfo",
     "ServedDeployment",
+    "default_prefect_home",
     "deployments",
     "next_run",
     "plan",
@@ -295,7 +297,8 @@ def _sigterm_as_interrupt() -> Iterator[None]:
     def handler(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
-    if threading_main():
+    # only the main thread can install signal handlers
+    if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, handler)
         try:
             yield
@@ -303,13 +306,6 @@ def _sigterm_as_interrupt() -> Iterator[None]:
             signal.signal(signal.SIGTERM, previous)
     else:
         yield
-
-
-def threading_main() -> bool:
-    """True in the main thread (only there can signal handlers be installed)."""
-    import threading  # noqa: PLC0415
-
-    return threading.current_thread() is threading.main_thread()
 
 
 def default_prefect_home(folders: Sequence[str | Path]) -> Path:
