@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,6 +32,9 @@ log = logging.getLogger("kik_core.store")
 
 #: The Alembic script directory shipped inside the package.
 MIGRATIONS = Path(__file__).parent / "migrations"
+#: Alembic keeps its migration context in module globals: one migration at a time
+#: per process (the Prefect flows open many stores from threads at once).
+_MIGRATION_LOCK = threading.Lock()
 #: How long an SQLite writer waits for another one, in milliseconds.
 SQLITE_BUSY_TIMEOUT_MS = 60_000
 
@@ -270,6 +274,6 @@ def _upgrade(engine: Engine) -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("path_separator", "os")
-    with engine.begin() as connection:
+    with _MIGRATION_LOCK, engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
