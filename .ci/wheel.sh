@@ -40,9 +40,11 @@ cp "$repo/examples/musterstadt/konzept.xlsx" "$work/stadt/konzept.xlsx"
 cp "$repo"/examples/musterstadt/eingang/* "$work/stadt/eingang/"
 "$work/env/bin/kik" run "$work/stadt"
 ls "$work"/stadt/berichte/*.docx
-if "$work/env/bin/kik" serve --help >/dev/null 2>&1; then
-  echo "kik serve should explain that the pipelines extra is missing"; exit 1
+"$work/env/bin/kik" serve --help >/dev/null
+if "$work/env/bin/kik" serve "$work/stadt" 2>"$work/serve.err"; then
+  echo "kik serve without the pipelines extra should fail"; exit 1
 fi
+grep -q "Prefect ist nicht installiert" "$work/serve.err" || { cat "$work/serve.err"; exit 1; }
 
 echo "== each extra adds what its name promises"
 "$work/env/bin/pip" install --quiet "${wheel}[pipelines,dask,postgres]"

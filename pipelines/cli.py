@@ -9,6 +9,7 @@ missing Prefect gives a clear message instead of a traceback.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -102,6 +103,9 @@ def _print_info(info: ServeInfo) -> None:
 def serve_main(argv: Sequence[str] | None = None) -> int:
     """Run ``kik serve DIR [DIR ...] [--port N]``; returns the exit code."""
     args = _parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+    if importlib.util.find_spec("prefect") is None:
+        print(_NO_PREFECT, file=sys.stderr)
+        return 1
     try:
         from kik_core.errors import KikError  # noqa: PLC0415
         from pipelines.serve import serve  # noqa: PLC0415 - Prefect only when serving
