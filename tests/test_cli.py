@@ -144,3 +144,30 @@ def test_bad_date_argument(folder: Path) -> None:
     result = kik("report", folder, "--as-of", "gestern")
     assert result.returncode == 2
     assert "kein Datum" in result.stderr
+
+
+def test_two_ingest_processes_at_once_lose_nothing(folder: Path) -> None:
+    """Two `kik ingest` processes on one inbox and one SQLite store: every file once."""
+    day = dt.datetime(2023, 9, 30)
+    ids = ["BS-1.1", "BS-1.2", "BS-2.1", "AA-1.1", "AA-1.2", "AA-1.3"]
+    for n in range(24):
+        partner_file(
+            folder / "eingang" / f"partner-{n:02d}.xlsx",
+            [[ids[n % 6], "in Bearbeitung", day, f"Partner {n}", f"Datei {n}", ""]],
+        )
+    env = dict(os.environ, COLUMNS="200")
+    command = [sys.executable, "-m", "kik_core.cli", "ingest", str(folder)]
+    first = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)
+    second = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)
+    outputs = [p.communicate(timeout=120)[0] for p in (first, second)]
+    assert [first.returncode, second.returncode] == [0, 0], outputs
+    archived = sorted(p.name for p in (folder / "archiv").rglob("*.xlsx"))
+    assert archived == [f"partner-{n:02d}.xlsx" for n in range(24)]
+    assert not list((folder / "eingang").rglob("*.xlsx"))
+
+    from kik_core.settings import load_settings
+    from kik_core.store import Store
+
+    with Store.open(load_settings(folder).store_url) as store:
+        assert len(store.files()) == 24
+        assert len(store.reports()) == 24
