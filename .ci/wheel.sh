@@ -47,7 +47,7 @@ fi
 grep -q "Prefect ist nicht installiert" "$work/serve.err" || { cat "$work/serve.err"; exit 1; }
 
 echo "== each extra adds what its name promises"
-"$work/env/bin/pip" install --quiet "${wheel}[pipelines,dask,postgres]"
+"$work/env/bin/pip" install --quiet "${wheel}[pipelines,dask,postgres,docs]"
 "$work/env/bin/kik" serve --help >/dev/null
-"$work/env/bin/python" -c "import prefect, prefect_dask, distributed, psycopg; print('extras ok')"
+"$work/env/bin/python" -c "import prefect, prefect_dask, distributed, psycopg, mkdocs, mkdocstrings; print('extras ok')"
 echo "== wheel check passed"
