@@ -177,6 +177,10 @@ def test_goal_texts_latest_per_partner(concept: Concept) -> None:
     ]
     texts = build_snapshot(concept, reports, D3).goal_texts["BS-1"]
     assert [(t.partner, t.current_state) for t in texts] == [("vhs", "neu"), ("SmF", "smf")]
+    # an empty goal report (an untouched template row) does not hide the earlier text
+    empty = StatusReport("BS-1", None, D3 + dt.timedelta(days=1), "SmF")
+    later = build_snapshot(concept, [*reports, empty], D3 + dt.timedelta(days=1))
+    assert [t.current_state for t in later.goal_texts["BS-1"]] == ["neu", "smf"]
     assert build_snapshot(concept, reports, D3).goal_texts["AA-1"] == ()
 
 

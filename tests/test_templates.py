@@ -140,6 +140,21 @@ def test_round_trip_without_snapshot_after_filling_in(tmp_path: Path) -> None:
     assert result.rows_total == len(list(plain_concept().known_ids()))
 
 
+def test_untouched_template_ingests_without_errors(tmp_path: Path) -> None:
+    """A partner who only changes a status, leaving the goal rows empty, gets no error."""
+    (path,) = write_partner_templates(plain_concept(), None, tmp_path, as_of=AS_OF)
+    workbook = load_workbook(path)
+    ws = workbook["Rückmeldung"]
+    for row in range(2, ws.max_row + 1):
+        if ws.cell(row=row, column=1).value:
+            ws.cell(row=row, column=4).value = "Integrationsbüro"
+    ws["B3"] = "implementiert"
+    workbook.save(path)
+    result = read_update_file(path, plain_concept(), today=TODAY)
+    assert result.rejected == ()
+    assert result.rows_total == len(list(plain_concept().known_ids()))
+
+
 def test_partner_slug_collisions(tmp_path: Path) -> None:
     c = Concept(
         "S",

@@ -91,7 +91,6 @@ class Reason(enum.Enum):
     EMPTY_REQUIRED = "empty_required"
     STATUS_ON_GOAL = "status_on_goal"
     DUPLICATE_ROW = "duplicate_row"
-    MISSING_TEXT_ON_GOAL = "missing_text_on_goal"
     CELL_TOO_LONG = "cell_too_long"
     # file problems (the whole file is refused)
     MISSING_COLUMN = "missing_column"
@@ -143,9 +142,6 @@ _MESSAGES: dict[Reason, str] = {
         "und „Ausblick“ (der Status gehört zu den einzelnen Maßnahmen)"
     ),
     Reason.DUPLICATE_ROW: "Diese Zeile wiederholt Zeile {other} derselben Datei",
-    Reason.MISSING_TEXT_ON_GOAL: (
-        "Für das Ziel „{value}“ fehlt Text: bitte „Aktueller Stand“ oder „Ausblick“ ausfüllen"
-    ),
     Reason.CELL_TOO_LONG: "Der Text ist zu lang ({length} Zeichen, höchstens {limit})",
     Reason.MISSING_COLUMN: (
         "Die Spalte „{value}“ fehlt (erwartet: Maßnahme, Status, Stand am, Institution, "

@@ -234,11 +234,17 @@ def regressions(concept: Concept, reports: Iterable[StatusReport], as_of: dt.dat
 def goal_texts(
     concept: Concept, reports: Iterable[StatusReport], as_of: dt.date
 ) -> dict[str, tuple[GoalText, ...]]:
-    """The latest goal texts per goal at ``as_of``: for each partner its latest report."""
+    """The latest goal texts per goal at ``as_of``: for each partner its latest report.
+
+    Goal reports without any text (a goal row left empty in a template) are skipped,
+    so they never hide a partner's earlier text.
+    """
     latest: dict[tuple[str, str], StatusReport] = {}
     for report in reports:
         if not report.is_goal_report or report.as_of > as_of:
             continue
+        if not (report.current_state.strip() or report.outlook.strip()):
+            continue  # an untouched goal row in a template says nothing
         key = (report.target_id, report.partner)
         if key not in latest or latest[key].as_of <= report.as_of:
             latest[key] = report

@@ -14,7 +14,6 @@ from kik_core.ingest._inbox import FileOutcome, IngestSummary, Outcome, ingest_i
 from kik_core.ingest._read import FileResult, RejectedRow, read_update_file
 from kik_core.ingest._rules import (
     check_date,
-    check_goal_text,
     check_id,
     check_required,
     check_status,
@@ -39,7 +38,6 @@ __all__ = [
     "Outcome",
     "RejectedRow",
     "check_date",
-    "check_goal_text",
     "check_id",
     "check_required",
     "check_status",

@@ -32,7 +32,6 @@ from kik_core.model import Concept, Provenance, Status, StatusReport, is_goal_id
 __all__ = [
     "RowContext",
     "check_date",
-    "check_goal_text",
     "check_id",
     "check_required",
     "check_status",
@@ -141,14 +140,6 @@ def check_date(row: Mapping[str, object], number: int, ctx: RowContext) -> list[
     return []
 
 
-def check_goal_text(row: Mapping[str, object], number: int, ctx: RowContext) -> list[Problem]:
-    """A goal row exists for its texts: at least one of them must be filled in."""
-    target = normalize_id(_cell(row, COL_ID))
-    if not is_goal_id(target) or _cell(row, COL_CURRENT) or _cell(row, COL_OUTLOOK):
-        return []
-    return [Problem.of(Reason.MISSING_TEXT_ON_GOAL, ctx.at(number, COL_CURRENT), value=target)]
-
-
 def check_text_length(row: Mapping[str, object], number: int, ctx: RowContext) -> list[Problem]:
     """No cell may be longer than ``limits.max_cell_chars``."""
     limit = ctx.limits.max_cell_chars
@@ -159,7 +150,7 @@ def check_text_length(row: Mapping[str, object], number: int, ctx: RowContext) -
     ]
 
 
-RULES = (check_required, check_id, check_status, check_date, check_goal_text, check_text_length)
+RULES = (check_required, check_id, check_status, check_date, check_text_length)
 
 
 def row_key(row: Mapping[str, object]) -> tuple[str, ...]:

@@ -68,8 +68,8 @@ _INSTRUCTIONS = (
     "Es ist mit dem Stichtag vorausgefüllt; ein Datum in der Zukunft ist nicht erlaubt.",
     "3. „Aktueller Stand“ und „Ausblick“: kurze Sätze zum Stand und zu den nächsten Schritten.",
     "4. Zeilen mit einer Ziel-Nummer (z. B. BS-4, blau hinterlegt) sind für Text zum Ziel: "
-    "bitte keinen Status eintragen, aber „Aktueller Stand“ oder „Ausblick“ ausfüllen – "
-    "oder die Zeile löschen, wenn Sie zum Ziel nichts sagen möchten.",
+    "bitte keinen Status eintragen, nur „Aktueller Stand“ und „Ausblick“. Wenn Sie zum Ziel "
+    "nichts sagen möchten, lassen Sie die Texte einfach leer.",
     "5. Die Spalten „Maßnahme“ (Nummer) und „Maßnahme (Text …)“ sind gesperrt. "
     "Der Blattschutz hat kein Passwort. Unten sind freie Zeilen für weitere Maßnahmen.",
     "6. Zusätzliche Spalten sind erlaubt und werden als Notiz übernommen.",
