@@ -28,6 +28,7 @@ from kik_core.errors import ConceptWorkbookError, KikError
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.progress import Progress
 
     from kik_core.ingest import IngestSummary
     from kik_core.workflow import ReportResult, ValidationResult
@@ -66,14 +67,14 @@ def _date(text: str) -> dt.date:
 
 
 def _console() -> Console:
-    from rich.console import Console  # noqa: PLC0415
+    from rich.console import Console
 
     return Console(highlight=False)
 
 
 def _e(value: object) -> str:
     """Escape user data (file names, messages) for rich markup."""
-    from rich.markup import escape  # noqa: PLC0415
+    from rich.markup import escape
 
     return escape(str(value))
 
@@ -158,7 +159,7 @@ def _parser(plugins: Sequence[str]) -> argparse.ArgumentParser:
 
 
 def _print_ingest(console: Console, summary: IngestSummary) -> None:
-    from rich.table import Table  # noqa: PLC0415
+    from rich.table import Table
 
     table = Table(title="Eingelesene Dateien", show_lines=False)
     table.add_column("Datei", overflow="fold")
@@ -237,8 +238,8 @@ def _print_validation(console: Console, result: ValidationResult) -> None:
     )
 
 
-def _progress(console: Console, total: int) -> tuple[object, Callable[[object], None]]:
-    from rich.progress import Progress  # noqa: PLC0415
+def _progress(console: Console, total: int) -> tuple[Progress, Callable[[object], None]]:
+    from rich.progress import Progress
 
     progress = Progress(console=console, transient=True)
     task = progress.add_task("Dateien einlesen", total=total)
@@ -250,18 +251,18 @@ def _progress(console: Console, total: int) -> tuple[object, Callable[[object], 
 
 
 def _run_ingest(console: Console, folder: Path, today: dt.date | None) -> IngestSummary:
-    from kik_core import workflow  # noqa: PLC0415
-    from kik_core.settings import load_settings  # noqa: PLC0415
+    from kik_core import workflow
+    from kik_core.settings import load_settings
 
     settings = load_settings(folder)
     files = [p for p in settings.inbox.glob("*") if p.is_file() and not p.name.startswith(".")]
     progress, advance = _progress(console, len(files))
-    with progress:  # type: ignore[attr-defined]
+    with progress:
         return workflow.ingest(settings, today=today, on_file=advance)
 
 
 def _dispatch(args: argparse.Namespace, console: Console) -> int:
-    from kik_core import workflow  # noqa: PLC0415
+    from kik_core import workflow
 
     if args.command == "init":
         folder = workflow.init_folder(args.folder, args.kommune)

@@ -144,7 +144,7 @@ class _Sheet:
 
 
 def _read_sheets(path: Path) -> dict[str, _Sheet]:
-    from python_calamine import CalamineWorkbook  # noqa: PLC0415 - heavy import kept local
+    from python_calamine import CalamineWorkbook
 
     try:
         workbook = CalamineWorkbook.from_path(str(path))
@@ -447,8 +447,8 @@ def load_report_content(path: Path | str, concept: Concept | None = None) -> Rep
 
 
 def _style_sheet(sheet: Any, widths: Sequence[int]) -> None:
-    from openpyxl.styles import Alignment, Font, PatternFill  # noqa: PLC0415
-    from openpyxl.utils import get_column_letter  # noqa: PLC0415
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
 
     for cell in sheet[1]:
         cell.font = Font(bold=True, color="FFFFFF")
@@ -491,7 +491,7 @@ def write_concept_workbook(
 
     The result loads back with :func:`load_concept` (round trip).
     """
-    from openpyxl import Workbook  # noqa: PLC0415
+    from openpyxl import Workbook
 
     path = Path(path)
     workbook = Workbook()
@@ -564,7 +564,7 @@ def write_concept_template(
     """
     written = write_concept_workbook(None, path)
     if municipality or title:
-        from openpyxl import load_workbook  # noqa: PLC0415
+        from openpyxl import load_workbook
 
         workbook = load_workbook(written)
         sheet = workbook["Konzept"]

@@ -104,13 +104,13 @@ def concept_from_json(text: str) -> Concept:
 
 def concept_to_yaml(concept: Concept) -> str:
     """The concept as YAML (block style, Unicode kept)."""
-    import yaml  # noqa: PLC0415 - optional format, imported on use
+    import yaml
 
     return str(yaml.safe_dump(concept_to_data(concept), allow_unicode=True, sort_keys=False))
 
 
 def concept_from_yaml(text: str) -> Concept:
     """Build a concept from YAML written by :func:`concept_to_yaml`."""
-    import yaml  # noqa: PLC0415
+    import yaml
 
     return concept_from_data(yaml.safe_load(text))

@@ -28,7 +28,7 @@ from kik_core.rules import Snapshot, build_snapshot
 from kik_core.settings import SETTINGS_FILE, Settings, load_settings, settings_template
 
 if TYPE_CHECKING:
-    from kik_core.ingest import FileOutcome, FileResult, IngestSummary
+    from kik_core.ingest import FileOutcome, FileResult, IngestSummary, Limits
     from kik_core.store import Store
 
 __all__ = [
@@ -114,13 +114,13 @@ def _settings(folder: Path | str | Settings) -> Settings:
 
 def open_store(settings: Settings) -> Store:
     """Open (and migrate) the folder's status store."""
-    from kik_core.store import Store  # noqa: PLC0415 - SQLAlchemy only when needed
+    from kik_core.store import Store
 
     return Store.open(settings.store_url)
 
 
-def _limits(settings: Settings) -> object:
-    from kik_core.ingest import Limits  # noqa: PLC0415
+def _limits(settings: Settings) -> Limits:
+    from kik_core.ingest import Limits
 
     return Limits(max_bytes=settings.max_bytes, max_rows=settings.max_rows)
 
@@ -135,7 +135,7 @@ def _inbox_files(settings: Settings) -> list[Path]:
 
 def validate(folder: Path | str | Settings, *, today: dt.date | None = None) -> ValidationResult:
     """Check the concept workbook and every file in the inbox without storing or moving anything."""
-    from kik_core.ingest import read_update_file  # noqa: PLC0415
+    from kik_core.ingest import read_update_file
 
     settings = _settings(folder)
     try:
@@ -144,7 +144,7 @@ def validate(folder: Path | str | Settings, *, today: dt.date | None = None) -> 
         return ValidationResult(None, exc.problems, ())
     limits = _limits(settings)
     files = tuple(
-        read_update_file(path, concept, today=today, limits=limits)  # type: ignore[arg-type]
+        read_update_file(path, concept, today=today, limits=limits)
         for path in _inbox_files(settings)
     )
     return ValidationResult(concept, (), files)
@@ -162,7 +162,7 @@ def ingest(
         ConceptWorkbookError: the concept cannot be loaded (nothing is ingested).
         SettingsError: the folder is not a kik folder.
     """
-    from kik_core.ingest import ingest_inbox  # noqa: PLC0415
+    from kik_core.ingest import ingest_inbox
 
     settings = _settings(folder)
     concept = load_concept(settings.concept_file)
@@ -177,7 +177,7 @@ def ingest(
             quarantine=settings.quarantine,
             outbox=settings.outbox,
             today=today,
-            limits=_limits(settings),  # type: ignore[arg-type]
+            limits=_limits(settings),
             on_file=on_file,
         )
     log.info(
@@ -233,7 +233,7 @@ def report(
     With ``pdf`` (default: the ``pdf`` setting) a PDF is exported through
     LibreOffice beside the DOCX.
     """
-    from kik_core.report import ReportOptions, build_report, export_pdf  # noqa: PLC0415
+    from kik_core.report import ReportOptions, build_report, export_pdf
 
     settings = _settings(folder)
     concept, history, snapshot = _snapshot_inputs(settings, as_of, previous)
@@ -264,7 +264,7 @@ def report(
 
 def templates(folder: Path | str | Settings, *, as_of: dt.date | None = None) -> list[Path]:
     """Write a pre-filled update template per partner into the outbox."""
-    from kik_core.ingest import write_partner_templates  # noqa: PLC0415
+    from kik_core.ingest import write_partner_templates
 
     settings = _settings(folder)
     concept = load_concept(settings.concept_file)
