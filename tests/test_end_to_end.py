@@ -87,3 +87,11 @@ def test_gender_star_is_text_not_emphasis(kempten_run: workflow.RunResult) -> No
     [paragraph] = [p for p in document.paragraphs if "geflüchteten Ukrainer*innen, die" in p.text]
     assert "ukrainische Schüler*innen" in paragraph.text
     assert not any(run.italic for run in paragraph.runs)
+
+
+def test_title_page_uses_the_configured_dates(kempten_run: workflow.RunResult) -> None:
+    document = docx.Document(str(kempten_run.report.docx))
+    text = "\n".join(p.text for p in document.paragraphs[:20])
+    assert "Veröffentlicht am: 1. Dezember 2023" in text
+    assert "November 2021 bis September 2023" in text
+    assert document.core_properties.created.date() == dt.date(2023, 12, 1)

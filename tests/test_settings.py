@@ -80,6 +80,7 @@ def test_report_settings_are_read(tmp_path: Path) -> None:
         folder,
         '[kommune]\nname = "Kempten (Allgäu)"\n[speicher]\nurl = "postgresql+psycopg://u@h/db"\n'
         '[bericht]\nstichtag = 2023-09-30\nvergleich = 2022-09-30\nvorwort = "texte/vorwort.md"\n'
+        "veroeffentlicht_am = 2023-12-01\n"
         'abschnitte_vorne = ["texte/vorwort.md"]\npdf = true\n',
     )
     settings = load_settings(folder)
@@ -89,3 +90,4 @@ def test_report_settings_are_read(tmp_path: Path) -> None:
     assert settings.report.foreword == (folder / "texte" / "vorwort.md").resolve()
     assert settings.report.sections_front == ((folder / "texte" / "vorwort.md").resolve(),)
     assert settings.report.pdf is True
+    assert settings.report.published_on == dt.date(2023, 12, 1)

@@ -28,6 +28,7 @@ A municipality's folder is the unit of work::
     titel = "Kommunales Integrationskonzept – Zwischenbericht"
     stichtag = 2023-09-30             # optional: default is today
     vergleich = 2022-09-30            # optional: default is the previous reporting date
+    veroeffentlicht_am = 2023-12-01   # optional: the date on the title page (default: today)
     vorwort = "texte/vorwort.md"
 
     [zeitplan]
@@ -76,6 +77,7 @@ _KNOWN: dict[str, set[str]] = {
         "untertitel",
         "stichtag",
         "vergleich",
+        "veroeffentlicht_am",
         "zeitraum",
         "herausgeber",
         "vorwort",
@@ -100,6 +102,7 @@ class ReportSettings:
     subtitle: str = ""
     as_of: dt.date | None = None
     previous: dt.date | None = None
+    published_on: dt.date | None = None
     period_label: str = ""
     publisher: str = ""
     foreword: Path | None = None
@@ -266,6 +269,7 @@ def load_settings(folder: Path | str) -> Settings:
         subtitle=_str(bericht, "untertitel", "bericht", path),
         as_of=as_of,
         previous=previous,
+        published_on=_date(bericht, "veroeffentlicht_am", path),
         period_label=_str(bericht, "zeitraum", "bericht", path),
         publisher=_str(bericht, "herausgeber", "bericht", path),
         foreword=_file(folder, foreword, "[bericht] vorwort:", path) if foreword else None,
@@ -329,6 +333,7 @@ titel = "{DEFAULT_TITLE}"
 # untertitel = "Dezember 2023"
 # stichtag = 2023-09-30        # ohne Angabe: heute
 # vergleich = 2022-09-30       # ohne Angabe: der vorige Stichtag in der Historie
+# veroeffentlicht_am = 2023-12-01  # Datum auf dem Titelblatt (ohne Angabe: heute)
 # zeitraum = "November 2021 bis September 2023"
 # herausgeber = "Stadt {name}, Amt für Integration"
 # vorwort = "texte/vorwort.md"

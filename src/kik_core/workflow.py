@@ -251,6 +251,7 @@ def report(
         sections_back=_texts(rs.sections_back),
         thanks=rs.thanks,
         template=rs.template,
+        published_on=rs.published_on,
     )
     target = output or settings.report_path(snapshot.as_of)
     target.parent.mkdir(parents=True, exist_ok=True)
