@@ -439,3 +439,27 @@ def test_pdf_export(report: Path, tmp_path: Path) -> None:
     data = pdf.read_bytes()
     assert data.startswith(b"%PDF")
     assert b"/StructTreeRoot" in data  # tagged (PDF/UA)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
+def test_pdf_table_of_contents_has_page_numbers(report: Path, tmp_path: Path) -> None:
+    """With LibreOffice's Python bridge the TOC is updated before export."""
+    import subprocess
+
+    from kik_core.report._pdf import find_uno_python
+
+    if find_uno_python() is None:
+        pytest.skip("LibreOffice's Python bridge (python3-uno) is not installed")
+    pdf = export_pdf(report, tmp_path)
+    contents = subprocess.run(
+        ["pdftotext", "-f", "2", "-l", "2", str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    entries = [line for line in contents.splitlines() if line.startswith("Handlungsfeld ")]
+    assert entries, contents
+    assert all(re.search(r"\.{3,}\s*\d+$", line) for line in entries), entries
+    assert b"/StructTreeRoot" in pdf.read_bytes()

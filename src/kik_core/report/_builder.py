@@ -243,8 +243,15 @@ def _fill_toc(w: _Writer, placeholder: Any) -> None:
 def _foreword(w: _Writer, options: ReportOptions) -> None:
     if not options.foreword.strip():
         return
-    w.heading("Vorwort", 1)
-    w.markdown(options.foreword, base_level=2)
+    text = options.foreword.strip()
+    # a foreword that brings its own title ("# Vorwort von ...") uses it instead of ours
+    first, _, rest = text.partition("\n")
+    if first.startswith("# "):
+        w.heading(first[2:].strip(), 1)
+        text = rest
+    else:
+        w.heading("Vorwort", 1)
+    w.markdown(text, base_level=2)
     if options.foreword_author:
         for n, line in enumerate(options.foreword_author.splitlines()):
             paragraph = w.paragraph(text=line)

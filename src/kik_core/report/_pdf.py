@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import logging
 import os
 import shutil
 import subprocess
@@ -10,7 +12,9 @@ from pathlib import Path
 
 from kik_core.errors import ReportError
 
-__all__ = ["PdfExportError", "export_pdf", "find_soffice"]
+__all__ = ["PdfExportError", "export_pdf", "find_soffice", "find_uno_python"]
+
+log = logging.getLogger("kik_core.report")
 
 #: The export filter: writer_pdf_Export with PDF/UA (tagged, accessible PDF).
 PDF_FILTER = 'pdf:writer_pdf_Export:{"PDFUACompliance":{"type":"boolean","value":"true"}}'
@@ -27,9 +31,64 @@ def find_soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
+#: Pythons that may carry LibreOffice's ``uno`` bridge (``KIK_UNO_PYTHON`` first).
+UNO_PYTHONS = ("/usr/bin/python3", "/usr/lib/libreoffice/program/python", "python3")
+UNO_SCRIPT = Path(__file__).with_name("_uno_export.py")
+
+
+@functools.cache
+def find_uno_python() -> str | None:
+    """A Python that can ``import uno`` (LibreOffice's bridge), or None.
+
+    ``KIK_UNO_PYTHON`` names one explicitly; otherwise the system Python and
+    LibreOffice's bundled one are tried.
+    """
+    candidates = [os.environ.get("KIK_UNO_PYTHON", ""), *UNO_PYTHONS]
+    for candidate in filter(None, candidates):
+        binary = shutil.which(candidate)
+        if binary is None:
+            continue
+        try:
+            probe = subprocess.run(
+                [binary, "-c", "import uno"], capture_output=True, timeout=30, check=False
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        if probe.returncode == 0:
+            return binary
+    return None
+
+
+def _convert_with_uno(soffice: str, docx: Path, target: Path, work: str) -> bool:
+    """Export through UNO with updated indexes; False where that is not possible."""
+    python = find_uno_python()
+    if python is None:
+        return False
+    profile = Path(work, "uno-profile").as_uri()
+    try:
+        result = subprocess.run(
+            [python, str(UNO_SCRIPT), soffice, profile, str(docx.resolve()), str(target)],
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+            check=False,
+            env={**os.environ, "HOME": work},
+        )
+    except subprocess.TimeoutExpired:
+        log.warning("PDF export through UNO timed out; converting without index update")
+        return False
+    if result.returncode != 0 or not target.is_file():
+        log.warning("PDF export through UNO failed (%s); converting directly", result.stderr[-500:])
+        return False
+    return True
+
+
 def export_pdf(docx: Path, output_dir: Path | None = None) -> Path:
     """Convert a DOCX to a PDF/UA file with LibreOffice.
 
+    Where LibreOffice's Python bridge (``uno``, Debian package ``python3-uno``) is
+    available, the table of contents is updated first, so the PDF lists page
+    numbers; otherwise ``soffice --convert-to`` converts the document as written.
     LibreOffice runs with its own temporary user profile (so it neither
     collides with a running instance nor depends on the user's settings);
     the PDF is written to a temporary directory and moved into place.
@@ -59,6 +118,12 @@ def export_pdf(docx: Path, output_dir: Path | None = None) -> Path:
     with tempfile.TemporaryDirectory(prefix="kik-soffice-") as work:
         profile = Path(work, "profile").as_uri()
         out = Path(work, "out")
+        out.mkdir()
+        via_uno = out / f"{docx.stem}.pdf"
+        if _convert_with_uno(soffice, docx, via_uno, work):
+            target = target_dir / via_uno.name
+            shutil.move(str(via_uno), str(target))
+            return target
         command = [
             soffice,
             f"-env:UserInstallation={profile}",
