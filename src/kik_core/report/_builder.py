@@ -490,7 +490,7 @@ def _changes(w: _Writer, concept: Concept, snapshot: Snapshot) -> None:
         f"{format_date(snapshot.previous)}",
     )
     if regressions:
-        w.paragraph(text="Rückschritte:")
+        w.paragraph(text="Rückschritte:").paragraph_format.keep_with_next = True
         for change in regressions:
             w.paragraph(
                 "List Bullet",

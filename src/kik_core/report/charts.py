@@ -298,7 +298,7 @@ def trend_chart(dates: Sequence[str], rows: Sequence[StatusCounts]) -> bytes:
         PNG bytes.
     """
     with mpl.rc_context(_RC):
-        fig = Figure(figsize=(max(3.6, 1.2 + 1.1 * len(rows)), 3.6))
+        fig = Figure(figsize=(max(4.8, 1.2 + 1.1 * len(rows)), 3.6))  # room for the legend
         ax = fig.add_axes((0.16, 0.2, 0.8, 0.72))
         _stacked_bars(ax, dates, rows, horizontal=False)
         ax.set_xticks(
