@@ -272,12 +272,18 @@ def unreadable(path: Path, **kw: object) -> tuple[Reason, str]:
 
 
 def test_missing_column_and_sheet(tmp_path: Path) -> None:
-    path = write_xlsx(tmp_path / "x.xlsx", [["BS-4.1", "wartend"]], header=["Maßnahme", "Status"])
-    assert unreadable(path) == (
-        Reason.MISSING_COLUMN,
-        "Die Spalte „Stand am“, „Institution“ fehlt (erwartet: Maßnahme, Status, Stand am, "
-        "Institution, Aktueller Stand, Ausblick)",
-    )
+    # a readable table without a required column: every row goes back with the reason
+    rows = [["BS-4.1", "wartend"], ["BS-4.2", "implementiert"]]
+    result = read(write_xlsx(tmp_path / "x.xlsx", rows, header=["Maßnahme", "Status"]))
+    assert result.unreadable is None
+    assert result.accepted == ()
+    assert result.rows_total == 2
+    assert messages(result, 2) == [
+        "Zeile 2, Spalte Stand am: Die Spalte „Stand am“ fehlt (erwartet: Maßnahme, Status, "
+        "Stand am, Institution, Aktueller Stand, Ausblick)",
+        "Zeile 2, Spalte Institution: Die Spalte „Institution“ fehlt (erwartet: Maßnahme, "
+        "Status, Stand am, Institution, Aktueller Stand, Ausblick)",
+    ]
     path = write_xlsx(tmp_path / "y.xlsx", [good_row()], sheet="Daten", extra_sheets=["Mehr"])
     assert unreadable(path) == (Reason.MISSING_SHEET, "Das Tabellenblatt „Rückmeldung“ fehlt")
     path = write_xlsx(tmp_path / "z.xlsx", [["a", "b"]], header=["Name", "Wert"])

@@ -275,8 +275,6 @@ def _validate(
         elif header_key in ignored_keys:
             ignored.add(index)
     missing = [c for c in REQUIRED_COLUMNS if c not in canonical.values()]
-    if missing:
-        raise refuse(path.name, Reason.MISSING_COLUMN, value="“, „".join(missing))
 
     ctx = RowContext(concept, path.name, table.sheet, today, limits, content_hash)
     accepted: list[StatusReport] = []
@@ -284,6 +282,15 @@ def _validate(
     first_seen: dict[tuple[str, ...], int] = {}
     for number, cells in data_rows:
         padded = [*cells, *([""] * (width - len(cells)))]
+        if missing:
+            # the table is readable, so its rows go back to the partner, each with the reason
+            values = {names[i]: cell_text(padded[i]) for i in range(width)}
+            problems = tuple(
+                Problem.of(Reason.MISSING_COLUMN, ctx.at(number, column), value=column)
+                for column in missing
+            )
+            rejected.append(RejectedRow(number, values, problems))
+            continue
         row = {canonical[i]: padded[i] for i in canonical}
         notes = tuple(
             (names[i], text)
