@@ -60,6 +60,14 @@ def test_same_status_from_two_partners_is_no_conflict(concept: Concept) -> None:
     assert build_snapshot(concept, reports, D3).conflicts == ()
 
 
+def test_a_partners_later_report_on_the_same_day_is_a_correction(concept: Concept) -> None:
+    reports = [r("AA-1.2", I, D3, "vhs Kempten"), r("AA-1.2", B, D3, "VHS  Kempten")]
+    snapshot = build_snapshot(concept, reports, D3)
+    assert snapshot.conflicts == ()
+    assert snapshot.status_of("AA-1.2") is B
+    assert snapshot.statuses["AA-1.2"].reports == (reports[1],)
+
+
 def test_older_disagreement_is_no_conflict(concept: Concept) -> None:
     reports = [r("AA-1.2", I, D1, "vhs"), r("AA-1.2", W, D1, "AfA"), r("AA-1.2", I, D3, "vhs")]
     snapshot = build_snapshot(concept, reports, D3)

@@ -4,7 +4,9 @@
    its reports up to that date; the one with the latest as-of date wins.
 2. **Conflicts are listed, least advanced wins.** When partners report different
    statuses for a measure on the same latest date, the effective status is the
-   least advanced of them and the conflict is listed in the snapshot.
+   least advanced of them and the conflict is listed in the snapshot. A partner's
+   own later report on the same date (in the order given, which is the store's
+   ingest order) is a correction and replaces its earlier one.
 3. **No report means wartend.**
 4. **Regressions are allowed and flagged.** A move back (implementiert → in
    Bearbeitung, or to wartend) is accepted and reported as a regression.
@@ -173,13 +175,18 @@ def _measure_reports(
     return by_measure
 
 
+def _partner_key(partner: str) -> str:
+    return " ".join(partner.split()).casefold()
+
+
 def _resolve(measure_id: str, reports: Sequence[StatusReport]) -> EffectiveStatus:
     if not reports:
         return EffectiveStatus(measure_id, Status.WARTEND, None)
     latest = max(r.as_of for r in reports)
-    last = tuple(
-        sorted((r for r in reports if r.as_of == latest), key=lambda r: r.partner.casefold())
-    )
+    # one report per partner: a later report (in ingest order) on the same date corrects
+    # the partner's earlier one; different partners disagreeing is a conflict
+    per_partner = {_partner_key(r.partner): r for r in reports if r.as_of == latest}
+    last = tuple(sorted(per_partner.values(), key=lambda r: r.partner.casefold()))
     statuses = {r.status for r in last if r.status is not None}
     status = min(statuses)
     conflict = Conflict(measure_id, latest, last) if len(statuses) > 1 else None
