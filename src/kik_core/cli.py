@@ -215,7 +215,7 @@ def _print_report(console: Console, result: ReportResult) -> None:
     if result.snapshot.conflicts:
         console.print(
             f"[yellow]{len(result.snapshot.conflicts)} offene Widersprüche zwischen Partnern[/] "
-            "(siehe Bericht, Abschnitt „Offene Widersprüche“)"
+            "(siehe Bericht, Abschnitt „Offene Konflikte zwischen Partnern“)"
         )
 
 
