@@ -138,6 +138,8 @@ class _Writer:
         paragraph.add_run(text).bold = True
         if value:
             paragraph.add_run(f" {value}")
+        else:  # a label that introduces what follows stays on its page
+            paragraph.paragraph_format.keep_with_next = True
         return paragraph
 
     def markdown(self, text: str, base_level: int) -> None:
@@ -673,6 +675,7 @@ def _goal_texts(w: _Writer, concept: Concept, snapshot: Snapshot, field: FieldOf
                 if len(texts) > 1:
                     source = w.paragraph(text=f"{text.partner}, Stand {format_date(text.as_of)}:")
                     source.runs[0].italic = True
+                    source.paragraph_format.keep_with_next = True
                 w.markdown(getattr(text, attribute), base_level=5)
 
 
