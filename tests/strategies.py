@@ -9,9 +9,9 @@ from hypothesis import strategies as st
 from kik_core import Concept, FieldOfAction, Goal, Measure, Status, StatusReport
 
 codes = st.from_regex(r"\A[A-Z][A-Z0-9]{0,3}\Z")
-texts = st.text(
-    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=40
-).filter(lambda s: s.strip() != "")
+#: Text a spreadsheet cell can hold: no surrogates and no control characters.
+_CELL_TEXT = st.characters(codec="utf-8", exclude_categories=("Cs", "Cc"))
+texts = st.text(alphabet=_CELL_TEXT, min_size=1, max_size=40).filter(lambda s: s.strip() != "")
 statuses = st.sampled_from(list(Status))
 dates = st.dates(min_value=dt.date(2020, 1, 1), max_value=dt.date(2025, 12, 31))
 counts = st.fixed_dictionaries({s: st.integers(min_value=0, max_value=500) for s in Status})
@@ -23,7 +23,7 @@ def concepts(draw: st.DrawFn, max_fields: int = 3) -> Concept:
     field_codes = draw(st.lists(codes, min_size=1, max_size=max_fields, unique=True))
     fields, goals, measures = [], [], []
     for code in field_codes:
-        fields.append(FieldOfAction(code, draw(texts), draw(st.text(max_size=30))))
+        fields.append(FieldOfAction(code, draw(texts), draw(st.text(_CELL_TEXT, max_size=30))))
         for g in range(1, draw(st.integers(1, 4)) + 1):
             goals.append(Goal(f"{code}-{g}", draw(texts)))
             for m in range(1, draw(st.integers(1, 5)) + 1):

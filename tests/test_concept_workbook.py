@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import attrs
 import pytest
+from hypothesis import given, settings
 from openpyxl import Workbook, load_workbook
 
 from kik_core import (
@@ -22,6 +24,8 @@ from kik_core import (
 )
 from kik_core.concept_workbook import parse_date
 from kik_core.errors import Reason
+
+from .strategies import concepts
 
 
 def _workbook(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
@@ -227,3 +231,21 @@ def test_parse_date(value: object, expected: dt.date | None) -> None:
 def test_parse_date_rejects_garbage() -> None:
     with pytest.raises(ValueError, match="not a date"):
         parse_date("31.02.2023")
+
+
+@settings(max_examples=25, deadline=None)
+@given(concepts())
+def test_workbook_round_trip_is_lossless(concept: Concept) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as work:
+        path = write_concept_workbook(concept, Path(work) / "k.xlsx")
+        assert load_concept(path) == concept
+
+
+def test_control_characters_are_dropped_when_writing(tmp_path: Path, concept: Concept) -> None:
+    field = concept.fields[0]
+    pasted = attrs.evolve(field, intro="Absatz\x0beins\x08")
+    changed = attrs.evolve(concept, fields=(pasted, *concept.fields[1:]))
+    loaded = load_concept(write_concept_workbook(changed, tmp_path / "k.xlsx"))
+    assert loaded.field("BS").intro == "Absatzeins"

@@ -460,8 +460,11 @@ def _style_sheet(sheet: Any, widths: Sequence[int]) -> None:
 
 
 def _write_rows(sheet: Any, rows: Iterable[Sequence[object]]) -> None:
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     for row in rows:
-        sheet.append(list(row))
+        # control characters (pasted from other programs) cannot be stored in a cell
+        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row])
         for cell in sheet[sheet.max_row]:
             if isinstance(cell.value, str) and cell.value[:1] in ("=", "+", "-", "@"):
                 cell.data_type = "s"

@@ -142,6 +142,11 @@ def _strip(value: str) -> str:
     return value.strip()
 
 
+def _optional_text(value: str | None) -> str | None:
+    """Strip; an empty text is no text."""
+    return (value.strip() or None) if value is not None else None
+
+
 def _tuple_of_str(values: Iterable[str]) -> tuple[str, ...]:
     return tuple(v.strip() for v in values if v.strip())
 
@@ -165,7 +170,7 @@ class FieldOfAction:
 
     code: str = attrs.field(converter=_strip)
     name: str = attrs.field(converter=_strip, validator=_nonblank)
-    intro: str = ""
+    intro: str = attrs.field(default="", converter=_strip)
     source: Provenance | None = attrs.field(default=None, eq=False, repr=False)
 
     @code.validator
@@ -214,7 +219,7 @@ class Measure:
 
     id: str = attrs.field(converter=_strip)
     text: str = attrs.field(converter=_strip, validator=_nonblank)
-    group: str | None = None
+    group: str | None = attrs.field(default=None, converter=_optional_text)
     partners: tuple[str, ...] = attrs.field(default=(), converter=_tuple_of_str)
     source: Provenance | None = attrs.field(default=None, eq=False, repr=False)
 
