@@ -53,9 +53,13 @@ pytestmark = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """One temporary Prefect server (SQLite in a temp dir) for every flow test."""
+    """One temporary Prefect server (SQLite in a temp dir) for every flow test.
+
+    Only this module uses it, so module scope means one server per test session, and
+    the server and its client threads are gone before the next module runs.
+    """
     home = tmp_path_factory.mktemp("prefect-home")
     env = {
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
