@@ -160,3 +160,26 @@ def test_migrations_ship_inside_the_package() -> None:
     assert (MIGRATIONS / "env.py").is_file()
     assert (MIGRATIONS / "versions" / "0001_initial.py").is_file()
     assert "kik_core" in MIGRATIONS.parts[-3:][0] or MIGRATIONS.parent.parent.name == "kik_core"
+
+
+def test_processes_opening_a_new_sqlite_store_at_once(tmp_path: Path) -> None:
+    """Creating the store (WAL switch, migrations) from several processes never fails."""
+    import subprocess
+    import sys
+    import time
+
+    code = (
+        "import sys, time\n"
+        "from kik_core.store import Store\n"
+        "while time.time() < float(sys.argv[2]): pass\n"
+        "with Store.open(sys.argv[1]) as store: print(store.report_dates())\n"
+    )
+    for attempt in range(5):
+        url = f"sqlite:///{tmp_path / f'race-{attempt}.sqlite'}"
+        start = str(time.time() + 1.0)
+        procs = [
+            subprocess.Popen([sys.executable, "-c", code, url, start], stderr=subprocess.PIPE)
+            for _ in range(3)
+        ]
+        errors = [p.communicate(timeout=120)[1] for p in procs]
+        assert [p.returncode for p in procs] == [0, 0, 0], errors

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -58,12 +60,32 @@ class StoredFile:
     rows_rejected: int
 
 
+def _enable_wal(cursor: Any) -> None:
+    """Switch to WAL once; retry while another process holds the new file's lock.
+
+    SQLite's busy handler does not cover the journal-mode change, so two ingests
+    opening a brand-new store at the same moment could fail with "database is
+    locked". The mode is persistent: once set, this is a read.
+    """
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            if str(cursor.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+                cursor.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+        else:
+            return
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # Let us issue BEGIN ourselves (see _sqlite_begin) instead of pysqlite's lazy BEGIN.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-    cursor.execute("PRAGMA journal_mode = WAL")
+    _enable_wal(cursor)
     cursor.execute("PRAGMA foreign_keys = ON")
     cursor.close()
 
