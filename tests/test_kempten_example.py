@@ -17,6 +17,9 @@ from pathlib import Path
 
 import pytest
 
+import kik_core as kik
+from kik_core.ingest import read_update_file
+
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "kempten"
 KONZEPT = EXAMPLE / "konzept.xlsx"
@@ -127,68 +130,12 @@ def _partner_files() -> list[Path]:
 
 
 @pytest.fixture(scope="module")
-def kik():
-    return pytest.importorskip("kik_core")
-
-
-@pytest.fixture(scope="module")
-def concept(kik):
+def concept() -> kik.Concept:
     return kik.load_concept(KONZEPT)
-
-
-def _read_rows(path: Path) -> list[dict]:
-    """Plain reading of one partner file (used only while kik_core.ingest is not available)."""
-    if path.suffix == ".csv":
-        import csv
-
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            rows = list(csv.DictReader(fh, delimiter=";"))
-        for row in rows:
-            row["Stand am"] = dt.date.fromisoformat("-".join(reversed(row["Stand am"].split("."))))
-        return rows
-    from openpyxl import load_workbook
-
-    wb = load_workbook(path, read_only=True)
-    try:
-        values = list(wb["Rückmeldung"].iter_rows(values_only=True))
-    finally:
-        wb.close()
-    rows = [dict(zip(values[0], row, strict=True)) for row in values[1:]]
-    for row in rows:
-        row["Stand am"] = row["Stand am"].date()
-    return rows
-
-
-def _fallback_reports(kik) -> list:
-    reports = []
-    for path in _partner_files():
-        for row in _read_rows(path):
-            reports.append(
-                kik.StatusReport(
-                    row["Maßnahme"],
-                    row["Status"] or None,
-                    row["Stand am"],
-                    row["Institution"],
-                    row["Aktueller Stand"] or "",
-                    row["Ausblick"] or "",
-                )
-            )
-    return reports
-
-
-def _ingest():
-    try:
-        from kik_core.ingest import read_update_file
-    except ImportError:
-        return None
-    return read_update_file
 
 
 @pytest.fixture(scope="module")
 def file_results(concept):
-    read_update_file = _ingest()
-    if read_update_file is None:
-        pytest.skip("kik_core.ingest.read_update_file is not available yet")
     return {
         path.name: read_update_file(path, concept, today=dt.date(2023, 10, 15))
         for path in _partner_files()
@@ -196,14 +143,9 @@ def file_results(concept):
 
 
 @pytest.fixture(scope="module")
-def reports(kik):
-    """Reports through the library's ingest; a plain reader stands in until ingest exists."""
-    read_update_file = _ingest()
-    if read_update_file is None:
-        return _fallback_reports(kik)
-    concept = kik.load_concept(KONZEPT)
-    results = [read_update_file(p, concept, today=dt.date(2023, 10, 15)) for p in _partner_files()]
-    return [report for result in results for report in result.accepted]
+def reports(file_results):
+    """Every accepted report, read through the library's ingest."""
+    return [report for result in file_results.values() for report in result.accepted]
 
 
 def test_concept_size(concept):
@@ -271,7 +213,7 @@ def test_no_rejected_rows(file_results):
         assert result.accepted, name
 
 
-def test_counts_per_field(kik, concept, reports):
+def test_counts_per_field(concept, reports):
     snapshot = kik.build_snapshot(concept, reports, as_of=STICHTAG)
     for code, (imp, bea, wart) in EXPECTED_COUNTS.items():
         counts = snapshot.by_field[code].counts
@@ -284,7 +226,7 @@ def test_counts_per_field(kik, concept, reports):
         assert snapshot.by_field[code].total == imp + bea + wart
 
 
-def test_percentages(kik, concept, reports):
+def test_percentages(concept, reports):
     snapshot = kik.build_snapshot(concept, reports, as_of=STICHTAG)
     gp = snapshot.by_field["GP"].percentages
     assert (
@@ -308,18 +250,13 @@ def test_percentages(kik, concept, reports):
     )
 
 
-def test_illustrative_2022_state_has_one_regression(kik, concept, reports):
+def test_illustrative_2022_state_has_one_regression(concept, reports):
     assert [c.measure_id for c in kik.regressions(concept, reports, STICHTAG)] == ["BS-6.3"]
     earlier = kik.build_snapshot(concept, reports, as_of=VERGLEICH)
     later = kik.build_snapshot(concept, reports, as_of=STICHTAG)
     assert earlier.status_of("BS-6.3") == kik.Status.IN_BEARBEITUNG
     assert later.status_of("BS-6.3") == kik.Status.WARTEND
-    order = {kik.Status.WARTEND: 0, kik.Status.IN_BEARBEITUNG: 1, kik.Status.IMPLEMENTIERT: 2}
-    back = [
-        m.id
-        for m in concept.measures
-        if order[later.status_of(m.id)] < order[earlier.status_of(m.id)]
-    ]
+    back = [m.id for m in concept.measures if later.status_of(m.id) < earlier.status_of(m.id)]
     assert back == ["BS-6.3"]
 
 
