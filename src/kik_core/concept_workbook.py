@@ -32,6 +32,7 @@ from typing import Any, TypeVar
 
 import attrs
 
+from kik_core._cells import cell_text, write_cell
 from kik_core.errors import (
     ConceptWorkbookError,
     KikError,
@@ -113,14 +114,8 @@ def parse_date(value: object) -> dt.date | None:
 
 
 def _cell_text(value: object) -> str:
-    """Render a cell as text the way the user sees it (``4.3`` stays ``4.3``)."""
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, dt.datetime | dt.date):
-        return value.strftime("%d.%m.%Y")
-    return str(value).strip()
+    """A cell as the user sees it, without surrounding spaces (``4.3`` stays ``4.3``)."""
+    return cell_text(value).strip()
 
 
 class _Sheet:
@@ -459,16 +454,16 @@ def _style_sheet(sheet: Any, widths: Sequence[int]) -> None:
     sheet.freeze_panes = "A2"
 
 
-def _write_rows(sheet: Any, rows: Iterable[Sequence[object]]) -> None:
+def _write_rows(sheet: Any, rows: Iterable[Sequence[str | float | dt.date | None]]) -> None:
+    """Append rows; text never becomes a formula (see :func:`kik_core._cells.write_cell`)."""
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     for row in rows:
-        # control characters (pasted from other programs) cannot be stored in a cell
-        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row])
-        for cell in sheet[sheet.max_row]:
-            if isinstance(cell.value, str) and cell.value[:1] in ("=", "+", "-", "@"):
-                cell.data_type = "s"
-                cell.quotePrefix = True
+        number = sheet.max_row + 1
+        for column, value in enumerate(row, start=1):
+            # control characters (pasted from other programs) cannot be stored in a cell
+            clean = ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+            write_cell(sheet, number, column, clean)
 
 
 #: Column order when writing (the documented order; reading goes by header name).

@@ -11,8 +11,8 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from kik_core._cells import write_cell
 from kik_core.errors import Problem
-from kik_core.ingest._cells import write_cell
 from kik_core.ingest._format import SHEET, normalize_header
 from kik_core.ingest._read import FileResult
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import re
+from kik_core._cells import cell_text, format_date, parse_date
 
 __all__ = [
     "COLUMNS",
@@ -40,9 +39,6 @@ REQUIRED_COLUMNS: tuple[str, ...] = (COL_ID, COL_STATUS, COL_DATE, COL_PARTNER)
 #: Columns we write ourselves (error workbooks) and ignore when a file comes back.
 IGNORED_COLUMNS: tuple[str, ...] = ("Fehler",)
 
-_GERMAN_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T]00:00(?::00(?:\.0+)?)?)?$")
-
 
 def normalize_header(value: object) -> str:
     """A header cell as a matching key: case, spacing and a trailing colon ignored.
@@ -61,58 +57,3 @@ def column_letter(index: int) -> str:
         index, rest = divmod(index - 1, 26)
         letters = chr(ord("A") + rest) + letters
     return letters
-
-
-def format_date(value: dt.date) -> str:
-    """A date as partners write it: ``30.09.2023``."""
-    return f"{value.day:02d}.{value.month:02d}.{value.year:04d}"
-
-
-def cell_text(value: object) -> str:
-    """The text a partner sees in a cell, for any value a reader returns.
-
-    >>> cell_text(3.0), cell_text(dt.date(2024, 3, 1)), cell_text(None)
-    ('3', '01.03.2024', '')
-    """
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "WAHR" if value else "FALSCH"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, dt.datetime):
-        if value.time() == dt.time(0, 0):
-            return format_date(value.date())
-        return f"{format_date(value.date())} {value:%H:%M}"
-    if isinstance(value, dt.date):
-        return format_date(value)
-    if isinstance(value, dt.time):
-        return f"{value:%H:%M}"
-    return str(value)
-
-
-def parse_date(value: object) -> dt.date | None:
-    """Parse a ``Stand am`` cell: a spreadsheet date, ``dd.mm.yyyy`` or ISO ``yyyy-mm-dd``.
-
-    Returns None when the value is not a valid date (an empty cell included).
-
-    >>> parse_date("1.3.2024"), parse_date("2024-03-01"), parse_date("2024-02-30")
-    (datetime.date(2024, 3, 1), datetime.date(2024, 3, 1), None)
-    """
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if not isinstance(value, str):
-        return None
-    text = value.strip()
-    try:
-        if m := _GERMAN_DATE.match(text):
-            return dt.date(int(m[3]), int(m[2]), int(m[1]))
-        if m := _ISO_DATE.match(text):
-            return dt.date(int(m[1]), int(m[2]), int(m[3]))
-    except ValueError:
-        return None
-    return None

@@ -21,7 +21,7 @@ from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from kik_core.ingest._cells import write_cell
+from kik_core._cells import write_cell
 from kik_core.ingest._format import (
     COL_CURRENT,
     COL_DATE,

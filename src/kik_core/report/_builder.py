@@ -22,6 +22,7 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
 from docx.shared import Cm, Pt, Twips
 
+from kik_core._cells import format_date as format_cell_date
 from kik_core.errors import ReportError
 from kik_core.model import Concept, FieldOfAction, Highlight, Indicator, Status
 from kik_core.report import charts
@@ -71,7 +72,7 @@ def format_date(value: dt.date, *, long: bool = False) -> str:
     """``30.09.2023`` or, with ``long``, ``30. September 2023``."""
     if long:
         return f"{value.day}. {_MONTHS[value.month - 1]} {value.year}"
-    return value.strftime("%d.%m.%Y")
+    return format_cell_date(value)
 
 
 def format_number(value: float, decimals: int | None = None) -> str:

@@ -1,0 +1,98 @@
+"""Spreadsheet cells: the text a user sees in one, dates in it, and safe writing.
+
+Shared by the concept workbook and the partner files (ingest, error workbooks,
+templates). Imports nothing heavy: openpyxl only when a cell is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from openpyxl.cell.cell import Cell
+    from openpyxl.worksheet.worksheet import Worksheet
+
+__all__ = ["FORMULA_PREFIXES", "cell_text", "format_date", "parse_date", "write_cell"]
+
+#: Leading characters that make Excel or LibreOffice read a cell as a formula.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def write_cell(ws: Worksheet, row: int, column: int, value: str | float | dt.date | None) -> Cell:
+    """Write ``value`` as a plain value: text never becomes a formula.
+
+    Text starting with ``=``, ``+``, ``-`` or ``@`` is stored as a string cell with
+    the quote-prefix style, so spreadsheet programs show it and never evaluate it.
+    """
+    from openpyxl.cell.cell import Cell
+
+    cell = ws.cell(row=row, column=column)
+    if not isinstance(cell, Cell):
+        raise TypeError(f"cell {row},{column} is part of a merged range")
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"
+        if value.startswith(FORMULA_PREFIXES):
+            cell.quotePrefix = True
+    return cell
+
+
+_GERMAN_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T]00:00(?::00(?:\.0+)?)?)?$")
+
+
+def format_date(value: dt.date) -> str:
+    """A date as partners write it: ``30.09.2023``."""
+    return f"{value.day:02d}.{value.month:02d}.{value.year:04d}"
+
+
+def cell_text(value: object) -> str:
+    """The text a partner sees in a cell, for any value a reader returns.
+
+    >>> cell_text(3.0), cell_text(dt.date(2024, 3, 1)), cell_text(None)
+    ('3', '01.03.2024', '')
+    """
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "WAHR" if value else "FALSCH"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0, 0):
+            return format_date(value.date())
+        return f"{format_date(value.date())} {value:%H:%M}"
+    if isinstance(value, dt.date):
+        return format_date(value)
+    if isinstance(value, dt.time):
+        return f"{value:%H:%M}"
+    return str(value)
+
+
+def parse_date(value: object) -> dt.date | None:
+    """Parse a ``Stand am`` cell: a spreadsheet date, ``dd.mm.yyyy`` or ISO ``yyyy-mm-dd``.
+
+    Returns None when the value is not a valid date (an empty cell included).
+
+    >>> parse_date("1.3.2024"), parse_date("2024-03-01"), parse_date("2024-02-30")
+    (datetime.date(2024, 3, 1), datetime.date(2024, 3, 1), None)
+    """
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    try:
+        if m := _GERMAN_DATE.match(text):
+            return dt.date(int(m[3]), int(m[2]), int(m[1]))
+        if m := _ISO_DATE.match(text):
+            return dt.date(int(m[1]), int(m[2]), int(m[3]))
+    except ValueError:
+        return None
+    return None
