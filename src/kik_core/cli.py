@@ -252,11 +252,11 @@ def _progress(console: Console, total: int) -> tuple[Progress, Callable[[object]
 
 def _run_ingest(console: Console, folder: Path, today: dt.date | None) -> IngestSummary:
     from kik_core import workflow
+    from kik_core.ingest import inbox_files
     from kik_core.settings import load_settings
 
     settings = load_settings(folder)
-    files = [p for p in settings.inbox.glob("*") if p.is_file() and not p.name.startswith(".")]
-    progress, advance = _progress(console, len(files))
+    progress, advance = _progress(console, len(inbox_files(settings.inbox)))
     with progress:
         return workflow.ingest(settings, today=today, on_file=advance)
 

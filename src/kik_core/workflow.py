@@ -125,17 +125,9 @@ def _limits(settings: Settings) -> Limits:
     return Limits(max_bytes=settings.max_bytes, max_rows=settings.max_rows)
 
 
-def _inbox_files(settings: Settings) -> list[Path]:
-    if not settings.inbox.is_dir():
-        return []
-    return sorted(
-        p for p in settings.inbox.iterdir() if p.is_file() and not p.name.startswith((".", "~$"))
-    )
-
-
 def validate(folder: Path | str | Settings, *, today: dt.date | None = None) -> ValidationResult:
     """Check the concept workbook and every file in the inbox without storing or moving anything."""
-    from kik_core.ingest import read_update_file
+    from kik_core.ingest import inbox_files, read_update_file
 
     settings = _settings(folder)
     try:
@@ -145,7 +137,7 @@ def validate(folder: Path | str | Settings, *, today: dt.date | None = None) -> 
     limits = _limits(settings)
     files = tuple(
         read_update_file(path, concept, today=today, limits=limits)
-        for path in _inbox_files(settings)
+        for path in inbox_files(settings.inbox)
     )
     return ValidationResult(concept, (), files)
 

@@ -10,7 +10,13 @@ rows, archives or quarantines the file and writes error workbooks.
 from kik_core.ingest._errorbook import write_error_workbook
 from kik_core.ingest._format import COLUMNS, REQUIRED_COLUMNS, SHEET
 from kik_core.ingest._guard import FileKind, Limits
-from kik_core.ingest._inbox import FileOutcome, IngestSummary, Outcome, ingest_inbox
+from kik_core.ingest._inbox import (
+    FileOutcome,
+    IngestSummary,
+    Outcome,
+    inbox_files,
+    ingest_inbox,
+)
 from kik_core.ingest._read import FileResult, RejectedRow, read_update_file
 from kik_core.ingest._rules import (
     check_date,
@@ -42,6 +48,7 @@ __all__ = [
     "check_required",
     "check_status",
     "check_text_length",
+    "inbox_files",
     "ingest_inbox",
     "partner_slug",
     "read_update_file",

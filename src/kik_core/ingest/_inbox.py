@@ -29,7 +29,7 @@ from kik_core.model import Concept
 if TYPE_CHECKING:
     from kik_core.store import Store
 
-__all__ = ["WORK_DIR", "FileOutcome", "IngestSummary", "Outcome", "ingest_inbox"]
+__all__ = ["WORK_DIR", "FileOutcome", "IngestSummary", "Outcome", "inbox_files", "ingest_inbox"]
 
 log = logging.getLogger("kik_core.ingest")
 
@@ -110,9 +110,14 @@ class IngestSummary:
         return table
 
 
-def _skip(path: Path) -> bool:
-    name = path.name
-    return name.startswith((".", "~$")) or not path.is_file()
+def inbox_files(inbox: Path) -> list[Path]:
+    """The files waiting in ``inbox``, by name; dotfiles, ``~$`` lock files and folders skipped."""
+    if not inbox.is_dir():
+        return []
+    return sorted(
+        (p for p in inbox.iterdir() if p.is_file() and not p.name.startswith((".", "~$"))),
+        key=lambda p: p.name,
+    )
 
 
 def _move_unique(source: Path, folder: Path, name: str) -> Path:
@@ -192,9 +197,7 @@ def ingest_inbox(
     day_folder = archive / today.isoformat()
     outcomes: list[FileOutcome] = []
     try:
-        for path in sorted(inbox.iterdir(), key=lambda p: p.name):
-            if _skip(path):
-                continue
+        for path in inbox_files(inbox):
             claimed = _claim(path, work)
             if claimed is None:
                 log.debug("%s was taken by another ingest", path.name)
