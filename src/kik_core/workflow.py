@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 import attrs
 
 from kik_core.concept_workbook import (
-    ReportContent,
     load_concept,
     load_report_content,
     write_concept_template,
@@ -282,8 +281,3 @@ def run(
     summary = ingest(settings, today=today, on_file=on_file)
     result = report(settings, as_of=as_of, previous=previous, pdf=pdf)
     return RunResult(summary, result)
-
-
-def load_content(settings: Settings, concept: Concept) -> ReportContent:
-    """The report content sheets of the folder's concept workbook."""
-    return load_report_content(settings.concept_file, concept)
