@@ -144,15 +144,10 @@ def retry_transient(task: Task[..., Any], task_run: TaskRun, state: State[Any]) 
     return False
 
 
-def _outcome_name(outcome: FileOutcome) -> str:
-    value = getattr(outcome.outcome, "value", outcome.outcome)
-    return str(value)
-
-
 def _ingest_values(folder: str, summary: IngestSummary) -> dict[str, Any]:
     outcomes: dict[str, int] = {}
     for file in summary.files:
-        name = _outcome_name(file)
+        name = file.outcome.value
         outcomes[name] = outcomes.get(name, 0) + 1
     return {
         "folder": folder,
@@ -185,7 +180,7 @@ def ingest_task(folder: str) -> dict[str, Any]:
         logger.info(
             "%s: %s (%d Zeilen angenommen, %d abgelehnt)",
             outcome.name,
-            _outcome_name(outcome),
+            outcome.outcome.value,
             outcome.rows_accepted,
             outcome.rows_rejected,
         )
