@@ -184,11 +184,13 @@ def ingest(
 def _snapshot_inputs(
     settings: Settings, as_of: dt.date | None, previous: dt.date | None
 ) -> tuple[Concept, list[Snapshot], Snapshot]:
+    from kik_core.ingest import local_today
+
     concept = load_concept(settings.concept_file)
     with open_store(settings) as store:
         reports = store.reports()
         dates = store.report_dates()
-    as_of = as_of or settings.report.as_of or dt.datetime.now(dt.UTC).date()
+    as_of = as_of or settings.report.as_of or local_today()
     earlier = [d for d in dates if d < as_of]
     previous = previous or settings.report.previous or (earlier[-1] if earlier else None)
     if previous is not None and previous >= as_of:
@@ -256,11 +258,11 @@ def report(
 
 def templates(folder: Path | str | Settings, *, as_of: dt.date | None = None) -> list[Path]:
     """Write a pre-filled update template per partner into the outbox."""
-    from kik_core.ingest import write_partner_templates
+    from kik_core.ingest import local_today, write_partner_templates
 
     settings = _settings(folder)
     concept = load_concept(settings.concept_file)
-    as_of = as_of or dt.datetime.now(dt.UTC).date()
+    as_of = as_of or local_today()
     with open_store(settings) as store:
         snapshot = build_snapshot(concept, store.reports(), as_of)
     settings.outbox.mkdir(parents=True, exist_ok=True)

@@ -17,7 +17,7 @@ from kik_core.ingest._inbox import (
     inbox_files,
     ingest_inbox,
 )
-from kik_core.ingest._read import FileResult, RejectedRow, read_update_file
+from kik_core.ingest._read import FileResult, RejectedRow, local_today, read_update_file
 from kik_core.ingest._rules import (
     check_date,
     check_id,
@@ -50,6 +50,7 @@ __all__ = [
     "check_text_length",
     "inbox_files",
     "ingest_inbox",
+    "local_today",
     "partner_slug",
     "read_update_file",
     "validate_row",
