@@ -32,6 +32,7 @@ from kik_core.errors import (
 )
 from kik_core.model import (
     Concept,
+    Decision,
     FieldOfAction,
     Goal,
     Highlight,
@@ -63,6 +64,7 @@ __all__ = [
     "Concept",
     "ConceptWorkbookError",
     "Conflict",
+    "Decision",
     "DuplicateIdError",
     "EffectiveStatus",
     "FieldOfAction",

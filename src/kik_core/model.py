@@ -26,6 +26,7 @@ from kik_core.errors import DuplicateIdError, Location, ModelError
 
 __all__ = [
     "Concept",
+    "Decision",
     "FieldOfAction",
     "Goal",
     "Highlight",
@@ -115,6 +116,11 @@ class Status(enum.Enum):
         if not isinstance(other, Status):
             return NotImplemented
         return self.progress < other.progress
+
+    @classmethod
+    def parse_any(cls, value: Status | str) -> Status:
+        """Return ``value`` if it is a status, else :meth:`parse` it."""
+        return value if isinstance(value, Status) else cls.parse(value)
 
     @classmethod
     def parse(cls, text: str) -> Status:
@@ -436,6 +442,39 @@ class StatusReport:
     def is_goal_report(self) -> bool:
         """Whether this report is about a goal (texts) rather than a measure (status)."""
         return is_goal_id(self.target_id)
+
+
+def _status(value: Status | str) -> Status:
+    return Status.parse_any(value)
+
+
+@attrs.frozen
+class Decision:
+    """A status the integration office sets for a measure, with its reason (*Entscheidung*).
+
+    The office decides where partners contradict each other or where it knows
+    better. How a decision ranks against partner reports is a status rule (see
+    :mod:`kik_core.rules`); the model only records it: which measure, which
+    status from which date on, why, who decided and when.
+    """
+
+    measure_id: str = attrs.field(converter=_strip)
+    status: Status = attrs.field(converter=_status)
+    as_of: dt.date
+    reason: str = attrs.field(converter=_strip, validator=_nonblank)
+    decided_by: str = attrs.field(converter=_strip, validator=_nonblank)
+    decided_at: dt.datetime
+
+    @measure_id.validator
+    def _check_measure(self, _attribute: attrs.Attribute[str], value: str) -> None:
+        if not is_measure_id(value):
+            raise ModelError(f"{value!r} is not a measure id ('BS-4.3')")
+
+    def __attrs_post_init__(self) -> None:
+        if isinstance(self.as_of, dt.datetime) or not isinstance(self.as_of, dt.date):
+            raise ModelError(f"as_of must be a date, not {self.as_of!r}")
+        if self.decided_at.tzinfo is None:
+            raise ModelError("decided_at must be timezone-aware")
 
 
 @attrs.frozen

@@ -1,0 +1,131 @@
+"""Atomic file output: write to a temp file in the target folder, then rename.
+
+Every file kik writes (reports, PDFs, error workbooks, templates, reasons, exports)
+goes through :func:`atomic_path`, so a crash, a full disk or Ctrl+C never leaves
+a half-written file at the final path. With ``overwrite=False`` an existing file
+is never replaced: the final step is a hard link, which fails if the name is
+taken, so two writers cannot clobber each other either.
+
+Temp files are named ``.<name>.<random>.tmp`` (hidden, recognisable); files of a
+killed run are removed by :func:`remove_stale_temp_files`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+__all__ = [
+    "DEFAULT_MODE",
+    "TEMP_SUFFIX",
+    "atomic_path",
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "remove_stale_temp_files",
+]
+
+#: The permission bits of every file kik writes (before the umask).
+DEFAULT_MODE = 0o644
+#: The suffix of kik's temp files.
+TEMP_SUFFIX = ".tmp"
+
+
+def _temp_name(target: Path) -> Path:
+    # keep the temp name short enough for any file system (255 bytes per name)
+    stem = target.name.encode("utf-8")[:180].decode("utf-8", "ignore")
+    return target.with_name(f".{stem}.{secrets.token_hex(4)}{TEMP_SUFFIX}")
+
+
+def _fsync_dir(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+@contextlib.contextmanager
+def atomic_path(
+    target: Path | str, *, overwrite: bool = True, mode: int = DEFAULT_MODE
+) -> Iterator[Path]:
+    """Yield a temp path beside ``target``; on success move it to ``target``.
+
+    Write the whole file to the yielded path (any library that takes a path will
+    do). When the block ends without an exception the file is flushed to disk and
+    renamed to ``target``; on an exception (including KeyboardInterrupt) the temp
+    file is removed and ``target`` is untouched.
+
+    Args:
+        target: the final path.
+        overwrite: replace an existing ``target`` (default); with False an existing
+            file is kept and :class:`FileExistsError` is raised.
+        mode: permission bits of the final file.
+
+    Raises:
+        FileExistsError: ``overwrite`` is False and ``target`` exists.
+        OSError: the folder is not writable, the disk is full, ...
+    """
+    target = Path(target)
+    temp = _temp_name(target)
+    try:
+        yield temp
+        with contextlib.suppress(OSError):
+            temp.chmod(mode)
+        with temp.open("rb+") as handle:
+            os.fsync(handle.fileno())
+        if overwrite:
+            temp.replace(target)
+        else:
+            os.link(temp, target)  # fails with FileExistsError if the name is taken
+            temp.unlink()
+        _fsync_dir(target.parent)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            temp.unlink()
+
+
+def atomic_write_bytes(
+    target: Path | str, data: bytes, *, overwrite: bool = True, mode: int = DEFAULT_MODE
+) -> Path:
+    """Write ``data`` to ``target`` atomically (see :func:`atomic_path`)."""
+    target = Path(target)
+    with atomic_path(target, overwrite=overwrite, mode=mode) as temp:
+        temp.write_bytes(data)
+    return target
+
+
+def atomic_write_text(
+    target: Path | str, text: str, *, overwrite: bool = True, mode: int = DEFAULT_MODE
+) -> Path:
+    """Write ``text`` as UTF-8 to ``target`` atomically (see :func:`atomic_path`)."""
+    return atomic_write_bytes(target, text.encode("utf-8"), overwrite=overwrite, mode=mode)
+
+
+def remove_stale_temp_files(folder: Path, *, older_than: float = 0.0) -> list[Path]:
+    """Remove kik temp files (``.*.tmp``) left in ``folder`` by a killed run.
+
+    Args:
+        folder: the folder to clean (not recursive).
+        older_than: only files whose modification is at least this many seconds ago
+            (a concurrent writer's temp file is younger).
+
+    Returns:
+        The removed paths.
+    """
+    removed: list[Path] = []
+    if not folder.is_dir():
+        return removed
+    now = time.time()
+    for path in folder.iterdir():
+        if not (path.name.startswith(".") and path.name.endswith(TEMP_SUFFIX)):
+            continue
+        with contextlib.suppress(OSError):
+            if path.is_file() and now - path.stat().st_mtime >= older_than:
+                path.unlink()
+                removed.append(path)
+    return removed

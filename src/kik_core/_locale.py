@@ -1,0 +1,52 @@
+"""German formatting in one place: dates, numbers and plural-correct phrases (Babel).
+
+Every renderer (DOCX, web, CLI, workbooks) formats through these functions, so a
+date or a number looks the same everywhere.
+
+>>> import datetime as dt
+>>> format_date(dt.date(2023, 9, 30)), format_date(dt.date(2023, 9, 30), long=True)
+('30.09.2023', '30. September 2023')
+>>> format_number(70787), format_number(16.5)
+('70.787', '16,5')
+>>> plural(1, "Rückschritt", "Rückschritte"), plural(3, "Partner", "Partnern")
+('1 Rückschritt', '3 Partnern')
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from babel.dates import format_date as _babel_date
+from babel.numbers import format_decimal
+
+__all__ = ["LOCALE", "format_date", "format_month", "format_number", "plural"]
+
+#: The locale of everything kik shows to people.
+LOCALE = "de_DE"
+
+
+def format_date(value: dt.date, *, long: bool = False) -> str:
+    """``30.09.2023``, or with ``long`` ``30. September 2023``."""
+    return _babel_date(value, "d. MMMM y" if long else "dd.MM.y", locale=LOCALE)
+
+
+def format_month(value: dt.date) -> str:
+    """``Dezember 2023``."""
+    return _babel_date(value, "MMMM y", locale=LOCALE)
+
+
+def format_number(value: float, decimals: int | None = None) -> str:
+    """German number format: ``70.787``, ``16,5``; ``decimals`` fixes the digits."""
+    if decimals is None:
+        decimals = 0 if float(value).is_integer() else 1
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return format_decimal(value, format=pattern, locale=LOCALE)
+
+
+def plural(count: int, one: str, other: str, *, number: bool = True) -> str:
+    """``count`` with the singular or plural noun, German rules (``1 Maßnahme``).
+
+    With ``number=False`` only the noun is returned.
+    """
+    noun = one if count == 1 else other
+    return f"{format_number(count)} {noun}" if number else noun
