@@ -91,3 +91,151 @@ def test_report_settings_are_read(tmp_path: Path) -> None:
     assert settings.report.sections_front == ((folder / "texte" / "vorwort.md").resolve(),)
     assert settings.report.pdf is True
     assert settings.report.published_on == dt.date(2023, 12, 1)
+
+
+# --- paths from kik.toml stay inside the municipality folder (issue 11, point 8) ---
+
+
+def _settings_with(tmp_path: Path, table: str, line: str) -> Path:
+    folder = tmp_path / "k"
+    init_folder(folder)
+    (folder / "texte" / "vorwort.md").write_text("# Vorwort", encoding="utf-8")
+    (tmp_path / "draussen.md").write_text("# Fremd", encoding="utf-8")
+    (tmp_path / "draussen.xlsx").write_bytes((folder / "konzept.xlsx").read_bytes())
+    (folder / "kik.toml").write_text(
+        f'[kommune]\nname = "X"\n[{table}]\n{line}\n', encoding="utf-8"
+    )
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("table", "line", "key"),
+    [
+        ("konzept", 'datei = "../draussen.xlsx"', "[konzept] datei"),
+        ("konzept", 'datei = "{outside}/draussen.xlsx"', "[konzept] datei"),
+        ("bericht", 'vorwort = "../draussen.md"', "[bericht] vorwort"),
+        ("bericht", 'vorwort = "texte/../../draussen.md"', "[bericht] vorwort"),
+        ("bericht", 'vorwort = "{outside}/draussen.md"', "[bericht] vorwort"),
+        (
+            "bericht",
+            'abschnitte_vorne = ["texte/vorwort.md", "../draussen.md"]',
+            "[bericht] abschnitte_vorne",
+        ),
+        ("bericht", 'abschnitte_hinten = ["../draussen.md"]', "[bericht] abschnitte_hinten"),
+        ("bericht", 'vorlage = "../draussen.md"', "[bericht] vorlage"),
+        ("speicher", 'url = "sqlite:///../kik.sqlite"', "[speicher] url"),
+        ("speicher", 'url = "sqlite:///{outside}/kik.sqlite"', "[speicher] url"),
+    ],
+)
+def test_paths_outside_the_folder_are_refused(
+    tmp_path: Path, table: str, line: str, key: str
+) -> None:
+    folder = _settings_with(tmp_path, table, line.replace("{outside}", str(tmp_path)))
+    with pytest.raises(SettingsError) as info:
+        load_settings(folder)
+    message = str(info.value)
+    assert key in message
+    assert "aus dem Ordner der Kommune hinaus" in message
+    assert "relativ zu diesem Ordner" in message
+
+
+def test_a_symlink_out_of_the_folder_is_refused(tmp_path: Path) -> None:
+    folder = _settings_with(tmp_path, "bericht", 'vorwort = "texte/link.md"')
+    (folder / "texte" / "link.md").symlink_to(tmp_path / "draussen.md")
+    with pytest.raises(SettingsError, match=r"\[bericht\] vorwort.*hinaus"):
+        load_settings(folder)
+
+
+def test_a_symlinked_store_out_of_the_folder_is_refused(tmp_path: Path) -> None:
+    folder = _settings_with(tmp_path, "speicher", 'url = "sqlite:///daten/kik.sqlite"')
+    (folder / "daten").symlink_to(tmp_path, target_is_directory=True)
+    with pytest.raises(SettingsError, match=r"\[speicher\] url.*hinaus"):
+        load_settings(folder)
+
+
+def test_paths_inside_the_folder_are_fine(tmp_path: Path) -> None:
+    folder = _settings_with(tmp_path, "bericht", 'vorwort = "texte/../texte/vorwort.md"')
+    (folder / "daten").mkdir()
+    settings = load_settings(folder)
+    assert settings.report.foreword == folder.resolve() / "texte" / "vorwort.md"
+    absolute = folder.resolve() / "texte" / "vorwort.md"
+    (folder / "kik.toml").write_text(
+        f'[kommune]\nname = "X"\n[bericht]\nvorwort = "{absolute}"\n'
+        '[speicher]\nurl = "sqlite:///daten/kik.sqlite?timeout=5"\n',
+        encoding="utf-8",
+    )
+    settings = load_settings(folder)
+    assert settings.report.foreword == absolute
+    assert settings.store_url == f"sqlite:///{folder.resolve() / 'daten' / 'kik.sqlite'}?timeout=5"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "../../../Z_{stichtag}.docx",
+        "unter/Z_{stichtag}.docx",
+        "a\\\\Z_{stichtag}.docx",
+        ".{stichtag}.docx",
+    ],
+)
+def test_report_file_name_is_a_plain_name(tmp_path: Path, name: str) -> None:
+    folder = _settings_with(tmp_path, "bericht", f'dateiname = "{name}"')
+    with pytest.raises(SettingsError, match=r"\[bericht\] dateiname .*kein einfacher Dateiname"):
+        load_settings(folder)
+
+
+def test_report_file_name_allows_no_other_placeholders(tmp_path: Path) -> None:
+    folder = _settings_with(tmp_path, "bericht", 'dateiname = "Z_{stichtag}_{jahr}.docx"')
+    with pytest.raises(SettingsError, match="geschweiften Klammern"):
+        load_settings(folder)
+
+
+def test_report_path_never_leaves_the_reports_folder(tmp_path: Path) -> None:
+    import attrs
+
+    settings = load_settings(init_folder(tmp_path / "k"))
+    evil = attrs.evolve(
+        settings, report=attrs.evolve(settings.report, filename="../../Z_{stichtag}.docx")
+    )
+    with pytest.raises(SettingsError, match="berichte/"):
+        evil.report_path(dt.date(2023, 9, 30))
+
+
+# --- schedule: cron with cronsim, time zone with zoneinfo (issue 14, point 5) ---
+
+
+@pytest.mark.parametrize(
+    ("cron", "message"),
+    [
+        ("0 6 1 13 *", "das Feld „Monat“ (13)"),
+        ("61 6 1 1 *", "das Feld „Minute“ (61)"),
+        ("0 25 1 1 *", "das Feld „Stunde“ (25)"),
+        ("0 6 32 1 *", "das Feld „Tag“ (32)"),
+        ("0 6 * * Sonntag", "das Feld „Wochentag“ (Sonntag)"),
+        ("0 6 31 2 *", "Tag und Monat passen nicht zusammen"),
+        ("@daily", "fünf Felder"),
+        ("0 6 1 1 * *", "fünf Felder"),
+    ],
+)
+def test_bad_cron_is_explained_in_german(tmp_path: Path, cron: str, message: str) -> None:
+    folder = _settings_with(tmp_path, "zeitplan", f'cron = "{cron}"')
+    with pytest.raises(SettingsError) as info:
+        load_settings(folder)
+    assert message in str(info.value)
+    assert "[zeitplan] cron" in str(info.value)
+    assert "Bad " not in str(info.value)
+
+
+@pytest.mark.parametrize("zone", ["Europe/Berln", "MEZ", "../etc/passwd", ""])
+def test_unknown_time_zone_is_explained_in_german(tmp_path: Path, zone: str) -> None:
+    folder = _settings_with(tmp_path, "zeitplan", f'zeitzone = "{zone}"')
+    with pytest.raises(SettingsError, match=r"\[zeitplan\] zeitzone .* keine bekannte Zeitzone"):
+        load_settings(folder)
+
+
+def test_good_schedule_is_kept(tmp_path: Path) -> None:
+    folder = _settings_with(
+        tmp_path, "zeitplan", 'cron = "30 7 15 3,6,9,12 mon-fri"\nzeitzone = "Europe/Vienna"'
+    )
+    settings = load_settings(folder)
+    assert (settings.cron, settings.timezone) == ("30 7 15 3,6,9,12 mon-fri", "Europe/Vienna")

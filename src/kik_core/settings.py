@@ -47,8 +47,10 @@ import datetime as dt
 import tomllib
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
+from cronsim import CronSim, CronSimError
 
 from kik_core.concept_workbook import parse_date
 from kik_core.errors import SettingsError
@@ -155,9 +157,20 @@ class Settings:
         return self.folder / "quarantaene"
 
     def report_path(self, as_of: dt.date) -> Path:
-        """The report file for a reporting date."""
+        """The report file for a reporting date, always directly in ``berichte/``.
+
+        Raises:
+            SettingsError: the file name would leave ``berichte/`` (``load_settings``
+                refuses such names; this guards settings built in code).
+        """
         name = self.report.filename.format(stichtag=as_of.isoformat())
-        return self.reports_dir / name
+        target = self.reports_dir / name
+        if Path(name).name != name or name in {"", ".", ".."} or target.parent != self.reports_dir:
+            raise SettingsError(
+                f"[bericht] dateiname = „{self.report.filename}“ ist kein einfacher "
+                'Dateiname im Ordner berichte/, z. B. "Zwischenbericht_{stichtag}.docx"'
+            )
+        return target
 
 
 def _table(data: dict[str, Any], key: str, path: Path) -> dict[str, Any]:
@@ -191,10 +204,28 @@ def _date(table: dict[str, Any], key: str, path: Path) -> dt.date | None:
     )
 
 
-def _file(folder: Path, value: str, what: str, path: Path, *, must_exist: bool = True) -> Path:
-    resolved = (folder / value).resolve() if not Path(value).is_absolute() else Path(value)
-    if must_exist and not resolved.is_file():
-        raise SettingsError(f"{path}: {what} „{value}“ nicht gefunden (gesucht: {resolved})")
+def _inside(folder: Path, value: str, key: str, path: Path, example: str) -> Path:
+    """Resolve a path from kik.toml and make sure it stays inside the municipality folder.
+
+    Symbolic links are followed, so a link pointing out of the folder is refused too.
+    """
+    if "\x00" in value:
+        raise SettingsError(f"{path}: {key} = „{value}“ enthält ein ungültiges Zeichen")
+    candidate = Path(value)
+    resolved = (candidate if candidate.is_absolute() else folder / candidate).resolve()
+    if not resolved.is_relative_to(folder):
+        raise SettingsError(
+            f"{path}: {key} = „{value}“ zeigt aus dem Ordner der Kommune hinaus "
+            f"(nach {resolved}). kik liest und schreibt nur innerhalb von {folder}: "
+            f"schreiben Sie einen Pfad relativ zu diesem Ordner, ohne „..“, z. B. {example}"
+        )
+    return resolved
+
+
+def _file(folder: Path, value: str, key: str, path: Path, example: str) -> Path:
+    resolved = _inside(folder, value, key, path, example)
+    if not resolved.is_file():
+        raise SettingsError(f"{path}: {key}: „{value}“ nicht gefunden (gesucht: {resolved})")
     return resolved
 
 
@@ -202,16 +233,93 @@ def _files(folder: Path, table: dict[str, Any], key: str, path: Path) -> tuple[P
     value = table.get(key, [])
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise SettingsError(f'{path}: [bericht] {key} muss eine Liste sein, z. B. ["texte/a.md"]')
-    return tuple(_file(folder, v, f"[bericht] {key}:", path) for v in value)
+    example = f'{key} = ["texte/kapitel.md"]'
+    return tuple(_file(folder, v, f"[bericht] {key}", path, example) for v in value)
 
 
-def _store_url(folder: Path, url: str) -> str:
+def _store_url(folder: Path, url: str, path: Path) -> str:
+    """Make an SQLite URL absolute and keep its file inside the folder; pass others through."""
     prefix = "sqlite:///"
-    if url.startswith(prefix) and not url.startswith(prefix + "/"):
-        relative = url[len(prefix) :]
-        if relative and relative != ":memory:":
-            return prefix + str((folder / relative).resolve())
-    return url
+    if not url.startswith(prefix):
+        return url
+    database, sep, query = url[len(prefix) :].partition("?")
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return url
+    resolved = _inside(folder, database, "[speicher] url", path, 'url = "sqlite:///kik.sqlite"')
+    return prefix + str(resolved) + sep + query
+
+
+def _report_filename(value: str, path: Path) -> str:
+    """Check ``[bericht] dateiname``: a plain file name with ``{stichtag}``, ending in .docx."""
+    example = 'dateiname = "Zwischenbericht_{stichtag}.docx"'
+    if "{stichtag}" not in value or not value.endswith(".docx"):
+        raise SettingsError(
+            f"{path}: [bericht] dateiname muss {{stichtag}} enthalten und auf .docx enden, "
+            f"z. B. {example}"
+        )
+    try:
+        name = value.format(stichtag="2023-09-30")
+    except (KeyError, IndexError, ValueError, AttributeError) as exc:
+        raise SettingsError(
+            f"{path}: [bericht] dateiname = „{value}“: außer {{stichtag}} sind keine "
+            f"geschweiften Klammern erlaubt, z. B. {example}"
+        ) from exc
+    if "/" in name or "\\" in name or name.startswith(".") or "\x00" in name:
+        raise SettingsError(
+            f"{path}: [bericht] dateiname = „{value}“ ist kein einfacher Dateiname: "
+            "der Bericht liegt immer im Ordner berichte/, deshalb sind „/“, „\\“ und ein "
+            f"Punkt am Anfang nicht erlaubt. Schreiben Sie z. B. {example}"
+        )
+    return value
+
+
+#: The German names of the five cron fields, in order.
+_CRON_FIELDS = ("Minute", "Stunde", "Tag", "Monat", "Wochentag")
+
+
+def _cron(value: str, path: Path) -> str:
+    """Check ``[zeitplan] cron`` with cronsim (as strict as Prefect's scheduler)."""
+    fields = value.split()
+    example = f'cron = "{DEFAULT_CRON}" (06:00 Uhr am 1. Januar, April, Juli und Oktober)'
+    if len(fields) != len(_CRON_FIELDS):
+        raise SettingsError(
+            f'{path}: [zeitplan] cron = "{value}" braucht fünf Felder '
+            f"({' '.join(_CRON_FIELDS)}), z. B. {example}"
+        )
+    start = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+    try:
+        CronSim(value, start)
+    except CronSimError:
+        pass
+    else:
+        return value
+    for index, name in enumerate(_CRON_FIELDS):
+        alone = ["*"] * len(_CRON_FIELDS)
+        alone[index] = fields[index]
+        try:
+            CronSim(" ".join(alone), start)
+        except CronSimError:
+            raise SettingsError(
+                f'{path}: [zeitplan] cron = "{value}": das Feld „{name}“ ({fields[index]}) '
+                f"ist ungültig. Die fünf Felder sind {' '.join(_CRON_FIELDS)}, z. B. {example}"
+            ) from None
+    raise SettingsError(
+        f'{path}: [zeitplan] cron = "{value}": Tag und Monat passen nicht zusammen '
+        f"(diesen Tag gibt es in keinem der Monate), z. B. {example}"
+    )
+
+
+def _timezone(value: str, path: Path) -> str:
+    """Check ``[zeitplan] zeitzone`` against the IANA time-zone database (zoneinfo)."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(
+            f'{path}: [zeitplan] zeitzone = "{value}" ist keine bekannte Zeitzone; '
+            f"schreiben Sie sie wie in der IANA-Zeitzonendatenbank, z. B. zeitzone = "
+            f'"{DEFAULT_TIMEZONE}"'
+        ) from None
+    return value
 
 
 def load_settings(folder: Path | str) -> Settings:
@@ -250,9 +358,15 @@ def load_settings(folder: Path | str) -> Settings:
     if not municipality:
         raise SettingsError(f'{path}: [kommune] name fehlt, z. B. name = "Musterstadt"')
     concept_file = _file(
-        folder, _str(konzept, "datei", "konzept", path, "konzept.xlsx"), "Konzept-Datei", path
+        folder,
+        _str(konzept, "datei", "konzept", path, "konzept.xlsx"),
+        "[konzept] datei",
+        path,
+        'datei = "konzept.xlsx"',
     )
-    store_url = _store_url(folder, _str(speicher, "url", "speicher", path, "sqlite:///kik.sqlite"))
+    store_url = _store_url(
+        folder, _str(speicher, "url", "speicher", path, "sqlite:///kik.sqlite"), path
+    )
     foreword = _str(bericht, "vorwort", "bericht", path)
     template = _str(bericht, "vorlage", "bericht", path)
     as_of = _date(bericht, "stichtag", path)
@@ -272,26 +386,27 @@ def load_settings(folder: Path | str) -> Settings:
         published_on=_date(bericht, "veroeffentlicht_am", path),
         period_label=_str(bericht, "zeitraum", "bericht", path),
         publisher=_str(bericht, "herausgeber", "bericht", path),
-        foreword=_file(folder, foreword, "[bericht] vorwort:", path) if foreword else None,
+        foreword=(
+            _file(folder, foreword, "[bericht] vorwort", path, 'vorwort = "texte/vorwort.md"')
+            if foreword
+            else None
+        ),
         foreword_author=_str(bericht, "vorwort_autor", "bericht", path),
         sections_front=_files(folder, bericht, "abschnitte_vorne", path),
         sections_back=_files(folder, bericht, "abschnitte_hinten", path),
         thanks=_str(bericht, "dank", "bericht", path),
-        template=_file(folder, template, "[bericht] vorlage:", path) if template else None,
-        filename=_str(bericht, "dateiname", "bericht", path, "Zwischenbericht_{stichtag}.docx"),
+        template=(
+            _file(folder, template, "[bericht] vorlage", path, 'vorlage = "vorlage.dotx"')
+            if template
+            else None
+        ),
+        filename=_report_filename(
+            _str(bericht, "dateiname", "bericht", path, "Zwischenbericht_{stichtag}.docx"), path
+        ),
         pdf=pdf,
     )
-    if "{stichtag}" not in report.filename or not report.filename.endswith(".docx"):
-        raise SettingsError(
-            f"{path}: [bericht] dateiname muss {{stichtag}} enthalten und auf .docx enden, "
-            'z. B. dateiname = "Zwischenbericht_{stichtag}.docx"'
-        )
-    cron = _str(zeitplan, "cron", "zeitplan", path, DEFAULT_CRON)
-    if len(cron.split()) != 5:
-        raise SettingsError(
-            f'{path}: [zeitplan] cron = "{cron}" braucht fünf Felder '
-            f'(Minute Stunde Tag Monat Wochentag), z. B. "{DEFAULT_CRON}"'
-        )
+    cron = _cron(_str(zeitplan, "cron", "zeitplan", path, DEFAULT_CRON), path)
+    timezone = _timezone(_str(zeitplan, "zeitzone", "zeitplan", path, DEFAULT_TIMEZONE), path)
     max_mb = eingang.get("max_mb", 20)
     max_rows = eingang.get("max_zeilen", 10_000)
     for key, value in (("max_mb", max_mb), ("max_zeilen", max_rows)):
@@ -304,7 +419,7 @@ def load_settings(folder: Path | str) -> Settings:
         store_url=store_url,
         report=report,
         cron=cron,
-        timezone=_str(zeitplan, "zeitzone", "zeitplan", path, DEFAULT_TIMEZONE),
+        timezone=timezone,
         max_bytes=max_mb * 1024 * 1024,
         max_rows=max_rows,
     )
