@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import sqlite3
 import threading
@@ -16,13 +17,20 @@ from typing import TYPE_CHECKING, Any, Self
 import attrs
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event, func, select
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from kik_core.errors import StoreError
 from kik_core.model import Provenance, StatusReport
+from kik_core.store._faults import (
+    create_sqlite_file,
+    explain,
+    refuse_empty_sqlite,
+    schema_state,
+)
 from kik_core.store._tables import SourceFileRow, StatusReportRow
 
 if TYPE_CHECKING:
@@ -37,8 +45,11 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 #: Alembic keeps its migration context in module globals: one migration at a time
 #: per process (the Prefect flows open many stores from threads at once).
 _MIGRATION_LOCK = threading.Lock()
-#: How long an SQLite writer waits for another one, in milliseconds.
+#: How long an SQLite writer waits for another one, in milliseconds (read at each
+#: connect, so tests may lower it).
 SQLITE_BUSY_TIMEOUT_MS = 60_000
+#: How long to wait for a PostgreSQL server to answer, in seconds.
+PG_CONNECT_TIMEOUT_S = 10
 
 
 def sqlite_url(path: Path) -> str:
@@ -114,40 +125,69 @@ class Store:
     def open(cls, url: str) -> Store:
         """Connect to the store at ``url`` and create or upgrade its schema.
 
+        A new SQLite store is created only where no file exists yet, in one step
+        (see :mod:`kik_core.store._faults`); an up-to-date schema costs one query.
+
         Args:
             url: an SQLAlchemy URL, e.g. ``sqlite:///path/kik.sqlite`` (the embedded
                 default) or ``postgresql+psycopg://user:password@host/db``.
 
         Raises:
-            StoreError: the URL is invalid, the database cannot be reached, or
-                the schema cannot be migrated.
+            StoreError: with a German message: the URL is invalid, the database
+                cannot be reached, is corrupt, locked, an empty (zero-byte) file,
+                or was written by a newer kik.
         """
         try:
             parsed = make_url(url)
         except ArgumentError as exc:
-            raise StoreError(f"invalid database URL {url!r}: {exc}") from exc
+            raise StoreError(
+                "Die Datenbank-Adresse ([speicher] url in kik.toml) ist ungültig; schreiben "
+                'Sie z. B. url = "sqlite:///kik.sqlite" oder '
+                'url = "postgresql+psycopg://benutzer:passwort@server/datenbank"'
+            ) from exc
         safe = parsed.render_as_string(hide_password=True)
+        backend = parsed.get_backend_name()
+        sqlite_file = _sqlite_file(parsed)
+        where = str(sqlite_file) if sqlite_file is not None else safe
         try:
-            if parsed.get_backend_name() == "sqlite":
-                database = parsed.database or ""
-                if database and database != ":memory:" and not database.startswith("file:"):
-                    folder = Path(database).parent
-                    if not folder.is_dir():
-                        raise StoreError(
-                            f"cannot open store {safe}: folder {folder} does not exist"
-                        )
-                engine = create_engine(parsed, connect_args={"check_same_thread": False})
-                event.listen(engine, "connect", _sqlite_pragmas)
-                event.listen(engine, "begin", _sqlite_begin)
-            else:
-                engine = create_engine(parsed, pool_pre_ping=True)
+            if sqlite_file is not None:
+                if not sqlite_file.parent.is_dir():
+                    raise StoreError(
+                        f"Die Datenbank {where} kann nicht angelegt werden: den Ordner "
+                        f"{sqlite_file.parent} gibt es nicht. Prüfen Sie [speicher] url in "
+                        "kik.toml."
+                    )
+                refuse_empty_sqlite(sqlite_file)
+                if not sqlite_file.exists():
+                    create_sqlite_file(sqlite_file, _build_sqlite)
+            engine = _engine(parsed)
         except (ArgumentError, NoSuchModuleError, ImportError) as exc:
-            raise StoreError(f"cannot use database URL {safe}: {exc}") from exc
+            log.debug("cannot use database URL %s", safe, exc_info=exc)
+            raise StoreError(
+                f"Die Datenbank-Adresse {safe} kann nicht verwendet werden: die Datenbankart "
+                "ist unbekannt oder ihr Treiber fehlt (für PostgreSQL: "
+                "pip install 'kik-core[postgres]')."
+            ) from exc
+        except SQLAlchemyError as exc:
+            raise explain(
+                exc, where, backend=backend, busy_timeout_ms=SQLITE_BUSY_TIMEOUT_MS
+            ) from exc
+        except OSError as exc:
+            log.debug("cannot create store %s", where, exc_info=exc)
+            raise StoreError(
+                f"Die Datenbank {where} kann nicht angelegt werden ({exc.strerror or exc}): "
+                "prüfen Sie, ob ihr Ordner beschreibbar ist und Platz hat."
+            ) from exc
         try:
             _upgrade(engine)
         except SQLAlchemyError as exc:
             engine.dispose()
-            raise StoreError(f"cannot open store {safe}: {_first_line(exc)}") from exc
+            raise explain(
+                exc, where, backend=backend, busy_timeout_ms=SQLITE_BUSY_TIMEOUT_MS
+            ) from exc
+        except BaseException:
+            engine.dispose()
+            raise
         log.debug("store opened: %s", safe)
         return cls(engine)
 
@@ -179,7 +219,12 @@ class Store:
         except IntegrityError:
             raise
         except SQLAlchemyError as exc:
-            raise StoreError(f"store error: {_first_line(exc)}") from exc
+            url = self._engine.url
+            file = _sqlite_file(url)
+            where = str(file) if file else url.render_as_string(hide_password=True)
+            raise explain(
+                exc, where, backend=url.get_backend_name(), busy_timeout_ms=SQLITE_BUSY_TIMEOUT_MS
+            ) from exc
 
     def has_file(self, content_hash: str) -> bool:
         """Whether a file with this content (sha256 hex) has been ingested."""
@@ -288,14 +333,67 @@ class Store:
             return session.scalar(select(func.count(StatusReportRow.id))) or 0
 
 
-def _first_line(exc: BaseException) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+def _sqlite_file(url: URL) -> Path | None:
+    """The file of an SQLite URL, or None (another backend, in memory, a ``file:`` URI)."""
+    if url.get_backend_name() != "sqlite":
+        return None
+    database = url.database or ""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
 
 
-def _upgrade(engine: Engine) -> None:
+def _engine(url: URL, *, wal: bool = True) -> Engine:
+    if url.get_backend_name() == "sqlite":
+        engine = create_engine(url, connect_args={"check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_pragmas if wal else _sqlite_pragmas_new_file)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    args: dict[str, Any] = {}
+    if url.get_backend_name() == "postgresql" and "connect_timeout" not in url.query:
+        args["connect_timeout"] = PG_CONNECT_TIMEOUT_S
+    return create_engine(url, pool_pre_ping=True, connect_args=args)
+
+
+def _sqlite_pragmas_new_file(dbapi_connection: Any, _record: Any) -> None:
+    # A store being built in its temporary file: rollback journal (no -wal file to
+    # carry over when it is linked into place); WAL is switched on at first open.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.close()
+
+
+def _build_sqlite(path: Path) -> None:
+    """Create a complete, migrated SQLite store at ``path`` (a new temporary file)."""
+    engine = _engine(make_url(sqlite_url(path)), wal=False)
+    try:
+        _upgrade(engine)
+    finally:
+        engine.dispose()
+
+
+@functools.cache
+def _script() -> ScriptDirectory:
+    return ScriptDirectory.from_config(_alembic_config())
+
+
+def _alembic_config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("path_separator", "os")
+    return config
+
+
+def _upgrade(engine: Engine) -> None:
+    """Bring the schema to this kik's head revision; one query when it is there already.
+
+    Raises:
+        StoreError: the store's revision is unknown here (written by a newer kik).
+    """
+    config = _alembic_config()
     with _MIGRATION_LOCK, engine.begin() as connection:
+        if schema_state(connection, _script()) == "current":
+            return
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
