@@ -24,61 +24,52 @@ _NO_PREFECT = "Prefect ist nicht installiert: pip install 'kik-core[pipelines]'"
 
 _EPILOG = """\
 Ohne PREFECT_API_URL startet kik serve einen lokalen Prefect-Server
-(127.0.0.1, Daten in DIR/.prefect bzw. PREFECT_HOME) und beendet ihn wieder.
-Without PREFECT_API_URL, kik serve starts a local Prefect server
-(127.0.0.1, data in DIR/.prefect or PREFECT_HOME) and stops it on exit.
+(127.0.0.1, Daten in ORDNER/.prefect bzw. PREFECT_HOME) und beendet ihn wieder.
 
-Zeitplan / schedule: [zeitplan] in kik.toml, Standard / default
-"0 6 1 1,4,7,10 *" Europe/Berlin (06:00 am 1. Januar, April, Juli, Oktober).
+Zeitplan: [zeitplan] in kik.toml, Standard "0 6 1 1,4,7,10 *" Europe/Berlin
+(06:00 Uhr am 1. Januar, April, Juli und Oktober).
 
-Beenden mit Strg+C oder SIGTERM / stop with Ctrl+C or SIGTERM:
-die Zeitpläne bleiben aktiv / the schedules stay active.
+Beenden mit Strg+C oder SIGTERM: die Zeitpläne bleiben aktiv.
 
-Exit-Codes / exit codes: 0 sauber beendet / clean stop, 1 Fehler / failure,
-2 falscher Aufruf / usage error.
+Exit-Codes: 0 sauber beendet, 1 Fehler, 2 falscher Aufruf.
 
-Beispiel / example:
+Beispiel:
   kik serve kempten passau --port 4200
 """
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    from kik_core._argparse_de import ArgumentParser  # noqa: PLC0415 - German help and errors
+
+    parser = ArgumentParser(
         prog="kik serve",
         description=(
             "Quartalsbericht nach Zeitplan: ein Prefect-Deployment pro Kommunen-Ordner, "
-            "bedient bis zum Abbruch. / Run the quarterly report on schedule: one "
-            "Prefect deployment per municipality folder, served until interrupted."
+            "bedient bis zum Abbruch."
         ),
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
         "folders",
-        metavar="DIR",
+        metavar="ORDNER",
         nargs="+",
         type=Path,
-        help="Kommunen-Ordner (kik init) / municipality folder(s)",
+        help="ein oder mehrere Kommunen-Ordner (kik init)",
     )
     parser.add_argument(
         "--port",
         type=int,
         default=None,
         metavar="N",
-        help=(
-            "Port des lokalen Prefect-Servers (Standard 4200 oder ein freier) / "
-            "port of the local Prefect server (default 4200 or a free one)"
-        ),
+        help="Port des lokalen Prefect-Servers (Standard 4200 oder ein freier)",
     )
     parser.add_argument(
         "--limit",
         type=int,
         default=None,
         metavar="N",
-        help=(
-            "höchstens N Läufe gleichzeitig (Standard 4) / "
-            "at most N runs at the same time (default 4)"
-        ),
+        help="höchstens N Läufe gleichzeitig (Standard 4)",
     )
     return parser
 

@@ -23,6 +23,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kik_core._argparse_de import ArgumentParser as GermanArgumentParser
 from kik_core._version import __version__
 from kik_core.errors import ConceptWorkbookError, KikError
 
@@ -41,14 +42,14 @@ EXIT_USAGE = 2
 EXIT_REJECTED = 3
 
 _EPILOG = """\
-Exit-Codes / exit codes:
-  0  alles angenommen / everything accepted
+Exit-Codes:
+  0  alles angenommen
   3  abgeschlossen, aber Zeilen abgelehnt oder Dateien in Quarantäne
-     (Fehler-Arbeitsmappen liegen in ausgang/) / completed with rejected rows
-  1  fehlgeschlagen / failed
-  2  falscher Aufruf / usage error
+     (Fehler-Arbeitsmappen liegen in ausgang/)
+  1  fehlgeschlagen (die Meldung sagt, was zu tun ist)
+  2  falscher Aufruf
 
-Beispiel / example:
+Beispiel:
   kik init meine-stadt          # Ordner anlegen
   kik ingest meine-stadt        # Rückmeldungen aus eingang/ einlesen
   kik report meine-stadt        # Bericht nach berichte/ schreiben
@@ -105,7 +106,7 @@ def _lazy(name: str, target: str) -> Callable[[list[str]], int]:
 
 
 def _parser(plugins: Sequence[str]) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = GermanArgumentParser(
         prog="kik",
         description=(
             "kik – Umsetzungsstand eines Kommunalen Integrationskonzepts verfolgen und "
@@ -114,9 +115,18 @@ def _parser(plugins: Sequence[str]) -> argparse.ArgumentParser:
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"kik {__version__}")
     parser.add_argument(
-        "-v", "--verbose", action="store_true", help="ausführliche Protokollausgabe (logging)"
+        "--version",
+        action="version",
+        version=f"kik {__version__}",
+        help="die Versionsnummer anzeigen und beenden",
+    )
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help="ausführlicher: -v zeigt, was kik tut; -vv auch technische Einzelheiten",
     )
     sub = parser.add_subparsers(dest="command", metavar="BEFEHL", required=True)
 
@@ -132,27 +142,52 @@ def _parser(plugins: Sequence[str]) -> argparse.ArgumentParser:
         return p
 
     init = add("init", "einen neuen Kommunen-Ordner anlegen (kik.toml, konzept.xlsx, Unterordner)")
-    init.add_argument("--kommune", help="Name der Kommune (Standard: Ordnername)")
+    init.add_argument("--kommune", metavar="NAME", help="Name der Kommune (Standard: Ordnername)")
     add("validate", "Konzept und Dateien in eingang/ prüfen, ohne etwas zu speichern")
     ingest = add("ingest", "Rückmeldungen aus eingang/ einlesen und speichern")
     ingest.add_argument(
-        "--heute", type=_date, help="Bezugsdatum für „Datum in der Zukunft“ (Standard: heute)"
+        "--heute",
+        type=_date,
+        metavar="DATUM",
+        help="Bezugsdatum für „Datum in der Zukunft“ (Standard: heute)",
     )
     tpl = add("templates", "vorausgefüllte Rückmelde-Vorlagen je Partner nach ausgang/ schreiben")
-    tpl.add_argument("--stand", type=_date, help="Stand am (Standard: heute)")
+    tpl.add_argument("--stand", type=_date, metavar="DATUM", help="Stand am (Standard: heute)")
     for name, text in (
         ("report", "den Zwischenbericht (DOCX, optional PDF) nach berichte/ schreiben"),
         ("run", "einlesen und danach den Bericht schreiben (der Quartalslauf)"),
     ):
         p = add(name, text)
-        p.add_argument("--as-of", type=_date, help="Stichtag (Standard: kik.toml, sonst heute)")
         p.add_argument(
-            "--previous",
+            "--stichtag",
+            dest="as_of",
             type=_date,
+            metavar="DATUM",
+            help="Stichtag (Standard: kik.toml, sonst heute)",
+        )
+        p.add_argument(
+            "--vergleich",
+            dest="previous",
+            type=_date,
+            metavar="DATUM",
             help="Vergleichsstichtag für „Veränderungen“ (Standard: voriger Stichtag)",
         )
+        # the English names of earlier releases still work, without cluttering the help
+        for english, dest, kind in (
+            ("--as-of", "as_of", _date),
+            ("--previous", "previous", _date),
+            ("--output", "output", Path),
+        ):
+            p.add_argument(english, dest=dest, type=kind, help=argparse.SUPPRESS)
         p.add_argument("--pdf", action="store_true", help="zusätzlich PDF über LibreOffice")
-        p.add_argument("-o", "--output", type=Path, help="Pfad der DOCX-Datei")
+        p.add_argument(
+            "-o",
+            "--ausgabe",
+            dest="output",
+            type=Path,
+            metavar="DATEI",
+            help="Pfad der DOCX-Datei",
+        )
     for name in plugins:
         sub.add_parser(name, help=f"{name} (Zusatzbefehl; kik {name} --help)", add_help=False)
     return parser
@@ -309,6 +344,46 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
     raise AssertionError(args.command)  # pragma: no cover - argparse restricts the choices
 
 
+#: German names of the log levels, for the office.
+_LEVELS_DE = {
+    "DEBUG": "Technik",
+    "INFO": "Info",
+    "WARNING": "Warnung",
+    "ERROR": "Fehler",
+    "CRITICAL": "Schwerer Fehler",
+}
+
+
+class _GermanLevels(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        record.levelname_de = _LEVELS_DE.get(record.levelname, record.levelname)
+        return super().format(record)
+
+
+def _configure_logging(verbosity: int) -> None:
+    """Warnings only; ``-v``: kik's own (German) messages; ``-vv``: every library too.
+
+    Libraries (SQLAlchemy, Alembic, openpyxl ...) speak English; their INFO lines
+    and technical detail appear only with ``-vv``.
+    """
+    technical = verbosity >= 2
+    handler = logging.StreamHandler()
+    handler.setFormatter(
+        _GermanLevels(
+            "%(levelname_de)s %(name)s: %(message)s"
+            if technical
+            else "%(levelname_de)s: %(message)s"
+        )
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.DEBUG if technical else logging.WARNING)
+    for name in ("kik_core", "kik_pipelines", "pipelines"):
+        logging.getLogger(name).setLevel(
+            logging.DEBUG if technical else logging.INFO if verbosity else logging.NOTSET
+        )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``kik`` command line; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -317,10 +392,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return plugins[argv[0]](argv[1:])
     parser = _parser(sorted(plugins))
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    _configure_logging(args.verbose)
     console = _console()
     try:
         return _dispatch(args, console)

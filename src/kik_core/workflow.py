@@ -172,7 +172,7 @@ def ingest(
             on_file=on_file,
         )
     log.info(
-        "ingest %s: %d files, %d rows accepted, %d rejected",
+        "Einlesen %s: %d Dateien, %d Zeilen angenommen, %d abgelehnt",
         settings.municipality,
         len(summary.files),
         summary.rows_accepted,
@@ -252,7 +252,7 @@ def report(
         concept, snapshot, target, options=options, content=content, history=history
     )
     pdf_path = export_pdf(docx) if (rs.pdf if pdf is None else pdf) else None
-    log.info("report %s written to %s", settings.municipality, docx)
+    log.info("Bericht %s geschrieben: %s", settings.municipality, docx)
     return ReportResult(docx, pdf_path, snapshot, concept)
 
 

@@ -46,6 +46,21 @@ class Outcome(enum.Enum):
     QUARANTINED = "quarantined"  # the file could not be read at all
     DUPLICATE = "duplicate"  # the same content was ingested before
 
+    @property
+    def label(self) -> str:
+        """The German word for the office (console, log)."""
+        return _OUTCOME_LABELS[self]
+
+
+#: German labels of the outcomes (the enum values are stable codes, not for people).
+_OUTCOME_LABELS = {
+    Outcome.ACCEPTED: "angenommen",
+    Outcome.PARTIAL: "teilweise angenommen",
+    Outcome.REJECTED: "abgelehnt",
+    Outcome.QUARANTINED: "Quarantäne",
+    Outcome.DUPLICATE: "schon eingelesen",
+}
+
 
 @attrs.frozen
 class FileOutcome:
@@ -220,9 +235,9 @@ def ingest_inbox(
                 raise
             outcomes.append(outcome)
             log.info(
-                "%s: %s (%d accepted, %d rejected) → %s",
+                "%s: %s (%d angenommen, %d abgelehnt) → %s",
                 outcome.name,
-                outcome.outcome.value,
+                outcome.outcome.label,
                 outcome.rows_accepted,
                 outcome.rows_rejected,
                 outcome.moved_to,
@@ -233,7 +248,7 @@ def ingest_inbox(
         try:
             work.rmdir()
         except OSError:
-            log.warning("files left in %s: please check them", work)
+            log.warning("Dateien in %s geblieben: bitte prüfen", work)
     return IngestSummary(tuple(outcomes))
 
 

@@ -152,7 +152,7 @@ def read_update_file(
         sheet = table.sheet
         return _validate(path, content_hash, table, concept=concept, today=today, limits=limits)
     except Refused as refused:
-        log.info("%s refused: %s", path.name, refused.problem.message)
+        log.info("%s nicht lesbar: %s", path.name, refused.problem.message)
         return FileResult(path, hashlib.sha256(data).hexdigest(), sheet, unreadable=refused.problem)
 
 
@@ -309,7 +309,7 @@ def _validate(
         else:
             values = {names[i]: cell_text(padded[i]) for i in range(width)}
             rejected.append(RejectedRow(number, values, problems))
-    log.info("%s: %d rows accepted, %d rejected", path.name, len(accepted), len(rejected))
+    log.info("%s: %d Zeilen angenommen, %d abgelehnt", path.name, len(accepted), len(rejected))
     return FileResult(
         path,
         content_hash,

@@ -275,7 +275,9 @@ class Store:
             with self._session() as session, session.begin():
                 session.add(file_row)
         except IntegrityError:
-            log.info("%s: content already stored, nothing added", result.path.name)
+            log.info(
+                "%s: derselbe Inhalt ist schon gespeichert, nichts hinzugefügt", result.path.name
+            )
             return False
         return True
 
