@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Generator
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -51,3 +52,33 @@ def small_concept() -> Concept:
 def concept() -> Concept:
     """A small concept for unit tests."""
     return small_concept()
+
+
+# --- PostgreSQL in CI: a skipped PostgreSQL test is a failure there (issue 11, point 12) ---
+
+_REQUIRE_POSTGRES = os.environ.get("KIK_REQUIRE_POSTGRES") == "1"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With KIK_REQUIRE_POSTGRES=1 (set by .ci/run), refuse to run without a server."""
+    wanted = [item for item in items if item.get_closest_marker("postgres")]
+    if _REQUIRE_POSTGRES and wanted and not os.environ.get("KIK_TEST_POSTGRES_URL"):
+        raise pytest.UsageError(
+            "KIK_REQUIRE_POSTGRES=1, but KIK_TEST_POSTGRES_URL is not set: "
+            f"{len(wanted)} PostgreSQL tests would be skipped. Start a server with "
+            'eval "$(.ci/postgres.sh)".'
+        )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """With KIK_REQUIRE_POSTGRES=1, a PostgreSQL test that skips fails instead."""
+    report = yield
+    if _REQUIRE_POSTGRES and report.skipped and item.get_closest_marker("postgres"):
+        report.outcome = "failed"
+        report.longrepr = (
+            f"PostgreSQL test skipped although KIK_REQUIRE_POSTGRES=1: {report.longrepr}"
+        )
+    return report
