@@ -288,6 +288,7 @@ def test_cli_prints_store_faults_without_traceback(
 ) -> None:
     folder = _folder(tmp_path)
     (folder / "kik.sqlite").write_bytes(damage)
+    (folder / "eingang" / "vhs.xlsx").write_bytes(sample_file(tmp_path).read_bytes())
     for command in ("ingest", "report", "templates"):
         result = subprocess.run(
             [sys.executable, "-m", "kik_core.cli", command, str(folder)],
@@ -303,6 +304,7 @@ def test_cli_prints_store_faults_without_traceback(
         for phrase in ENGLISH:
             assert phrase not in output
     assert (folder / "kik.sqlite").read_bytes() == damage
+    assert [p.name for p in (folder / "eingang").iterdir()] == ["vhs.xlsx"]  # nothing moved
 
 
 def test_cli_reports_a_locked_store(
@@ -321,3 +323,41 @@ def test_cli_reports_a_locked_store(
     assert code == 1
     assert "ist gesperrt" in out.out
     assert "Traceback" not in out.out + out.err
+
+
+def test_new_store_without_hard_links_is_copied_in_exclusively(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import kik_core.store._faults as faults
+
+    def no_links(*_args: object) -> None:
+        raise PermissionError("no hard links here")
+
+    monkeypatch.setattr(faults.os, "link", no_links)
+    path = tmp_path / "kik.sqlite"
+    with Store.open(sqlite_url(path)) as store:
+        store.add_file(result_for(sample_file(tmp_path)))
+    with Store.open(sqlite_url(path)) as store:
+        assert len(store.reports()) == 3
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_store_created_meanwhile_by_another_process_is_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two first opens at once: the loser of the race uses the winner's store."""
+    import kik_core.store._faults as faults
+
+    path = tmp_path / "kik.sqlite"
+    winner = tmp_path / "winner.sqlite"
+    with Store.open(sqlite_url(winner)) as other:
+        other.add_file(result_for(sample_file(tmp_path)))
+    real_link = os.link
+
+    def winner_first(source: str, target: str) -> None:
+        real_link(winner, target)  # the other process links its store first ...
+        real_link(source, target)  # ... so ours raises FileExistsError, as in the real race
+
+    monkeypatch.setattr(faults.os, "link", winner_first)
+    with Store.open(sqlite_url(path)) as store:
+        assert len(store.reports()) == 3  # the winner's content, not an empty new store

@@ -375,8 +375,12 @@ def _configure_logging(verbosity: int) -> None:
             else "%(levelname_de)s: %(message)s"
         )
     )
+    handler.set_name("kik-cli")
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    # replace only our own handler: main() may run inside a host (tests, a notebook)
+    for old in [h for h in root.handlers if h.get_name() == "kik-cli"]:
+        root.removeHandler(old)
+    root.addHandler(handler)
     root.setLevel(logging.DEBUG if technical else logging.WARNING)
     for name in ("kik_core", "kik_pipelines", "pipelines"):
         logging.getLogger(name).setLevel(

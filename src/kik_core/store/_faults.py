@@ -15,7 +15,6 @@ treated as a new, empty history.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import secrets
@@ -80,14 +79,29 @@ def create_sqlite_file(path: Path, build: Callable[[Path], None]) -> None:
         except FileExistsError:
             log.debug("store %s was created by another process meanwhile", path)
         except OSError:
-            # File systems without hard links: an exclusive create, then the content.
-            with contextlib.suppress(FileExistsError), path.open("xb") as target:
-                target.write(temporary.read_bytes())
-                target.flush()
-                os.fsync(target.fileno())
+            _copy_exclusively(temporary, path)
     finally:
         for leftover in (temporary, *(Path(f"{temporary}{s}") for s in ("-journal", "-wal"))):
             leftover.unlink(missing_ok=True)
+
+
+def _copy_exclusively(source: Path, target: Path) -> None:
+    """For file systems without hard links: create ``target`` exclusively, then fill it.
+
+    A copy that fails half-way is removed again, so no partial store is left behind.
+    """
+    try:
+        handle = target.open("xb")
+    except FileExistsError:
+        return
+    try:
+        with handle:
+            handle.write(source.read_bytes())
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
 
 
 def schema_state(connection: Connection, script: ScriptDirectory) -> str:
