@@ -164,6 +164,10 @@ class Settings:
                 refuses such names; this guards settings built in code).
         """
         name = self.report.filename.format(stichtag=as_of.isoformat())
+        return self._in_reports_dir(name)
+
+    def _in_reports_dir(self, name: str) -> Path:
+        """``berichte/NAME``, refusing a name that would lead anywhere else."""
         target = self.reports_dir / name
         if Path(name).name != name or name in {"", ".", ".."} or target.parent != self.reports_dir:
             raise SettingsError(
@@ -257,8 +261,8 @@ def _report_filename(value: str, path: Path) -> str:
             f"{path}: [bericht] dateiname muss {{stichtag}} enthalten und auf .docx enden, "
             f"z. B. {example}"
         )
-    try:
-        name = value.format(stichtag="2023-09-30")
+    try:  # {fassung}: the report's version, filled in by report rounds
+        name = value.format(stichtag="2023-09-30", fassung="Entwurf_1")
     except (KeyError, IndexError, ValueError, AttributeError) as exc:
         raise SettingsError(
             f"{path}: [bericht] dateiname = „{value}“: außer {{stichtag}} sind keine "
