@@ -7,12 +7,14 @@ Corrupt, truncated, empty, locked, newer and unreachable stores, on SQLite and
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import attrs
 import pytest
 from sqlalchemy import create_engine, text
 
@@ -361,3 +363,68 @@ def test_store_created_meanwhile_by_another_process_is_kept(
     monkeypatch.setattr(faults.os, "link", winner_first)
     with Store.open(sqlite_url(path)) as store:
         assert len(store.reports()) == 3  # the winner's content, not an empty new store
+
+
+# --- a full disk (a small tmpfs; needs root) ----------------------------------------
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 1 MiB tmpfs; skipped where it cannot be mounted (not root, no permission)."""
+    if not hasattr(os, "geteuid") or os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("a tmpfs needs root")
+    mount_point = tmp_path / "klein"
+    mount_point.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount_point)],
+        capture_output=True,
+        check=False,
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"tmpfs cannot be mounted here: {mounted.stderr!r}")
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", "-l", str(mount_point)], check=False)
+
+
+def _fill(folder: Path, leave: int) -> None:
+    """Fill the file system of ``folder`` up to ``leave`` free bytes."""
+    free = shutil.disk_usage(folder).free - leave
+    with (folder / "fueller.bin").open("ab") as filler:
+        filler.write(b"\0" * max(free, 0))
+
+
+def test_new_store_on_a_full_disk_leaves_nothing_behind(small_disk: Path) -> None:
+    _fill(small_disk, leave=8 * 1024)
+    path = small_disk / "kik.sqlite"
+    with pytest.raises(StoreError) as info:
+        Store.open(sqlite_url(path))
+    message = _german(info.value)
+    assert "Datenträger ist voll" in message or "kann nicht angelegt werden" in message
+    assert not path.exists()  # never a zero-byte or half-built store
+    assert sorted(p.name for p in small_disk.iterdir()) == ["fueller.bin"]
+
+
+def test_writing_to_a_full_disk_gives_german_message_and_keeps_the_store(
+    small_disk: Path, tmp_path: Path
+) -> None:
+    path = small_disk / "kik.sqlite"
+    first = result_for(sample_file(tmp_path, "erste.xlsx"))
+    big = result_for(sample_file(tmp_path, "zweite.xlsx"))
+    big = attrs.evolve(
+        big,
+        content_hash="b" * 64,
+        accepted=tuple(attrs.evolve(r, current_state="x" * 200_000) for r in big.accepted),
+    )
+    with Store.open(sqlite_url(path)) as store:
+        store.add_file(first)
+        _fill(small_disk, leave=0)
+        with pytest.raises(StoreError) as info:
+            store.add_file(big)
+        assert "Datenträger ist voll" in _german(info.value)
+        assert len(store.reports()) == len(first.accepted)  # nothing half-written
+    (small_disk / "fueller.bin").unlink()
+    with Store.open(sqlite_url(path)) as store:
+        assert store.add_file(big)  # with space again, the same file goes in
+        assert len(store.reports()) == len(first.accepted) + len(big.accepted)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -141,6 +142,19 @@ def _where(connection: Connection) -> str:
     return url.render_as_string(hide_password=True)
 
 
+def _disk_full(file: str) -> bool:
+    """Whether the file system holding ``file`` is (nearly) full: SQLite then often
+    reports an I/O error (it could not create or grow its -wal/-shm files)."""
+    try:
+        return shutil.disk_usage(Path(file).parent).free < _NEARLY_FULL
+    except OSError:
+        return False
+
+
+#: Below this many free bytes a file system counts as full.
+_NEARLY_FULL = 256 * 1024
+
+
 def _sqlite_code(exc: BaseException) -> str:
     orig = exc.orig if isinstance(exc, DBAPIError) else exc
     return str(getattr(orig, "sqlite_errorname", ""))
@@ -179,7 +193,8 @@ def explain(
                 f"Programm schreibt{seconds} in sie. Warten Sie, bis er fertig ist (oder "
                 "beenden Sie das Programm, das die Datei offen hält), und starten Sie erneut."
             )
-        if code.startswith("SQLITE_FULL"):
+        full = code.startswith("SQLITE_IOERR") and _disk_full(where)
+        if code.startswith("SQLITE_FULL") or full:
             return StoreError(
                 f"Die Datenbank {where} kann nicht geschrieben werden: der Datenträger ist "
                 "voll. Schaffen Sie Platz und starten Sie erneut; nichts wurde gespeichert."
