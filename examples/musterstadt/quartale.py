@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from kik_core.cli import main as kik
@@ -74,8 +75,11 @@ def deliver(source: Path, target: Path) -> list[Path]:
     return delivered
 
 
-def play(target: Path) -> int:
-    """Copy the example and play the three quarters; returns the first failing exit code."""
+def play(target: Path, on_issued: Callable[[str], None] | None = None) -> int:
+    """Copy the example and play the three quarters; returns the first failing exit code.
+
+    ``on_issued`` (for tests) is called with each Stichtag right after its round was issued.
+    """
     copy_example(target)
     for stichtag, sources in QUARTERS:
         steps: list[tuple[str | Path, ...]] = [("runde", "oeffnen", target, "--stichtag", stichtag)]
@@ -88,6 +92,8 @@ def play(target: Path) -> int:
         for step in (("run", target), ("runde", "herausgeben", target, "--ja")):
             if (code := _kik(*step)) != 0:
                 return code
+        if on_issued is not None:
+            on_issued(stichtag)
     _kik("runde", "zeigen", target)
     return 0
 
