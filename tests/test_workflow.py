@@ -311,3 +311,31 @@ def test_two_municipalities_share_one_database(shared_url: str, tmp_path: Path) 
     assert [r.is_issued for r in workflow.rounds(a)] == [False]
     keys = {load_settings(f).municipality_key for f in folders}
     assert keys == {"stadt-a", "stadt-b"}
+
+
+@pytest.mark.parametrize(("answer", "code"), [("n\n", 1), ("j\n", 0)])
+def test_issuing_with_conflicts_asks_at_a_terminal(folder: Path, answer: str, code: int) -> None:
+    import os
+    import pty
+
+    _conflicting_file(folder)
+    workflow.run(folder, today=TODAY)
+    primary, secondary = pty.openpty()
+    try:
+        os.write(primary, answer.encode())
+        done = subprocess.run(
+            [sys.executable, "-m", "kik_core", "runde", "herausgeben", str(folder)],
+            stdin=secondary,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=300,
+        )
+    finally:
+        os.close(primary)
+        os.close(secondary)
+    assert done.returncode == code, done.stdout + done.stderr
+    assert "Trotzdem herausgeben?" in done.stdout
+    issued = "Zwischenbericht_2024-09-30_herausgegeben.docx" in _berichte(folder)
+    assert issued is (code == 0)
+    assert [r.is_issued for r in workflow.rounds(folder)] == [code == 0]
