@@ -583,9 +583,10 @@ def template_round(
     settings = _settings(folder)
     with open_store(settings) as store:
         found = store.round(as_of) if as_of is not None else store.current_round()
-    if found is not None:
-        return found
-    return _new_round(settings, as_of, None, _today(today))
+        if found is not None:
+            return found
+        candidate = _new_round(settings, as_of, None, _today(today))
+        return store.round(candidate.stichtag) or candidate
 
 
 def templates(
