@@ -294,6 +294,7 @@ def test_two_municipalities_share_one_database(shared_url: str, tmp_path: Path) 
         settings = target / "kik.toml"
         text = settings.read_text(encoding="utf-8")
         text = text.replace('name = "Musterstadt"', f'name = "{name}"')
+        text = text.replace('schluessel = "musterstadt"\n', "")  # the key follows the name
         text = text.replace('url = "sqlite:///kik.sqlite"', f'url = "{shared_url}"')
         settings.write_text(text, encoding="utf-8")
         folders.append(target)
