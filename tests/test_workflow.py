@@ -113,6 +113,13 @@ def test_issue_freezes_the_round(folder: Path) -> None:
         workflow.issue(folder, stichtag=Q3)
     with pytest.raises(RoundError, match="ist herausgegeben"):
         workflow.report(folder, today=TODAY)
+    # kik run refuses before it ingests anything: the new file stays in the inbox
+    late = _conflicting_file(folder)
+    with pytest.raises(RoundError, match="ist herausgegeben"):
+        workflow.run(folder, today=TODAY)
+    assert late.is_file()
+    assert kik(["run", str(folder)]) == 1
+    assert late.is_file()
     assert _berichte(folder) == before
 
 

@@ -455,6 +455,7 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
     if args.command in ("report", "run"):
         code = EXIT_OK
         if args.command == "run":
+            workflow.draft_round(args.folder, as_of=args.as_of)  # refuse before ingesting
             summary = _run_ingest(console, args.folder, None)
             _print_ingest(console, summary)
             code = _ingest_exit(summary)
