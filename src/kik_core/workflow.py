@@ -579,11 +579,18 @@ def issue(
         issued_at = local_now().astimezone(dt.UTC)
         # the store commits only once the full report is on disk (as a temp file);
         # the file gets its final name only after the commit succeeded
-        with atomic_path(target, overwrite=False) as temp:
-            _write_docx(settings, inputs, temp, mode=0o644)
-            current = store.issue_round(
-                current.stichtag, inputs.snapshot, issued_at=issued_at, file_name=target.name
-            )
+        try:
+            with atomic_path(target, overwrite=False) as temp:
+                _write_docx(settings, inputs, temp, mode=0o644)
+                current = store.issue_round(
+                    current.stichtag, inputs.snapshot, issued_at=issued_at, file_name=target.name
+                )
+        except FileExistsError as exc:  # another file appeared under this name meanwhile
+            raise RoundError(
+                f"{target.name} ist in {target.parent} während des Herausgebens von anderer "
+                "Seite angelegt worden; kik überschreibt keine Berichte. Die Runde ist im "
+                "Speicher eingefroren, ihre Berichtsdatei aber nicht geschrieben"
+            ) from exc
         target.chmod(0o444)  # an issued report is read-only
     pdf_path = (
         _export_pdf(target, read_only=True)
