@@ -109,6 +109,9 @@ class Reason(enum.Enum):
     UNKNOWN_FIELD = "unknown_field"
     UNKNOWN_GOAL = "unknown_goal"
     DUPLICATE_ID = "duplicate_id"
+    # partner contacts, reminders and office decisions (sheet Partner, kik erinnern/entscheiden)
+    UNKNOWN_PARTNER = "unknown_partner"
+    INVALID_EMAIL = "invalid_email"
 
     def message(self, **details: object) -> str:
         """Return the German message for this reason, filled with ``details``."""
@@ -171,6 +174,13 @@ _MESSAGES: dict[Reason, str] = {
     Reason.UNKNOWN_FIELD: "Das Handlungsfeld „{value}“ gibt es im Blatt „Handlungsfelder“ nicht",
     Reason.UNKNOWN_GOAL: "Das Ziel „{value}“ gibt es im Blatt „Ziele“ nicht",
     Reason.DUPLICATE_ID: "„{value}“ ist doppelt (schon in {other})",
+    Reason.UNKNOWN_PARTNER: (
+        "Der Partner „{value}“ steht bei keiner Maßnahme unter „Zuständig“ (Blatt Maßnahmen); "
+        "bitte den Namen genau so schreiben wie dort"
+    ),
+    Reason.INVALID_EMAIL: (
+        "„{value}“ ist keine gültige E-Mail-Adresse (erwartet z. B. „name@stadt.de“)"
+    ),
 }
 
 
