@@ -10,7 +10,9 @@ The exception tree::
     ├── SettingsError             kik.toml is missing, malformed or incomplete
     ├── UnreadableFileError       a partner file cannot be read at all (quarantined)
     ├── StoreError                the status store cannot be opened or migrated
-    └── ReportError               the report cannot be built or written
+    ├── ReportError               the report cannot be built or written
+    ├── MailError                 reminders cannot be sent (server, password, sender)
+    └── DecisionError             an office decision is invalid (unknown measure, ...)
 
 Row-level problems in partner files are *not* raised: they are collected as
 :class:`Problem` values (a fixed :class:`Reason` code, the place and a German
@@ -27,9 +29,11 @@ import attrs
 
 __all__ = [
     "ConceptWorkbookError",
+    "DecisionError",
     "DuplicateIdError",
     "KikError",
     "Location",
+    "MailError",
     "ModelError",
     "Problem",
     "Reason",
@@ -72,6 +76,14 @@ class StoreError(KikError):
 
 class ReportError(KikError):
     """The report cannot be built or written."""
+
+
+class MailError(KikError):
+    """Reminder e-mails cannot be sent: no password, server unreachable, sender refused."""
+
+
+class DecisionError(KikError):
+    """An office decision cannot be recorded (unknown measure, date after the Stichtag, ...)."""
 
 
 class Reason(enum.Enum):
