@@ -10,6 +10,7 @@ The exception tree::
     ├── SettingsError             kik.toml is missing, malformed or incomplete
     ├── UnreadableFileError       a partner file cannot be read at all (quarantined)
     ├── StoreError                the status store cannot be opened or migrated
+    ├── RoundError                a reporting round cannot be opened, drafted or issued
     ├── ReportError               the report cannot be built or written
     ├── MailError                 reminders cannot be sent (server, password, sender)
     └── DecisionError             an office decision is invalid (unknown measure, ...)
@@ -38,6 +39,7 @@ __all__ = [
     "Problem",
     "Reason",
     "ReportError",
+    "RoundError",
     "SettingsError",
     "StoreError",
     "UnreadableFileError",
@@ -84,6 +86,10 @@ class MailError(KikError):
 
 class DecisionError(KikError):
     """An office decision cannot be recorded (unknown measure, date after the Stichtag, ...)."""
+
+
+class RoundError(KikError):
+    """A reporting round cannot be opened, drafted or issued (the message is German)."""
 
 
 class Reason(enum.Enum):

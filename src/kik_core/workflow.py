@@ -115,7 +115,7 @@ def open_store(settings: Settings) -> Store:
     """Open (and migrate) the folder's status store."""
     from kik_core.store import Store
 
-    return Store.open(settings.store_url)
+    return Store.open(settings.store_url, municipality=settings.municipality_key)
 
 
 def _limits(settings: Settings) -> Limits:
