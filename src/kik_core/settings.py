@@ -235,9 +235,17 @@ class Settings:
         """Unreadable files with their reason (``quarantaene/``)."""
         return self.folder / "quarantaene"
 
-    def report_path(self, as_of: dt.date) -> Path:
-        """The report file for a reporting date."""
-        name = self.report.filename.format(stichtag=as_of.isoformat())
+    def report_path(self, as_of: dt.date, version: str | None = None) -> Path:
+        """The report file for a Stichtag and a version (``Entwurf_2``, ``herausgegeben``).
+
+        ``[bericht] dateiname`` may place the version with ``{fassung}``; otherwise
+        it is appended to the name before ``.docx``:
+        ``Zwischenbericht_{stichtag}.docx`` → ``Zwischenbericht_2024-09-30_Entwurf_2.docx``.
+        """
+        template = self.report.filename
+        if version and "{fassung}" not in template:
+            template = f"{template.removesuffix('.docx')}_{{fassung}}.docx"
+        name = template.format(stichtag=as_of.isoformat(), fassung=version or "")
         return self.reports_dir / name
 
 
@@ -429,6 +437,13 @@ def load_settings(folder: Path | str) -> Settings:
             f"{path}: [bericht] dateiname muss {{stichtag}} enthalten und auf .docx enden, "
             'z. B. dateiname = "Zwischenbericht_{stichtag}.docx"'
         )
+    try:
+        report.filename.format(stichtag="2024-09-30", fassung="Entwurf_1")
+    except (KeyError, ValueError, IndexError) as exc:
+        raise SettingsError(
+            f"{path}: [bericht] dateiname darf nur die Platzhalter {{stichtag}} und "
+            f"{{fassung}} enthalten (gefunden: {exc})"
+        ) from exc
     cron = _str(zeitplan, "cron", "zeitplan", path, DEFAULT_CRON)
     if len(cron.split()) != 5:
         raise SettingsError(
