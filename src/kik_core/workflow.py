@@ -30,7 +30,7 @@ from kik_core.settings import SETTINGS_FILE, Settings, load_settings, settings_t
 if TYPE_CHECKING:
     from kik_core.board import PartnerBoard
     from kik_core.ingest import FileOutcome, FileResult, IngestSummary, Limits
-    from kik_core.model import Decision, StatusReport
+    from kik_core.model import Decision, PartnerContact, StatusReport
     from kik_core.reminders import SendResult
     from kik_core.report import ReportOptions
     from kik_core.rounds import LateCorrection, Round
@@ -321,7 +321,9 @@ def _round_inputs(
                 "(kik runde zeigen listet sie)"
             )
         compare = matching[0]
-    snapshot = round_snapshot(concept, reports, current, previous=compare)
+    snapshot = round_snapshot(
+        concept, reports, current, previous=compare, decisions=store.decisions()
+    )
     ingested = {f.content_hash: f.ingested_at for f in store.files()}
     late = late_corrections(reports, store.rounds(), ingested, current=current)
     return _RoundInputs(concept, current, snapshot, tuple(issued), late)
@@ -347,7 +349,14 @@ def _report_options(settings: Settings) -> ReportOptions:
     )
 
 
-def _write_docx(settings: Settings, inputs: _RoundInputs, target: Path, *, mode: int) -> Path:
+def _write_docx(
+    settings: Settings,
+    inputs: _RoundInputs,
+    target: Path,
+    *,
+    mode: int,
+    board: PartnerBoard | None = None,
+) -> Path:
     """Build the report into ``target``; an existing file is never replaced."""
     from kik_core._atomic import atomic_path
     from kik_core.report import build_report
@@ -363,6 +372,7 @@ def _write_docx(settings: Settings, inputs: _RoundInputs, target: Path, *, mode:
             content=content,
             history=(*inputs.history, inputs.snapshot),
             late=inputs.late,
+            board=board,
         )
     return target
 
@@ -431,15 +441,16 @@ def report(
                 "öffnen Sie die nächste Runde: kik runde oeffnen ORDNER --stichtag JJJJ-MM-TT"
             )
         inputs = _round_inputs(store, settings, current, previous)
+        board = _board_for(store, inputs.concept, current)
         if output is not None:
-            docx = _write_docx(settings, inputs, Path(output), mode=0o644)
+            docx = _write_docx(settings, inputs, Path(output), mode=0o644, board=board)
             number = current.drafts + 1
         else:
             number = max(current.drafts, *_draft_numbers(settings, current.stichtag), 0) + 1
             while True:
                 target = settings.report_path(current.stichtag, REPORT_DRAFT.format(n=number))
                 try:
-                    docx = _write_docx(settings, inputs, target, mode=0o644)
+                    docx = _write_docx(settings, inputs, target, mode=0o644, board=board)
                     break
                 except FileExistsError:
                     number += 1
@@ -578,7 +589,9 @@ def templates(
     concept = load_concept(settings.concept_file)
     current = template_round(settings, as_of=as_of, today=today)
     with open_store(settings) as store:
-        snapshot = build_snapshot(concept, store.reports(), current.deadline)
+        snapshot = build_snapshot(
+            concept, store.reports(), current.deadline, decisions=store.decisions()
+        )
     settings.outbox.mkdir(parents=True, exist_ok=True)
     return write_partner_templates(
         concept, snapshot, settings.outbox, as_of=current.stichtag, deadline=current.deadline
@@ -663,35 +676,42 @@ def _board_round(store: Store, stichtag: dt.date | None) -> Round:
     return current
 
 
-def _build_board(
-    settings: Settings, stichtag: dt.date | None
-) -> tuple[Concept, PartnerBoard, Round, list[StatusReport], list[Decision]]:
+def _board_for(
+    store: Store, concept: Concept, current: Round, contacts: Sequence[PartnerContact] = ()
+) -> PartnerBoard:
+    """The board of round ``current`` from the store (membership: rounds rule 2)."""
     from kik_core.board import build_board
-    from kik_core.concept_workbook import load_partner_contacts
     from kik_core.rounds import round_for_date
 
-    concept = load_concept(settings.concept_file)
-    contacts = load_partner_contacts(settings.concept_file, concept)
-    with open_store(settings) as store:
-        current = _board_round(store, stichtag)
-        rounds = store.rounds()
-        reports = store.reports()
-        file_times = {f.content_hash: f.ingested_at for f in store.files()}
-        decisions = store.decisions()
+    rounds = store.rounds()
 
     def in_round(report: StatusReport) -> bool:
         owner = round_for_date(rounds, report.as_of)
         return owner is not None and owner.stichtag == current.stichtag
 
-    board = build_board(
+    return build_board(
         concept,
-        reports,
+        store.reports(),
         stichtag=current.stichtag,
         deadline=current.deadline,
         in_round=in_round,
-        file_times=file_times,
+        file_times={f.content_hash: f.ingested_at for f in store.files()},
         contacts=contacts,
     )
+
+
+def _build_board(
+    settings: Settings, stichtag: dt.date | None
+) -> tuple[Concept, PartnerBoard, Round, list[StatusReport], list[Decision]]:
+    from kik_core.concept_workbook import load_partner_contacts
+
+    concept = load_concept(settings.concept_file)
+    contacts = load_partner_contacts(settings.concept_file, concept)
+    with open_store(settings) as store:
+        current = _board_round(store, stichtag)
+        board = _board_for(store, concept, current, contacts)
+        reports = store.reports()
+        decisions = store.decisions()
     return concept, board, current, reports, decisions
 
 
@@ -783,7 +803,9 @@ def remind(
     due = [p.partner for p in board.waiting if p.email]
     snapshot = build_snapshot(concept, reports, current.deadline, decisions=decisions)
     with tempfile.TemporaryDirectory(prefix="kik-erinnern-") as temp:
-        paths = write_partner_templates(concept, snapshot, Path(temp), as_of=current.stichtag)
+        paths = write_partner_templates(
+            concept, snapshot, Path(temp), as_of=current.stichtag, deadline=current.deadline
+        )
         with open_store(settings) as store:
             result = send_reminders(
                 board,
