@@ -59,7 +59,7 @@ def decisions_annex(w: _Writer, concept: Concept, snapshot: Snapshot) -> None:
             "Meldung eines Partners ersetzt sie. Im Bericht ist der entschiedene Status gezählt."
         )
     )
-    widths = [900, 2462, 1400, 1150, 2100, 1400]
+    widths = [900, 2262, 1300, 1300, 2150, 1500]
     body = [
         [
             Cell(d.measure_id, width=widths[0]),
@@ -93,7 +93,7 @@ def partner_annex(w: _Writer, board: PartnerBoard | None) -> None:
             "dazu geschickt hat."
         )
     )
-    widths = [2300, 1200, 1250, 2962, 1700]
+    widths = [2300, 1400, 1100, 2912, 1700]
     body = [
         [
             Cell(p.partner, width=widths[0]),
