@@ -22,7 +22,7 @@ from kik_core.concept_workbook import (
     load_report_content,
     write_concept_template,
 )
-from kik_core.errors import ConceptWorkbookError, Problem, RoundError
+from kik_core.errors import ConceptWorkbookError, Problem, ReportError, RoundError
 from kik_core.model import Concept
 from kik_core.rules import Snapshot, build_snapshot
 from kik_core.settings import SETTINGS_FILE, Settings, load_settings, settings_template
@@ -443,7 +443,13 @@ def report(
         inputs = _round_inputs(store, settings, current, previous)
         board = _board_for(store, inputs.concept, current)
         if output is not None:
-            docx = _write_docx(settings, inputs, Path(output), mode=0o644, board=board)
+            try:
+                docx = _write_docx(settings, inputs, Path(output), mode=0o644, board=board)
+            except FileExistsError as exc:
+                raise ReportError(
+                    f"{Path(output)} gibt es schon; kik überschreibt keine Berichte. "
+                    "Wählen Sie einen anderen Namen"
+                ) from exc
             number = current.drafts + 1
         else:
             number = max(current.drafts, *_draft_numbers(settings, current.stichtag), 0) + 1
