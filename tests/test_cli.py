@@ -258,6 +258,9 @@ def test_bad_partner_command_input_changes_nothing(folder: Path) -> None:
     workbook = load_workbook(concept)
     workbook["Partner"].append(["Sportverein", "Herr Lauf", "sport@musterstadt.example", ""])
     workbook.save(concept)
+    checked = kik("validate", folder)
+    assert checked.returncode == 1
+    assert "Blatt Partner, Zeile 2, Spalte Partner" in checked.stdout
     stranger = kik("erinnern", folder)
     assert stranger.returncode == 1
     assert "Blatt Partner, Zeile 2, Spalte Partner" in stranger.stdout

@@ -265,3 +265,14 @@ def test_decisions_count_in_changes_and_regressions(concept: Concept) -> None:
     ]
     assert regressions(concept, reports, D3, decisions=decisions) == [Change("BS-1.1", I, B)]
     assert regressions(concept, reports, D1, decisions=decisions) == []
+
+
+def test_snapshot_with_decisions_survives_the_json_round_trip(concept: Concept) -> None:
+    from kik_core.convert import snapshot_from_json, snapshot_to_json
+
+    reports = [r("BS-1.1", I, D3, "vhs"), r("BS-1.1", B, D3, "SmF")]
+    snapshot = build_snapshot(concept, reports, D3, decisions=[decide("BS-1.1", I, D3)])
+    again = snapshot_from_json(snapshot_to_json(snapshot))
+    assert again.decisions == snapshot.decisions
+    assert again.statuses["BS-1.1"].decision == snapshot.statuses["BS-1.1"].decision
+    assert again.status_of("BS-1.1") is I

@@ -150,12 +150,19 @@ def validate(folder: Path | str | Settings, *, today: dt.date | None = None) -> 
         concept = load_concept(settings.concept_file)
     except ConceptWorkbookError as exc:
         return ValidationResult(None, exc.problems, ())
+    from kik_core.concept_workbook import load_partner_contacts
+
+    try:  # the optional Partner sheet (contacts for reminders)
+        load_partner_contacts(settings.concept_file, concept)
+        partner_problems: tuple[Problem, ...] = ()
+    except ConceptWorkbookError as exc:
+        partner_problems = exc.problems
     limits = _limits(settings)
     files = tuple(
         read_update_file(path, concept, today=today, limits=limits)
         for path in inbox_files(settings.inbox)
     )
-    return ValidationResult(concept, (), files)
+    return ValidationResult(concept, partner_problems, files)
 
 
 def ingest(
