@@ -282,3 +282,13 @@ def test_mail_merge_list(tmp_path: Path) -> None:
     # a second list never overwrites the first (the office may have edited it)
     assert workflow.remind(folder).csv.name == "Erinnerungen_2024-03-31_2.csv"
     assert result.csv.read_bytes() == data
+
+
+def test_no_reminders_for_an_issued_round(tmp_path: Path) -> None:
+    from kik_core.errors import RoundError
+
+    folder = _folder(tmp_path, 25)
+    workflow.issue(folder, accept_conflicts=True, pdf=False)
+    with pytest.raises(RoundError, match="ist herausgegeben"):
+        workflow.remind(folder)
+    assert not list((folder / "ausgang").glob("Erinnerungen_*"))

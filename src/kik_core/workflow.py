@@ -790,7 +790,7 @@ def remind(
         MailError: ``send`` without ``[email]`` in kik.toml, or the password
             variable is not set (both checked before anything is written), or
             the server is down / refuses the login or sender.
-        RoundError: there is no such round.
+        RoundError: there is no such round, or it is issued already.
     """
     import tempfile
 
@@ -810,6 +810,11 @@ def remind(
             )
         password = smtp_password(settings.email, environ)
     concept, board, current, reports, decisions = _build_board(settings, stichtag)
+    if current.is_issued:
+        raise RoundError(
+            f"Die Runde zum Stichtag {current.stichtag:%d.%m.%Y} ist herausgegeben: "
+            "Erinnerungen gibt es nur für eine offene Runde (kik runde oeffnen ORDNER)"
+        )
     csv_path = write_reminder_csv(board, concept, settings.outbox)
     if not send or settings.email is None:
         return RemindResult(board, current, csv_path)
