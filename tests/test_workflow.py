@@ -11,6 +11,7 @@ import hashlib
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ from kik_core.errors import ReportError, RoundError
 from kik_core.rounds import RoundState
 from kik_core.settings import load_settings
 from kik_core.store import Store
+from tests.test_store import PG_URL, _fresh_pg_url
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "musterstadt"
@@ -259,3 +261,53 @@ def test_every_kik_command_twice_changes_no_file_in_berichte(
     assert "Zwischenbericht_2024-09-30_herausgegeben.docx" in seen
     assert "Zwischenbericht_2024-12-31_herausgegeben.docx" in seen
     assert "Kopie.docx" in seen
+
+
+@pytest.fixture(
+    params=[
+        "sqlite",
+        pytest.param(
+            "postgres",
+            marks=[
+                pytest.mark.postgres,
+                pytest.mark.skipif(PG_URL is None, reason="KIK_TEST_POSTGRES_URL is not set"),
+            ],
+        ),
+    ]
+)
+def shared_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'gemeinsam.sqlite'}"
+    else:
+        assert PG_URL is not None
+        yield from _fresh_pg_url(PG_URL)
+
+
+def test_two_municipalities_share_one_database(shared_url: str, tmp_path: Path) -> None:
+    """Issue 11 point 11: B's file is not "schon eingelesen", B's report shows B's figures."""
+    folders = []
+    for name in ("Stadt A", "Stadt B"):
+        target = tmp_path / name.replace(" ", "-")
+        shutil.copytree(
+            EXAMPLE, target, ignore=shutil.ignore_patterns("kik.sqlite*", "runden", "*.py")
+        )
+        settings = target / "kik.toml"
+        text = settings.read_text(encoding="utf-8")
+        text = text.replace('name = "Musterstadt"', f'name = "{name}"')
+        text = text.replace('url = "sqlite:///kik.sqlite"', f'url = "{shared_url}"')
+        settings.write_text(text, encoding="utf-8")
+        folders.append(target)
+    a, b = folders
+    # A has an extra, third file; B gets the same two files as A
+    _conflicting_file(a)
+    first = workflow.run(a, today=TODAY)
+    second = workflow.run(b, today=TODAY)
+    assert [f.outcome.value for f in second.ingest.files] == ["accepted", "accepted"]
+    assert second.ingest.rows_accepted == 8
+    assert first.report.snapshot.conflicts
+    assert not second.report.snapshot.conflicts
+    workflow.issue(b)
+    assert [r.is_issued for r in workflow.rounds(b)] == [True]
+    assert [r.is_issued for r in workflow.rounds(a)] == [False]
+    keys = {load_settings(f).municipality_key for f in folders}
+    assert keys == {"stadt-a", "stadt-b"}

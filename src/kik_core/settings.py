@@ -375,17 +375,17 @@ def load_settings(folder: Path | str) -> Settings:
     municipality = _str(kommune, "name", "kommune", path)
     if not municipality:
         raise SettingsError(f'{path}: [kommune] name fehlt, z. B. name = "Musterstadt"')
-    key = _str(kommune, "schluessel", "kommune", path)
+    slug = _str(kommune, "schluessel", "kommune", path)
     if "schluessel" in kommune and not (
-        key and len(key) <= MUNICIPALITY_KEY_LENGTH and key == municipality_key(key)
+        slug and len(slug) <= MUNICIPALITY_KEY_LENGTH and slug == municipality_key(slug)
     ):
         raise SettingsError(
-            f"{path}: [kommune] schluessel = „{key}“ ist kein gültiger Schlüssel: nur "
+            f"{path}: [kommune] schluessel = „{slug}“ ist kein gültiger Schlüssel: nur "
             "Kleinbuchstaben a–z, Ziffern und Bindestriche, höchstens "
             f"{MUNICIPALITY_KEY_LENGTH} Zeichen, "
             f'z. B. schluessel = "{municipality_key(municipality)}"'
         )
-    if not municipality_key(municipality) and not key:
+    if not municipality_key(municipality) and not slug:
         raise SettingsError(
             f"{path}: aus dem Namen „{municipality}“ lässt sich kein Schlüssel bilden; "
             'setzen Sie [kommune] schluessel, z. B. schluessel = "meine-stadt"'
@@ -466,7 +466,7 @@ def load_settings(folder: Path | str) -> Settings:
         max_bytes=max_mb * 1024 * 1024,
         max_rows=max_rows,
         email=email,
-        key=key,
+        key=slug,
         rounds=RoundSettings(cadence, weeks),
     )
 

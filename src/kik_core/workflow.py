@@ -336,7 +336,7 @@ def _round_inputs(
     return _RoundInputs(concept, current, snapshot, tuple(issued), late)
 
 
-def _report_options(settings: Settings) -> ReportOptions:
+def _report_options(settings: Settings, version_label: str = "") -> ReportOptions:
     from kik_core.report import ReportOptions
 
     rs = settings.report
@@ -353,6 +353,14 @@ def _report_options(settings: Settings) -> ReportOptions:
         thanks=rs.thanks,
         template=rs.template,
         published_on=rs.published_on,
+        version_label=version_label,
+    )
+
+
+def _draft_label(current: Round, number: int) -> str:
+    return (
+        f"Entwurf {number} – nicht herausgegeben (Runde {current.stichtag:%d.%m.%Y}, "
+        f"Frist {current.deadline:%d.%m.%Y})"
     )
 
 
@@ -362,6 +370,7 @@ def _write_docx(
     target: Path,
     *,
     mode: int,
+    version_label: str = "",
     board: PartnerBoard | None = None,
 ) -> Path:
     """Build the report into ``target``; an existing file is never replaced."""
@@ -375,7 +384,7 @@ def _write_docx(
             inputs.concept,
             inputs.snapshot,
             temp,
-            options=_report_options(settings),
+            options=_report_options(settings, version_label),
             content=content,
             history=(*inputs.history, inputs.snapshot),
             late=inputs.late,
@@ -450,20 +459,34 @@ def report(
         inputs = _round_inputs(store, settings, current, previous)
         board = _board_for(store, inputs.concept, current)
         if output is not None:
+            number = current.drafts + 1
             try:
-                docx = _write_docx(settings, inputs, Path(output), mode=0o644, board=board)
+                docx = _write_docx(
+                    settings,
+                    inputs,
+                    Path(output),
+                    mode=0o644,
+                    version_label=_draft_label(current, number),
+                    board=board,
+                )
             except FileExistsError as exc:
                 raise ReportError(
                     f"{Path(output)} gibt es schon; kik überschreibt keine Berichte. "
                     "Wählen Sie einen anderen Namen"
                 ) from exc
-            number = current.drafts + 1
         else:
             number = max(current.drafts, *_draft_numbers(settings, current.stichtag), 0) + 1
             while True:
                 target = settings.report_path(current.stichtag, REPORT_DRAFT.format(n=number))
                 try:
-                    docx = _write_docx(settings, inputs, target, mode=0o644, board=board)
+                    docx = _write_docx(
+                        settings,
+                        inputs,
+                        target,
+                        mode=0o644,
+                        version_label=_draft_label(current, number),
+                        board=board,
+                    )
                     break
                 except FileExistsError:
                     number += 1

@@ -214,6 +214,8 @@ def _title_page(w: _Writer, options: ReportOptions, snapshot: Snapshot) -> None:
     if options.period_label:
         w.label("Berichtszeitraum:", options.period_label).paragraph_format.space_before = Pt(36)
     w.label("Datenstand:", format_date(snapshot.as_of, long=True))
+    if options.version_label:
+        w.label("Fassung:", options.version_label)
     if options.publisher:
         w.label("Herausgeber:", options.publisher)
     published = options.published_on or dt.date.today()  # noqa: DTZ011 - a calendar date
