@@ -12,7 +12,7 @@ from rich.console import Console
 
 import kik_core.board
 from kik_core import Concept, PartnerContact, Provenance, StatusReport
-from kik_core._board_views import board_table, write_board_xlsx
+from kik_core._board_views import board_table, measures_table, write_board_xlsx
 from kik_core.board import PartnerState, build_board, format_time
 
 STICHTAG, DEADLINE = dt.date(2024, 9, 30), dt.date(2024, 10, 21)
@@ -181,3 +181,14 @@ def test_cli_table_lists_every_partner(concept: Concept) -> None:
     assert "Rückmeldungen zum Stichtag 30.09.2024 (Frist 21.10.2024)" in text
     assert "Agentur für Arbeit" in text
     assert "Von 2 Partnern hat noch keiner vollständig gemeldet, 1 teilweise." in text
+
+
+def test_cli_measures_table_says_who_reported(concept: Concept) -> None:
+    console = Console(width=160, record=True)
+    console.print(measures_table(_board(concept)))
+    lines = console.export_text().splitlines()
+    (bs21,) = [line for line in lines if "BS-2.1" in line]
+    assert "ja" in bs21
+    assert bs21.count("vhs Kempten") == 2  # responsible, and reported
+    (bs11,) = [line for line in lines if "BS-1.1" in line]
+    assert "nein" in bs11
