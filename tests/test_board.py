@@ -192,3 +192,30 @@ def test_cli_measures_table_says_who_reported(concept: Concept) -> None:
     assert bs21.count("vhs Kempten") == 2  # responsible, and reported
     (bs11,) = [line for line in lines if "BS-1.1" in line]
     assert "nein" in bs11
+
+
+def test_board_of_an_issued_round_never_changes(tmp_path: Path) -> None:
+    from kik_core import workflow, write_concept_workbook
+
+    from .ingest_helpers import concept as small_concept
+    from .ingest_helpers import good_row, write_csv
+
+    folder = workflow.init_folder(tmp_path / "m", "Musterstadt")
+    write_concept_workbook(small_concept(), folder / "konzept.xlsx")
+    workflow.open_round(folder, stichtag=dt.date(2024, 3, 31), today=dt.date(2024, 4, 1))
+    rows = [good_row("BS-4.1", "implementiert", Stand_am="31.03.2024")]
+    write_csv(folder / "eingang" / "vhs.csv", rows)
+    workflow.ingest(folder, today=dt.date(2024, 4, 10))
+    workflow.issue(folder, accept_conflicts=True, pdf=False)
+    before = workflow.partner_board(folder).board
+    # a late file for the issued round
+    late = [
+        good_row("BS-5.1", "in Bearbeitung", Stand_am="30.03.2024", Institution="Stadtbibliothek")
+    ]
+    write_csv(folder / "eingang" / "bib.csv", late)
+    workflow.ingest(folder, today=dt.date(2024, 5, 2))
+    after = workflow.partner_board(folder, stichtag=dt.date(2024, 3, 31))
+    assert after.round.is_issued
+    assert after.board == before
+    library = next(p for p in after.board.partners if p.partner == "Stadtbibliothek")
+    assert library.arrived == ()
