@@ -204,7 +204,7 @@ def _parser(plugins: Sequence[str]) -> argparse.ArgumentParser:
     return parser
 
 
-def _round_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _round_parser(sub: argparse._SubParsersAction[GermanArgumentParser]) -> None:
     text = "Berichtsrunden: öffnen, zeigen, herausgeben"
     runde = sub.add_parser(
         "runde",
