@@ -354,8 +354,8 @@ def _report_filename(value: str, path: Path) -> str:
         name = value.format(stichtag="2023-09-30", fassung="Entwurf_1")
     except (KeyError, IndexError, ValueError, AttributeError) as exc:
         raise SettingsError(
-            f"{path}: [bericht] dateiname = „{value}“: außer den Platzhaltern {{stichtag}} und {{fassung}} "
-            f"sind keine geschweiften Klammern erlaubt, z. B. {example}"
+            f"{path}: [bericht] dateiname = „{value}“: außer den Platzhaltern {{stichtag}} "
+            f"und {{fassung}} sind keine geschweiften Klammern erlaubt, z. B. {example}"
         ) from exc
     if "/" in name or "\\" in name or name.startswith(".") or "\x00" in name:
         raise SettingsError(
