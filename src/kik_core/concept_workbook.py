@@ -14,7 +14,13 @@ sheet              columns
                    ``Maßnahmen`` (ids separated by ``;``)
 ``Kennzahlen``     optional: ``Kennzahl``, ``Wert``, ``Einheit``, ``Stand am``, ``Quelle``
 ``Zeitleiste``     optional: ``Zeitraum``, ``Ereignis``
+``Hinweise``       optional: ``Bezug`` (a Kürzel, goal or measure id), ``Hinweis``,
+                   ``Art`` (optional: ``Hinweis`` or ``Status erschlossen``)
 =================  ===========================================================
+
+``Hinweise`` holds editorial notes: where the source contradicts itself, or a
+status was inferred from the text rather than read (``Status erschlossen``); the
+report prints them and marks inferred statuses.
 
 A measure's id is ``Kürzel-Nr`` (``BS-4.3``), a goal's ``Kürzel-Nr`` (``BS-4``).
 Every problem is collected and raised together in one :class:`ConceptWorkbookError`
@@ -53,7 +59,9 @@ from kik_core.model import (
 )
 
 __all__ = [
+    "NOTE_KINDS",
     "SHEETS",
+    "EditorialNote",
     "ReportContent",
     "load_concept",
     "load_report_content",
@@ -71,19 +79,39 @@ SHEETS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "Highlights": (("Handlungsfeld", "Titel"), ("Organisation", "Text", "Maßnahmen")),
     "Kennzahlen": (("Kennzahl", "Wert", "Stand am"), ("Einheit", "Quelle")),
     "Zeitleiste": (("Zeitraum", "Ereignis"), ()),
+    "Hinweise": (("Bezug", "Hinweis"), ("Art",)),
 }
+#: The ``Art`` values of the ``Hinweise`` sheet (casefolded) → inferred status?
+NOTE_KINDS = {"hinweis": False, "status erschlossen": True}
 _REQUIRED_SHEETS = ("Konzept", "Handlungsfelder", "Ziele", "Maßnahmen")
 _KONZEPT_ROWS = ("Kommune", "Titel", "Beschlossen am")
 _DATE_FORMATS = ("%d.%m.%Y", "%Y-%m-%d", "%d.%m.%y")
 
 
 @attrs.frozen
+class EditorialNote:
+    """An editorial note on a field, goal or measure (sheet ``Hinweise``).
+
+    Attributes:
+        reference: the field code (``BS``), goal id (``BS-4``) or measure id (``AA-3.1``).
+        text: the note (German, shown in the report).
+        inferred: the measure's status was inferred from the text, not read from
+            the source; the report marks it as "erschlossen".
+    """
+
+    reference: str
+    text: str
+    inferred: bool = False
+
+
+@attrs.frozen
 class ReportContent:
-    """Report content kept beside the concept: highlights, key figures, timeline."""
+    """Report content kept beside the concept: highlights, key figures, timeline, notes."""
 
     highlights: tuple[Highlight, ...] = ()
     indicators: tuple[Indicator, ...] = ()
     timeline: tuple[TimelineEntry, ...] = ()
+    notes: tuple[EditorialNote, ...] = ()
 
 
 def parse_date(value: object) -> dt.date | None:
@@ -436,9 +464,49 @@ def load_report_content(path: Path | str, concept: Concept | None = None) -> Rep
         event = reader.text(values, "Ereignis", "Zeitleiste", row)
         if when and event:
             timeline.append(TimelineEntry(when, event))
+    notes = _read_notes(reader, concept)
     if reader.problems:
         raise ConceptWorkbookError(reader.problems)
-    return ReportContent(tuple(highlights), tuple(indicators), tuple(timeline))
+    return ReportContent(tuple(highlights), tuple(indicators), tuple(timeline), notes)
+
+
+def _read_notes(reader: _Reader, concept: Concept | None) -> tuple[EditorialNote, ...]:
+    notes: list[EditorialNote] = []
+    for row, values in reader.rows("Hinweise", required=False):
+        reference = reader.text(values, "Bezug", "Hinweise", row)
+        text = reader.text(values, "Hinweis", "Hinweise", row)
+        kind = _cell_text(values.get("Art")) or "Hinweis"
+        if kind.casefold() not in NOTE_KINDS:
+            reader.problem(
+                Reason.INVALID_VALUE,
+                "Hinweise",
+                row,
+                "Art",
+                value=kind,
+                detail=" (erlaubt: „Hinweis“ oder „Status erschlossen“)",
+            )
+            continue
+        inferred = NOTE_KINDS[kind.casefold()]
+        if reference and concept is not None:
+            known = concept.has_id(reference) or reference in {f.code for f in concept.fields}
+            if not known:
+                reader.problem(
+                    Reason.UNKNOWN_ID, "Hinweise", row, "Bezug", value=reference, hint=""
+                )
+                continue
+            if inferred and reference not in {m.id for m in concept.measures}:
+                reader.problem(
+                    Reason.INVALID_VALUE,
+                    "Hinweise",
+                    row,
+                    "Art",
+                    value=kind,
+                    detail=" (ein erschlossener Status gehört zu einer Maßnahme, z. B. AA-3.1)",
+                )
+                continue
+        if reference and text:
+            notes.append(EditorialNote(reference, text, inferred))
+    return tuple(notes)
 
 
 def _style_sheet(sheet: Any, widths: Sequence[int]) -> None:
@@ -479,6 +547,7 @@ _WIDTHS = {
     "Highlights": (14, 36, 30, 90, 30),
     "Kennzahlen": (40, 12, 14, 12, 40),
     "Zeitleiste": (30, 90),
+    "Hinweise": (14, 90, 20),
 }
 
 
@@ -543,6 +612,13 @@ def write_concept_workbook(
             [(i.name, i.value, i.unit, i.as_of, i.source) for i in content.indicators],
         )
         _write_rows(workbook["Zeitleiste"], [(t.when, t.text) for t in content.timeline])
+        _write_rows(
+            workbook["Hinweise"],
+            [
+                (n.reference, n.text, "Status erschlossen" if n.inferred else "Hinweis")
+                for n in content.notes
+            ],
+        )
     for sheet_name in ("Konzept", "Kennzahlen"):
         for row in workbook[sheet_name].iter_rows(min_row=2):
             for cell in row:
