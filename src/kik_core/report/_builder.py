@@ -11,7 +11,6 @@ import contextlib
 import csv
 import datetime as dt
 import io
-import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,14 +26,13 @@ from kik_core._locale import format_date, format_month, format_number, plural
 from kik_core.errors import ReportError
 from kik_core.model import Concept, FieldOfAction, Highlight, Indicator, Status, StatusReport
 from kik_core.report import charts
-from kik_core.report._markdown import render_markdown
+from kik_core.report._markdown import add_text, render_markdown, strip_language_marks
 from kik_core.report._ooxml import (
     Cell,
     append_rows,
     field_runs_xml,
     set_alt_text,
     set_document_language,
-    set_run_language,
     set_table_description,
     set_update_fields,
 )
@@ -65,33 +63,9 @@ TOC_MAX_ENTRIES = 30
 #: Marks a status the editors inferred from the text (concept workbook, sheet Hinweise).
 INFERRED = "erschlossen"
 
-#: ``[text]{lang=en}`` marks a foreign-language passage (in Markdown and in workbook texts).
-_LANG_SPAN = re.compile(r"\[([^\[\]]+)\]\{lang=([A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*)\}")
-
 
 def _measures(n: int) -> str:
     return plural(n, "Maßnahme", "Maßnahmen")
-
-
-def strip_language_marks(text: str) -> str:
-    """The text without ``[…]{lang=xx}`` marks (for alt texts, captions, the CSV)."""
-    return _LANG_SPAN.sub(r"\1", text)
-
-
-def add_text(paragraph: Any, text: str) -> list[Any]:
-    """Add ``text`` as runs, giving marked foreign-language passages their ``w:lang``."""
-    runs = []
-    position = 0
-    for match in _LANG_SPAN.finditer(text):
-        if match.start() > position:
-            runs.append(paragraph.add_run(text[position : match.start()]))
-        run = paragraph.add_run(match[1])
-        set_run_language(run, match[2])
-        runs.append(run)
-        position = match.end()
-    if position < len(text):
-        runs.append(paragraph.add_run(text[position:]))
-    return runs
 
 
 class _Writer:
@@ -214,7 +188,10 @@ class _Writer:
         width = _TEXT_WIDTH // n
         widths = [width] * n
         header = list(header) + [""] * (n - len(header))
-        body = [[Cell(v, width=width) for v in list(r) + [""] * (n - len(r))] for r in rows]
+        body = [
+            [Cell(strip_language_marks(v), width=width) for v in list(r) + [""] * (n - len(r))]
+            for r in rows
+        ]
         return self.table(
             header,
             body,
@@ -362,7 +339,7 @@ def _key_figures(w: _Writer, content: ReportContent | None) -> None:
             + "."
         )
     )
-    name_w, change_w = 3000, 1500
+    name_w, change_w = 2700, 1900  # "Prozentpunkte" fits without a break
     rest = _TEXT_WIDTH - name_w - change_w
     date_w = rest * 2 // (2 * len(dates) + 3)
     source_w = rest - date_w * len(dates)
