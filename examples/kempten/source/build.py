@@ -197,7 +197,8 @@ def add_notes_sheet(wb: Workbook, hinweise: dict) -> None:
     """Editorial notes: the seed's BS table/chart contradiction and the inferred AA statuses."""
     notes = hinweise["hinweise"]
     inferred = [n["bezug"] for n in notes if n["art"] == "Status erschlossen"]
-    assert len(inferred) == 11 and all(r.startswith("AA-") for r in inferred), inferred
+    assert len(inferred) == 11, inferred
+    assert all(r.startswith("AA-") for r in inferred), inferred
     add_sheet(
         wb,
         "Hinweise",
