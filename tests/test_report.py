@@ -534,14 +534,38 @@ def test_pdf_export_without_libreoffice(
     assert isinstance(info.value, ReportError)
 
 
+def test_pdf_export_without_the_uno_bridge_makes_no_pdf(
+    report: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Never a silent conversion without page numbers in the contents."""
+    from kik_core.report import _pdf
+
+    monkeypatch.setattr(_pdf, "find_soffice", lambda: "/usr/bin/soffice")
+    monkeypatch.setattr(_pdf, "find_uno_python", lambda: None)
+    with pytest.raises(PdfExportError, match="python3-uno"):
+        export_pdf(report, tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
 def test_pdf_export(report: Path, tmp_path: Path) -> None:
+    from kik_core.report import check_pdf
+    from kik_core.report._pdf import find_uno_python
+
+    if find_uno_python() is None:
+        pytest.skip("LibreOffice's Python bridge (python3-uno) is not installed")
     pdf = export_pdf(report, tmp_path)
     assert pdf == tmp_path / "Zwischenbericht.pdf"
-    data = pdf.read_bytes()
-    assert data.startswith(b"%PDF")
-    assert b"/StructTreeRoot" in data  # tagged (PDF/UA)
+    assert pdf.read_bytes().startswith(b"%PDF")
+    assert check_pdf(pdf) == []  # tagged, language, title, figures with content, TH scopes
+    import pikepdf
+
+    with pikepdf.open(pdf) as document:
+        assert str(document.docinfo["/Title"]) == (
+            "Kempten (Allgäu): KIK-Zwischenbericht Dezember 2023"
+        )
+    assert [p.name for p in tmp_path.iterdir()] == ["Zwischenbericht.pdf"]
 
 
 @pytest.mark.slow
