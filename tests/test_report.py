@@ -354,14 +354,22 @@ def test_changes_conflicts_and_annex(document: Any, case: Case, report: Path) ->
         "Maßnahme",
         "Status",
         "Verantwortlich",
-        "Gemeldet von",
+        "Gemeldet am",
     ]
     by_id = {cell_texts(r)[0]: cell_texts(r) for r in annex.rows[1:]}
     measure = case.concept.measure("BS-1.1")
     assert by_id["BS-1.1"][3] == ", ".join(measure.partners)
     effective = case.snapshot.statuses[CONFLICT_ID]
     # the annex names partner and date, not file and row
-    assert "Jobcenter, 30.09.2023" in by_id[CONFLICT_ID][4]
+    measure = case.concept.measure(CONFLICT_ID)
+    for r in effective.reports:
+        named = (
+            ""
+            if r.partner in measure.partners and len(effective.reports) == 1
+            else (f" von {r.partner}")
+        )
+        assert f"{r.as_of:%d.%m.%Y}{named}" in by_id[CONFLICT_ID][4].splitlines()
+    assert "30.09.2023 von Jobcenter" in by_id[CONFLICT_ID][4]
     assert "Zeile" not in by_id[CONFLICT_ID][4]
     # file and row are in the machine-readable list beside the report
     sources = builder_module.sources_path(report)
@@ -404,8 +412,9 @@ def test_key_figures_side_by_side(document: Any) -> None:
         "Stand 31.12.2020",
         "Stand 31.12.2022",
         "Veränderung",
-        "Quelle",
     ]
+    # one source for every figure: named once under the table, not in every row
+    assert "Quelle: Amt für Statistik" in [p.text for p in document.paragraphs]
     rows = {cell_texts(r)[0]: cell_texts(r) for r in table.rows[1:]}
     assert rows["Einwohner*innen"][1:4] == ["70.787", "71.918", "+1.131"]
     assert rows["Anteil Ausländer*innen"][1:4] == ["16,5 %", "18,8 %", "+2,3 Prozentpunkte"]

@@ -339,12 +339,20 @@ def _key_figures(w: _Writer, content: ReportContent | None) -> None:
             + "."
         )
     )
-    name_w, change_w = 2700, 1900  # "Prozentpunkte" fits without a break
+    all_sources = list(dict.fromkeys(i.source for i in content.indicators if i.source))
+    per_row = len(all_sources) > 1  # one source for all: a sentence under the table
+    name_w, change_w = 2900, 1900  # "Prozentpunkte" fits without a break
     rest = _TEXT_WIDTH - name_w - change_w
-    date_w = rest * 2 // (2 * len(dates) + 3)
-    source_w = rest - date_w * len(dates)
-    widths = [name_w, *([date_w] * len(dates)), change_w, source_w]
-    header = ["Kennzahl", *(f"Stand {format_date(d)}" for d in dates), "Veränderung", "Quelle"]
+    if per_row:
+        date_w = rest * 2 // (2 * len(dates) + 3)
+        source_w = rest - date_w * len(dates)
+    else:
+        date_w, source_w = rest // len(dates), 0
+        name_w += rest - date_w * len(dates)
+    widths = [name_w, *([date_w] * len(dates)), change_w] + ([source_w] if per_row else [])
+    header = ["Kennzahl", *(f"Stand {format_date(d)}" for d in dates), "Veränderung"]
+    if per_row:
+        header.append("Quelle")
     rows = []
     for name, values in by_name.items():
         ordered = [values[d] for d in sorted(values)]
@@ -355,7 +363,7 @@ def _key_figures(w: _Writer, content: ReportContent | None) -> None:
                 Cell(name, width=name_w),
                 *(Cell(_indicator_value(values.get(d)), center=True, width=date_w) for d in dates),
                 Cell(change, center=True, width=change_w),
-                Cell(sources, width=source_w),
+                *([Cell(sources, width=source_w)] if per_row else []),
             ]
         )
     w.table(
@@ -363,8 +371,12 @@ def _key_figures(w: _Writer, content: ReportContent | None) -> None:
         rows,
         widths=widths,
         caption="Kennzahlen",
-        description=f"{len(rows)} Kennzahlen zu {len(dates)} Stichtagen mit Veränderung",
+        description=f"{plural(len(rows), 'Kennzahl', 'Kennzahlen')} zu "
+        f"{plural(len(dates), 'Stichtag', 'Stichtagen')} mit Veränderung"
+        + (f"; Quelle: {all_sources[0]}" if len(all_sources) == 1 else ""),
     )
+    if len(all_sources) == 1:
+        w.paragraph("KIK Fußnote", f"Quelle: {all_sources[0]}")
 
 
 def _counts_cell(counts: StatusCounts, status: Status, width: int) -> Cell:
@@ -608,7 +620,7 @@ def _changes_annex(w: _Writer, concept: Concept, snapshot: Snapshot) -> None:
         text=f"Alle Maßnahmen, deren Status sich zwischen dem {format_date(snapshot.previous)} "
         f"und dem {format_date(snapshot.as_of)} verändert hat."
     )
-    widths = [900, 4312, 1500, 1500, 1200]
+    widths = [1000, 3912, 1500, 1500, 1500]
     body = [
         [
             Cell(c.measure_id, width=widths[0]),
@@ -825,8 +837,9 @@ def _annex(
     w.paragraph(
         text=(
             "Für jede Maßnahme: ihr Status am "
-            f"{format_date(snapshot.as_of)}, die verantwortlichen Partner und wer den Status "
-            "wann gemeldet hat."
+            f"{format_date(snapshot.as_of)}, die verantwortlichen Partner und das Datum "
+            "ihrer Meldung; hat ein anderer Partner gemeldet, steht sein Name dabei. Datei "
+            "und Zeile jeder Meldung stehen in der Quellenliste (CSV) neben dem Bericht."
             + (
                 f" „{INFERRED}“: Die Quelle nennt diesen Status nicht ausdrücklich; die "
                 "Redaktion hat ihn aus dem Text erschlossen (Begründung in den Hinweisen "
@@ -836,13 +849,10 @@ def _annex(
             )
         )
     )
-    widths = [1000, 3312, 1650, 1950, 1500]
+    widths = [1000, 3150, 1650, 2250, 1362]
     rows = []
     for measure in concept.measures:
         effective = snapshot.statuses[measure.id]
-        reporters = "\n".join(
-            f"{r.partner}, {format_date(r.as_of)}" for r in effective.reports if r.partner
-        )
         status = effective.status.label
         if measure.id in inferred:
             status += f" ({INFERRED})"
@@ -852,16 +862,16 @@ def _annex(
                 Cell(measure.text, width=widths[1]),
                 Cell(status, width=widths[2]),
                 Cell(", ".join(measure.partners) or "–", width=widths[3]),
-                Cell(reporters or "keine Meldung", width=widths[4]),
+                Cell(_reported(measure.partners, effective.reports), width=widths[4]),
             ]
         )
     w.table(
-        ["Nr.", "Maßnahme", "Status", "Verantwortlich", "Gemeldet von"],
+        ["Nr.", "Maßnahme", "Status", "Verantwortlich", "Gemeldet am"],
         rows,
         widths=widths,
         caption="Alle Maßnahmen und ihre letzte Meldung",
-        description=f"{_measures(len(rows))} mit Status, Verantwortlichen und wer den Status "
-        "wann gemeldet hat",
+        description=f"{_measures(len(rows))} mit Status, Verantwortlichen und Datum der "
+        "Meldung (mit Namen, wo ein anderer Partner gemeldet hat)",
     )
     other = [n for n in notes if n.reference != "" and concept.has_id(n.reference)]
     if other:
@@ -870,6 +880,18 @@ def _annex(
             paragraph = w.paragraph("List Bullet")
             w.strong(paragraph, f"{note.reference}: ")
             add_text(paragraph, note.text)
+
+
+def _reported(partners: Sequence[str], reports: Sequence[StatusReport]) -> str:
+    """``30.09.2023``; ``30.09.2023 von Jobcenter`` where another or several partners reported."""
+    counted = [r for r in reports if r.status is not None]
+    lines = []
+    for report in counted:
+        line = format_date(report.as_of)
+        if report.partner not in partners or len(counted) > 1:  # several: name each
+            line += f" von {report.partner}"
+        lines.append(line)
+    return "\n".join(dict.fromkeys(lines)) or "keine Meldung"
 
 
 def _highlight_field(concept: Concept, highlight: Highlight) -> str | None:
