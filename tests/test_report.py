@@ -599,3 +599,10 @@ def test_pdf_table_of_contents_has_page_numbers(report: Path, tmp_path: Path) ->
     assert entries, contents
     assert all(re.search(r"\.{3,}\s*\d+$", line) for line in entries), entries
     assert b"/StructTreeRoot" in pdf.read_bytes()
+
+
+def test_sentence_introducing_a_list_stays_with_it(document: Any) -> None:
+    [intro] = [p for p in document.paragraphs if p.text.startswith("Die Steuerung erfolgt")]
+    assert intro.paragraph_format.keep_with_next
+    [plain] = [p for p in document.paragraphs if p.text.startswith("Sie wird auf die nächste")]
+    assert not plain.paragraph_format.keep_with_next

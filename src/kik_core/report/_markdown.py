@@ -176,6 +176,10 @@ def render_markdown(sink: MarkdownSink, text: str, *, base_level: int = 1) -> No
                 paragraph = sink.paragraph(style)
             else:
                 paragraph = sink.paragraph("Quote" if quote else None)
+                following = tokens[i + 3].type if i + 3 < len(tokens) else ""
+                if following in ("bullet_list_open", "ordered_list_open", "table_open"):
+                    # a sentence that introduces a list or table stays on its page
+                    paragraph.paragraph_format.keep_with_next = True
             _add_inline(paragraph, tokens[i + 1])
             i += 3
             continue
