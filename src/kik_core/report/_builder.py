@@ -924,13 +924,13 @@ def _join_short_chapters(doc: Any, heading_style: str) -> None:
     """A chapter after a short one starts on the same page (no near-empty pages).
 
     Chapters start on a new page (``Heading 1`` has "page break before"); after
-    a chapter with less than :data:`SHORT_CHAPTER` characters of text and no
-    table or picture, the next chapter's heading gets ``pageBreakBefore=0``.
+    a chapter with less than :data:`SHORT_CHAPTER` characters of text (tables
+    included) and no picture, the next chapter's heading gets ``pageBreakBefore=0``.
     """
     body = doc.element.body
     chapter: list[Any] = []
     in_chapter = False
-    short_tag = {qn("w:tbl")}
+    short_tag: set[str] = set()
     for child in list(body):
         is_heading = False
         if child.tag == qn("w:p"):
