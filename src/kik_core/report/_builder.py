@@ -849,7 +849,7 @@ def _annex(
             )
         )
     )
-    widths = [1000, 3150, 1650, 2250, 1362]
+    widths = [950, 3450, 1500, 2250, 1262]
     rows = []
     for measure in concept.measures:
         effective = snapshot.statuses[measure.id]
