@@ -606,3 +606,17 @@ def test_sentence_introducing_a_list_stays_with_it(document: Any) -> None:
     assert intro.paragraph_format.keep_with_next
     [plain] = [p for p in document.paragraphs if p.text.startswith("Sie wird auf die nächste")]
     assert not plain.paragraph_format.keep_with_next
+
+
+def test_markdown_table_columns_fit_their_longest_word() -> None:
+    rows = [
+        ["Titel", "Kurzbeschreibung"],
+        ["Homepage", "Grundlegende Informationen zur Integrationsarbeit"],
+        ["Com-In", "Kurz"],
+    ]
+    widths = builder_module._column_widths(rows, 2)
+    assert sum(widths) == builder_module._TEXT_WIDTH
+    for column, width in enumerate(widths):
+        longest = max(len(word) for row in rows for word in row[column].split())
+        assert width >= longest * builder_module._CHAR_TWIPS + builder_module._CELL_MARGIN
+    assert widths[1] > widths[0]  # more text, more room

@@ -68,6 +68,24 @@ def _measures(n: int) -> str:
     return plural(n, "Maßnahme", "Maßnahmen")
 
 
+#: Width of one character of 9 pt table text and a cell's side margins (twips).
+_CHAR_TWIPS, _CELL_MARGIN = 115, 200
+
+
+def _column_widths(rows: Sequence[Sequence[str]], n: int) -> list[int]:
+    """Widths (twips, summing to the text width) for ``n`` columns of plain text."""
+    longest = [max((len(word) for r in rows for word in r[i].split()), default=1) for i in range(n)]
+    minimum = [w * _CHAR_TWIPS + _CELL_MARGIN for w in longest]
+    if sum(minimum) >= _TEXT_WIDTH:  # the words cannot all fit: scale down evenly
+        widths = [m * _TEXT_WIDTH // sum(minimum) for m in minimum]
+    else:
+        text = [sum(len(r[i]) for r in rows) or 1 for i in range(n)]
+        spare = _TEXT_WIDTH - sum(minimum)
+        widths = [m + spare * t // sum(text) for m, t in zip(minimum, text, strict=True)]
+    widths[-1] += _TEXT_WIDTH - sum(widths)
+    return widths
+
+
 class _Writer:
     """Adds content to the document and remembers headings for the TOC."""
 
@@ -183,15 +201,16 @@ class _Writer:
         return table
 
     def data_table(self, header: Sequence[str], rows: Sequence[Sequence[str]], caption: str) -> Any:
-        """A plain text table (from Markdown): equal column widths."""
+        """A plain text table (from Markdown): column widths follow the content.
+
+        Every column is at least as wide as its longest word (no mid-word breaks where
+        the page allows it); the rest of the width is shared by the amount of text.
+        """
         n = max([len(header), *(len(r) for r in rows)]) if (header or rows) else 1
-        width = _TEXT_WIDTH // n
-        widths = [width] * n
         header = list(header) + [""] * (n - len(header))
-        body = [
-            [Cell(strip_language_marks(v), width=width) for v in list(r) + [""] * (n - len(r))]
-            for r in rows
-        ]
+        cells = [[strip_language_marks(v) for v in list(r) + [""] * (n - len(r))] for r in rows]
+        widths = _column_widths([header, *cells], n)
+        body = [[Cell(v, width=w) for v, w in zip(r, widths, strict=True)] for r in cells]
         return self.table(
             header,
             body,
@@ -381,7 +400,9 @@ def _key_figures(w: _Writer, content: ReportContent | None) -> None:
 
 def _counts_cell(counts: StatusCounts, status: Status, width: int) -> Cell:
     return Cell(
-        f"{counts.counts[status]} ({counts.percentages[status]} %)", center=True, width=width
+        f"{format_number(counts.counts[status])} ({counts.percentages[status]} %)",
+        center=True,
+        width=width,
     )
 
 
@@ -423,7 +444,7 @@ def _overview(
     body = [
         [
             Cell(n, bold=(n == "Gesamt"), width=widths[0]),
-            Cell(str(r.total), center=True, width=widths[1]),
+            Cell(format_number(r.total), center=True, width=widths[1]),
             *(_counts_cell(r, s, widths[2 + i]) for i, s in enumerate(statuses)),
         ]
         for n, r in zip(names, rows, strict=True)
@@ -535,7 +556,7 @@ def _trend(w: _Writer, snapshot: Snapshot, history: Sequence[Snapshot]) -> None:
         [
             Cell(d, width=widths[0]),
             *(_counts_cell(p.overall, s, widths[1 + i]) for i, s in enumerate(statuses)),
-            Cell(str(p.overall.total), center=True, width=widths[4]),
+            Cell(format_number(p.overall.total), center=True, width=widths[4]),
         ]
         for d, p in zip(labels, points, strict=True)
     ]
@@ -582,10 +603,16 @@ def _changes(w: _Writer, concept: Concept, snapshot: Snapshot) -> None:
                 Cell(
                     "Gesamt" if field is None else field.name, bold=field is None, width=widths[0]
                 ),
-                Cell(str(sum(not c.is_regression for c in moved)), center=True, width=widths[1]),
-                Cell(str(sum(c.is_regression for c in moved)), center=True, width=widths[2]),
                 Cell(
-                    str(sum(c.after is Status.IMPLEMENTIERT for c in moved)),
+                    format_number(sum(not c.is_regression for c in moved)),
+                    center=True,
+                    width=widths[1],
+                ),
+                Cell(
+                    format_number(sum(c.is_regression for c in moved)), center=True, width=widths[2]
+                ),
+                Cell(
+                    format_number(sum(c.after is Status.IMPLEMENTIERT for c in moved)),
                     center=True,
                     width=widths[3],
                 ),

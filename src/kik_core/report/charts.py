@@ -32,7 +32,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from kik_core._locale import plural
+from kik_core._locale import format_number, plural
 from kik_core.model import Status
 from kik_core.rules import StatusCounts
 
@@ -127,7 +127,7 @@ def _measures(n: int) -> str:
 
 def format_count(counts: StatusCounts, status: Status) -> str:
     """``"7 implementiert (23 %)"``: count, label and rounded percentage of one status."""
-    return f"{counts.counts[status]} {status.label} ({counts.percentages[status]} %)"
+    return f"{format_number(counts.counts[status])} {status.label} ({counts.percentages[status]} %)"
 
 
 def status_summary(counts: StatusCounts) -> str:
