@@ -613,10 +613,15 @@ def test_markdown_table_columns_fit_their_longest_word() -> None:
         ["Titel", "Kurzbeschreibung"],
         ["Homepage", "Grundlegende Informationen zur Integrationsarbeit"],
         ["Com-In", "Kurz"],
+        ["www.Kempten.de/Integration/Kommunikation", "(Neu-) Zugewanderte"],
     ]
     widths = builder_module._column_widths(rows, 2)
     assert sum(widths) == builder_module._TEXT_WIDTH
     for column, width in enumerate(widths):
-        longest = max(len(word) for row in rows for word in row[column].split())
+        longest = max(
+            min(len(word), builder_module._LONGEST_WORD)
+            for row in rows
+            for word in row[column].split()
+        )
         assert width >= longest * builder_module._CHAR_TWIPS + builder_module._CELL_MARGIN
     assert widths[1] > widths[0]  # more text, more room

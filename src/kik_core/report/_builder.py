@@ -70,11 +70,16 @@ def _measures(n: int) -> str:
 
 #: Width of one character of 9 pt table text and a cell's side margins (twips).
 _CHAR_TWIPS, _CELL_MARGIN = 115, 200
+#: Longer "words" (addresses) may wrap anyway; they do not claim a whole column.
+_LONGEST_WORD = 18
 
 
 def _column_widths(rows: Sequence[Sequence[str]], n: int) -> list[int]:
     """Widths (twips, summing to the text width) for ``n`` columns of plain text."""
-    longest = [max((len(word) for r in rows for word in r[i].split()), default=1) for i in range(n)]
+    longest = [
+        max((min(len(word), _LONGEST_WORD) for r in rows for word in r[i].split()), default=1)
+        for i in range(n)
+    ]
     minimum = [w * _CHAR_TWIPS + _CELL_MARGIN for w in longest]
     if sum(minimum) >= _TEXT_WIDTH:  # the words cannot all fit: scale down evenly
         widths = [m * _TEXT_WIDTH // sum(minimum) for m in minimum]
