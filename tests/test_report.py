@@ -625,3 +625,19 @@ def test_markdown_table_columns_fit_their_longest_word() -> None:
         )
         assert width >= longest * builder_module._CHAR_TWIPS + builder_module._CELL_MARGIN
     assert widths[1] > widths[0]  # more text, more room
+
+
+def test_no_conflicts_is_one_sentence_not_a_section(case: Case) -> None:
+    import attrs
+
+    calm = attrs.evolve(case.snapshot, conflicts=())
+    doc = builder_module.compose(
+        case.concept,
+        calm,
+        options=make_options(),  # type: ignore[arg-type]
+        content=case.content,
+    )
+    assert "Offene Konflikte zwischen Partnern" not in [p.text for p in doc.paragraphs]
+    assert "Widersprüchliche Meldungen von Partnern gibt es zu diesem Stand nicht." in [
+        p.text for p in doc.paragraphs
+    ]
