@@ -641,3 +641,13 @@ def test_no_conflicts_is_one_sentence_not_a_section(case: Case) -> None:
     assert "Widersprüchliche Meldungen von Partnern gibt es zu diesem Stand nicht." in [
         p.text for p in doc.paragraphs
     ]
+
+
+def test_every_chart_says_where_its_numbers_come_from(document: Any) -> None:
+    paragraphs = document.paragraphs
+    for index, paragraph in enumerate(paragraphs):
+        if paragraph._p.find(f".//{qn('w:drawing')}") is None:
+            continue
+        before = paragraphs[index - 1]
+        assert "Rückmeldungen der Partner" in before.text, before.text
+        assert before.paragraph_format.keep_with_next  # the chart stays with its sentence

@@ -440,7 +440,8 @@ def _overview(
         + "."
     )
     intro = w.paragraph(
-        text="Das Diagramm und die Tabelle zeigen den Umsetzungsstand je Handlungsfeld."
+        text="Das Diagramm und die Tabelle zeigen den Umsetzungsstand je Handlungsfeld, "
+        f"gezählt aus den Rückmeldungen der Partner bis zum {format_date(snapshot.as_of)}."
     )
     intro.paragraph_format.keep_with_next = True
     w.picture(charts.overview_chart(names, rows), alt, charts.OVERVIEW_WIDTH_CM)
@@ -548,7 +549,8 @@ def _trend(w: _Writer, snapshot: Snapshot, history: Sequence[Snapshot]) -> None:
         + "."
     )
     w.paragraph(
-        text="Das Diagramm zeigt den Umsetzungsstand aller Maßnahmen zu jedem Stichtag."
+        text="Das Diagramm zeigt den Umsetzungsstand aller Maßnahmen zu jedem Stichtag, "
+        "gezählt aus den Rückmeldungen der Partner bis zu diesem Tag."
     ).paragraph_format.keep_with_next = True
     w.picture(
         charts.trend_chart(labels, [p.overall for p in points]),
@@ -846,7 +848,9 @@ def _field(
     w.heading("Umsetzungsstand", 2)
     sentence = w.paragraph(
         text=(
-            f"Von den {_measures(counts.total)} im Handlungsfeld {field.name} {_sentence(counts)}."
+            f"Von den {_measures(counts.total)} im Handlungsfeld {field.name} "
+            f"{_sentence(counts)} (Rückmeldungen der Partner bis zum "
+            f"{format_date(snapshot.as_of)})."
         )
     )
     sentence.paragraph_format.keep_with_next = True  # the chart stays with its sentence
