@@ -651,3 +651,19 @@ def test_every_chart_says_where_its_numbers_come_from(document: Any) -> None:
         before = paragraphs[index - 1]
         assert "Rückmeldungen der Partner" in before.text, before.text
         assert before.paragraph_format.keep_with_next  # the chart stays with its sentence
+
+
+def test_pdf_that_cannot_be_repaired_is_not_written(
+    report: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kik_core.report import _pdf
+
+    def fake_convert(_python: str, _soffice: str, _docx: Path, target: Path, _work: str) -> None:
+        target.write_bytes(b"%PDF-1.7 but broken")
+
+    monkeypatch.setattr(_pdf, "find_soffice", lambda: "/usr/bin/soffice")
+    monkeypatch.setattr(_pdf, "find_uno_python", lambda: "/usr/bin/python3")
+    monkeypatch.setattr(_pdf, "_convert_with_uno", fake_convert)
+    with pytest.raises(PdfExportError, match="nachbearbeitet"):
+        export_pdf(report, tmp_path)
+    assert list(tmp_path.iterdir()) == []

@@ -132,7 +132,16 @@ def export_pdf(docx: Path, output_dir: Path | None = None, *, title: str = "") -
     with tempfile.TemporaryDirectory(prefix="kik-soffice-") as work:
         produced = Path(work, f"{docx.stem}.pdf")
         _convert_with_uno(python, soffice, docx, produced, work)
-        figures = repair_tags(produced, docx_table_texts(docx), title=title or _docx_title(docx))
+        try:
+            figures = repair_tags(
+                produced, docx_table_texts(docx), title=title or _docx_title(docx)
+            )
+        except Exception as exc:  # pikepdf/lxml raise assorted errors on a broken file
+            log.debug("PDF tag repair failed: %r", exc)
+            raise PdfExportError(
+                f"Das PDF aus {docx.name} konnte nicht barrierefrei nachbearbeitet werden; "
+                "Einzelheiten mit kik -v. / could not repair the PDF's tags."
+            ) from exc
         log.debug("PDF %s: %d figures re-tagged", produced.name, figures)
         with atomic_path(target) as temp:
             shutil.copyfile(produced, temp)
