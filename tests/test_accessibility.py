@@ -211,3 +211,21 @@ def _struct_elements(root: object) -> list:
     from kik_core.report._pdf_tags import _elements
 
     return _elements(root)
+
+
+def test_picture_must_stay_with_its_sentence(tmp_path: Path) -> None:
+    doc = docx.Document(str(build_report_template()))
+    doc.add_heading("Bericht", 1)
+    sentence = doc.add_paragraph("Das Diagramm zeigt den Stand.")
+    run = doc.add_paragraph().add_run()
+    shape = run.add_picture(
+        io.BytesIO(charts.donut_chart("X", charts.StatusCounts.of([]))), width=docx.shared.Cm(4)
+    )
+    shape._inline.docPr.set("descr", "Kreisdiagramm ohne Maßnahmen")
+    path = tmp_path / "bild.docx"
+    doc.save(str(path))
+    [issue] = [i for i in check_docx(path) if i.code is IssueCode.PICTURE_NOT_KEPT]
+    assert "Das Diagramm zeigt den Stand." in issue.location
+    sentence.paragraph_format.keep_with_next = True
+    doc.save(str(path))
+    assert IssueCode.PICTURE_NOT_KEPT not in {i.code for i in check_docx(path)}

@@ -13,7 +13,9 @@ office can fix before publishing:
   says its status only with a mark ("x") a screen reader reads without meaning;
 * widow/orphan control is on (``w:widowControl`` in the body style or defaults);
 * the title page carries no page number (``w:titlePg`` with a field-free first footer);
-* no leftover ``stylesWithEffects.xml`` (python-docx' en-US styles).
+* no leftover ``stylesWithEffects.xml`` (python-docx' en-US styles);
+* each picture stays on the page of the paragraph before it (its sentence or
+  heading has "keep with next", directly or through its style).
 
 :func:`check_pdf` checks the exported PDF (tagged, ``/Lang``, title, every
 figure with alt text and content, table header cells with a scope).
@@ -72,6 +74,7 @@ class IssueCode(enum.Enum):
     PAGE_NUMBER_ON_TITLE_PAGE = "page_number_on_title_page"
     LEFTOVER_STYLES = "leftover_styles"
     PDF_STRUCTURE = "pdf_structure"
+    PICTURE_NOT_KEPT = "picture_not_kept"
 
 
 @attrs.frozen
@@ -222,6 +225,7 @@ def check_docx(path: Path) -> list[AccessibilityIssue]:
     _check_tables(document, add)
     _check_widow_control(styles, add)
     _check_title_page(document, footers, rels, add)
+    _check_pictures_kept(document, styles, add)
 
     levels = _heading_levels(styles)
     previous = 0
@@ -334,6 +338,63 @@ def _check_title_page(document: Any, footers: dict[str, Any], rels: Any, add: An
             "Titelseite",
             "Die Titelseite trägt eine Seitenzahl („Erste Seite anders“ einschalten).",
         )
+
+
+def _on(element: Any) -> bool:
+    return element is not None and element.get(f"{_W}val", "true") not in ("0", "false")
+
+
+def _keep_next_styles(styles: Any) -> set[str]:
+    """Paragraph style ids with "keep with next" (own or inherited through ``basedOn``)."""
+    if styles is None:
+        return set()
+    own: dict[str, bool | None] = {}
+    based: dict[str, str] = {}
+    for style in styles.iterfind("w:style", _NS):
+        style_id = style.get(f"{_W}styleId", "")
+        keep = style.find("w:pPr/w:keepNext", _NS)
+        own[style_id] = None if keep is None else _on(keep)
+        parent = style.find("w:basedOn", _NS)
+        if parent is not None:
+            based[style_id] = parent.get(f"{_W}val", "")
+    result = set()
+    for style_id in own:
+        current: str | None = style_id
+        seen: set[str] = set()
+        while current is not None and current not in seen:
+            seen.add(current)
+            if own.get(current) is not None:
+                if own[current]:
+                    result.add(style_id)
+                break
+            current = based.get(current)
+    return result
+
+
+def _check_pictures_kept(document: Any, styles: Any, add: Any) -> None:
+    body = document.find("w:body", _NS)
+    if body is None:
+        return
+    keeping = _keep_next_styles(styles)
+    previous = None
+    for number, paragraph in enumerate(body.findall("w:p", _NS)):
+        if paragraph.find(".//w:drawing", _NS) is not None and number > 0 and previous is not None:
+            direct = previous.find("w:pPr/w:keepNext", _NS)
+            style = previous.find("w:pPr/w:pStyle", _NS)
+            kept = (
+                _on(direct)
+                if direct is not None
+                else (style is not None and style.get(f"{_W}val", "") in keeping)
+            )
+            if not kept:
+                text = _text(previous)[:60] or "(leerer Absatz)"
+                add(
+                    IssueCode.PICTURE_NOT_KEPT,
+                    f"Absatz vor einem Bild: „{text}“",
+                    "Das Bild kann auf die nächste Seite rutschen und steht dann ohne seinen "
+                    "Satz oder seine Überschrift („Nicht vom nächsten Absatz trennen“).",
+                )
+        previous = paragraph
 
 
 def check_pdf(path: Path) -> list[AccessibilityIssue]:
