@@ -14,7 +14,7 @@ import random
 
 import attrs
 
-from kik_core.concept_workbook import ReportContent
+from kik_core.concept_workbook import EditorialNote, ReportContent
 from kik_core.model import (
     Concept,
     FieldOfAction,
@@ -287,9 +287,18 @@ def _conflict(concept: Concept, reports: list[StatusReport]) -> None:
     )
 
 
+#: The measure whose status the fixture marks as inferred ("Status erschlossen").
+INFERRED_ID = "AA-3.1"
+
+
 def _content(concept: Concept) -> ReportContent:
     first = concept.fields[0].code
+    second = concept.fields[1].code
     return ReportContent(
+        notes=(
+            EditorialNote(first, "Die Tabelle der Quelle sagt 10/13/7, ihr Diagramm 12/11/7."),
+            EditorialNote(f"{second}-3.1", "Im Bericht nur „x“; aus dem Text erschlossen.", True),
+        ),
         highlights=(
             Highlight(
                 "KitaMUTter und Starke Mamas",
@@ -299,9 +308,10 @@ def _content(concept: Concept) -> ReportContent:
                 (f"{first}-6.1", f"{first}-6.5"),
             ),
             Highlight(
-                "Dolmetscherpool",
+                "[Meet the World]{lang=en}",
                 "Diakonie Allgäu",
-                "80 ehrenamtliche Dolmetscher*innen decken 31 Sprachen ab.",
+                "80 ehrenamtliche Dolmetscher*innen decken 31 Sprachen ab: "
+                "[World of Unity!]{lang=en-GB}",
                 (),
                 None,
             ),

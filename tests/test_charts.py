@@ -89,3 +89,31 @@ def test_palette_is_distinct_in_greyscale() -> None:
     assert values == sorted(values, reverse=True)  # light → dark with progress
     assert all(a - b > 0.15 for a, b in itertools.pairwise(values))
     assert len(set(charts.HATCHES.values())) == 3
+
+
+@pytest.mark.parametrize(
+    ("name", "width_cm"),
+    [
+        ("donut", charts.DONUT_WIDTH_CM),
+        ("overview", charts.OVERVIEW_WIDTH_CM),
+        ("trend", charts.trend_width_cm(2)),
+    ],
+)
+def test_drawn_at_the_size_shown_so_text_stays_at_least_9_pt(name: str, width_cm: float) -> None:
+    """The report shows each chart at ``width_cm``: drawn at that width, 9 pt stays 9 pt."""
+    [header] = [body for kind, body in png_chunks(CHARTS[name]()) if kind == b"IHDR"]
+    width_px = struct.unpack(">I", header[:4])[0]
+    assert abs(width_px / charts.DPI * 2.54 - width_cm) < 0.05
+    assert charts.MIN_FONT_PT >= 9
+
+
+def test_charts_use_the_body_font_where_installed() -> None:
+    from matplotlib import font_manager
+
+    try:
+        font_manager.findfont(
+            font_manager.FontProperties(family="Liberation Sans"), fallback_to_default=False
+        )
+    except ValueError:
+        pytest.skip("neither Arial nor Liberation Sans is installed")
+    assert charts.FONT in ("Arial", "Liberation Sans")

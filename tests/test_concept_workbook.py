@@ -24,7 +24,7 @@ from kik_core import (
     write_concept_template,
     write_concept_workbook,
 )
-from kik_core.concept_workbook import parse_date
+from kik_core.concept_workbook import EditorialNote, parse_date
 from kik_core.errors import Reason
 
 from .strategies import concepts
@@ -72,7 +72,9 @@ def test_blank_template_has_every_sheet_and_column(tmp_path: Path) -> None:
         "Kennzahlen",
         "Zeitleiste",
         "Partner",
+        "Hinweise",
     ]
+    assert [c.value for c in wb["Hinweise"][1]] == ["Bezug", "Hinweis", "Art"]
     assert [c.value for c in wb["Maßnahmen"][1]] == [
         "Handlungsfeld",
         "Nr",
@@ -125,6 +127,10 @@ def test_round_trip(tmp_path: Path, concept: Concept) -> None:
         highlights=(Highlight("Sprachcafé", "SmF", "Text", ("BS-1.1",), "BS"),),
         indicators=(Indicator("Einwohner", 70787.0, "Personen", dt.date(2020, 12, 31), "Amt"),),
         timeline=(TimelineEntry("18. November 2021", "Beschluss im Stadtrat"),),
+        notes=(
+            EditorialNote("BS", "Tabelle und Diagramm der Quelle widersprechen sich."),
+            EditorialNote("BS-1.2", "Status aus dem Text erschlossen.", inferred=True),
+        ),
     )
     path = write_concept_workbook(concept, tmp_path / "k.xlsx", content)
     assert load_concept(path) == concept
@@ -213,6 +219,33 @@ def test_report_content_checks_ids(tmp_path: Path) -> None:
         load_report_content(path, load_concept(path))
     reasons = [(p.reason, p.location.sheet) for p in info.value.problems]
     assert reasons == [(Reason.UNKNOWN_ID, "Highlights"), (Reason.INVALID_VALUE, "Kennzahlen")]
+
+
+def test_editorial_notes_are_checked(tmp_path: Path) -> None:
+    sheets = _valid_sheets()
+    sheets["Hinweise"] = [
+        ["Bezug", "Hinweis", "Art"],
+        ["BS", "Tabelle und Diagramm widersprechen sich.", ""],
+        ["BS-1.1", "aus dem Text erschlossen", "Status erschlossen"],
+        ["BS-9.9", "unbekannt", "Hinweis"],
+        ["BS", "ein Feld kann keinen erschlossenen Status haben", "Status erschlossen"],
+        ["BS-1.2", "falsche Art", "Vermutung"],
+    ]
+    path = _workbook(tmp_path / "k.xlsx", sheets)
+    with pytest.raises(ConceptWorkbookError) as info:
+        load_report_content(path, load_concept(path))
+    found = [(p.reason, p.location.row, p.location.column) for p in info.value.problems]
+    assert found == [
+        (Reason.UNKNOWN_ID, 4, "Bezug"),
+        (Reason.INVALID_VALUE, 5, "Art"),
+        (Reason.INVALID_VALUE, 6, "Art"),
+    ]
+    del sheets["Hinweise"][3:]
+    path = _workbook(tmp_path / "k2.xlsx", sheets)
+    assert load_report_content(path, load_concept(path)).notes == (
+        EditorialNote("BS", "Tabelle und Diagramm widersprechen sich."),
+        EditorialNote("BS-1.1", "aus dem Text erschlossen", inferred=True),
+    )
 
 
 @pytest.mark.parametrize(

@@ -285,3 +285,49 @@ def test_build_reproduces_committed_files(tmp_path):
     assert [p.name for p in rebuilt] == [p.name for p in committed]
     for old, new in zip(committed, rebuilt, strict=True):
         assert _cell_values(new) == _cell_values(old), old.name
+
+
+def test_editorial_notes(concept):
+    """The seed's BS contradiction and the 11 inferred AA statuses are marked, not hidden."""
+    content = kik.load_report_content(KONZEPT, concept)
+    inferred = sorted(n.reference for n in content.notes if n.inferred)
+    assert inferred == [
+        "AA-3.1",
+        "AA-4.1",
+        "AA-4.2",
+        "AA-7.1",
+        "AA-7.2",
+        "AA-7.3",
+        "AA-7.4",
+        "AA-8.1",
+        "AA-8.2",
+        "AA-8.3",
+        "AA-8.4",
+    ]
+    [bs] = [n for n in content.notes if n.reference == "BS"]
+    assert "10 wartende, 13 in Bearbeitung" in bs.text
+    assert "12 wartend, 11 in Bearbeitung und 7 implementiert" in bs.text
+
+
+def test_extraction_defects_are_repaired(concept, reports):
+    texts = {
+        (r.target_id, kind): getattr(r, kind)
+        for r in reports
+        if r.as_of == STICHTAG
+        for kind in ("current_state", "outlook")
+    }
+    assert texts[("BS-8", "outlook")].endswith(
+        "werden dann geplant, wenn dafür wieder Fachpersonal zur Verfügung steht."
+    )
+    assert "in leichter Sprache (digital und als Printmedium)" in texts[("AA-2", "current_state")]
+    everything = "\n".join([*texts.values(), *(f.intro for f in concept.fields)])
+    everything += "\n".join(m.text for m in concept.measures)
+    for defect in ("bringt́ s", "Gesundheits-und", "Handels-und", "ungarisch-sprachigen"):
+        assert defect not in everything, defect
+
+
+def test_highlight_goal_bullets_name_their_goal(concept):
+    content = kik.load_report_content(KONZEPT, concept)
+    [project] = [h for h in content.highlights if h.title == "MITEINANDER Kempten gestalten"]
+    assert "- Ziel 6: Eine wertschätzende Haltung" in project.text
+    assert not re.search(r"^- [678] ", project.text, re.MULTILINE)

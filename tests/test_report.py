@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import itertools
 import re
@@ -115,19 +116,40 @@ def test_title_page_and_properties(document: Any) -> None:
     assert any("Stadt Kempten (Allgäu), Amt für Integration" in t for t in texts)
     assert any("1. Dezember 2023" in t for t in texts)
     props = document.core_properties
-    assert props.title == "Kommunales Integrationskonzept – Zwischenbericht"
+    assert props.title == "Kempten (Allgäu): KIK-Zwischenbericht Dezember 2023"
     assert props.language == "de-DE"
-    assert props.subject == "Kempten (Allgäu) – Dezember 2023"
+    assert props.subject == "Kommunales Integrationskonzept – Zwischenbericht – Dezember 2023"
+    # every title-page paragraph is in a named style, none formatted by hand
+    for paragraph in itertools.takewhile(
+        lambda p: p.style.name != "TOC Heading", document.paragraphs
+    ):
+        assert paragraph.style.name in {"KIK Kommune", "Title", "Subtitle", "KIK Angabe"}, (
+            paragraph.text
+        )
+        for run in paragraph.runs:
+            assert run.font.size is None
+            assert run.bold is None
+    # no page number on the title page: a first-page footer without fields
+    section = document.sections[0]
+    assert section.different_first_page_header_footer
+    first = section.first_page_footer._element
+    assert not list(first.iter(qn("w:instrText")))
 
 
 def test_toc_is_a_prefilled_field(document: Any) -> None:
     body = document.element.body
     instr = [e.text for e in body.iter(qn("w:instrText"))]
     assert any(t.strip().startswith("TOC") for t in instr)
-    toc_entries = [p.text for p in document.paragraphs if p.style.name.lower().startswith("toc ")]
+    toc_entries = [
+        p.text
+        for p in document.paragraphs
+        if p.style.name.lower().startswith("toc ") and p.style.name != "TOC Heading"
+    ]
     assert "Umsetzungsstand im Überblick" in toc_entries
     assert "Handlungsfeld Bildung und Sprache" in toc_entries
-    assert len(toc_entries) > 20
+    # the contents fit on one page: with many sub-headings only the chapters are listed
+    assert len(toc_entries) <= builder_module.TOC_MAX_ENTRIES
+    assert toc_entries == [text for level, text in headings(document) if level == 1]
     settings = document.settings.element
     update = settings.find(qn("w:updateFields"))
     assert update is not None
@@ -138,50 +160,114 @@ def test_toc_is_a_prefilled_field(document: Any) -> None:
         assert tags.index(qn("w:updateFields")) < tags.index(compat)
 
 
-def test_status_tables_have_one_mark_per_measure(document: Any, case: Case) -> None:
+def test_status_tables_say_each_status_in_words(document: Any, case: Case) -> None:
     for field in case.concept.fields:
         table = table_by_caption(document, f"Ziele und Maßnahmen im Handlungsfeld {field.name}")
         header = cell_texts(table.rows[0])
         grouped = field.code == "BS"
-        assert header == (["Gruppe"] if grouped else []) + [
-            "Nr.",
-            "Ziel/Maßnahme",
-            "wartend",
-            "in Bearbeitung",
-            "implementiert",
-        ]
+        assert header == (["Gruppe"] if grouped else []) + ["Nr.", "Ziel/Maßnahme", "Status"]
         assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
-        marks = dict.fromkeys(STATUSES, 0)
+        # no merged cells inside the data table
+        assert table._tbl.find(f".//{qn('w:gridSpan')}") is None
+        assert table._tbl.find(f".//{qn('w:vMerge')}") is None
+        found = dict.fromkeys(STATUSES, 0)
         goal_rows = measure_rows = 0
-        for row in table.rows[1:]:
+        rows = list(table.rows[1:])
+        for index, row in enumerate(rows):
             texts = cell_texts(row)
-            if row._tr.find(f".//{qn('w:gridSpan')}") is not None:
+            assert len(texts) == len(header)
+            if texts[-3].startswith("Ziel "):
                 goal_rows += 1
-                assert is_bold_row(row), texts
-                shade = row._tr.find(f".//{qn('w:shd')}")
-                assert shade is not None
+                assert is_bold_row_part(row, -3), texts
+                # a goal row stays on the page of its first measure
+                keep = row._tr.findall(f".//{qn('w:keepNext')}")
+                assert len(keep) >= len(header), texts
+                assert not cell_texts(rows[index + 1])[-3].startswith("Ziel ")
                 continue
             measure_rows += 1
-            status_cells = texts[-3:]
-            assert sum(1 for t in status_cells if t.strip()) == 1, texts
-            for status, text in zip(STATUSES, status_cells, strict=True):
-                if text.strip() == "x":
-                    marks[status] += 1
-            measure_id = f"{field.code}-{texts[-5]}"
-            assert (
-                case.snapshot.status_of(measure_id)
-                is STATUSES[[t.strip() for t in status_cells].index("x")]
-            )
+            measure_id = texts[-3]
+            status = case.snapshot.status_of(measure_id)
+            # read linearly the row says "BS-1.1 … implementiert"
+            assert texts[-1].split(" (")[0] == status.label, texts
+            found[status] += 1
         assert goal_rows == len(case.concept.goals_of(field.code))
         assert measure_rows == len(case.concept.measures_of(field.code))
-        counts = case.snapshot.by_field[field.code]
-        assert marks == dict(counts.counts)
-        impl, inb, wart = case.expected[field.code]
-        assert (
-            marks[Status.IMPLEMENTIERT],
-            marks[Status.IN_BEARBEITUNG],
-            marks[Status.WARTEND],
-        ) == (impl, inb, wart)
+        assert found == dict(case.snapshot.by_field[field.code].counts)
+
+
+def is_bold_row_part(row: Any, index: int) -> bool:
+    tc = row._tr.tc_lst[index]
+    runs = list(tc.iter(qn("w:r")))
+    return bool(runs) and all(
+        r.find(f"{qn('w:rPr')}/{qn('w:rStyle')}") is not None
+        or r.find(f"{qn('w:rPr')}/{qn('w:b')}") is not None
+        for r in runs
+    )
+
+
+def test_editorial_notes_and_inferred_status(document: Any, report: Path) -> None:
+    from tests.report_fixtures import INFERRED_ID
+
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "Hinweis der Redaktion: Die Tabelle der Quelle sagt 10/13/7" in text
+    annex = table_by_caption(document, "Alle Maßnahmen und ihre letzte Meldung")
+    by_id = {cell_texts(r)[0]: cell_texts(r) for r in annex.rows[1:]}
+    assert by_id[INFERRED_ID][2].endswith("(erschlossen)")
+    assert sum(1 for r in by_id.values() if "erschlossen" in r[2]) == 1
+    assert f"{INFERRED_ID}: Im Bericht nur „x“; aus dem Text erschlossen." in text
+
+
+def test_rounding_footnote() -> None:
+    from kik_core.rules import StatusCounts
+
+    # 2 of 12 rounds to 16 % once and 17 % once (largest remainder: 16.67 each)
+    uneven = StatusCounts.of(
+        [Status.IMPLEMENTIERT] * 2 + [Status.IN_BEARBEITUNG] * 2 + [Status.WARTEND] * 8
+    )
+    assert builder_module._uneven_rounding([uneven]) == (2, 12, 16, 17)
+    even = StatusCounts.of([Status.IMPLEMENTIERT] * 2 + [Status.WARTEND] * 2)
+    assert builder_module._uneven_rounding([even]) is None
+
+
+def test_plural_correct_sentences() -> None:
+    from kik_core.rules import StatusCounts
+
+    one = StatusCounts.of([Status.IMPLEMENTIERT, Status.WARTEND, Status.WARTEND])
+    assert builder_module._sentence(one).startswith("ist 1 implementiert")
+    assert builder_module._measures(1) == "1 Maßnahme"
+    assert builder_module._measures(1131) == "1.131 Maßnahmen"
+
+
+def test_no_direct_formatting_outside_tables(report: Path) -> None:
+    """All text is in named styles, so a corporate template restyles everything."""
+    with zipfile.ZipFile(report) as z:
+        xml = z.read("word/document.xml").decode()
+        names = z.namelist()
+    assert "word/stylesWithEffects.xml" not in names
+    assert "<w:sz " not in xml  # no hand-set font sizes
+    assert "<w:i/>" not in xml  # italics come from styles
+
+
+def test_foreign_language_is_marked(document: Any) -> None:
+    langs = {
+        "".join(t.text for t in r.iter(qn("w:t"))): lang.get(qn("w:val"))
+        for r in document.element.body.iter(qn("w:r"))
+        if (lang := r.find(f"{qn('w:rPr')}/{qn('w:lang')}")) is not None
+    }
+    assert langs["Meet the World"] == "en"
+    assert langs["World of Unity!"] == "en-GB"
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "{lang=" not in text
+
+
+def test_chapter_after_a_short_one_shares_its_page(document: Any) -> None:
+    heading_1 = [p for p in document.paragraphs if p.style.name == "Heading 1"]
+    thanks = next(i for i, p in enumerate(heading_1) if p.text == "Dank")
+    after = heading_1[thanks + 1]._p.pPr
+    assert after.find(qn("w:pageBreakBefore")).get(qn("w:val")) == "0"
+    # long chapters keep their own page
+    second = next(p for p in heading_1 if p.text == "Handlungsfeld Arbeit und Ausbildung")
+    assert second._p.pPr.find(qn("w:pageBreakBefore")) is None
 
 
 def alt_texts(report: Path) -> list[str]:
@@ -237,7 +323,7 @@ def test_overview_table_agrees_with_marks_and_snapshot(document: Any, case: Case
     assert total == int(rows["Gesamt"][1]) == 144
 
 
-def test_changes_conflicts_and_annex(document: Any, case: Case) -> None:
+def test_changes_conflicts_and_annex(document: Any, case: Case, report: Path) -> None:
     changes = table_by_caption(document, "Veränderungen seit dem letzten Bericht")
     rows = [cell_texts(r) for r in changes.rows[1:]]
     assert len(rows) == len(case.snapshot.changes)
@@ -263,20 +349,45 @@ def test_changes_conflicts_and_annex(document: Any, case: Case) -> None:
 
     annex = table_by_caption(document, "Alle Maßnahmen und ihre letzte Meldung")
     assert len(annex.rows) == 1 + len(case.concept.measures)
+    assert cell_texts(annex.rows[0]) == [
+        "Nr.",
+        "Maßnahme",
+        "Status",
+        "Verantwortlich",
+        "Gemeldet am",
+    ]
     by_id = {cell_texts(r)[0]: cell_texts(r) for r in annex.rows[1:]}
     measure = case.concept.measure("BS-1.1")
     assert by_id["BS-1.1"][3] == ", ".join(measure.partners)
     effective = case.snapshot.statuses[CONFLICT_ID]
-    assert by_id[CONFLICT_ID][4] == "30.09.2023"
+    # the annex names partner and date, not file and row
+    measure = case.concept.measure(CONFLICT_ID)
+    for r in effective.reports:
+        named = (
+            ""
+            if r.partner in measure.partners and len(effective.reports) == 1
+            else (f" von {r.partner}")
+        )
+        assert f"{r.as_of:%d.%m.%Y}{named}" in by_id[CONFLICT_ID][4].splitlines()
+    assert "30.09.2023 von Jobcenter" in by_id[CONFLICT_ID][4]
+    assert "Zeile" not in by_id[CONFLICT_ID][4]
+    # file and row are in the machine-readable list beside the report
+    sources = builder_module.sources_path(report)
+    rows = list(csv.reader(io.StringIO(sources.read_text(encoding="utf-8-sig")), delimiter=";"))
+    assert tuple(rows[0]) == builder_module.SOURCES_COLUMNS
+    listed = {(r[0], r[4], r[5]) for r in rows[1:]}
     for r in effective.reports:
         assert r.source is not None
-        assert f"{Path(r.source.file).name}\nZeile {r.source.row}" in by_id[CONFLICT_ID][5]
+        assert (CONFLICT_ID, Path(r.source.file).name, str(r.source.row)) in listed
+    assert {r[0] for r in rows[1:]} == {m.id for m in case.concept.measures}
 
 
 def test_goal_texts_highlights_and_markdown(document: Any, case: Case) -> None:
     text = "\n".join(p.text for p in document.paragraphs)
     assert "Keine Rückmeldung" in text  # goals 3, 7, ... have no texts
-    assert "Aktueller Stand" in text
+    # sub-headings name their goal, so navigation and bookmarks stay useful
+    assert (4, "Ziel 1 – Aktueller Stand") in headings(document)
+    assert (4, "Ziel 1 – Ausblick") in headings(document)
     assert "Ausblick" in text
     assert "KitaMUTter und Starke Mamas" in text
     assert f"BS-6.1 {case.concept.measure('BS-6.1').text}" in text
@@ -286,9 +397,9 @@ def test_goal_texts_highlights_and_markdown(document: Any, case: Case) -> None:
     table = table_by_caption(document, "Tabelle: Titel, Medium, Zielgruppe, Intervall")
     assert cell_texts(table.rows[0]) == ["Titel", "Medium", "Zielgruppe", "Intervall"]
     assert cell_texts(table.rows[2])[0] == "Homepage"
-    # bold from Markdown
+    # bold from Markdown, as the character style "Strong"
     assert any(
-        r.bold and r.text == "Kommunale Integrationskonzept"
+        r.style.name == "Strong" and r.text == "Kommunale Integrationskonzept"
         for p in document.paragraphs
         for r in p.runs
     )
@@ -301,8 +412,9 @@ def test_key_figures_side_by_side(document: Any) -> None:
         "Stand 31.12.2020",
         "Stand 31.12.2022",
         "Veränderung",
-        "Quelle",
     ]
+    # one source for every figure: named once under the table, not in every row
+    assert "Quelle: Amt für Statistik" in [p.text for p in document.paragraphs]
     rows = {cell_texts(r)[0]: cell_texts(r) for r in table.rows[1:]}
     assert rows["Einwohner*innen"][1:4] == ["70.787", "71.918", "+1.131"]
     assert rows["Anteil Ausländer*innen"][1:4] == ["16,5 %", "18,8 %", "+2,3 Prozentpunkte"]
@@ -431,14 +543,38 @@ def test_pdf_export_without_libreoffice(
     assert isinstance(info.value, ReportError)
 
 
+def test_pdf_export_without_the_uno_bridge_makes_no_pdf(
+    report: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Never a silent conversion without page numbers in the contents."""
+    from kik_core.report import _pdf
+
+    monkeypatch.setattr(_pdf, "find_soffice", lambda: "/usr/bin/soffice")
+    monkeypatch.setattr(_pdf, "find_uno_python", lambda: None)
+    with pytest.raises(PdfExportError, match="python3-uno"):
+        export_pdf(report, tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
 def test_pdf_export(report: Path, tmp_path: Path) -> None:
+    from kik_core.report import check_pdf
+    from kik_core.report._pdf import find_uno_python
+
+    if find_uno_python() is None:
+        pytest.skip("LibreOffice's Python bridge (python3-uno) is not installed")
     pdf = export_pdf(report, tmp_path)
     assert pdf == tmp_path / "Zwischenbericht.pdf"
-    data = pdf.read_bytes()
-    assert data.startswith(b"%PDF")
-    assert b"/StructTreeRoot" in data  # tagged (PDF/UA)
+    assert pdf.read_bytes().startswith(b"%PDF")
+    assert check_pdf(pdf) == []  # tagged, language, title, figures with content, TH scopes
+    import pikepdf
+
+    with pikepdf.open(pdf) as document:
+        assert str(document.docinfo["/Title"]) == (
+            "Kempten (Allgäu): KIK-Zwischenbericht Dezember 2023"
+        )
+    assert [p.name for p in tmp_path.iterdir()] == ["Zwischenbericht.pdf"]
 
 
 @pytest.mark.slow
@@ -463,3 +599,71 @@ def test_pdf_table_of_contents_has_page_numbers(report: Path, tmp_path: Path) ->
     assert entries, contents
     assert all(re.search(r"\.{3,}\s*\d+$", line) for line in entries), entries
     assert b"/StructTreeRoot" in pdf.read_bytes()
+
+
+def test_sentence_introducing_a_list_stays_with_it(document: Any) -> None:
+    [intro] = [p for p in document.paragraphs if p.text.startswith("Die Steuerung erfolgt")]
+    assert intro.paragraph_format.keep_with_next
+    [plain] = [p for p in document.paragraphs if p.text.startswith("Sie wird auf die nächste")]
+    assert not plain.paragraph_format.keep_with_next
+
+
+def test_markdown_table_columns_fit_their_longest_word() -> None:
+    rows = [
+        ["Titel", "Kurzbeschreibung"],
+        ["Homepage", "Grundlegende Informationen zur Integrationsarbeit"],
+        ["Com-In", "Kurz"],
+        ["www.Kempten.de/Integration/Kommunikation", "(Neu-) Zugewanderte"],
+    ]
+    widths = builder_module._column_widths(rows, 2)
+    assert sum(widths) == builder_module._TEXT_WIDTH
+    for column, width in enumerate(widths):
+        longest = max(
+            min(len(word), builder_module._LONGEST_WORD)
+            for row in rows
+            for word in row[column].split()
+        )
+        assert width >= longest * builder_module._CHAR_TWIPS + builder_module._CELL_MARGIN
+    assert widths[1] > widths[0]  # more text, more room
+
+
+def test_no_conflicts_is_one_sentence_not_a_section(case: Case) -> None:
+    import attrs
+
+    calm = attrs.evolve(case.snapshot, conflicts=())
+    doc = builder_module.compose(
+        case.concept,
+        calm,
+        options=make_options(),  # type: ignore[arg-type]
+        content=case.content,
+    )
+    assert "Offene Konflikte zwischen Partnern" not in [p.text for p in doc.paragraphs]
+    assert "Widersprüchliche Meldungen von Partnern gibt es zu diesem Stand nicht." in [
+        p.text for p in doc.paragraphs
+    ]
+
+
+def test_every_chart_says_where_its_numbers_come_from(document: Any) -> None:
+    paragraphs = document.paragraphs
+    for index, paragraph in enumerate(paragraphs):
+        if paragraph._p.find(f".//{qn('w:drawing')}") is None:
+            continue
+        before = paragraphs[index - 1]
+        assert "Rückmeldungen der Partner" in before.text, before.text
+        assert before.paragraph_format.keep_with_next  # the chart stays with its sentence
+
+
+def test_pdf_that_cannot_be_repaired_is_not_written(
+    report: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kik_core.report import _pdf
+
+    def fake_convert(_python: str, _soffice: str, _docx: Path, target: Path, _work: str) -> None:
+        target.write_bytes(b"%PDF-1.7 but broken")
+
+    monkeypatch.setattr(_pdf, "find_soffice", lambda: "/usr/bin/soffice")
+    monkeypatch.setattr(_pdf, "find_uno_python", lambda: "/usr/bin/python3")
+    monkeypatch.setattr(_pdf, "_convert_with_uno", fake_convert)
+    with pytest.raises(PdfExportError, match="nachbearbeitet"):
+        export_pdf(report, tmp_path)
+    assert list(tmp_path.iterdir()) == []

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from babel import Locale
 from babel.dates import format_date as _babel_date
 from babel.numbers import format_decimal
 
@@ -23,6 +24,7 @@ __all__ = ["LOCALE", "format_date", "format_month", "format_number", "plural"]
 
 #: The locale of everything kik shows to people.
 LOCALE = "de_DE"
+_LOCALE = Locale.parse(LOCALE)
 
 
 def format_date(value: dt.date, *, long: bool = False) -> str:
@@ -44,9 +46,9 @@ def format_number(value: float, decimals: int | None = None) -> str:
 
 
 def plural(count: int, one: str, other: str, *, number: bool = True) -> str:
-    """``count`` with the singular or plural noun, German rules (``1 Maßnahme``).
+    """``count`` with the singular or plural noun by the locale's plural rule (``1 Maßnahme``).
 
     With ``number=False`` only the noun is returned.
     """
-    noun = one if count == 1 else other
+    noun = one if _LOCALE.plural_form(count) == "one" else other
     return f"{format_number(count)} {noun}" if number else noun

@@ -16,7 +16,13 @@ sheet              columns
 ``Zeitleiste``     optional: ``Zeitraum``, ``Ereignis``
 ``Partner``        optional: ``Partner`` (as under "Zuständig"), ``Ansprechperson``,
                    ``E-Mail``, ``Telefon``
+``Hinweise``       optional: ``Bezug`` (a Kürzel, goal or measure id), ``Hinweis``,
+                   ``Art`` (optional: ``Hinweis`` or ``Status erschlossen``)
 =================  ===========================================================
+
+``Hinweise`` holds editorial notes: where the source contradicts itself, or a
+status was inferred from the text rather than read (``Status erschlossen``); the
+report prints them and marks inferred statuses.
 
 A measure's id is ``Kürzel-Nr`` (``BS-4.3``), a goal's ``Kürzel-Nr`` (``BS-4``).
 Every problem is collected and raised together in one :class:`ConceptWorkbookError`
@@ -58,7 +64,9 @@ from kik_core.model import (
 )
 
 __all__ = [
+    "NOTE_KINDS",
     "SHEETS",
+    "EditorialNote",
     "ReportContent",
     "load_concept",
     "load_partner_contacts",
@@ -78,21 +86,40 @@ SHEETS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "Kennzahlen": (("Kennzahl", "Wert", "Stand am"), ("Einheit", "Quelle")),
     "Zeitleiste": (("Zeitraum", "Ereignis"), ()),
     "Partner": (("Partner",), ("Ansprechperson", "E-Mail", "Telefon")),
+    "Hinweise": (("Bezug", "Hinweis"), ("Art",)),
 }
 log = logging.getLogger("kik_core.concept_workbook")
-
+#: The ``Art`` values of the ``Hinweise`` sheet (casefolded) → inferred status?
+NOTE_KINDS = {"hinweis": False, "status erschlossen": True}
 _REQUIRED_SHEETS = ("Konzept", "Handlungsfelder", "Ziele", "Maßnahmen")
 _KONZEPT_ROWS = ("Kommune", "Titel", "Beschlossen am")
 _DATE_FORMATS = ("%d.%m.%Y", "%Y-%m-%d", "%d.%m.%y")
 
 
 @attrs.frozen
+class EditorialNote:
+    """An editorial note on a field, goal or measure (sheet ``Hinweise``).
+
+    Attributes:
+        reference: the field code (``BS``), goal id (``BS-4``) or measure id (``AA-3.1``).
+        text: the note (German, shown in the report).
+        inferred: the measure's status was inferred from the text, not read from
+            the source; the report marks it as "erschlossen".
+    """
+
+    reference: str
+    text: str
+    inferred: bool = False
+
+
+@attrs.frozen
 class ReportContent:
-    """Report content kept beside the concept: highlights, key figures, timeline."""
+    """Report content kept beside the concept: highlights, key figures, timeline, notes."""
 
     highlights: tuple[Highlight, ...] = ()
     indicators: tuple[Indicator, ...] = ()
     timeline: tuple[TimelineEntry, ...] = ()
+    notes: tuple[EditorialNote, ...] = ()
 
 
 def parse_date(value: object) -> dt.date | None:
@@ -445,9 +472,49 @@ def load_report_content(path: Path | str, concept: Concept | None = None) -> Rep
         event = reader.text(values, "Ereignis", "Zeitleiste", row)
         if when and event:
             timeline.append(TimelineEntry(when, event))
+    notes = _read_notes(reader, concept)
     if reader.problems:
         raise ConceptWorkbookError(reader.problems)
-    return ReportContent(tuple(highlights), tuple(indicators), tuple(timeline))
+    return ReportContent(tuple(highlights), tuple(indicators), tuple(timeline), notes)
+
+
+def _read_notes(reader: _Reader, concept: Concept | None) -> tuple[EditorialNote, ...]:
+    notes: list[EditorialNote] = []
+    for row, values in reader.rows("Hinweise", required=False):
+        reference = reader.text(values, "Bezug", "Hinweise", row)
+        text = reader.text(values, "Hinweis", "Hinweise", row)
+        kind = _cell_text(values.get("Art")) or "Hinweis"
+        if kind.casefold() not in NOTE_KINDS:
+            reader.problem(
+                Reason.INVALID_VALUE,
+                "Hinweise",
+                row,
+                "Art",
+                value=kind,
+                detail=" (erlaubt: „Hinweis“ oder „Status erschlossen“)",
+            )
+            continue
+        inferred = NOTE_KINDS[kind.casefold()]
+        if reference and concept is not None:
+            known = concept.has_id(reference) or reference in {f.code for f in concept.fields}
+            if not known:
+                reader.problem(
+                    Reason.UNKNOWN_ID, "Hinweise", row, "Bezug", value=reference, hint=""
+                )
+                continue
+            if inferred and reference not in {m.id for m in concept.measures}:
+                reader.problem(
+                    Reason.INVALID_VALUE,
+                    "Hinweise",
+                    row,
+                    "Art",
+                    value=kind,
+                    detail=" (ein erschlossener Status gehört zu einer Maßnahme, z. B. AA-3.1)",
+                )
+                continue
+        if reference and text:
+            notes.append(EditorialNote(reference, text, inferred))
+    return tuple(notes)
 
 
 def _valid_email(address: str) -> bool:
@@ -548,6 +615,7 @@ _WIDTHS = {
     "Kennzahlen": (40, 12, 14, 12, 40),
     "Zeitleiste": (30, 90),
     "Partner": (40, 30, 36, 20),
+    "Hinweise": (14, 90, 20),
 }
 
 
@@ -616,6 +684,13 @@ def write_concept_workbook(
             [(i.name, i.value, i.unit, i.as_of, i.source) for i in content.indicators],
         )
         _write_rows(workbook["Zeitleiste"], [(t.when, t.text) for t in content.timeline])
+        _write_rows(
+            workbook["Hinweise"],
+            [
+                (n.reference, n.text, "Status erschlossen" if n.inferred else "Hinweis")
+                for n in content.notes
+            ],
+        )
     _write_rows(
         workbook["Partner"],
         [(c.partner, c.contact or None, c.email or None, c.phone or None) for c in partners],

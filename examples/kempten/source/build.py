@@ -189,7 +189,23 @@ def build_konzept(
         [[z["zeitraum"], z["ereignis"]] for z in zeitleiste["zeitleiste"]],
         {"Zeitraum": 30, "Ereignis": 100},
     )
+    add_notes_sheet(wb, load("hinweise.yaml"))
     save_deterministic(wb, out / "konzept.xlsx")
+
+
+def add_notes_sheet(wb: Workbook, hinweise: dict) -> None:
+    """Editorial notes: the seed's BS table/chart contradiction and the inferred AA statuses."""
+    notes = hinweise["hinweise"]
+    inferred = [n["bezug"] for n in notes if n["art"] == "Status erschlossen"]
+    assert len(inferred) == 11, inferred
+    assert all(r.startswith("AA-") for r in inferred), inferred
+    add_sheet(
+        wb,
+        "Hinweise",
+        ["Bezug", "Hinweis", "Art"],
+        [[n["bezug"], n["hinweis"], n["art"]] for n in notes],
+        {"Bezug": 10, "Hinweis": 100, "Art": 20},
+    )
 
 
 # --------------------------------------------------------------------------- partner files

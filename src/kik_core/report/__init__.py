@@ -12,7 +12,7 @@ Example:
 from kik_core.report._builder import build_report
 from kik_core.report._options import ReportOptions
 from kik_core.report._pdf import PdfExportError, export_pdf
-from kik_core.report.accessibility import AccessibilityIssue, IssueCode, check_docx
+from kik_core.report.accessibility import AccessibilityIssue, IssueCode, check_docx, check_pdf
 
 __all__ = [
     "AccessibilityIssue",
@@ -21,6 +21,7 @@ __all__ = [
     "ReportOptions",
     "build_report",
     "check_docx",
+    "check_pdf",
     "export_pdf",
 ]
 

@@ -8,10 +8,9 @@ their alt texts are all formatted from the same counts.
 from __future__ import annotations
 
 import contextlib
+import csv
 import datetime as dt
 import io
-import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,14 +18,15 @@ from xml.sax.saxutils import escape
 
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import parse_xml
-from docx.oxml.ns import nsdecls
+from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Pt, Twips
 
-from kik_core._cells import format_date as format_cell_date
+from kik_core._atomic import atomic_path
+from kik_core._locale import format_date, format_month, format_number, plural
 from kik_core.errors import ReportError
-from kik_core.model import Concept, FieldOfAction, Highlight, Indicator, Status
+from kik_core.model import Concept, FieldOfAction, Highlight, Indicator, Status, StatusReport
 from kik_core.report import _partners, charts
-from kik_core.report._markdown import render_markdown
+from kik_core.report._markdown import add_text, render_markdown, strip_language_marks
 from kik_core.report._ooxml import (
     Cell,
     append_rows,
@@ -37,56 +37,60 @@ from kik_core.report._ooxml import (
     set_update_fields,
 )
 from kik_core.report._options import ReportOptions
-from kik_core.report._template import TABLE_STYLE, _page_footer, open_template
+from kik_core.report._template import (
+    TABLE_STYLE,
+    _page_footer,
+    drop_leftover_parts,
+    open_template,
+)
 from kik_core.rules import Snapshot, StatusCounts
 
 if TYPE_CHECKING:
     from kik_core.board import PartnerBoard
-    from kik_core.concept_workbook import ReportContent
+    from kik_core.concept_workbook import EditorialNote, ReportContent
     from kik_core.rounds import LateCorrection
 
 __all__ = ["build_report", "format_date", "format_number"]
 
-_MONTHS = (
-    "Januar",
-    "Februar",
-    "März",
-    "April",
-    "Mai",
-    "Juni",
-    "Juli",
-    "August",
-    "September",
-    "Oktober",
-    "November",
-    "Dezember",
-)
 #: Shading of goal rows in the status tables.
 GOAL_SHADE = "DCE6F0"
-#: The mark of a measure's status column.
-MARK = "x"
 #: Text width of the default A4 page in twips (21 cm − 2 × 2.2 cm).
 _TEXT_WIDTH = 9412
 NO_FEEDBACK = "Keine Rückmeldung"
-
-
-def format_date(value: dt.date, *, long: bool = False) -> str:
-    """``30.09.2023`` or, with ``long``, ``30. September 2023``."""
-    if long:
-        return f"{value.day}. {_MONTHS[value.month - 1]} {value.year}"
-    return format_cell_date(value)
-
-
-def format_number(value: float, decimals: int | None = None) -> str:
-    """German number format: ``70.787``, ``16,5``."""
-    if decimals is None:
-        decimals = 0 if float(value).is_integer() else 1
-    text = f"{value:,.{decimals}f}"
-    return text.replace(",", "\u2009").replace(".", ",").replace("\u2009", ".")
+#: A chapter with less text than this (characters) does not get a page of its own:
+#: the next chapter starts on the same page.
+SHORT_CHAPTER = 700
+#: More contents entries than this and the contents list only the chapters (level 1).
+TOC_MAX_ENTRIES = 30
+#: Marks a status the editors inferred from the text (concept workbook, sheet Hinweise).
+INFERRED = "erschlossen"
 
 
 def _measures(n: int) -> str:
-    return f"{n} Maßnahme" if n == 1 else f"{n} Maßnahmen"
+    return plural(n, "Maßnahme", "Maßnahmen")
+
+
+#: Width of one character of 9 pt table text and a cell's side margins (twips).
+_CHAR_TWIPS, _CELL_MARGIN = 115, 200
+#: Longer "words" (addresses) may wrap anyway; they do not claim a whole column.
+_LONGEST_WORD = 18
+
+
+def _column_widths(rows: Sequence[Sequence[str]], n: int) -> list[int]:
+    """Widths (twips, summing to the text width) for ``n`` columns of plain text."""
+    longest = [
+        max((min(len(word), _LONGEST_WORD) for r in rows for word in r[i].split()), default=1)
+        for i in range(n)
+    ]
+    minimum = [w * _CHAR_TWIPS + _CELL_MARGIN for w in longest]
+    if sum(minimum) >= _TEXT_WIDTH:  # the words cannot all fit: scale down evenly
+        widths = [m * _TEXT_WIDTH // sum(minimum) for m in minimum]
+    else:
+        text = [sum(len(r[i]) for r in rows) or 1 for i in range(n)]
+        spare = _TEXT_WIDTH - sum(minimum)
+        widths = [m + spare * t // sum(text) for m, t in zip(minimum, text, strict=True)]
+    widths[-1] += _TEXT_WIDTH - sum(widths)
+    return widths
 
 
 class _Writer:
@@ -108,22 +112,29 @@ class _Writer:
                 self._styles[name] = None
         return self._styles[name]
 
+    def style_id(self, name: str) -> str:
+        """The id of a style by its name ("" if the template lacks it)."""
+        chosen = self.style(name)
+        return "" if chosen is None else str(chosen.style_id)
+
     def _add(self, style: str | None, text: str = "") -> Any:
         """Add a paragraph, setting ``w:pStyle`` directly.
 
         python-docx resolves a style object to its id with an XPath search on
         every assignment, which dominated the build time of large reports.
         """
-        paragraph = self.doc.add_paragraph(text)
+        paragraph = self.doc.add_paragraph()
         chosen = self.style(style)
         if chosen is not None:
             paragraph._p.style = chosen.style_id
+        if text:
+            add_text(paragraph, text)
         return paragraph
 
     def heading(self, text: str, level: int) -> Any:
         level = max(1, min(level, self._last_level + 1, 9))
         self._last_level = level
-        self.headings.append((level, text))
+        self.headings.append((level, strip_language_marks(text)))
         return self._add(f"Heading {level}", text)
 
     def paragraph(self, style: str | None = None, text: str = "") -> Any:
@@ -133,17 +144,31 @@ class _Writer:
         else:
             paragraph = self._add(style)
         if text:
-            paragraph.add_run(text)
+            add_text(paragraph, text)
         return paragraph
 
-    def label(self, text: str, value: str = "") -> Any:
-        paragraph = self.paragraph()
-        paragraph.add_run(text).bold = True
+    def label(self, text: str, value: str = "", *, style: str | None = None) -> Any:
+        """A bold label (character style "Strong"), optionally followed by its value.
+
+        A label always stays on the page of what follows it.
+        """
+        paragraph = self.paragraph(style)
+        self.strong(paragraph, text)
         if value:
-            paragraph.add_run(f" {value}")
-        else:  # a label that introduces what follows stays on its page
+            add_text(paragraph, f" {value}")
+        if style is None:
             paragraph.paragraph_format.keep_with_next = True
         return paragraph
+
+    def strong(self, paragraph: Any, text: str) -> Any:
+        """Add ``text`` in the character style "Strong" (bold where the template lacks it)."""
+        run = paragraph.add_run(text)
+        strong = self.style("Strong")
+        if strong is not None:
+            run._r.style = strong.style_id
+        else:
+            run.bold = True
+        return run
 
     def markdown(self, text: str, base_level: int) -> None:
         if text.strip():
@@ -169,31 +194,42 @@ class _Writer:
             Cell(h, bold=True, width=w, vertical=i in vertical_header)
             for i, (h, w) in enumerate(zip(header, widths, strict=True))
         ]
-        append_rows(table, [header_cells], header=True, height=1500 if vertical_header else 0)
-        append_rows(table, list(rows))
-        set_table_description(table, caption, description)
-        self._add(None).paragraph_format.space_after = Pt(2)
+        strong = self.style_id("Strong")
+        append_rows(
+            table,
+            [header_cells],
+            header=True,
+            height=1500 if vertical_header else 0,
+            strong=strong,
+        )
+        append_rows(table, list(rows), strong=strong)
+        set_table_description(table, strip_language_marks(caption), description)
+        self._add("KIK Tabellenabstand")
         return table
 
     def data_table(self, header: Sequence[str], rows: Sequence[Sequence[str]], caption: str) -> Any:
-        """A plain text table (from Markdown): equal column widths."""
+        """A plain text table (from Markdown): column widths follow the content.
+
+        Every column is at least as wide as its longest word (no mid-word breaks where
+        the page allows it); the rest of the width is shared by the amount of text.
+        """
         n = max([len(header), *(len(r) for r in rows)]) if (header or rows) else 1
-        width = _TEXT_WIDTH // n
-        widths = [width] * n
         header = list(header) + [""] * (n - len(header))
-        body = [[Cell(v, width=width) for v in list(r) + [""] * (n - len(r))] for r in rows]
+        cells = [[strip_language_marks(v) for v in list(r) + [""] * (n - len(r))] for r in rows]
+        widths = _column_widths([header, *cells], n)
+        body = [[Cell(v, width=w) for v, w in zip(r, widths, strict=True)] for r in cells]
         return self.table(
             header,
             body,
             widths=widths,
             caption=caption,
-            description=f"{caption} ({len(rows)} Zeilen)",
+            description=f"{caption} ({plural(len(rows), 'Zeile', 'Zeilen')})",
         )
 
     def picture(self, png: bytes, alt: str, width_cm: float) -> Any:
-        paragraph = self.doc.add_paragraph()
-        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        paragraph.paragraph_format.keep_with_next = False
+        paragraph = self._add("KIK Abbildung")
+        if self.style("KIK Abbildung") is None:
+            paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
         shape = paragraph.add_run().add_picture(io.BytesIO(png), width=Cm(width_cm))
         set_alt_text(shape, alt)
         return shape
@@ -203,23 +239,31 @@ class _Writer:
 
 
 def _title_page(w: _Writer, options: ReportOptions, snapshot: Snapshot) -> None:
-    top = w.paragraph(text=options.municipality)
-    top.paragraph_format.space_before = Pt(120)
-    for run in top.runs:
-        run.font.size = Pt(16)
-        run.bold = True
+    w.paragraph("KIK Kommune", options.municipality)
     w.paragraph("Title", options.title)
     if options.subtitle:
         w.paragraph("Subtitle", options.subtitle)
-    if options.period_label:
-        w.label("Berichtszeitraum:", options.period_label).paragraph_format.space_before = Pt(36)
-    w.label("Datenstand:", format_date(snapshot.as_of, long=True))
-    if options.version_label:
-        w.label("Fassung:", options.version_label)
-    if options.publisher:
-        w.label("Herausgeber:", options.publisher)
+    first = True
     published = options.published_on or dt.date.today()  # noqa: DTZ011 - a calendar date
-    w.label("Veröffentlicht am:", format_date(published, long=True))
+    for label, value in (
+        ("Berichtszeitraum:", options.period_label),
+        ("Datenstand:", format_date(snapshot.as_of, long=True)),
+        ("Fassung:", options.version_label),
+        ("Herausgeber:", options.publisher),
+        ("Veröffentlicht am:", format_date(published, long=True)),
+    ):
+        if not value:
+            continue
+        paragraph = w.label(label, value, style="KIK Angabe")
+        if first:
+            paragraph.paragraph_format.space_before = Pt(36)
+            first = False
+
+
+def document_title(options: ReportOptions) -> str:
+    """``Kempten (Allgäu): KIK-Zwischenbericht Dezember 2023`` (municipality and month)."""
+    published = options.published_on or dt.date.today()  # noqa: DTZ011 - a calendar date
+    return f"{options.municipality}: KIK-Zwischenbericht {format_month(published)}"
 
 
 def _toc_placeholder(w: _Writer) -> Any:
@@ -229,11 +273,15 @@ def _toc_placeholder(w: _Writer) -> Any:
 
 def _fill_toc(w: _Writer, placeholder: Any) -> None:
     """Replace the placeholder with a TOC field pre-filled with the headings."""
-    entries = [(lvl, text) for lvl, text in w.headings if lvl <= 2]
+    depth = 2
+    entries = [(lvl, text) for lvl, text in w.headings if lvl <= depth]
+    if len(entries) > TOC_MAX_ENTRIES:  # the contents should fit on one page
+        depth = 1
+        entries = [(lvl, text) for lvl, text in entries if lvl <= depth]
     if not entries:
         entries = [(1, "Das Inhaltsverzeichnis wird beim Öffnen in Word aktualisiert.")]
     styles = {lvl: w.style(f"toc {lvl}") for lvl in (1, 2)}
-    instruction = 'TOC \\o "1-2" \\h \\z \\u'
+    instruction = f'TOC \\o "1-{depth}" \\h \\z \\u'
     begin = field_runs_xml(instruction, "").rsplit("<w:r><w:t", 1)[0]
     anchor = placeholder._p
     for index, (level, text) in enumerate(entries):
@@ -261,10 +309,7 @@ def _foreword(w: _Writer, options: ReportOptions) -> None:
     w.markdown(text, base_level=2)
     if options.foreword_author:
         for n, line in enumerate(options.foreword_author.splitlines()):
-            paragraph = w.paragraph(text=line)
-            if n == 0:
-                paragraph.paragraph_format.space_before = Pt(12)
-                paragraph.runs[0].bold = True
+            w.paragraph("KIK Unterschrift" if n == 0 else None, line)
 
 
 def _timeline(w: _Writer, content: ReportContent | None) -> None:
@@ -312,17 +357,29 @@ def _key_figures(w: _Writer, content: ReportContent | None) -> None:
     dates = sorted({i.as_of for i in content.indicators})
     w.paragraph(
         text=(
-            "Die Kennzahlen zeigen die Entwicklung der Bevölkerung zu den Stichtagen "
+            (
+                "Die Kennzahlen zeigen die Entwicklung der Bevölkerung zu den Stichtagen "
+                if len(dates) > 1
+                else "Die Kennzahlen zeigen die Bevölkerung zum Stichtag "
+            )
             + " und ".join(format_date(d) for d in dates)
             + "."
         )
     )
-    name_w, change_w = 3000, 1500
+    all_sources = list(dict.fromkeys(i.source for i in content.indicators if i.source))
+    per_row = len(all_sources) > 1  # one source for all: a sentence under the table
+    name_w, change_w = 2900, 1900  # "Prozentpunkte" fits without a break
     rest = _TEXT_WIDTH - name_w - change_w
-    date_w = rest * 2 // (2 * len(dates) + 3)
-    source_w = rest - date_w * len(dates)
-    widths = [name_w, *([date_w] * len(dates)), change_w, source_w]
-    header = ["Kennzahl", *(f"Stand {format_date(d)}" for d in dates), "Veränderung", "Quelle"]
+    if per_row:
+        date_w = rest * 2 // (2 * len(dates) + 3)
+        source_w = rest - date_w * len(dates)
+    else:
+        date_w, source_w = rest // len(dates), 0
+        name_w += rest - date_w * len(dates)
+    widths = [name_w, *([date_w] * len(dates)), change_w] + ([source_w] if per_row else [])
+    header = ["Kennzahl", *(f"Stand {format_date(d)}" for d in dates), "Veränderung"]
+    if per_row:
+        header.append("Quelle")
     rows = []
     for name, values in by_name.items():
         ordered = [values[d] for d in sorted(values)]
@@ -333,7 +390,7 @@ def _key_figures(w: _Writer, content: ReportContent | None) -> None:
                 Cell(name, width=name_w),
                 *(Cell(_indicator_value(values.get(d)), center=True, width=date_w) for d in dates),
                 Cell(change, center=True, width=change_w),
-                Cell(sources, width=source_w),
+                *([Cell(sources, width=source_w)] if per_row else []),
             ]
         )
     w.table(
@@ -341,13 +398,19 @@ def _key_figures(w: _Writer, content: ReportContent | None) -> None:
         rows,
         widths=widths,
         caption="Kennzahlen",
-        description=f"{len(rows)} Kennzahlen zu {len(dates)} Stichtagen mit Veränderung",
+        description=f"{plural(len(rows), 'Kennzahl', 'Kennzahlen')} zu "
+        f"{plural(len(dates), 'Stichtag', 'Stichtagen')} mit Veränderung"
+        + (f"; Quelle: {all_sources[0]}" if len(all_sources) == 1 else ""),
     )
+    if len(all_sources) == 1:
+        w.paragraph("KIK Fußnote", f"Quelle: {all_sources[0]}")
 
 
 def _counts_cell(counts: StatusCounts, status: Status, width: int) -> Cell:
     return Cell(
-        f"{counts.counts[status]} ({counts.percentages[status]} %)", center=True, width=width
+        f"{format_number(counts.counts[status])} ({counts.percentages[status]} %)",
+        center=True,
+        width=width,
     )
 
 
@@ -363,9 +426,12 @@ def _overview(
     w.paragraph(
         text=(
             f"Stand {format_date(snapshot.as_of)}: Von den {_measures(overall.total)} des "
-            f"Integrationskonzepts sind {_sentence(overall)}."
+            f"Integrationskonzepts {_sentence(overall)}."
         )
     )
+    _codes_sentence(w, concept)
+    if not snapshot.conflicts:
+        w.paragraph(text="Widersprüchliche Meldungen von Partnern gibt es zu diesem Stand nicht.")
     names = [f.name for f in concept.fields] + ["Gesamt"]
     rows = [snapshot.by_field[f.code] for f in concept.fields] + [overall]
     alt = (
@@ -376,13 +442,18 @@ def _overview(
         )
         + "."
     )
-    w.picture(charts.overview_chart(names, rows), alt, 16.5)
+    intro = w.paragraph(
+        text="Das Diagramm und die Tabelle zeigen den Umsetzungsstand je Handlungsfeld, "
+        f"gezählt aus den Rückmeldungen der Partner bis zum {format_date(snapshot.as_of)}."
+    )
+    intro.paragraph_format.keep_with_next = True
+    w.picture(charts.overview_chart(names, rows), alt, charts.OVERVIEW_WIDTH_CM)
     widths = [2912, 1400, 1600, 1800, 1700]
     statuses = (Status.WARTEND, Status.IN_BEARBEITUNG, Status.IMPLEMENTIERT)
     body = [
         [
             Cell(n, bold=(n == "Gesamt"), width=widths[0]),
-            Cell(str(r.total), center=True, width=widths[1]),
+            Cell(format_number(r.total), center=True, width=widths[1]),
             *(_counts_cell(r, s, widths[2 + i]) for i, s in enumerate(statuses)),
         ]
         for n, r in zip(names, rows, strict=True)
@@ -395,6 +466,7 @@ def _overview(
         description="Anzahl und Anteil der Maßnahmen je Status und Handlungsfeld, "
         f"letzte Zeile Gesamt: {charts.status_summary(overall)}",
     )
+    _rounding_note(w, rows)
     _trend(w, snapshot, history)
     _changes(w, concept, snapshot)
     _conflicts(w, concept, snapshot)
@@ -402,12 +474,66 @@ def _overview(
         _highlights(w, concept, highlights)
 
 
-def _sentence(counts: StatusCounts) -> str:
+def _codes_sentence(w: _Writer, concept: Concept) -> None:
+    """Explain the field codes where the report first uses them."""
+    if not concept.fields:
+        return
+    example = next(iter(concept.measures), None)
+    codes = ", ".join(f"{f.code} = {f.name}" for f in concept.fields)
+    text = f"Die Maßnahmen tragen das Kürzel ihres Handlungsfelds ({codes})"
+    if example is not None:
+        goal, _, number = example.number.partition(".")
+        field = next(f for f in concept.fields if f.code == example.id.split("-", 1)[0])
+        text += (
+            f": {example.id} ist zum Beispiel Maßnahme {number or example.number} "
+            f"zu Ziel {goal} im Handlungsfeld {field.name}"
+        )
+    w.paragraph(text=text + ".")
+
+
+def _uneven_rounding(rows: Sequence[StatusCounts]) -> tuple[int, int, int, int] | None:
+    """Equal counts of equal totals shown with different percentages, if any.
+
+    Returns ``(count, total, smaller %, larger %)`` of the first such case.
+    """
+    seen: dict[tuple[int, int], int] = {}
+    for row in rows:
+        for status in charts.STATUS_ORDER:
+            key = (row.counts[status], row.total)
+            if key[0] == 0:
+                continue
+            percent = row.percentages[status]
+            other = seen.setdefault(key, percent)
+            if other != percent:
+                return key[0], key[1], min(other, percent), max(other, percent)
+    return None
+
+
+def _rounding_note(w: _Writer, rows: Sequence[StatusCounts]) -> None:
+    found = _uneven_rounding(rows)
+    if found is None:
+        return
+    count, total, low, high = found
+    w.paragraph(
+        "KIK Fußnote",
+        "Hinweis zu den Prozentwerten: Sie sind so gerundet, dass jede Zeile zusammen 100 % "
+        "ergibt (Verfahren der größten Reste). Deshalb kann dieselbe Anzahl unterschiedlich "
+        f"gerundet erscheinen, hier etwa {count} von {total} als {low} % und als {high} %.",
+    )
+
+
+def _counts_phrase(counts: StatusCounts) -> str:
     parts = [
         charts.format_count(counts, s)
         for s in (Status.IMPLEMENTIERT, Status.IN_BEARBEITUNG, Status.WARTEND)
     ]
     return f"{parts[0]}, {parts[1]} und {parts[2]}"
+
+
+def _sentence(counts: StatusCounts) -> str:
+    """``sind 7 implementiert (23 %), …`` with the verb agreeing (``ist 1 implementiert``)."""
+    first = counts.counts[Status.IMPLEMENTIERT]
+    return f"{'ist' if first == 1 else 'sind'} {_counts_phrase(counts)}"
 
 
 def _trend(w: _Writer, snapshot: Snapshot, history: Sequence[Snapshot]) -> None:
@@ -425,14 +551,22 @@ def _trend(w: _Writer, snapshot: Snapshot, history: Sequence[Snapshot]) -> None:
         )
         + "."
     )
-    w.picture(charts.trend_chart(labels, [p.overall for p in points]), alt, 11.0)
+    w.paragraph(
+        text="Das Diagramm zeigt den Umsetzungsstand aller Maßnahmen zu jedem Stichtag, "
+        "gezählt aus den Rückmeldungen der Partner bis zu diesem Tag."
+    ).paragraph_format.keep_with_next = True
+    w.picture(
+        charts.trend_chart(labels, [p.overall for p in points]),
+        alt,
+        charts.trend_width_cm(len(points)),
+    )
     widths = [2412, 1750, 1750, 1750, 1750]
     statuses = (Status.WARTEND, Status.IN_BEARBEITUNG, Status.IMPLEMENTIERT)
     body = [
         [
             Cell(d, width=widths[0]),
             *(_counts_cell(p.overall, s, widths[1 + i]) for i, s in enumerate(statuses)),
-            Cell(str(p.overall.total), center=True, width=widths[4]),
+            Cell(format_number(p.overall.total), center=True, width=widths[4]),
         ]
         for d, p in zip(labels, points, strict=True)
     ]
@@ -463,7 +597,7 @@ def _changes(w: _Writer, concept: Concept, snapshot: Snapshot) -> None:
             f"Seit dem {format_date(snapshot.previous)} hat sich der Status von "
             f"{_measures(len(changes))} verändert"
             + (
-                f", davon {len(regressions)} Rückschritt{'e' if len(regressions) != 1 else ''}."
+                f", davon {plural(len(regressions), 'Rückschritt', 'Rückschritte')}."
                 if regressions
                 else "."
             )
@@ -479,10 +613,16 @@ def _changes(w: _Writer, concept: Concept, snapshot: Snapshot) -> None:
                 Cell(
                     "Gesamt" if field is None else field.name, bold=field is None, width=widths[0]
                 ),
-                Cell(str(sum(not c.is_regression for c in moved)), center=True, width=widths[1]),
-                Cell(str(sum(c.is_regression for c in moved)), center=True, width=widths[2]),
                 Cell(
-                    str(sum(c.after is Status.IMPLEMENTIERT for c in moved)),
+                    format_number(sum(not c.is_regression for c in moved)),
+                    center=True,
+                    width=widths[1],
+                ),
+                Cell(
+                    format_number(sum(c.is_regression for c in moved)), center=True, width=widths[2]
+                ),
+                Cell(
+                    format_number(sum(c.after is Status.IMPLEMENTIERT for c in moved)),
                     center=True,
                     width=widths[3],
                 ),
@@ -517,7 +657,7 @@ def _changes_annex(w: _Writer, concept: Concept, snapshot: Snapshot) -> None:
         text=f"Alle Maßnahmen, deren Status sich zwischen dem {format_date(snapshot.previous)} "
         f"und dem {format_date(snapshot.as_of)} verändert hat."
     )
-    widths = [900, 4312, 1500, 1500, 1200]
+    widths = [1000, 3912, 1500, 1500, 1500]
     body = [
         [
             Cell(c.measure_id, width=widths[0]),
@@ -538,8 +678,9 @@ def _changes_annex(w: _Writer, concept: Concept, snapshot: Snapshot) -> None:
         body,
         widths=widths,
         caption="Veränderungen seit dem letzten Bericht",
-        description=f"{len(changes)} Maßnahmen mit neuem Status seit "
-        f"{format_date(snapshot.previous)}, davon {regressions} Rückschritte",
+        description=f"{_measures(len(changes))} mit neuem Status seit "
+        f"{format_date(snapshot.previous)}, davon "
+        f"{plural(regressions, 'Rückschritt', 'Rückschritte')}",
     )
 
 
@@ -587,16 +728,18 @@ def _target_text(concept: Concept, target_id: str) -> str:
 
 
 def _conflicts(w: _Writer, concept: Concept, snapshot: Snapshot) -> None:
-    w.heading("Offene Konflikte zwischen Partnern", 2)
-    if not snapshot.conflicts:
-        w.paragraph(text="Es gibt keine widersprüchlichen Meldungen.")
+    if not snapshot.conflicts:  # said in one sentence of the overview
         return
+    w.heading("Offene Konflikte zwischen Partnern", 2)
+    n = len(snapshot.conflicts)
     w.paragraph(
         text=(
-            "Bei diesen Maßnahmen haben Partner am selben Tag unterschiedliche Status gemeldet. "
-            "Gezählt wird der am wenigsten fortgeschrittene Status, bis die Partner sich abstimmen."
+            f"Es gibt {plural(n, 'offenen Widerspruch', 'offene Widersprüche')}: "
+            f"Bei {'dieser Maßnahme' if n == 1 else 'diesen Maßnahmen'} haben Partner am selben "
+            "Tag unterschiedliche Status gemeldet. Gezählt wird der am wenigsten "
+            "fortgeschrittene Status, bis die Partner sich abstimmen."
         )
-    )
+    ).paragraph_format.keep_with_next = True
     widths = [900, 3462, 1250, 2500, 1300]
     body = [
         [
@@ -613,74 +756,76 @@ def _conflicts(w: _Writer, concept: Concept, snapshot: Snapshot) -> None:
         body,
         widths=widths,
         caption="Offene Konflikte zwischen Partnern",
-        description=f"{len(body)} Maßnahmen mit widersprüchlichen Meldungen",
+        description=f"{_measures(len(body))} mit widersprüchlichen Meldungen",
     )
 
 
-def _status_table(w: _Writer, concept: Concept, snapshot: Snapshot, field: FieldOfAction) -> None:
+def _status_table(
+    w: _Writer,
+    concept: Concept,
+    snapshot: Snapshot,
+    field: FieldOfAction,
+    notes: Sequence[EditorialNote] = (),
+) -> None:
+    """Goals and measures with each measure's status in words (no merged cells).
+
+    A screen reader reads a measure row as "BS-1.1 … implementiert"; a goal row
+    stays on the page of its first measure.
+    """
     measures = concept.measures_of(field.code)
     grouped = any(m.group for m in measures)
-    status_w = 760
-    group_w = 620 if grouped else 0
-    nr_w = 650
-    text_w = _TEXT_WIDTH - group_w - nr_w - 3 * status_w
-    widths = ([group_w] if grouped else []) + [nr_w, text_w, status_w, status_w, status_w]
-    statuses = (Status.WARTEND, Status.IN_BEARBEITUNG, Status.IMPLEMENTIERT)
-    header = (["Gruppe"] if grouped else []) + [
-        "Nr.",
-        "Ziel/Maßnahme",
-        *(s.label for s in statuses),
-    ]
+    group_w = 1500 if grouped else 0
+    nr_w, status_w = 1000, 1650
+    text_w = _TEXT_WIDTH - group_w - nr_w - status_w
+    widths = ([group_w] if grouped else []) + [nr_w, text_w, status_w]
+    header = (["Gruppe"] if grouped else []) + ["Nr.", "Ziel/Maßnahme", "Status"]
+    inferred = {n.reference for n in notes if n.inferred}
     rows: list[list[Cell]] = []
-    previous_group: str | None = None
-
-    def group_cell(group: str | None) -> list[Cell]:
-        nonlocal previous_group
-        if not grouped:
-            return []
-        if group and group == previous_group:
-            return [Cell(width=group_w, vmerge="continue")]
-        previous_group = group
-        if group:
-            return [Cell(group, bold=True, vertical=True, width=group_w, vmerge="restart")]
-        return [Cell(width=group_w)]
-
     for goal in concept.goals_of(field.code):
         goal_measures = concept.measures_of(goal.id)
         goal_group = goal_measures[0].group if goal_measures else None
+        counts = snapshot.by_goal.get(goal.id)
+        done = counts.counts[Status.IMPLEMENTIERT] if counts is not None else 0
+        summary = f"{done} von {len(goal_measures)} implementiert" if goal_measures else ""
         rows.append(
             [
-                *group_cell(goal_group),
-                Cell(f"{goal.number}.", bold=True, shade=GOAL_SHADE, width=nr_w),
-                Cell(goal.text, bold=True, shade=GOAL_SHADE, span=4, width=text_w + 3 * status_w),
+                *(
+                    [Cell(goal_group or "", shade=GOAL_SHADE, width=group_w, keep_with_next=True)]
+                    if grouped
+                    else []
+                ),
+                Cell(
+                    f"Ziel {goal.number}",
+                    bold=True,
+                    shade=GOAL_SHADE,
+                    width=nr_w,
+                    keep_with_next=True,
+                ),
+                Cell(goal.text, bold=True, shade=GOAL_SHADE, width=text_w, keep_with_next=True),
+                Cell(summary, shade=GOAL_SHADE, width=status_w, keep_with_next=True),
             ]
         )
         for measure in goal_measures:
-            status = snapshot.status_of(measure.id)
+            status = snapshot.status_of(measure.id).label
+            if measure.id in inferred:
+                status += f" ({INFERRED})"
             rows.append(
                 [
-                    *group_cell(measure.group),
-                    Cell(measure.number, width=nr_w),
+                    *([Cell(measure.group or "", width=group_w)] if grouped else []),
+                    Cell(measure.id, width=nr_w),
                     Cell(measure.text, width=text_w),
-                    *(
-                        Cell(MARK if s is status else "", center=True, width=status_w)
-                        for s in statuses
-                    ),
+                    Cell(status, width=status_w),
                 ]
             )
     counts = snapshot.by_field[field.code]
-    first_status = len(header) - 3
     w.table(
         header,
         rows,
         widths=widths,
-        vertical_header=(0, first_status, first_status + 1, first_status + 2)
-        if grouped
-        else (first_status, first_status + 1, first_status + 2),
         caption=f"Ziele und Maßnahmen im Handlungsfeld {field.name}",
         description=(
-            f"{len(concept.goals_of(field.code))} Ziele (fett) mit ihren "
-            f"{_measures(counts.total)}; je Maßnahme ist der Status mit {MARK} markiert: "
+            f"{plural(len(concept.goals_of(field.code)), 'Ziel', 'Ziele')} (fett) mit ihren "
+            f"{_measures(counts.total)}; je Maßnahme steht der Status in der letzten Spalte: "
             f"{charts.status_summary(counts)}"
         ),
     )
@@ -691,7 +836,7 @@ def _highlights(w: _Writer, concept: Concept, highlights: Sequence[Highlight]) -
     for highlight in highlights:
         w.heading(highlight.title, 3)
         if highlight.organisation:
-            w.paragraph(text=highlight.organisation).runs[0].italic = True
+            w.paragraph("KIK Quelle", highlight.organisation)
         w.markdown(highlight.text, base_level=4)
         known = [m for m in highlight.measure_ids if concept.has_id(m)]
         if known:
@@ -710,20 +855,19 @@ def _goal_texts(w: _Writer, concept: Concept, snapshot: Snapshot, field: FieldOf
             for measure in measures:
                 w.paragraph(
                     "List Bullet",
-                    f"{measure.number} {measure.text} – {snapshot.status_of(measure.id).label}",
+                    f"{measure.id} {measure.text} – {snapshot.status_of(measure.id).label}",
                 )
         texts = snapshot.goal_texts.get(goal.id, ())
         for title, attribute in (("Aktueller Stand", "current_state"), ("Ausblick", "outlook")):
-            w.heading(title, 4)
+            # named with the goal, so the navigation and bookmarks stay useful
+            w.heading(f"Ziel {goal.number} – {title}", 4)
             written = [t for t in texts if getattr(t, attribute).strip()]
             if not written:
-                w.paragraph(text=NO_FEEDBACK).runs[0].italic = True
+                w.paragraph("KIK Hinweis", NO_FEEDBACK)
                 continue
             for text in written:
                 if len(texts) > 1:
-                    source = w.paragraph(text=f"{text.partner}, Stand {format_date(text.as_of)}:")
-                    source.runs[0].italic = True
-                    source.paragraph_format.keep_with_next = True
+                    w.paragraph("KIK Quelle", f"{text.partner}, Stand {format_date(text.as_of)}:")
                 w.markdown(getattr(text, attribute), base_level=5)
 
 
@@ -733,66 +877,103 @@ def _field(
     snapshot: Snapshot,
     field: FieldOfAction,
     highlights: Sequence[Highlight],
+    *,
+    notes: Sequence[EditorialNote] = (),
 ) -> None:
     w.heading(f"Handlungsfeld {field.name}", 1)
     w.markdown(field.intro, base_level=2)
     counts = snapshot.by_field[field.code]
     w.heading("Ziele und Maßnahmen", 2)
-    _status_table(w, concept, snapshot, field)
+    field_notes = [n for n in notes if n.reference == field.code]
+    measure_notes = [n for n in notes if n.reference.startswith(f"{field.code}-")]
+    _status_table(w, concept, snapshot, field, measure_notes)
+    for note in field_notes:
+        paragraph = w.paragraph("KIK Hinweis")
+        w.strong(paragraph, "Hinweis der Redaktion: ")
+        add_text(paragraph, note.text)
     w.heading("Umsetzungsstand", 2)
-    w.paragraph(
+    sentence = w.paragraph(
         text=(
-            f"Von den {_measures(counts.total)} im Handlungsfeld {field.name} sind "
-            f"{_sentence(counts)}."
+            f"Von den {_measures(counts.total)} im Handlungsfeld {field.name} "
+            f"{_sentence(counts)} (Rückmeldungen der Partner bis zum "
+            f"{format_date(snapshot.as_of)})."
         )
     )
+    sentence.paragraph_format.keep_with_next = True  # the chart stays with its sentence
     w.picture(
-        charts.donut_chart(field.name, counts), charts.status_alt_text(field.name, counts), 13.0
+        charts.donut_chart(field.name, counts),
+        charts.status_alt_text(field.name, counts),
+        charts.DONUT_WIDTH_CM,
     )
+    _rounding_note(w, [counts])
     if highlights:
         _highlights(w, concept, highlights)
     _goal_texts(w, concept, snapshot, field)
 
 
-def _annex(w: _Writer, concept: Concept, snapshot: Snapshot) -> None:
+def _annex(
+    w: _Writer, concept: Concept, snapshot: Snapshot, notes: Sequence[EditorialNote] = ()
+) -> None:
     w.heading("Anhang: Alle Maßnahmen und ihre letzte Meldung", 1)
+    inferred = {n.reference for n in notes if n.inferred}
     w.paragraph(
         text=(
-            "Für jede Maßnahme: die verantwortlichen Partner, ihr Status am "
-            f"{format_date(snapshot.as_of)} und woher die letzte Meldung stammt (Datei und Zeile)."
+            "Für jede Maßnahme: ihr Status am "
+            f"{format_date(snapshot.as_of)}, die verantwortlichen Partner und das Datum "
+            "ihrer Meldung; hat ein anderer Partner gemeldet, steht sein Name dabei. Datei "
+            "und Zeile jeder Meldung stehen in der Quellenliste (CSV) neben dem Bericht."
+            + (
+                f" „{INFERRED}“: Die Quelle nennt diesen Status nicht ausdrücklich; die "
+                "Redaktion hat ihn aus dem Text erschlossen (Begründung in den Hinweisen "
+                "unter der Tabelle)."
+                if inferred
+                else ""
+            )
         )
     )
-    widths = [950, 2662, 1450, 1500, 1250, 1600]
+    widths = [950, 3450, 1500, 2250, 1262]
     rows = []
     for measure in concept.measures:
         effective = snapshot.statuses[measure.id]
-        sources = "\n".join(
-            f"{Path(r.source.file).name}"
-            + (f"\nZeile {r.source.row}" if r.source.row is not None else "")
-            for r in effective.reports
-            if r.source is not None
-        )
+        status = effective.status.label
+        if measure.id in inferred:
+            status += f" ({INFERRED})"
         rows.append(
             [
                 Cell(measure.id, width=widths[0]),
                 Cell(measure.text, width=widths[1]),
-                Cell(effective.status.label, width=widths[2]),
+                Cell(status, width=widths[2]),
                 Cell(", ".join(measure.partners) or "–", width=widths[3]),
-                Cell(
-                    format_date(effective.as_of) if effective.as_of else "keine Meldung",
-                    width=widths[4],
-                ),
-                Cell(sources or "–", width=widths[5]),
+                Cell(_reported(measure.partners, effective.reports), width=widths[4]),
             ]
         )
     w.table(
-        ["Nr.", "Maßnahme", "Status", "Verantwortlich", "Stand am", "Quelle"],
+        ["Nr.", "Maßnahme", "Status", "Verantwortlich", "Gemeldet am"],
         rows,
         widths=widths,
         caption="Alle Maßnahmen und ihre letzte Meldung",
-        description=f"{len(rows)} Maßnahmen mit Status, Verantwortlichen, Datum und "
-        "Quelle der letzten Meldung",
+        description=f"{_measures(len(rows))} mit Status, Verantwortlichen und Datum der "
+        "Meldung (mit Namen, wo ein anderer Partner gemeldet hat)",
     )
+    other = [n for n in notes if n.reference != "" and concept.has_id(n.reference)]
+    if other:
+        w.heading("Hinweise der Redaktion", 2)
+        for note in other:
+            paragraph = w.paragraph("List Bullet")
+            w.strong(paragraph, f"{note.reference}: ")
+            add_text(paragraph, note.text)
+
+
+def _reported(partners: Sequence[str], reports: Sequence[StatusReport]) -> str:
+    """``30.09.2023``; ``30.09.2023 von Jobcenter`` where another or several partners reported."""
+    counted = [r for r in reports if r.status is not None]
+    lines = []
+    for report in counted:
+        line = format_date(report.as_of)
+        if report.partner not in partners or len(counted) > 1:  # several: name each
+            line += f" von {report.partner}"
+        lines.append(line)
+    return "\n".join(dict.fromkeys(lines)) or "keine Meldung"
 
 
 def _highlight_field(concept: Concept, highlight: Highlight) -> str | None:
@@ -804,8 +985,8 @@ def _highlight_field(concept: Concept, highlight: Highlight) -> str | None:
 
 def _properties(doc: Any, options: ReportOptions, snapshot: Snapshot) -> None:
     props = doc.core_properties
-    props.title = options.title
-    props.subject = " – ".join(p for p in (options.municipality, options.subtitle) if p)
+    props.title = document_title(options)
+    props.subject = " – ".join(p for p in (options.title, options.subtitle) if p)
     props.author = options.publisher or options.municipality
     props.last_modified_by = "kik"
     props.language = "de-DE"
@@ -815,6 +996,62 @@ def _properties(doc: Any, options: ReportOptions, snapshot: Snapshot) -> None:
     stamp = dt.datetime(published.year, published.month, published.day, tzinfo=dt.UTC)
     props.created = props.modified = stamp
     props.revision = 1
+
+
+def _chapter_length(paragraphs: Sequence[Any]) -> int:
+    return sum(len("".join(t.text or "" for t in p.iter(qn("w:t")))) for p in paragraphs)
+
+
+def _join_short_chapters(doc: Any, heading_style: str) -> None:
+    """A chapter after a short one starts on the same page (no near-empty pages).
+
+    Chapters start on a new page (``Heading 1`` has "page break before"); after
+    a chapter with less than :data:`SHORT_CHAPTER` characters of text (tables
+    included) and no picture, the next chapter's heading gets ``pageBreakBefore=0``.
+    """
+    body = doc.element.body
+    chapter: list[Any] = []
+    in_chapter = False
+    short_tag: set[str] = set()
+    for child in list(body):
+        is_heading = False
+        if child.tag == qn("w:p"):
+            style = child.find(f"{qn('w:pPr')}/{qn('w:pStyle')}")
+            is_heading = style is not None and style.get(qn("w:val")) == heading_style
+        if is_heading:
+            if in_chapter and _is_short(chapter, short_tag):
+                ppr = child.get_or_add_pPr()
+                ppr.append(parse_xml(f'<w:pageBreakBefore {nsdecls("w")} w:val="0"/>'))
+                _reorder_ppr(ppr)
+            chapter = []
+            in_chapter = True
+        elif in_chapter:
+            chapter.append(child)
+
+
+def _is_short(chapter: Sequence[Any], blocking: set[str]) -> bool:
+    if any(c.tag in blocking for c in chapter):
+        return False
+    if any(list(c.iter(qn("w:drawing"))) for c in chapter):
+        return False
+    return _chapter_length(chapter) < SHORT_CHAPTER
+
+
+_PPR_ORDER = [
+    "pStyle", "keepNext", "keepLines", "pageBreakBefore", "framePr", "widowControl", "numPr",
+    "suppressLineNumbers", "pBdr", "shd", "tabs", "suppressAutoHyphens", "kinsoku",
+    "wordWrap", "overflowPunct", "topLinePunct", "autoSpaceDE", "autoSpaceDN", "bidi",
+    "adjustRightInd", "snapToGrid", "spacing", "ind", "contextualSpacing", "mirrorIndents",
+    "suppressOverlap", "jc", "textDirection", "textAlignment", "textboxTightWrap",
+    "outlineLvl", "divId", "cnfStyle", "rPr", "sectPr", "pPrChange",
+]  # fmt: skip
+
+
+def _reorder_ppr(ppr: Any) -> None:
+    order = {qn(f"w:{t}"): i for i, t in enumerate(_PPR_ORDER)}
+    children = sorted(ppr, key=lambda c: order.get(c.tag, len(order)))
+    for child in children:
+        ppr.append(child)
 
 
 def compose(
@@ -833,6 +1070,7 @@ def compose(
         raise ReportError(f"the snapshot has no counts for the fields {missing}")
     doc = open_template(options.template)
     w = _Writer(doc)
+    notes = content.notes if content is not None else ()
     _title_page(w, options, snapshot)
     toc = _toc_placeholder(w)
     _foreword(w, options)
@@ -847,25 +1085,66 @@ def compose(
     _partners.partner_overview(w, board)
     _late_corrections(w, concept, late)
     for field in concept.fields:
-        _field(w, concept, snapshot, field, by_field.get(field.code, []))
+        _field(w, concept, snapshot, field, by_field.get(field.code, []), notes=notes)
     for text in options.sections_back:
         w.markdown(text, base_level=1)
     if options.thanks.strip():
         w.heading("Dank", 1)
         w.markdown(options.thanks, base_level=2)
-    _annex(w, concept, snapshot)
+    _annex(w, concept, snapshot, notes)
     _changes_annex(w, concept, snapshot)
     _partners.decisions_annex(w, concept, snapshot)
     _partners.partner_annex(w, board)
     _fill_toc(w, toc)
+    heading_1 = w.style_id("Heading 1")
+    if heading_1:
+        _join_short_chapters(doc, heading_1)
 
     section = doc.sections[-1]
     if section.footer.is_linked_to_previous:
         _page_footer(section)
+    section.different_first_page_header_footer = True  # the title page has no page number
     set_document_language(doc.styles.element)
     set_update_fields(doc.settings.element)
+    drop_leftover_parts(doc)
     _properties(doc, options, snapshot)
     return doc
+
+
+#: Columns of the machine-readable source list written beside the report.
+SOURCES_COLUMNS = ("Maßnahme", "Status", "Partner", "Stand am", "Datei", "Zeile")
+
+
+def sources_path(report: Path) -> Path:
+    """Where :func:`build_report` writes the source list of ``report`` (``…_Quellen.csv``)."""
+    return report.with_name(f"{report.stem}_Quellen.csv")
+
+
+def sources_csv(concept: Concept, snapshot: Snapshot) -> str:
+    """Which file and row each measure's counted status comes from (for the office).
+
+    Excel-style CSV (``;``, German dates); one row per report that counts, a
+    measure without any report has one row with empty source columns.
+    """
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(SOURCES_COLUMNS)
+    for measure in concept.measures:
+        effective = snapshot.statuses[measure.id]
+        reports: list[StatusReport | None] = [r for r in effective.reports if r.status is not None]
+        for r in reports or [None]:
+            source = r.source if r is not None else None
+            writer.writerow(
+                [
+                    measure.id,
+                    effective.status.label,
+                    r.partner if r is not None else "",
+                    format_date(r.as_of) if r is not None else "",
+                    Path(source.file).name if source is not None else "",
+                    "" if source is None or source.row is None else source.row,
+                ]
+            )
+    return buffer.getvalue()
 
 
 def build_report(
@@ -881,16 +1160,18 @@ def build_report(
 ) -> Path:
     """Build the committee-ready interim report (DOCX) and write it atomically.
 
-    The document is composed in memory, saved to a temporary file next to
-    ``output`` and moved over it with :func:`os.replace`: a failure never leaves a
-    half-written report in place of the last good one.
+    The document is composed in memory and written through
+    :func:`kik_core._atomic.atomic_path`: a failure never leaves a half-written
+    report in place of the last good one. Beside it, ``<name>_Quellen.csv`` lists
+    the file and row each counted status comes from (see :func:`sources_csv`).
 
     Args:
         concept: the integration concept (fields, goals, measures).
         snapshot: the state at the report date; the single source of every number.
         output: where to write the ``.docx``.
         options: titles, texts and the corporate-design template.
-        content: highlights, key figures and timeline from the concept workbook.
+        content: highlights, key figures, timeline and editorial notes from the
+            concept workbook.
         history: the snapshots of the issued rounds and of this report (oldest first)
             for the trend; with fewer than two the trend is absent.
         late: late corrections to list ("Nachträgliche Korrekturen"; absent when empty).
@@ -920,26 +1201,12 @@ def build_report(
     )
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp_name = tempfile.mkstemp(
-            prefix=f".{output.stem}.", suffix=".docx.tmp", dir=output.parent
-        )
+        with atomic_path(output) as temp, temp.open("wb") as stream:
+            doc.save(stream)
+        with atomic_path(sources_path(output)) as temp:
+            temp.write_text(sources_csv(concept, snapshot), encoding="utf-8-sig", newline="")
     except OSError as exc:
         raise ReportError(
             f"Bericht kann nicht geschrieben werden / cannot write {output}: {exc}"
         ) from exc
-    temp = Path(temp_name)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            doc.save(stream)
-            stream.flush()
-            os.fsync(stream.fileno())
-        temp.chmod(0o644)
-        temp.replace(output)
-    except BaseException as exc:
-        temp.unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise ReportError(
-                f"Bericht kann nicht geschrieben werden / cannot write {output}: {exc}"
-            ) from exc
-        raise
     return output

@@ -6,6 +6,10 @@ the report's levels and never skip one) and tables (so they get header rows
 and descriptions). Supported: headings, paragraphs, bullet and numbered lists
 (nested), bold, italic, inline code, links (rendered as text with the
 address), hard breaks, block quotes, code blocks and pipe tables.
+
+A foreign-language passage is marked ``[Meet the World]{lang=en}`` (the span
+syntax of Pandoc): the brackets disappear and the run carries ``w:lang``, so a
+screen reader switches its voice.
 """
 
 from __future__ import annotations
@@ -17,9 +21,15 @@ from typing import Any, Protocol
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-__all__ = ["MarkdownSink", "render_markdown"]
+from kik_core.report._ooxml import set_run_language
+
+__all__ = ["MarkdownSink", "add_text", "render_markdown", "strip_language_marks"]
 
 _PARSER = MarkdownIt("commonmark").enable("table")
+
+#: ``[text]{lang=en}`` marks a foreign-language passage (in Markdown and in workbook texts).
+_LANG_SPAN = re.compile(r"\[([^\[\]]+)\]\{lang=([A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*)\}")
+
 
 #: The German gender star inside a word ("Akteur*innen") is text, not emphasis.
 _GENDER_STAR = re.compile(r"(?<=\w)\*(?=\w)")
@@ -38,6 +48,27 @@ class MarkdownSink(Protocol):
         """Add a table with one header row."""
 
 
+def strip_language_marks(text: str) -> str:
+    """The text without ``[…]{lang=xx}`` marks (for alt texts, captions, the CSV)."""
+    return _LANG_SPAN.sub(r"\1", text)
+
+
+def add_text(paragraph: Any, text: str) -> list[Any]:
+    """Add ``text`` as runs, giving marked foreign-language passages their ``w:lang``."""
+    runs = []
+    position = 0
+    for match in _LANG_SPAN.finditer(text):
+        if match.start() > position:
+            runs.append(paragraph.add_run(text[position : match.start()]))
+        run = paragraph.add_run(match[1])
+        set_run_language(run, match[2])
+        runs.append(run)
+        position = match.end()
+    if position < len(text):
+        runs.append(paragraph.add_run(text[position:]))
+    return runs
+
+
 def _inline_text(token: Token) -> str:
     parts: list[str] = []
     for child in token.children or []:
@@ -46,6 +77,23 @@ def _inline_text(token: Token) -> str:
         elif child.type in ("softbreak", "hardbreak"):
             parts.append(" ")
     return "".join(parts).strip()
+
+
+def _character_style(run: Any, name: str, fallback: str) -> None:
+    """Give ``run`` the character style ``name`` (direct formatting if the template lacks it)."""
+    try:
+        style = run.part.document.styles[name]
+    except KeyError:
+        setattr(run, fallback, True)
+        return
+    if (
+        run.style.style_id != style.style_id
+        and run._r.rPr is not None
+        and (run._r.rPr.rStyle is not None)
+    ):  # bold and italic at once: keep the first style, add the other directly
+        setattr(run, fallback, True)
+        return
+    run._r.style = style.style_id
 
 
 def _add_inline(paragraph: Any, token: Token) -> None:
@@ -71,11 +119,16 @@ def _add_inline(paragraph: Any, token: Token) -> None:
             if url and url not in (shown, f"mailto:{shown}") and not url.startswith("#"):
                 paragraph.add_run(f" ({url})")
         elif kind in ("text", "code_inline", "html_inline"):
-            run = paragraph.add_run(child.content)
-            run.bold = bold or None
-            run.italic = italic or None
-            if kind == "code_inline":
-                run.font.name = "Courier New"
+            runs = add_text(paragraph, child.content) if kind == "text" else []
+            if kind != "text":
+                runs = [paragraph.add_run(child.content)]
+            for run in runs:
+                if bold:
+                    _character_style(run, "Strong", "bold")
+                if italic:
+                    _character_style(run, "Emphasis", "italic")
+                if kind == "code_inline":
+                    run.font.name = "Courier New"
             if href:
                 link_text.append(child.content)
         elif kind == "softbreak":
@@ -123,6 +176,10 @@ def render_markdown(sink: MarkdownSink, text: str, *, base_level: int = 1) -> No
                 paragraph = sink.paragraph(style)
             else:
                 paragraph = sink.paragraph("Quote" if quote else None)
+                following = tokens[i + 3].type if i + 3 < len(tokens) else ""
+                if following in ("bullet_list_open", "ordered_list_open", "table_open"):
+                    # a sentence that introduces a list or table stays on its page
+                    paragraph.paragraph_format.keep_with_next = True
             _add_inline(paragraph, tokens[i + 1])
             i += 3
             continue

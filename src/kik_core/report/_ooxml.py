@@ -27,6 +27,7 @@ __all__ = [
     "insert_in_order",
     "set_alt_text",
     "set_document_language",
+    "set_run_language",
     "set_table_description",
     "set_update_fields",
 ]
@@ -121,6 +122,16 @@ def set_alt_text(inline_shape: Any, description: str, title: str = "") -> None:
         doc_pr.set("title", title)
 
 
+def set_run_language(run: Any, lang: str) -> None:
+    """Mark a run as written in another language (``w:lang``, e.g. ``en`` or ``en-GB``)."""
+    rpr = run._r.get_or_add_rPr()
+    lang_el = rpr.find(qn("w:lang"))
+    if lang_el is None:
+        lang_el = etree.Element(qn("w:lang"))
+        insert_in_order(rpr, lang_el, _RPR_AFTER_LANG)
+    lang_el.set(qn("w:val"), lang)
+
+
 def set_table_description(table: Any, caption: str, description: str) -> None:
     """Add ``w:tblCaption`` and ``w:tblDescription`` at the end of ``w:tblPr``."""
     tbl_pr = table._tbl.tblPr
@@ -132,8 +143,11 @@ def set_table_description(table: Any, caption: str, description: str) -> None:
         element.set(qn("w:val"), value)
 
 
-def _run_xml(text: str, *, bold: bool = False, rpr_extra: str = "") -> str:
-    props = ("<w:b/><w:bCs/>" if bold else "") + rpr_extra
+def _run_xml(text: str, *, bold: bool = False, rpr_extra: str = "", strong: str = "") -> str:
+    if bold and strong:
+        props = f'<w:rStyle w:val="{strong}"/>' + rpr_extra
+    else:
+        props = ("<w:b/><w:bCs/>" if bold else "") + rpr_extra
     rpr = f"<w:rPr>{props}</w:rPr>" if props else ""
     return f'<w:r>{rpr}<w:t xml:space="preserve">{escape(text)}</w:t></w:r>'
 
@@ -171,6 +185,8 @@ class Cell:
         center: centre the text.
         vertical: write the text bottom-to-top (narrow group columns).
         width: the width in twips (for ``w:tcW``).
+        keep_with_next: keep the row on the page of the next row (a goal with its
+            first measure).
     """
 
     text: str = ""
@@ -181,9 +197,10 @@ class Cell:
     center: bool = False
     vertical: bool = False
     width: int = 0
+    keep_with_next: bool = False
 
 
-def _cell_xml(cell: Cell) -> str:
+def _cell_xml(cell: Cell, strong: str = "") -> str:
     tc_pr = f'<w:tcW w:w="{cell.width}" w:type="dxa"/>' if cell.width else ""
     if cell.span > 1:
         tc_pr += f'<w:gridSpan w:val="{cell.span}"/>'
@@ -196,10 +213,13 @@ def _cell_xml(cell: Cell) -> str:
     if cell.vertical:
         tc_pr += '<w:textDirection w:val="btLr"/>'
     tc_pr += '<w:vAlign w:val="center"/>' if (cell.center or cell.vertical) else ""
-    ppr = '<w:pPr><w:jc w:val="center"/></w:pPr>' if (cell.center or cell.vertical) else ""
+    keep = "<w:keepNext/>" if cell.keep_with_next else ""
+    jc = '<w:jc w:val="center"/>' if (cell.center or cell.vertical) else ""
+    ppr = f"<w:pPr>{keep}{jc}</w:pPr>" if (keep or jc) else ""
     lines = cell.text.split("\n") if cell.text else [""]
     paragraphs = "".join(
-        f"<w:p>{ppr}{_run_xml(line, bold=cell.bold) if line else ''}</w:p>" for line in lines
+        f"<w:p>{ppr}{_run_xml(line, bold=cell.bold, strong=strong) if line else ''}</w:p>"
+        for line in lines
     )
     return f"<w:tc><w:tcPr>{tc_pr}</w:tcPr>{paragraphs}</w:tc>"
 
@@ -210,6 +230,7 @@ def append_rows(
     *,
     header: bool = False,
     height: int = 0,
+    strong: str = "",
 ) -> None:
     """Append rows to a python-docx table in one XML parse (fast for thousands of rows).
 
@@ -218,10 +239,14 @@ def append_rows(
         rows: the rows, each a sequence of :class:`Cell`.
         header: mark the rows as header rows (``w:tblHeader``, repeated on every page).
         height: minimum row height in twips (for rotated header texts).
+        strong: style id of the character style for bold text ("Strong"); direct
+            bold formatting when empty.
     """
     tr_height = f'<w:trHeight w:val="{height}" w:hRule="atLeast"/>' if height else ""
     tr_pr = f"<w:trPr><w:cantSplit/>{tr_height}{'<w:tblHeader/>' if header else ''}</w:trPr>"
-    body = "".join(f"<w:tr>{tr_pr}{''.join(_cell_xml(c) for c in row)}</w:tr>" for row in rows)
+    body = "".join(
+        f"<w:tr>{tr_pr}{''.join(_cell_xml(c, strong) for c in row)}</w:tr>" for row in rows
+    )
     wrapper = parse_xml(f"<w:tbl {nsdecls('w')}>{body}</w:tbl>")
     tbl = table._tbl
     for tr in list(wrapper):

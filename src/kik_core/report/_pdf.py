@@ -1,4 +1,4 @@
-"""PDF export through LibreOffice (``soffice --headless``), tagged as PDF/UA."""
+"""PDF export through LibreOffice's UNO bridge, tagged as PDF/UA and repaired with pikepdf."""
 
 from __future__ import annotations
 
@@ -10,14 +10,14 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from kik_core._atomic import atomic_path
 from kik_core.errors import ReportError
+from kik_core.report._pdf_tags import docx_table_texts, repair_tags
 
 __all__ = ["PdfExportError", "export_pdf", "find_soffice", "find_uno_python"]
 
 log = logging.getLogger("kik_core.report")
 
-#: The export filter: writer_pdf_Export with PDF/UA (tagged, accessible PDF).
-PDF_FILTER = 'pdf:writer_pdf_Export:{"PDFUACompliance":{"type":"boolean","value":"true"}}'
 #: Seconds LibreOffice may take for one conversion.
 TIMEOUT = 300
 
@@ -59,11 +59,8 @@ def find_uno_python() -> str | None:
     return None
 
 
-def _convert_with_uno(soffice: str, docx: Path, target: Path, work: str) -> bool:
-    """Export through UNO with updated indexes; False where that is not possible."""
-    python = find_uno_python()
-    if python is None:
-        return False
+def _convert_with_uno(python: str, soffice: str, docx: Path, target: Path, work: str) -> None:
+    """Export through UNO with updated indexes (the table of contents gets page numbers)."""
     profile = Path(work, "uno-profile").as_uri()
     try:
         result = subprocess.run(
@@ -74,34 +71,41 @@ def _convert_with_uno(soffice: str, docx: Path, target: Path, work: str) -> bool
             check=False,
             env={**os.environ, "HOME": work},
         )
-    except subprocess.TimeoutExpired:
-        log.warning("PDF export through UNO timed out; converting without index update")
-        return False
+    except subprocess.TimeoutExpired as exc:
+        raise PdfExportError(
+            f"LibreOffice hat nach {TIMEOUT} s abgebrochen / timed out converting {docx}"
+        ) from exc
     if result.returncode != 0 or not target.is_file():
-        log.warning("PDF export through UNO failed (%s); converting directly", result.stderr[-500:])
-        return False
-    return True
+        log.debug("UNO export failed: %s", result.stderr[-2000:])
+        raise PdfExportError(
+            f"LibreOffice konnte {docx.name} nicht in ein PDF umwandeln "
+            f"(Exit-Code {result.returncode}); Einzelheiten mit kik -v. "
+            f"/ LibreOffice could not convert {docx.name}."
+        )
 
 
-def export_pdf(docx: Path, output_dir: Path | None = None) -> Path:
-    """Convert a DOCX to a PDF/UA file with LibreOffice.
+def export_pdf(docx: Path, output_dir: Path | None = None, *, title: str = "") -> Path:
+    """Convert a DOCX to a tagged PDF (PDF/UA) whose table of contents has page numbers.
 
-    Where LibreOffice's Python bridge (``uno``, Debian package ``python3-uno``) is
-    available, the table of contents is updated first, so the PDF lists page
-    numbers; otherwise ``soffice --convert-to`` converts the document as written.
-    LibreOffice runs with its own temporary user profile (so it neither
-    collides with a running instance nor depends on the user's settings);
-    the PDF is written to a temporary directory and moved into place.
+    There is one route: LibreOffice through its Python bridge (``uno``, Debian
+    package ``python3-uno``). It updates every index before the export, so the
+    contents list page numbers; without the bridge there is no PDF (never a
+    silent conversion without page numbers). LibreOffice runs with its own
+    temporary user profile. The PDF is then repaired with pikepdf (each chart
+    becomes a real figure with its alt text, tables get caption and summary,
+    see :mod:`kik_core.report._pdf_tags`) and moved into place atomically.
 
     Args:
         docx: the report.
         output_dir: where to put the PDF (default: next to the DOCX).
+        title: the document title (default: the DOCX's title).
 
     Returns:
         The path of the PDF (same stem as the DOCX).
 
     Raises:
-        PdfExportError: LibreOffice is not installed, failed or timed out.
+        PdfExportError: LibreOffice or its Python bridge is not installed, failed
+            or timed out.
     """
     docx = Path(docx)
     if not docx.is_file():
@@ -110,50 +114,41 @@ def export_pdf(docx: Path, output_dir: Path | None = None) -> Path:
     if soffice is None:
         raise PdfExportError(
             "LibreOffice ist nicht installiert: für den PDF-Export wird „soffice“ benötigt "
-            "(z. B. apt-get install libreoffice-writer-nogui). Der Word-Bericht wurde trotzdem "
-            "erstellt. / LibreOffice is not installed: PDF export needs 'soffice' on PATH."
+            "(z. B. apt-get install libreoffice-writer-nogui python3-uno). Der Word-Bericht "
+            "wurde trotzdem erstellt. / LibreOffice is not installed: PDF export needs "
+            "'soffice' on PATH."
+        )
+    python = find_uno_python()
+    if python is None:
+        raise PdfExportError(
+            "Für den PDF-Export fehlt die Python-Anbindung von LibreOffice (Paket "
+            "„python3-uno“, oder KIK_UNO_PYTHON auf ein Python mit „import uno“ setzen); "
+            "ohne sie hätte das Inhaltsverzeichnis keine Seitenzahlen. Der Word-Bericht "
+            "wurde trotzdem erstellt. / LibreOffice's Python bridge (uno) is missing."
         )
     target_dir = Path(output_dir) if output_dir is not None else docx.parent
     target_dir.mkdir(parents=True, exist_ok=True)
+    target = target_dir / f"{docx.stem}.pdf"
     with tempfile.TemporaryDirectory(prefix="kik-soffice-") as work:
-        profile = Path(work, "profile").as_uri()
-        out = Path(work, "out")
-        out.mkdir()
-        via_uno = out / f"{docx.stem}.pdf"
-        if _convert_with_uno(soffice, docx, via_uno, work):
-            target = target_dir / via_uno.name
-            shutil.move(str(via_uno), str(target))
-            return target
-        command = [
-            soffice,
-            f"-env:UserInstallation={profile}",
-            "--headless",
-            "--norestore",
-            "--convert-to",
-            PDF_FILTER,
-            "--outdir",
-            str(out),
-            str(docx.resolve()),
-        ]
+        produced = Path(work, f"{docx.stem}.pdf")
+        _convert_with_uno(python, soffice, docx, produced, work)
         try:
-            result = subprocess.run(
-                command,
-                capture_output=True,
-                text=True,
-                timeout=TIMEOUT,
-                check=False,
-                env={**os.environ, "HOME": work},
+            figures = repair_tags(
+                produced, docx_table_texts(docx), title=title or _docx_title(docx)
             )
-        except subprocess.TimeoutExpired as exc:
+        except Exception as exc:  # pikepdf/lxml raise assorted errors on a broken file
+            log.debug("PDF tag repair failed: %r", exc)
             raise PdfExportError(
-                f"LibreOffice hat nach {TIMEOUT} s abgebrochen / timed out converting {docx}"
+                f"Das PDF aus {docx.name} konnte nicht barrierefrei nachbearbeitet werden; "
+                "Einzelheiten mit kik -v. / could not repair the PDF's tags."
             ) from exc
-        produced = out / f"{docx.stem}.pdf"
-        if result.returncode != 0 or not produced.is_file():
-            raise PdfExportError(
-                f"LibreOffice konnte {docx.name} nicht umwandeln / could not convert "
-                f"(Exit-Code {result.returncode}): {result.stderr.strip() or result.stdout.strip()}"
-            )
-        target = target_dir / produced.name
-        shutil.move(str(produced), str(target))
+        log.debug("PDF %s: %d figures re-tagged", produced.name, figures)
+        with atomic_path(target) as temp:
+            shutil.copyfile(produced, temp)
     return target
+
+
+def _docx_title(docx: Path) -> str:
+    import docx as python_docx  # noqa: PLC0415 - only needed here
+
+    return str(python_docx.Document(str(docx)).core_properties.title or "")

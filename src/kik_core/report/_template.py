@@ -32,8 +32,10 @@ __all__ = [
     "DEFAULT_TEMPLATE",
     "FONT",
     "HEADING_COLOR",
+    "KIK_STYLES",
     "TABLE_STYLE",
     "build_default_template",
+    "drop_leftover_parts",
     "ensure_styles",
     "open_template",
 ]
@@ -142,6 +144,48 @@ def ensure_styles(doc: Any) -> None:
         doc.styles[TABLE_STYLE]
     except KeyError:
         doc.styles.element.append(parse_xml(_TABLE_STYLE_XML))
+    for name, spec in KIK_STYLES.items():
+        try:
+            doc.styles[name]
+        except KeyError:
+            _add_kik_style(doc, name, spec)
+
+
+#: kik's own paragraph styles (name → properties), added where a template lacks them.
+#: Staff restyle the report by changing these in Word (docs/kommunen/bericht-bearbeiten.md).
+KIK_STYLES: dict[str, dict[str, Any]] = {
+    "KIK Kommune": {"bold": True, "size": 16, "space_before": 120},
+    "KIK Angabe": {"space_after": 2, "keep_with_next": True},
+    "KIK Unterschrift": {"bold": True, "space_before": 12},
+    "KIK Quelle": {"italic": True, "keep_with_next": True},
+    "KIK Hinweis": {"italic": True},
+    "KIK Fußnote": {"size": 9, "space_before": 2},
+    "KIK Abbildung": {"center": True, "keep_together": True},
+    "KIK Tabellenabstand": {"size": 4, "space_after": 2},
+}
+
+
+def _add_kik_style(doc: Any, name: str, spec: dict[str, Any]) -> None:
+    style = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+    style.base_style = doc.styles["Normal"]
+    style.quick_style = True
+    font, paragraph = style.font, style.paragraph_format
+    if spec.get("bold"):
+        font.bold = True
+    if spec.get("italic"):
+        font.italic = True
+    if "size" in spec:
+        font.size = Pt(spec["size"])
+    if "space_before" in spec:
+        paragraph.space_before = Pt(spec["space_before"])
+    if "space_after" in spec:
+        paragraph.space_after = Pt(spec["space_after"])
+    if spec.get("keep_with_next"):
+        paragraph.keep_with_next = True
+    if spec.get("keep_together"):
+        paragraph.keep_together = True
+    if spec.get("center"):
+        paragraph.alignment = 1  # centre
 
 
 def _page_footer(section: Any) -> None:
@@ -155,6 +199,17 @@ def _page_footer(section: Any) -> None:
     add_field(paragraph, "NUMPAGES", "1")
     for run in paragraph.runs:
         run.font.size = Pt(8)
+
+
+_LEFTOVER_RELATIONSHIPS = ("/stylesWithEffects", "/metadata/thumbnail")
+
+
+def drop_leftover_parts(doc: Any) -> None:
+    """Remove python-docx's leftovers: the en-US ``stylesWithEffects.xml`` and the thumbnail."""
+    for rels in (doc.part.rels, doc.part.package.rels):
+        for r_id, rel in list(rels.items()):
+            if rel.reltype.endswith(_LEFTOVER_RELATIONSHIPS):
+                del rels[r_id]
 
 
 def build_default_template() -> bytes:
@@ -178,6 +233,7 @@ def build_default_template() -> bytes:
         rfonts.set(qn(attr), FONT)
     normal.paragraph_format.space_after = Pt(6)
     normal.paragraph_format.line_spacing = 1.15
+    normal.paragraph_format.widow_control = True  # no single lines at a page's top or foot
 
     sizes = {1: 18, 2: 14, 3: 12, 4: 10.5}
     for level, size in sizes.items():
@@ -241,9 +297,13 @@ def build_default_template() -> bytes:
     caption.font.bold = False
     caption.font.color.rgb = RGBColor(0x40, 0x40, 0x40)
 
+    for name in ("List Bullet", "List Number"):
+        doc.styles[name].paragraph_format.widow_control = True
     ensure_styles(doc)
     set_document_language(doc.styles.element)
+    section.different_first_page_header_footer = True  # no page number on the title page
     _page_footer(section)
+    drop_leftover_parts(doc)
 
     props = doc.core_properties
     fixed = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)

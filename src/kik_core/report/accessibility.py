@@ -8,7 +8,17 @@ office can fix before publishing:
 * the core properties carry a title;
 * every table marks its first row as a header row (``w:tblHeader``) and has a
   caption or description (``w:tblCaption`` / ``w:tblDescription``);
-* there is at least one heading, the first is level 1 and no level is skipped.
+* there is at least one heading, the first is level 1 and no level is skipped;
+* data tables have no merged cells (``w:gridSpan``/``w:vMerge``), and no row
+  says its status only with a mark ("x") a screen reader reads without meaning;
+* widow/orphan control is on (``w:widowControl`` in the body style or defaults);
+* the title page carries no page number (``w:titlePg`` with a field-free first footer);
+* no leftover ``stylesWithEffects.xml`` (python-docx' en-US styles);
+* each picture stays on the page of the paragraph before it (its sentence or
+  heading has "keep with next", directly or through its style).
+
+:func:`check_pdf` checks the exported PDF (tagged, ``/Lang``, title, every
+figure with alt text and content, table header cells with a scope).
 
 It does not replace a manual check (reading order, contrast of images,
 meaningful link texts), but it catches the mistakes generators make.
@@ -30,7 +40,12 @@ from typing import Any
 import attrs
 from lxml import etree
 
-__all__ = ["AccessibilityIssue", "IssueCode", "check_docx"]
+from kik_core.report._pdf_tags import check_pdf as check_structure
+
+__all__ = ["AccessibilityIssue", "IssueCode", "check_docx", "check_pdf"]
+
+#: Cell texts that are marks, not words ("x", ticks): a row with only these says nothing.
+_MARKS = {"x", "X", "✓", "✔", "✗", "●", "○"}
 
 _NS = {
     "w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main",
@@ -53,6 +68,13 @@ class IssueCode(enum.Enum):
     NO_HEADINGS = "no_headings"
     HEADING_LEVEL_SKIPPED = "heading_level_skipped"
     UNREADABLE = "unreadable"
+    MERGED_CELLS = "merged_cells"
+    MARK_WITHOUT_WORDS = "mark_without_words"
+    NO_WIDOW_CONTROL = "no_widow_control"
+    PAGE_NUMBER_ON_TITLE_PAGE = "page_number_on_title_page"
+    LEFTOVER_STYLES = "leftover_styles"
+    PDF_STRUCTURE = "pdf_structure"
+    PICTURE_NOT_KEPT = "picture_not_kept"
 
 
 @attrs.frozen
@@ -138,6 +160,15 @@ def check_docx(path: Path) -> list[AccessibilityIssue]:
         document = _parse(archive, "word/document.xml")
         styles = _parse(archive, "word/styles.xml")
         core = _parse(archive, "docProps/core.xml")
+        names = set(archive.namelist())
+        footers = {name: _parse(archive, name) for name in names if name.startswith("word/footer")}
+        rels = _parse(archive, "word/_rels/document.xml.rels")
+    if "word/stylesWithEffects.xml" in names:
+        add(
+            IssueCode.LEFTOVER_STYLES,
+            "word/stylesWithEffects.xml",
+            "Die Datei enthält übrig gebliebene englische Formatvorlagen (stylesWithEffects.xml).",
+        )
     if document is None:
         add(IssueCode.UNREADABLE, path.name, "word/document.xml fehlt")
         return issues
@@ -191,6 +222,11 @@ def check_docx(path: Path) -> list[AccessibilityIssue]:
                 "Die Tabelle hat weder Titel noch Beschreibung (Alternativtext).",
             )
 
+    _check_tables(document, add)
+    _check_widow_control(styles, add)
+    _check_title_page(document, footers, rels, add)
+    _check_pictures_kept(document, styles, add)
+
     levels = _heading_levels(styles)
     previous = 0
     found = False
@@ -220,3 +256,161 @@ def check_docx(path: Path) -> list[AccessibilityIssue]:
             "Das Dokument hat keine Überschriften (Formatvorlagen „Überschrift 1“ usw.).",
         )
     return issues
+
+
+def _check_tables(document: Any, add: Any) -> None:
+    for number, table in enumerate(document.iter(f"{_W}tbl"), start=1):
+        caption = table.find("w:tblPr/w:tblCaption", _NS)
+        location = f"Tabelle {number}"
+        if caption is not None and caption.get(f"{_W}val"):
+            location += f" ({caption.get(f'{_W}val')})"
+        if (
+            table.find(".//w:gridSpan", _NS) is not None
+            or table.find(".//w:vMerge", _NS) is not None
+        ):
+            add(
+                IssueCode.MERGED_CELLS,
+                location,
+                "Die Tabelle hat verbundene Zellen; ein Screenreader ordnet die Werte dann "
+                "falschen Spalten zu.",
+            )
+        for row_number, row in enumerate(table.findall("w:tr", _NS)[1:], start=2):
+            if any(_text(tc) in _MARKS for tc in row.findall("w:tc", _NS)):
+                add(
+                    IssueCode.MARK_WITHOUT_WORDS,
+                    f"{location}, Zeile {row_number}",
+                    "Eine Zelle enthält nur ein Zeichen („x“); vorgelesen ergibt das keinen "
+                    "Sinn. Den Status in Worten angeben.",
+                )
+                break
+
+
+def _check_widow_control(styles: Any, add: Any) -> None:
+    if styles is None:
+        return
+    places = [
+        styles.find("w:docDefaults/w:pPrDefault/w:pPr/w:widowControl", _NS),
+        styles.find("w:style[@w:styleId='Normal']/w:pPr/w:widowControl", _NS),
+    ]
+    enabled = [
+        p for p in places if p is not None and p.get(f"{_W}val", "true") not in ("0", "false")
+    ]
+    if not enabled:
+        add(
+            IssueCode.NO_WIDOW_CONTROL,
+            "Formatvorlage „Standard“",
+            "Die Absatzkontrolle (Schusterjungen/Hurenkinder) ist aus.",
+        )
+
+
+_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+
+
+def _check_title_page(document: Any, footers: dict[str, Any], rels: Any, add: Any) -> None:
+    body = document.find("w:body", _NS)
+    sections = [] if body is None else list(body.iter(f"{_W}sectPr"))
+    if not sections:
+        return
+    first = sections[0]
+    targets = (
+        {}
+        if rels is None
+        else {r.get("Id"): f"word/{r.get('Target')}" for r in rels.iter(f"{_REL_NS}Relationship")}
+    )
+
+    def has_page_field(kind: str) -> bool:
+        for ref in first.findall("w:footerReference", _NS):
+            if ref.get(f"{_W}type", "default") == kind:
+                footer = footers.get(targets.get(ref.get(_R_ID), ""))
+                if footer is None:
+                    return False
+                instr = " ".join(e.text or "" for e in footer.iter(f"{_W}instrText"))
+                simple = " ".join(e.get(f"{_W}instr", "") for e in footer.iter(f"{_W}fldSimple"))
+                return "PAGE" in f"{instr} {simple}"
+        return False
+
+    title_page = first.find("w:titlePg", _NS)
+    own_first = title_page is not None and title_page.get(f"{_W}val", "true") not in ("0", "false")
+    if has_page_field("first") if own_first else has_page_field("default"):
+        add(
+            IssueCode.PAGE_NUMBER_ON_TITLE_PAGE,
+            "Titelseite",
+            "Die Titelseite trägt eine Seitenzahl („Erste Seite anders“ einschalten).",
+        )
+
+
+def _on(element: Any) -> bool:
+    return element is not None and element.get(f"{_W}val", "true") not in ("0", "false")
+
+
+def _keep_next_styles(styles: Any) -> set[str]:
+    """Paragraph style ids with "keep with next" (own or inherited through ``basedOn``)."""
+    if styles is None:
+        return set()
+    own: dict[str, bool | None] = {}
+    based: dict[str, str] = {}
+    for style in styles.iterfind("w:style", _NS):
+        style_id = style.get(f"{_W}styleId", "")
+        keep = style.find("w:pPr/w:keepNext", _NS)
+        own[style_id] = None if keep is None else _on(keep)
+        parent = style.find("w:basedOn", _NS)
+        if parent is not None:
+            based[style_id] = parent.get(f"{_W}val", "")
+    result = set()
+    for style_id in own:
+        current: str | None = style_id
+        seen: set[str] = set()
+        while current is not None and current not in seen:
+            seen.add(current)
+            if own.get(current) is not None:
+                if own[current]:
+                    result.add(style_id)
+                break
+            current = based.get(current)
+    return result
+
+
+def _check_pictures_kept(document: Any, styles: Any, add: Any) -> None:
+    body = document.find("w:body", _NS)
+    if body is None:
+        return
+    keeping = _keep_next_styles(styles)
+    previous = None
+    for number, paragraph in enumerate(body.findall("w:p", _NS)):
+        if paragraph.find(".//w:drawing", _NS) is not None and number > 0 and previous is not None:
+            direct = previous.find("w:pPr/w:keepNext", _NS)
+            style = previous.find("w:pPr/w:pStyle", _NS)
+            kept = (
+                _on(direct)
+                if direct is not None
+                else (style is not None and style.get(f"{_W}val", "") in keeping)
+            )
+            if not kept:
+                text = _text(previous)[:60] or "(leerer Absatz)"
+                add(
+                    IssueCode.PICTURE_NOT_KEPT,
+                    f"Absatz vor einem Bild: „{text}“",
+                    "Das Bild kann auf die nächste Seite rutschen und steht dann ohne seinen "
+                    "Satz oder seine Überschrift („Nicht vom nächsten Absatz trennen“).",
+                )
+        previous = paragraph
+
+
+def check_pdf(path: Path) -> list[AccessibilityIssue]:
+    """Check an exported PDF: tagged, language, title, figures with alt text and content,
+    table header cells with a scope (see :func:`kik_core.report._pdf_tags.check_pdf`).
+
+    Args:
+        path: the ``.pdf`` file.
+
+    Returns:
+        Every issue found; empty when the file passes.
+    """
+    try:
+        found = check_structure(Path(path))
+    except Exception as exc:  # pikepdf raises its own errors on broken files
+        return [
+            AccessibilityIssue(IssueCode.UNREADABLE, Path(path).name, f"PDF nicht lesbar: {exc}")
+        ]
+    return [AccessibilityIssue(IssueCode.PDF_STRUCTURE, where, message) for where, message in found]

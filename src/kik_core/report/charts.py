@@ -2,15 +2,18 @@
 
 Every chart is drawn with matplotlib's Agg backend on a private
 :class:`~matplotlib.figure.Figure` (no pyplot, no global state) and returned as
-PNG bytes. The same data always gives byte-identical PNGs: the font is the
-DejaVu Sans shipped with matplotlib, the PNG carries no software tag or
-timestamp, and ``svg.hashsalt`` is fixed.
+PNG bytes. The same data always gives byte-identical PNGs on one machine: the
+PNG carries no software tag or timestamp, and ``svg.hashsalt`` is fixed.
 
 The palette is colour-blind safe and readable in greyscale print: *wartend*
 is a light grey, *in Bearbeitung* the Okabe-Ito orange (mid lightness),
 *implementiert* the Okabe-Ito blue (dark). Each status also has its own
 hatching, and every number is written on the chart, so colour never carries
 information alone.
+
+Charts use the report's body font (Arial, or its metric twin Liberation Sans;
+DejaVu Sans where neither is installed). Each figure is drawn at the width it
+is shown in the report (``*_WIDTH_CM``), so no text is smaller than 9 pt on paper.
 
 The alt texts (:func:`status_alt_text` and friends) are built from the same
 :class:`~kik_core.rules.StatusCounts` as the pictures.
@@ -24,28 +27,59 @@ from collections.abc import Sequence
 from typing import Any
 
 import matplotlib as mpl
+from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from kik_core._locale import format_number, plural
 from kik_core.model import Status
 from kik_core.rules import StatusCounts
 
 __all__ = [
+    "DONUT_WIDTH_CM",
     "DPI",
+    "FONT",
     "HATCHES",
+    "MIN_FONT_PT",
+    "OVERVIEW_WIDTH_CM",
     "PALETTE",
     "STATUS_ORDER",
+    "TREND_WIDTH_CM",
     "donut_chart",
     "format_count",
     "overview_chart",
     "status_alt_text",
     "status_summary",
     "trend_chart",
+    "trend_width_cm",
 ]
 
 #: Resolution of every chart (print quality).
 DPI = 200
+#: The width each chart is shown at in the report (cm); the figure is drawn at this size.
+DONUT_WIDTH_CM = 13.0
+OVERVIEW_WIDTH_CM = 16.5
+TREND_WIDTH_CM = 12.0
+#: The smallest font size on any chart (pt, at the size shown in the report).
+MIN_FONT_PT = 9.0
+_CM = 1 / 2.54
+
+
+def _body_font() -> str:
+    """The report's body font if matplotlib can find it, else DejaVu Sans."""
+    for name in ("Arial", "Liberation Sans"):
+        try:
+            font_manager.findfont(
+                font_manager.FontProperties(family=name), fallback_to_default=False
+            )
+        except ValueError:
+            continue
+        return name
+    return "DejaVu Sans"
+
+
+FONT = _body_font()
 
 #: Statuses in display order: least to most advanced.
 STATUS_ORDER: tuple[Status, ...] = (Status.WARTEND, Status.IN_BEARBEITUNG, Status.IMPLEMENTIERT)
@@ -74,8 +108,8 @@ _EDGES: dict[Status, str] = {
 _TEXT = "#1A1A1A"
 
 _RC: Any = {  # matplotlib types rcParams keys as a Literal union
-    "font.family": "DejaVu Sans",
-    "font.size": 9,
+    "font.family": FONT,
+    "font.size": MIN_FONT_PT,
     "svg.hashsalt": "kik",
     "path.simplify": True,
     "hatch.linewidth": 0.8,
@@ -88,12 +122,12 @@ _RC: Any = {  # matplotlib types rcParams keys as a Literal union
 
 
 def _measures(n: int) -> str:
-    return f"{n} Maßnahme" if n == 1 else f"{n} Maßnahmen"
+    return plural(n, "Maßnahme", "Maßnahmen")
 
 
 def format_count(counts: StatusCounts, status: Status) -> str:
     """``"7 implementiert (23 %)"``: count, label and rounded percentage of one status."""
-    return f"{counts.counts[status]} {status.label} ({counts.percentages[status]} %)"
+    return f"{format_number(counts.counts[status])} {status.label} ({counts.percentages[status]} %)"
 
 
 def status_summary(counts: StatusCounts) -> str:
@@ -165,7 +199,7 @@ def donut_chart(name: str, counts: StatusCounts) -> bytes:
         PNG bytes.
     """
     with mpl.rc_context(_RC):
-        fig = Figure(figsize=(5.6, 4.2))
+        fig = Figure(figsize=(DONUT_WIDTH_CM * _CM, DONUT_WIDTH_CM * _CM * 0.75))
         ax = fig.add_axes((0.2, 0.17, 0.6, 0.7))
         ax.set_aspect("equal")
         ax.axis("off")
@@ -193,7 +227,7 @@ def donut_chart(name: str, counts: StatusCounts) -> bytes:
                     xytext=(1.25 * x, max(-1.12, min(1.12, 1.18 * y))),
                     ha="left" if x >= 0 else "right",
                     va="center",
-                    fontsize=9,
+                    fontsize=MIN_FONT_PT,
                     arrowprops={"arrowstyle": "-", "color": "#555555", "linewidth": 0.8},
                 )
         ax.text(
@@ -202,12 +236,12 @@ def donut_chart(name: str, counts: StatusCounts) -> bytes:
             f"= {_measures(counts.total)}",
             ha="center",
             va="center",
-            fontsize=10,
+            fontsize=10.5,
             fontweight="bold",
         )
         ax.set_xlim(-1.05, 1.05)
         ax.set_ylim(-1.05, 1.05)
-        fig.suptitle(f"Umsetzungsstand: {name}", fontsize=11, fontweight="bold", y=0.98)
+        fig.suptitle(f"Umsetzungsstand: {name}", fontsize=11.5, fontweight="bold", y=0.98)
         _legend(fig)
         return _png(fig)
 
@@ -249,7 +283,7 @@ def _stacked_bars(
                 text,
                 ha="center",
                 va="center",
-                fontsize=7.5 if small else 8,
+                fontsize=MIN_FONT_PT,
                 bbox={
                     "boxstyle": "round,pad=0.15",
                     "facecolor": "white",
@@ -270,21 +304,28 @@ def overview_chart(names: Sequence[str], rows: Sequence[StatusCounts]) -> bytes:
     Returns:
         PNG bytes.
     """
-    height = 0.95 + 0.5 * len(rows)
+    height = 1.0 + 0.5 * len(rows)
     with mpl.rc_context(_RC):
-        fig = Figure(figsize=(6.7, height))
+        fig = Figure(figsize=(OVERVIEW_WIDTH_CM * _CM, height))
         bottom = 0.75 / height
         ax = fig.add_axes((0.3, bottom, 0.66, 1 - bottom - 0.1 / height))
         labels = [f"{n}\n({_measures(r.total)})" for n, r in zip(names, rows, strict=True)]
         _stacked_bars(ax, labels, rows, horizontal=True)
-        ax.set_yticks(range(len(rows)), labels, fontsize=8)
+        ax.set_yticks(range(len(rows)), labels, fontsize=MIN_FONT_PT)
         ax.invert_yaxis()
         ax.set_xlim(0, 100)
-        ax.set_xticks([0, 25, 50, 75, 100], ["0 %", "25 %", "50 %", "75 %", "100 %"], fontsize=7.5)
+        ax.set_xticks(
+            [0, 25, 50, 75, 100], ["0 %", "25 %", "50 %", "75 %", "100 %"], fontsize=MIN_FONT_PT
+        )
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
         _legend(fig, y=0.0)
         return _png(fig)
+
+
+def trend_width_cm(count: int) -> float:
+    """The width of a trend chart of ``count`` dates (cm): wider for many dates, at most 16.5."""
+    return min(OVERVIEW_WIDTH_CM, max(TREND_WIDTH_CM, 3.0 + 2.8 * count))
 
 
 def trend_chart(dates: Sequence[str], rows: Sequence[StatusCounts]) -> bytes:
@@ -298,16 +339,18 @@ def trend_chart(dates: Sequence[str], rows: Sequence[StatusCounts]) -> bytes:
         PNG bytes.
     """
     with mpl.rc_context(_RC):
-        fig = Figure(figsize=(max(4.8, 1.2 + 1.1 * len(rows)), 3.6))  # room for the legend
+        fig = Figure(figsize=(trend_width_cm(len(rows)) * _CM, 3.6))
         ax = fig.add_axes((0.16, 0.2, 0.8, 0.72))
         _stacked_bars(ax, dates, rows, horizontal=False)
         ax.set_xticks(
             range(len(rows)),
             [f"{d}\n({_measures(r.total)})" for d, r in zip(dates, rows, strict=True)],
-            fontsize=8,
+            fontsize=MIN_FONT_PT,
         )
         ax.set_ylim(0, 100)
-        ax.set_yticks([0, 25, 50, 75, 100], ["0 %", "25 %", "50 %", "75 %", "100 %"], fontsize=7.5)
+        ax.set_yticks(
+            [0, 25, 50, 75, 100], ["0 %", "25 %", "50 %", "75 %", "100 %"], fontsize=MIN_FONT_PT
+        )
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
         _legend(fig, y=0.0)
