@@ -37,6 +37,7 @@ __all__ = [
     "SettingsError",
     "StoreError",
     "UnreadableFileError",
+    "FolderError",
 ]
 
 
@@ -109,6 +110,12 @@ class Reason(enum.Enum):
     UNKNOWN_FIELD = "unknown_field"
     UNKNOWN_GOAL = "unknown_goal"
     DUPLICATE_ID = "duplicate_id"
+    # ingest hardening (issue 11): dates that cannot be right, hostile sheets, strict CSV
+    DATE_TOO_EARLY = "date_too_early"
+    SHEET_TOO_LARGE = "sheet_too_large"
+    UNBALANCED_QUOTE = "unbalanced_quote"
+    FIELD_TOO_LONG = "field_too_long"
+    NOT_READABLE = "not_readable"
 
     def message(self, **details: object) -> str:
         """Return the German message for this reason, filled with ``details``."""
@@ -171,6 +178,26 @@ _MESSAGES: dict[Reason, str] = {
     Reason.UNKNOWN_FIELD: "Das Handlungsfeld „{value}“ gibt es im Blatt „Handlungsfelder“ nicht",
     Reason.UNKNOWN_GOAL: "Das Ziel „{value}“ gibt es im Blatt „Ziele“ nicht",
     Reason.DUPLICATE_ID: "„{value}“ ist doppelt (schon in {other})",
+    # ingest hardening (issue 11)
+    Reason.DATE_TOO_EARLY: (
+        "Das Datum {value} liegt vor {since} ({why}) und kann nicht stimmen "
+        "(bitte als TT.MM.JJJJ eintragen, z. B. 30.09.2023)"
+    ),
+    Reason.SHEET_TOO_LARGE: (
+        "Das Tabellenblatt „{sheet}“ reicht bis Zeile {rows}, Spalte {columns} "
+        "(erlaubt sind höchstens {max_columns} Spalten und einige tausend Zeilen): "
+        "bitte nur die Rückmeldung in eine neue Datei kopieren und diese senden"
+    ),
+    Reason.UNBALANCED_QUOTE: (
+        "In Zeile {row} beginnt ein Anführungszeichen (\"), das nie geschlossen wird – "
+        "dadurch wären alle folgenden Zeilen verschluckt worden. Bitte das Zeichen "
+        "entfernen oder schließen und die Datei erneut senden"
+    ),
+    Reason.FIELD_TOO_LONG: (
+        "Ein Feld dieser Zeile ist zu lang ({length} Zeichen, höchstens {limit}) "
+        "oder ein Anführungszeichen ist nicht geschlossen"
+    ),
+    Reason.NOT_READABLE: "Die Datei kann nicht gelesen werden ({detail})",
 }
 
 
@@ -218,3 +245,32 @@ class ConceptWorkbookError(KikError):
         self.problems = tuple(problems)
         lines = "\n".join(f"  - {p}" for p in self.problems)
         super().__init__(f"Das Konzept-Arbeitsbuch hat {len(self.problems)} Fehler:\n{lines}")
+
+
+class FolderError(KikError):
+    """A folder of the municipality cannot be written (read-only, full, missing rights).
+
+    The message is German, names the folder and says what to do; nothing was lost
+    (files stay in ``eingang/`` and are read again on the next run).
+    """
+
+    def __init__(self, folder: Path, cause: OSError | None = None, *, action: str = "") -> None:
+        import errno
+
+        code = cause.errno if cause is not None else None
+        if code in (errno.ENOSPC, errno.EDQUOT):
+            why = "ist voll (kein Speicherplatz mehr)"
+            todo = "Bitte Platz schaffen"
+        elif code in (errno.EACCES, errno.EPERM, errno.EROFS):
+            why = "ist schreibgeschützt oder es fehlen Schreibrechte"
+            todo = "Bitte Schreibrechte für diesen Ordner einrichten"
+        else:
+            why = "kann nicht beschrieben werden"
+            todo = "Bitte den Ordner prüfen"
+        what = f" ({action})" if action else ""
+        super().__init__(
+            f"Der Ordner {folder} {why}{what}. {todo} und „kik ingest“ erneut starten – "
+            "es ist nichts verloren: nicht verarbeitete Dateien liegen weiter in eingang/."
+        )
+        self.folder = folder
+        self.cause = cause
