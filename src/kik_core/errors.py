@@ -20,6 +20,7 @@ message for the partner) so that every row ends accepted or rejected.
 from __future__ import annotations
 
 import enum
+import errno
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -28,6 +29,7 @@ import attrs
 __all__ = [
     "ConceptWorkbookError",
     "DuplicateIdError",
+    "FolderError",
     "KikError",
     "Location",
     "ModelError",
@@ -37,7 +39,6 @@ __all__ = [
     "SettingsError",
     "StoreError",
     "UnreadableFileError",
-    "FolderError",
 ]
 
 
@@ -189,7 +190,7 @@ _MESSAGES: dict[Reason, str] = {
         "bitte nur die Rückmeldung in eine neue Datei kopieren und diese senden"
     ),
     Reason.UNBALANCED_QUOTE: (
-        "In Zeile {row} beginnt ein Anführungszeichen (\"), das nie geschlossen wird – "
+        'In Zeile {row} beginnt ein Anführungszeichen ("), das nie geschlossen wird – '
         "dadurch wären alle folgenden Zeilen verschluckt worden. Bitte das Zeichen "
         "entfernen oder schließen und die Datei erneut senden"
     ),
@@ -255,8 +256,6 @@ class FolderError(KikError):
     """
 
     def __init__(self, folder: Path, cause: OSError | None = None, *, action: str = "") -> None:
-        import errno
-
         code = cause.errno if cause is not None else None
         if code in (errno.ENOSPC, errno.EDQUOT):
             why = "ist voll (kein Speicherplatz mehr)"

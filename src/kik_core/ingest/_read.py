@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import errno
 import hashlib
 import io
 import logging
@@ -17,6 +18,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
+from charset_normalizer import from_bytes
 from python_calamine import CalamineWorkbook, PasswordError
 
 from kik_core._cells import clean_value
@@ -188,8 +190,6 @@ def read_update_file(
 
 
 def _os_reason(exc: OSError) -> str:
-    import errno
-
     if exc.errno in (errno.EACCES, errno.EPERM):
         return "keine Leserechte"
     if exc.errno == errno.EISDIR:
@@ -278,8 +278,6 @@ def decode_text(file: str, data: bytes) -> str:
         bad = lenient.count(BAD_BYTE)
         if valid and bad <= max(3, valid // 10):
             return lenient
-    from charset_normalizer import from_bytes
-
     # without NUL bytes it is no UTF-16; with them it is nothing but UTF-16
     candidates = _ENCODINGS[1:4] if b"\x00" in data else ["cp1252"]
     best = from_bytes(data, cp_isolation=candidates).best()
