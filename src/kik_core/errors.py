@@ -185,9 +185,10 @@ _MESSAGES: dict[Reason, str] = {
         "(bitte als TT.MM.JJJJ eintragen, z. B. 30.09.2023)"
     ),
     Reason.SHEET_TOO_LARGE: (
-        "Das Tabellenblatt „{sheet}“ reicht bis Zeile {rows}, Spalte {columns} "
-        "(erlaubt sind höchstens {max_columns} Spalten und einige tausend Zeilen): "
-        "bitte nur die Rückmeldung in eine neue Datei kopieren und diese senden"
+        "Das Tabellenblatt „{sheet}“ reicht bis Zeile {rows}, Spalte {columns} – so große "
+        "Tabellen werden aus Sicherheitsgründen nicht gelesen (höchstens {max_columns} Spalten "
+        "und einige tausend Zeilen). Bitte die Zellen außerhalb der Rückmeldung löschen oder "
+        "nur die Rückmeldung in eine neue Datei kopieren und diese senden"
     ),
     Reason.UNBALANCED_QUOTE: (
         'In Zeile {row} beginnt ein Anführungszeichen ("), das nie geschlossen wird – '

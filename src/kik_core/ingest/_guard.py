@@ -19,6 +19,7 @@ import attrs
 from lxml import etree
 
 from kik_core.errors import Location, Problem, Reason
+from kik_core.ingest._format import column_letter
 
 __all__ = [
     "FileKind",
@@ -230,9 +231,7 @@ def _int(text: str | None, default: int = 1) -> int:
         return default
 
 
-def _parse(
-    member: IO[bytes], tags: tuple[str, ...]
-) -> Iterator[tuple[str, etree._Element]]:
+def _parse(member: IO[bytes], tags: tuple[str, ...]) -> Iterator[tuple[str, etree._Element]]:
     # no DTDs, no entities, no network: the file is hostile until proven otherwise
     yield from etree.iterparse(
         member,
@@ -245,12 +244,37 @@ def _parse(
     )
 
 
+_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+
+
+def _xlsx_sheet_names(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Worksheet member → the sheet's name as the user sees it (best effort)."""
+    try:
+        targets = {}
+        with archive.open("xl/_rels/workbook.xml.rels") as member:
+            for _event, rel in _parse(member, (f"{{{_PKG_REL_NS}}}Relationship",)):
+                target = str(rel.get("Target", "")).lstrip("/").removeprefix("xl/")
+                targets[str(rel.get("Id", ""))] = f"xl/{target}"
+        names = {}
+        with archive.open("xl/workbook.xml") as member:
+            for event, sheet in _parse(member, (f"{{{_MAIN_NS}}}sheet",)):
+                if event == "start":
+                    rid = str(sheet.get(f"{{{_REL_NS}}}id", ""))
+                    names[targets.get(rid, "")] = str(sheet.get("name", ""))
+    except (KeyError, etree.XMLSyntaxError, OSError, ValueError):
+        return {}
+    return names
+
+
 def _xlsx_extents(archive: zipfile.ZipFile) -> Iterator[tuple[str, int, int]]:
-    """(member, last row, last column) of every worksheet, from its filled cells."""
+    """(sheet, last row, last column) of every worksheet, from its filled cells."""
     cell, row_tag, dim = f"{{{_MAIN_NS}}}c", f"{{{_MAIN_NS}}}row", f"{{{_MAIN_NS}}}dimension"
-    for name in sorted(n for n in archive.namelist() if _WORKSHEET.match(n)):
+    titles = _xlsx_sheet_names(archive)
+    for member_name in sorted(n for n in archive.namelist() if _WORKSHEET.match(n)):
+        name = titles.get(member_name) or member_name.rsplit("/", 1)[-1].removesuffix(".xml")
         last_row = last_col = row = col = 0
-        with archive.open(name) as member:
+        with archive.open(member_name) as member:
             for event, elem in _parse(member, (cell, row_tag, dim)):
                 if elem.tag == dim and event == "start":
                     declared = str(elem.get("ref", "")).split(":")[-1]
@@ -356,8 +380,8 @@ def check_extent(path: Path, kind: FileKind, limits: Limits, name: str | None = 
             raise refuse(
                 name or path.name,
                 Reason.SHEET_TOO_LARGE,
-                sheet=sheet.rsplit("/", 1)[-1].removesuffix(".xml"),
+                sheet=sheet,
                 rows=rows,
-                columns=columns,
+                columns=column_letter(columns - 1) if columns else "A",
                 max_columns=limits.max_columns,
             )

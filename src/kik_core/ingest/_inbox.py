@@ -61,6 +61,7 @@ __all__ = [
     "Outcome",
     "SkippedEntry",
     "abandoned_files",
+    "abandoned_paths",
     "fit_name",
     "inbox_files",
     "ingest_inbox",
@@ -380,6 +381,16 @@ def abandoned_files(inbox: Path) -> list[AbandonedFile]:
                 with contextlib.suppress(OSError):
                     since = dt.datetime.fromtimestamp(path.stat().st_mtime).astimezone()
                     found.append(AbandonedFile(display_name(path.name), since))
+    return found
+
+
+def abandoned_paths(inbox: Path) -> list[Path]:
+    """The paths of :func:`abandoned_files` (for ``kik validate`` to check their rows)."""
+    found: list[Path] = []
+    for folder in _work_dirs(inbox):
+        with _try_lock(folder) as dead:
+            if dead:
+                found.extend(_claimed_files(folder))
     return found
 
 

@@ -21,6 +21,7 @@ from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from kik_core._atomic import atomic_path
 from kik_core._cells import write_cell
 from kik_core.ingest._format import (
     COL_CURRENT,
@@ -205,7 +206,8 @@ def _write_template(lines: Sequence[_Line], path: Path, as_of: dt.date, title: s
     ws.protection.deleteRows = False
     _instructions(workbook, title, as_of)
     path.parent.mkdir(parents=True, exist_ok=True)
-    workbook.save(path)
+    with atomic_path(path) as temp:
+        workbook.save(temp)
     return path
 
 
@@ -312,5 +314,6 @@ def write_example_file(path: Path) -> Path:
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = "A2"
     path.parent.mkdir(parents=True, exist_ok=True)
-    workbook.save(path)
+    with atomic_path(path) as temp:
+        workbook.save(temp)
     return path

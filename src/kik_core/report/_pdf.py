@@ -10,6 +10,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from kik_core._atomic import atomic_path
 from kik_core.errors import ReportError
 
 __all__ = ["PdfExportError", "export_pdf", "find_soffice", "find_uno_python"]
@@ -121,9 +122,7 @@ def export_pdf(docx: Path, output_dir: Path | None = None) -> Path:
         out.mkdir()
         via_uno = out / f"{docx.stem}.pdf"
         if _convert_with_uno(soffice, docx, via_uno, work):
-            target = target_dir / via_uno.name
-            shutil.move(str(via_uno), str(target))
-            return target
+            return _move_into_place(via_uno, target_dir / via_uno.name)
         command = [
             soffice,
             f"-env:UserInstallation={profile}",
@@ -154,6 +153,21 @@ def export_pdf(docx: Path, output_dir: Path | None = None) -> Path:
                 f"LibreOffice konnte {docx.name} nicht umwandeln / could not convert "
                 f"(Exit-Code {result.returncode}): {result.stderr.strip() or result.stdout.strip()}"
             )
-        target = target_dir / produced.name
-        shutil.move(str(produced), str(target))
+        return _move_into_place(produced, target_dir / produced.name)
+
+
+def _move_into_place(produced: Path, target: Path) -> Path:
+    """Copy the PDF to a temp file beside ``target``, then rename it (never half a PDF).
+
+    The system temp folder is often another file system, so a plain move would
+    copy straight to the final name: on a full disk that left a truncated PDF.
+    """
+    try:
+        with atomic_path(target) as temp:
+            shutil.copyfile(produced, temp)
+    except OSError as exc:
+        raise PdfExportError(
+            f"Die PDF-Datei {target} konnte nicht geschrieben werden (Ordner voll oder "
+            f"schreibgeschützt?). Der Word-Bericht ist vollständig. / could not write: {exc}"
+        ) from exc
     return target
