@@ -108,9 +108,7 @@ def unbalanced_quote_csv(path: Path) -> Path:
 def control_characters_csv(path: Path) -> Path:
     """Control characters (vertical tab, NUL-free) inside an accepted ``Aktueller Stand``."""
     row = good_row("BS-4.1", Aktueller_Stand="Läuft\x0bgut\x07 voran")
-    path.write_text(
-        _csv_line(list(HEADER)) + "\n" + _csv_line(row) + "\n", encoding="utf-8"
-    )
+    path.write_text(_csv_line(list(HEADER)) + "\n" + _csv_line(row) + "\n", encoding="utf-8")
     return path
 
 

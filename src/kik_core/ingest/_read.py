@@ -41,8 +41,8 @@ from kik_core.ingest._guard import (
     detect_kind,
     refuse,
 )
-from kik_core.ingest._rules import RowContext, row_key, validate_row
-from kik_core.model import Concept, StatusReport
+from kik_core.ingest._rules import RowContext, normalize_id, row_key, validate_row
+from kik_core.model import Concept, StatusReport, is_goal_id, is_measure_id
 
 __all__ = ["FileResult", "RejectedRow", "display_name", "local_today", "read_update_file"]
 
@@ -324,9 +324,12 @@ def _check_swallowed(file: str, record: list[str], number: int, delimiter: str, 
     for field in record:
         if "\n" not in field:
             continue
-        later = field.split("\n")[1:]
-        if any(line.count(delimiter) >= width - 2 for line in later):
-            raise refuse(file, Reason.UNBALANCED_QUOTE, row=number)
+        for line in field.split("\n")[1:]:
+            # a swallowed row: as many cells as the header, the first one an id
+            first = normalize_id(line.split(delimiter, 1)[0].strip('" '))
+            looks_like_id = is_measure_id(first) or is_goal_id(first)
+            if looks_like_id and line.count(delimiter) >= width - 2:
+                raise refuse(file, Reason.UNBALANCED_QUOTE, row=number)
 
 
 def _sniff_delimiter(header_line: str) -> str:
