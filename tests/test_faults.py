@@ -88,7 +88,7 @@ def _big_rows(count: int) -> list[list[object]]:
 
 
 def _fill_inbox(inbox: Path) -> None:
-    write_csv(inbox / "a_gross.csv", _big_rows(6000))
+    write_csv(inbox / "a_gross.csv", _big_rows(3000))
     write_xlsx(inbox / "b_teils.xlsx", [good_row("BS-4.1"), good_row("BS-4.1", "fertig")])
     write_xlsx(inbox / "c_gut.xlsx", [good_row("AA-1.1", Institution="Jobcenter")])
     (inbox / "d_kaputt.xlsx").write_bytes(b"PK\x03\x04kaputt")

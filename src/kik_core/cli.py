@@ -350,6 +350,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     console = _console()
     try:
+        if args.command in ("ingest", "run"):
+            from kik_core.ingest import stop_on_signals
+
+            # SIGTERM/SIGINT from here on end the run at a file boundary
+            with stop_on_signals():
+                return _dispatch(args, console)
         return _dispatch(args, console)
     except ConceptWorkbookError as exc:
         console.print(f"[bold red]Das Konzept-Arbeitsbuch hat {len(exc.problems)} Fehler:[/]")

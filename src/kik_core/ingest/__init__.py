@@ -22,6 +22,7 @@ from kik_core.ingest._inbox import (
     inbox_files,
     ingest_inbox,
     skipped_entries,
+    stop_on_signals,
 )
 from kik_core.ingest._read import (
     FileResult,
@@ -74,6 +75,7 @@ __all__ = [
     "partner_slug",
     "read_update_file",
     "skipped_entries",
+    "stop_on_signals",
     "validate_row",
     "write_error_workbook",
     "write_example_file",

@@ -66,6 +66,7 @@ __all__ = [
     "inbox_files",
     "ingest_inbox",
     "skipped_entries",
+    "stop_on_signals",
 ]
 
 log = logging.getLogger("kik_core.ingest")
@@ -485,16 +486,32 @@ class _StopFlag:
         )
 
 
+_active: list[_StopFlag] = []
+
+
 @contextlib.contextmanager
-def _stop_on_signals() -> Iterator[_StopFlag]:
+def stop_on_signals() -> Iterator[_StopFlag]:
+    """While the block runs, SIGTERM/SIGINT ask ingest to stop at the next file boundary.
+
+    :func:`ingest_inbox` installs this itself; the command line installs it
+    around the whole command, so a signal during start-up (loading the concept,
+    opening the store) ends the run cleanly too. A second signal aborts at once
+    (KeyboardInterrupt). The previous handlers are restored afterwards; outside
+    the main thread (where signals cannot be handled) nothing is installed.
+    """
+    if _active:
+        yield _active[-1]
+        return
     flag = _StopFlag()
     if threading.current_thread() is not threading.main_thread():
         yield flag  # signals reach the main thread only
         return
     previous = {sig: signal.signal(sig, flag.handle) for sig in (signal.SIGTERM, signal.SIGINT)}
+    _active.append(flag)
     try:
         yield flag
     finally:
+        _active.remove(flag)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
 
@@ -565,7 +582,7 @@ def ingest_inbox(
     outcomes: list[FileOutcome] = []
     interrupted = False
     try:
-        with _stop_on_signals() as flag:
+        with stop_on_signals() as flag:
             for path in inbox_files(inbox):
                 if flag.stop:
                     interrupted = True
