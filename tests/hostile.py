@@ -62,11 +62,13 @@ def _text_cell(text: str, repeat: int = 1) -> str:
     )
 
 
-def repeated_ods(path: Path, *, rows: int = 1_048_000, columns: int = 16_000) -> Path:
+def repeated_ods(path: Path, *, rows: int = 99_000, columns: int = 1_000) -> Path:
     """An ods whose one filled cell is repeated ``columns`` times in a row repeated ``rows`` times.
 
-    With ``rows=columns=1`` (and trailing empty repeats, as LibreOffice writes
-    them) it is an ordinary valid file.
+    The default stays just below calamine's own limit of 100 million cells, so a
+    reader without the extent guard expands it (some 10 GB). With
+    ``rows=columns=1`` (and trailing empty repeats, as LibreOffice writes them)
+    it is an ordinary valid file.
     """
     header = "".join(_text_cell(h) for h in HEADER)
     row = "".join(_text_cell(str(c)) for c in good_row("BS-4.1"))
@@ -122,6 +124,7 @@ HOSTILE: dict[str, Callable[[Path], Path]] = {
     "zelle_XFD1048576.xlsx": far_cell_xlsx,
     "zelle_GR1048576.xlsx": lambda p: far_cell_xlsx(p, "GR1048576"),
     "wiederholt.ods": repeated_ods,
+    "wiederholt_riesig.ods": lambda p: repeated_ods(p, rows=1_048_000, columns=16_000),
     "anfuehrungszeichen.csv": unbalanced_quote_csv,
     "steuerzeichen.csv": control_characters_csv,
     "steuerzeichen.xlsx": control_characters_xlsx,
