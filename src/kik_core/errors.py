@@ -117,6 +117,7 @@ class Reason(enum.Enum):
     UNBALANCED_QUOTE = "unbalanced_quote"
     FIELD_TOO_LONG = "field_too_long"
     NOT_READABLE = "not_readable"
+    FEEDBACK_FAILED = "feedback_failed"
 
     def message(self, **details: object) -> str:
         """Return the German message for this reason, filled with ``details``."""
@@ -200,6 +201,10 @@ _MESSAGES: dict[Reason, str] = {
         "oder ein Anführungszeichen ist nicht geschlossen"
     ),
     Reason.NOT_READABLE: "Die Datei kann nicht gelesen werden ({detail})",
+    Reason.FEEDBACK_FAILED: (
+        "Die Fehlerliste für diese Datei konnte nicht geschrieben werden; es wurde nichts "
+        "gespeichert. Bitte die Datei prüfen und erneut senden"
+    ),
 }
 
 

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from kik_core._atomic import atomic_write_text, remove_stale_temp_files
-from kik_core.errors import FolderError, Problem
+from kik_core.errors import FolderError, Location, Problem, Reason
 from kik_core.ingest._errorbook import (
     find_error_workbook,
     format_problem,
@@ -652,16 +652,9 @@ def _process(
             workbook, written = _write_feedback(result, outbox, path)
         except _FeedbackFailed as failed:
             log.debug("%s: error workbook failed: %r", original, failed.__cause__)
-            text = (
-                f"Datei: {original}\n"
-                "Grund: Die Fehlerliste für diese Datei konnte nicht geschrieben werden; "
-                "es wurde nichts gespeichert. Bitte die Datei prüfen und erneut senden.\n"
-                "Code: feedback_failed\n"
-                f"SHA-256: {result.content_hash}\n"
-            )
-            moved = _quarantine(path, quarantine, text)
-            problems = result.problems
-            return FileOutcome(original, Outcome.QUARANTINED, 0, 0, problems, None, moved)
+            problem = Problem.of(Reason.FEEDBACK_FAILED, Location(original))
+            moved = _quarantine(path, quarantine, _reason_text(result, original, problem))
+            return FileOutcome(original, Outcome.QUARANTINED, 0, 0, (problem,), None, moved)
     try:
         stored = store.add_file(result)
     except BaseException:
@@ -735,8 +728,8 @@ def _write_feedback(result: FileResult, outbox: Path, path: Path) -> tuple[Path,
         raise _FeedbackFailed from exc
 
 
-def _reason_text(result: FileResult, original: str) -> str:
-    problem = result.unreadable
+def _reason_text(result: FileResult, original: str, problem: Problem | None = None) -> str:
+    problem = problem or result.unreadable
     assert problem is not None  # noqa: S101 - only called for unreadable files
     return (
         f"Datei: {original}\n"
