@@ -26,7 +26,7 @@ import stat
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -173,6 +173,12 @@ def prepared(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, float]:
     return folder, _duration(probe)
 
 
+def _wait_for(condition: Callable[[], bool], child: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 120
+    while not condition() and child.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
 SIGNALS = [signal.SIGKILL] * 3 + [signal.SIGTERM] * 3 + [signal.SIGINT] * 2
 
 
@@ -193,6 +199,11 @@ def test_signal_at_a_random_moment_loses_nothing(
         text=True,
         env=ENV,
     )
+    if sig != signal.SIGKILL:
+        # the handlers are installed once Python has started and parsed the command line;
+        # wait for the run's working folder (a loaded machine starts Python slowly)
+        _wait_for(lambda: any((folder / "eingang" / ".in-arbeit").glob("*")), child)
+        delay /= 2
     time.sleep(delay)
     child.send_signal(sig)
     out, err = child.communicate(timeout=300)
@@ -318,13 +329,23 @@ def test_stale_temp_files_are_removed(tmp_path: Path) -> None:
         folder / "archiv" / ".b.1111bbbb.tmp",
     ]
     young = folder / "ausgang" / ".y_Fehler.xlsx.2a2b3c4d.tmp"
-    for path in [*stale, young]:
+    living = folder / "ausgang" / f".z_Fehler.xlsx.{os.getpid()}-2a2b3c4d.tmp"
+    finished = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    dead = folder / "ausgang" / f".w_Fehler.xlsx.{finished.stdout.strip()}-0a0b0c0d.tmp"
+    for path in [*stale, young, living, dead]:
         path.write_bytes(b"halb")
     for path in stale:
         os.utime(path, (old, old))
     _ingest(folder)
     assert [p for p in stale if p.exists()] == []
+    assert not dead.exists()  # its writer has ended: a run killed a moment ago
     assert young.exists()  # may belong to a run writing it right now
+    assert living.exists()
 
 
 # -- point 1: the feedback exists before anything is committed -----------------------------

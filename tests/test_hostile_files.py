@@ -150,7 +150,7 @@ def _kik(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
         text=True,
         timeout=300,
         check=False,
-        preexec_fn=limit,  # noqa: PLW1509 - only sets a resource limit
+        preexec_fn=limit,
         env=env,
     )
 

@@ -351,11 +351,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     console = _console()
     try:
         if args.command in ("ingest", "run"):
-            from kik_core.ingest import stop_on_signals
+            from kik_core.ingest import stop_for_process
 
             # SIGTERM/SIGINT from here on end the run at a file boundary
-            with stop_on_signals():
-                return _dispatch(args, console)
+            stop_for_process()
         return _dispatch(args, console)
     except ConceptWorkbookError as exc:
         console.print(f"[bold red]Das Konzept-Arbeitsbuch hat {len(exc.problems)} Fehler:[/]")

@@ -22,6 +22,7 @@ from kik_core.ingest._inbox import (
     inbox_files,
     ingest_inbox,
     skipped_entries,
+    stop_for_process,
     stop_on_signals,
 )
 from kik_core.ingest._read import (
@@ -75,6 +76,7 @@ __all__ = [
     "partner_slug",
     "read_update_file",
     "skipped_entries",
+    "stop_for_process",
     "stop_on_signals",
     "validate_row",
     "write_error_workbook",

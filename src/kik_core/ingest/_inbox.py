@@ -66,6 +66,7 @@ __all__ = [
     "inbox_files",
     "ingest_inbox",
     "skipped_entries",
+    "stop_for_process",
     "stop_on_signals",
 ]
 
@@ -489,6 +490,21 @@ class _StopFlag:
 _active: list[_StopFlag] = []
 
 
+def stop_for_process() -> None:
+    """Install the SIGTERM/SIGINT handlers of :func:`stop_on_signals` for the whole process.
+
+    For the command line: from here until the process ends, a signal asks the run
+    to stop at the next file boundary (also a signal arriving just after the run,
+    while the process exits, no longer kills it). Main thread only.
+    """
+    if _active or threading.current_thread() is not threading.main_thread():
+        return
+    flag = _StopFlag()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, flag.handle)
+    _active.append(flag)
+
+
 @contextlib.contextmanager
 def stop_on_signals() -> Iterator[_StopFlag]:
     """While the block runs, SIGTERM/SIGINT ask ingest to stop at the next file boundary.
@@ -518,7 +534,7 @@ def stop_on_signals() -> Iterator[_StopFlag]:
 
 def _clean_temp_files(*folders: Path) -> None:
     for folder in folders:
-        for path in remove_stale_temp_files(folder, older_than=STALE_AFTER):
+        for path in remove_stale_temp_files(folder, older_than=STALE_AFTER, dead_writers=True):
             log.info("Temporäre Datei eines abgebrochenen Laufs entfernt: %s", path)
         # temp names of earlier kik versions: .tmp-*.xlsx and *.docx.tmp
         with contextlib.suppress(OSError):
@@ -573,7 +589,11 @@ def ingest_inbox(
     today = today or local_today()
     root = _root_of(inbox)
     _clean_temp_files(outbox, quarantine, archive, archive / today.isoformat(), *clean)
-    recovered = _adopt(inbox)
+    try:
+        recovered = _adopt(inbox)
+    except OSError as exc:
+        action = "Dateien eines abgebrochenen Laufs übernehmen"
+        raise FolderError(inbox, exc, action=action) from exc
     skipped = tuple(skipped_entries(inbox))
     for entry in skipped:
         log.warning("%s: %s", entry.name, entry.reason)
