@@ -16,6 +16,7 @@ __all__ = [
     "HOSTILE",
     "control_characters_csv",
     "control_characters_xlsx",
+    "far_cell_xls",
     "far_cell_xlsx",
     "repeated_ods",
     "unbalanced_quote_csv",
@@ -30,6 +31,22 @@ def far_cell_xlsx(path: Path, ref: str = "XFD1048576") -> Path:
     workbook = load_workbook(path)
     workbook.active[ref] = "x"  # type: ignore[index]
     workbook.save(path)
+    return path
+
+
+def far_cell_xls(path: Path, row: int = 65_535, column: int = 255) -> Path:
+    """An old-format .xls update file plus one cell at ``IV65536`` (a 6 KB file, 1.2 GB read)."""
+    import xlwt
+
+    workbook = xlwt.Workbook()
+    sheet = workbook.add_sheet("Rückmeldung")
+    for index, name in enumerate(HEADER):
+        sheet.write(0, index, name)
+    for index, value in enumerate(good_row("BS-4.1")):
+        sheet.write(1, index, value)
+    if row or column:
+        sheet.write(row, column, "x")
+    workbook.save(str(path))
     return path
 
 
@@ -123,6 +140,7 @@ def control_characters_xlsx(path: Path) -> Path:
 HOSTILE: dict[str, Callable[[Path], Path]] = {
     "zelle_XFD1048576.xlsx": far_cell_xlsx,
     "zelle_GR1048576.xlsx": lambda p: far_cell_xlsx(p, "GR1048576"),
+    "zelle_IV65536.xls": far_cell_xls,
     "wiederholt.ods": repeated_ods,
     "wiederholt_riesig.ods": lambda p: repeated_ods(p, rows=1_048_000, columns=16_000),
     "anfuehrungszeichen.csv": unbalanced_quote_csv,

@@ -29,6 +29,7 @@ from kik_core.rules import build_snapshot
 from tests.hostile import (
     control_characters_csv,
     control_characters_xlsx,
+    far_cell_xls,
     far_cell_xlsx,
     repeated_ods,
     unbalanced_quote_csv,
@@ -104,6 +105,20 @@ def test_far_cell_within_limits_is_read(tmp_path: Path) -> None:
     assert result.unreadable is None
     assert len(result.accepted) == 1
     assert len(result.rejected) == 1  # row 40 holds only "x": rejected with its reasons
+
+
+def test_far_cell_xls_is_refused_from_its_records(tmp_path: Path) -> None:
+    reason, message = _unreadable(far_cell_xls(tmp_path / "weit.xls"))
+    assert reason is Reason.SHEET_TOO_LARGE
+    assert "Rückmeldung" in message
+    assert "IV" in message
+
+
+def test_plain_xls_is_read(tmp_path: Path) -> None:
+    path = far_cell_xls(tmp_path / "alt.xls", row=0, column=0)
+    result = read_update_file(path, concept(), today=TODAY)
+    assert result.unreadable is None
+    assert [r.target_id for r in result.accepted] == ["BS-4.1"]
 
 
 def test_repeated_ods_cells_are_refused(tmp_path: Path) -> None:

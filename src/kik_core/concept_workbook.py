@@ -147,9 +147,13 @@ def _read_sheets(path: Path) -> dict[str, _Sheet]:
     from kik_core._cells import clean_value
     from kik_core.ingest._guard import FileKind, Limits, Refused, check_extent
 
-    kind = {".ods": FileKind.ODS, ".xlsx": FileKind.XLSX, ".xlsm": FileKind.XLSX}.get(
-        path.suffix.lower()
-    )
+    kinds = {
+        ".ods": FileKind.ODS,
+        ".xlsx": FileKind.XLSX,
+        ".xlsm": FileKind.XLSX,
+        ".xls": FileKind.XLS,
+    }
+    kind = kinds.get(path.suffix.lower())
     try:
         if kind is not None and path.is_file():
             # refuse a sheet reaching to XFD1048576 before calamine expands it

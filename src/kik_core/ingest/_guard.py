@@ -10,12 +10,14 @@ from __future__ import annotations
 import enum
 import logging
 import re
+import struct
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
 import attrs
+import olefile
 from lxml import etree
 
 from kik_core.errors import Location, Problem, Reason
@@ -143,6 +145,7 @@ def detect_kind(path: Path, data: bytes, limits: Limits, name: str | None = None
         if _ENCRYPTED_MARKER in data:
             raise refuse(name, Reason.ENCRYPTED)
         if any(marker in data for marker in _XLS_MARKERS):
+            check_extent(path, FileKind.XLS, limits, name)
             return FileKind.XLS
         raise refuse(name, Reason.UNSUPPORTED_TYPE, detail=" – kein Tabellendokument")
     if path.suffix.lower() in _TEXT_SUFFIXES:
@@ -332,20 +335,64 @@ def _ods_extents(archive: zipfile.ZipFile) -> Iterator[tuple[str, int, int]]:
                 elem.clear()
 
 
+#: BIFF records that hold a cell: row (2 bytes) and column (2 bytes) come first.
+_BIFF_CELLS = {0x00FD, 0x0203, 0x027E, 0x0204, 0x0205, 0x0006, 0x00D6, 0x0201, 0x0103, 0x0003}
+_BIFF_MULTI = {0x00BD, 0x00BE}  # MULRK, MULBLANK: row, first column, ..., last column
+_BIFF_BOF, _BIFF_EOF, _BIFF_SHEET, _BIFF_DIMENSIONS = 0x0809, 0x000A, 0x0085, 0x0200
+
+
+def _biff_sheet_name(body: bytes) -> str:
+    length, flags = body[6], body[7] if len(body) > 7 else 0
+    raw = body[8 : 8 + length * (2 if flags & 1 else 1)]
+    return raw.decode("utf-16-le" if flags & 1 else "latin-1", "replace")
+
+
+def _xls_extents(path: Path) -> Iterator[tuple[str, int, int]]:
+    """(sheet, last row, last column) of every sheet of an .xls (BIFF) workbook, from records."""
+    with olefile.OleFileIO(str(path)) as ole:
+        stream = "Workbook" if ole.exists("Workbook") else "Book"
+        data = ole.openstream(stream).read()
+    names: dict[int, str] = {}
+    sheet, last_row, last_col, pos = "", 0, 0, 0
+    while pos + 4 <= len(data):
+        kind, length = struct.unpack_from("<HH", data, pos)
+        body = data[pos + 4 : pos + 4 + length]
+        if kind == _BIFF_SHEET and len(body) >= 8:
+            names[struct.unpack_from("<I", body)[0]] = _biff_sheet_name(body)
+        elif kind == _BIFF_BOF:
+            sheet, last_row, last_col = names.get(pos, sheet), 0, 0
+        elif kind in _BIFF_CELLS and len(body) >= 4:
+            row, col = struct.unpack_from("<HH", body)
+            last_row, last_col = max(last_row, row + 1), max(last_col, col + 1)
+        elif kind in _BIFF_MULTI and len(body) >= 6:
+            row = struct.unpack_from("<H", body)[0]
+            col = struct.unpack_from("<H", body, len(body) - 2)[0]
+            last_row, last_col = max(last_row, row + 1), max(last_col, col + 1)
+        elif kind == _BIFF_DIMENSIONS and len(body) >= 12:
+            rows, _first_col, cols = struct.unpack_from("<4xIHH", body)
+            last_row, last_col = max(last_row, rows), max(last_col, cols)
+        elif kind == _BIFF_EOF and sheet:
+            yield sheet, last_row, last_col
+            sheet = ""
+        pos += 4 + length
+
+
 def sheet_extents(
     path: Path, kind: FileKind, name: str | None = None
 ) -> list[tuple[str, int, int]]:
-    """The last filled row and column of every sheet of an xlsx/xlsm or ods file.
+    """The last filled row and column of every sheet of an xlsx/xlsm, ods or xls file.
 
     Read from the XML as a stream, so a sheet that a reader would blow up to
     gigabytes (one cell at ``XFD1048576``, a value repeated a million times)
     costs no memory here. The declared ``<dimension>`` of an xlsx sheet counts
-    too. Other kinds give an empty list.
+    too. For xls the BIFF cell records are scanned. CSV gives an empty list.
 
     Raises:
         Refused: the XML cannot be parsed (corrupt file).
     """
     try:
+        if kind is FileKind.XLS:
+            return list(_xls_extents(path))
         with zipfile.ZipFile(path) as archive:
             if kind is FileKind.XLSX:
                 return list(_xlsx_extents(archive))
@@ -359,6 +406,7 @@ def sheet_extents(
         EOFError,
         ValueError,
         RuntimeError,
+        struct.error,
     ) as exc:
         log.debug("%s: sheet XML not readable: %r", path.name, exc)
         raise refuse(
