@@ -365,3 +365,4 @@ def test_broken_sheet_xml_gives_a_german_reason(tmp_path: Path) -> None:
     reason, message = _unreadable(broken)
     assert reason is Reason.CORRUPT
     _assert_german(message)
+    assert "Tabelleninhalt" in message  # says what is wrong, not the library's "(t)"
