@@ -374,6 +374,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             "eingang/ (oder werden beim nächsten Einlesen übernommen)."
         )
         return EXIT_FAILED
+    finally:
+        if args.command in ("ingest", "run"):
+            _ignore_late_signals()
+
+
+def _ignore_late_signals() -> None:
+    """The run is over: a SIGTERM/SIGINT while Python exits must not turn it into a kill.
+
+    (Python restores the default handlers while it shuts down, ignored ones stay.)
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, signal.SIG_IGN)
 
 
 if __name__ == "__main__":  # pragma: no cover
