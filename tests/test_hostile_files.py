@@ -99,6 +99,16 @@ def test_far_cell_xlsx_is_refused_from_its_xml(tmp_path: Path, ref: str) -> None
     assert "Rückmeldung" in message
 
 
+def test_a_large_sheet_that_is_not_read_does_not_refuse_the_file(tmp_path: Path) -> None:
+    path = write_xlsx(tmp_path / "mehr.xlsx", [good_row("BS-4.1")], extra_sheets=["Eigene Daten"])
+    workbook = load_workbook(path)
+    workbook["Eigene Daten"]["XFD1048576"] = "x"  # never loaded: only Rückmeldung is read
+    workbook.save(path)
+    result = read_update_file(path, concept(), today=TODAY)
+    assert result.unreadable is None
+    assert len(result.accepted) == 1
+
+
 def test_far_cell_within_limits_is_read(tmp_path: Path) -> None:
     path = far_cell_xlsx(tmp_path / "nah.xlsx", "H40")
     result = read_update_file(path, concept(), today=TODAY)

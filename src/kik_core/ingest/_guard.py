@@ -21,7 +21,7 @@ import olefile
 from lxml import etree
 
 from kik_core.errors import Location, Problem, Reason
-from kik_core.ingest._format import column_letter
+from kik_core.ingest._format import SHEET, column_letter, normalize_header
 
 __all__ = [
     "FileKind",
@@ -193,7 +193,7 @@ def _check_zip(path: Path, limits: Limits, name: str) -> FileKind:
                 f"{limits.max_ratio:.0f}:1",
             )
     if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
-        check_extent(path, FileKind.XLSX, limits, name)
+        check_extent(path, FileKind.XLSX, limits, name, read_sheet=SHEET)
         return FileKind.XLSX
     if mimetype.startswith(_ODS_MIMETYPE):
         check_extent(path, FileKind.ODS, limits, name)
@@ -415,13 +415,34 @@ def sheet_extents(
     return []
 
 
-def check_extent(path: Path, kind: FileKind, limits: Limits, name: str | None = None) -> None:
+def check_extent(
+    path: Path,
+    kind: FileKind,
+    limits: Limits,
+    name: str | None = None,
+    *,
+    read_sheet: str | None = None,
+) -> None:
     """Refuse a spreadsheet whose sheets reach too far right or down (see :func:`sheet_extents`).
+
+    Args:
+        path: the file.
+        kind: its kind (xlsx, ods, xls; CSV is not checked).
+        limits: the column and cell limits.
+        name: the file's display name for the message.
+        read_sheet: for xlsx, the sheet that will be read: other sheets are never
+            loaded, so only it is checked (when it is there; otherwise every sheet).
+            ODS and xls readers load every sheet, so every sheet counts there.
 
     Raises:
         Refused: with :attr:`Reason.SHEET_TOO_LARGE` naming the sheet and its extent.
     """
-    for sheet, rows, columns in sheet_extents(path, kind, name):
+    extents = sheet_extents(path, kind, name)
+    if read_sheet is not None and kind is FileKind.XLSX:
+        wanted = normalize_header(read_sheet)
+        chosen = [e for e in extents if normalize_header(e[0]) == wanted]
+        extents = chosen or extents
+    for sheet, rows, columns in extents:
         too_wide = columns > min(limits.max_columns, _EXCEL_COLUMNS)
         if too_wide or rows > _EXCEL_ROWS or rows * columns > limits.max_cells:
             log.debug("%s: sheet %s spans %d rows × %d columns", path.name, sheet, rows, columns)
