@@ -596,7 +596,7 @@ def ingest_inbox(
         raise FolderError(inbox, exc, action=action) from exc
     skipped = tuple(skipped_entries(inbox))
     for entry in skipped:
-        log.warning("%s: %s", entry.name, entry.reason)
+        log.info("%s: %s", entry.name, entry.reason)  # the CLI and flows list them
     work, lock = _open_work_dir(inbox)
     day_folder = archive / today.isoformat()
     outcomes: list[FileOutcome] = []

@@ -200,12 +200,21 @@ def _os_reason(exc: OSError) -> str:
 def _read_table(path: Path, name: str, data: bytes, kind: FileKind, limits: Limits) -> _Table:
     if kind is FileKind.CSV:
         return _read_csv(name, data, limits)
-    return _read_spreadsheet(path, name)
+    return _read_spreadsheet(path, name, data)
 
 
-def _read_spreadsheet(path: Path, file: str) -> _Table:
+def _open_workbook(path: Path, data: bytes) -> CalamineWorkbook:
     try:
-        with CalamineWorkbook.from_path(str(path)) as workbook:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        # a non-UTF-8 name (surrogate escapes) cannot cross into calamine: read the bytes
+        return CalamineWorkbook.from_filelike(io.BytesIO(data))
+    return CalamineWorkbook.from_path(str(path))
+
+
+def _read_spreadsheet(path: Path, file: str, data: bytes) -> _Table:
+    try:
+        with _open_workbook(path, data) as workbook:
             names: list[str] = list(workbook.sheet_names)
             name = _pick_sheet(file, names)
             values = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
