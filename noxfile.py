@@ -56,7 +56,8 @@ def docs(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def benchmarks(session: nox.Session) -> None:
-    """Speed figures (printed, never asserted): ingest, report, state-wide flow."""
+    """Speed and memory figures (printed, never asserted): ingest, report, state-wide flow,
+    peak RSS of `kik ingest` on hostile files (bench_hostile.py)."""
     session.install("-e", ".[pipelines,dask]")
     for script in sorted((ROOT / "benchmarks").glob("bench_*.py")):
         session.run("python", str(script))

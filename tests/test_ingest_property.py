@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tempfile
 from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
-from kik_core.ingest import read_update_file
+from kik_core._cells import clean_text
+from kik_core.ingest import Outcome, ingest_inbox, read_update_file
+from kik_core.store import Store, sqlite_url
 from tests.ingest_helpers import HEADER, TODAY, concept, write_csv
 
 _TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=12)
@@ -93,3 +96,102 @@ def test_accepted_plus_rejected_is_data_rows(
             rejected_rows = {r.row for r in result.rejected}
             accepted_rows = {r.source.row for r in result.accepted if r.source}
             assert not rejected_rows & accepted_rows
+
+
+# -- issue 11: the whole inbox path, hostile text included -----------------------------
+
+_HOSTILE_TEXT = st.text(
+    st.characters(codec="utf-8", exclude_categories=("Cs",), exclude_characters="\x00"),
+    max_size=20,
+)
+_HOSTILE_CELL = st.one_of(
+    _CELL,
+    _HOSTILE_TEXT,
+    st.sampled_from(
+        ['"', 'Läuft "gut"', "a;b", "a\nb", "x\x0by", "_x000B_", "01.01.1900", "0030-01-01"]
+    ),
+)
+_HOSTILE_ROWS = st.lists(st.lists(_HOSTILE_CELL, min_size=0, max_size=7), max_size=8)
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _xlsx_value(value: object) -> object:
+    # openpyxl refuses control characters; Excel writes them as _x000B_
+    if isinstance(value, str):
+        return _ILLEGAL.sub(lambda m: f"_x{ord(m[0]):04X}_", value)
+    return value
+
+
+def _write_rows(path: Path, rows: list[list[object]], encoding: str) -> Path:
+    if path.suffix == ".csv":
+        texts = [[_text(c) for c in r] for r in rows]
+        try:
+            return write_csv(
+                path, texts, encoding=encoding, delimiter="\t" if "16" in encoding else ";"
+            )
+        except UnicodeEncodeError:
+            return write_csv(path, texts)
+    workbook = Workbook()
+    ws = workbook.active
+    assert ws is not None
+    ws.title = "Rückmeldung"
+    ws.append(list(HEADER))
+    for r, row in enumerate(rows, start=2):
+        for c, value in enumerate(row, start=1):
+            cell = ws.cell(row=r, column=c)
+            cell.value = _xlsx_value(value)
+            if isinstance(value, str):
+                cell.data_type = "s"
+    workbook.save(path)
+    return path
+
+
+def _visible_rows(rows: list[list[object]]) -> int:
+    return sum(1 for row in rows if any(clean_text(_text(c)).strip() for c in row))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    rows=_HOSTILE_ROWS,
+    suffix=st.sampled_from([".csv", ".xlsx"]),
+    encoding=st.sampled_from(["utf-8-sig", "utf-8", "utf-16", "cp1252"]),
+)
+def test_ingest_accounts_for_every_row_in_a_readable_error_workbook(
+    rows: list[list[object]], suffix: str, encoding: str
+) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp)
+        inbox = base / "eingang"
+        inbox.mkdir()
+        _write_rows(inbox / f"datei{suffix}", rows, encoding)
+        with Store.open(sqlite_url(base / "kik.sqlite")) as store:
+            summary = ingest_inbox(
+                inbox,
+                concept=concept(),
+                store=store,
+                archive=base / "archiv",
+                quarantine=base / "quarantaene",
+                outbox=base / "ausgang",
+                today=TODAY,
+            )
+            stored = store.count_reports()
+        [outcome] = summary.files
+        expected = _visible_rows(rows)
+        if expected == 0:
+            assert outcome.outcome is Outcome.QUARANTINED
+            return
+        assert outcome.outcome is not Outcome.QUARANTINED, outcome.problems
+        assert outcome.rows_accepted + outcome.rows_rejected == expected
+        assert stored == outcome.rows_accepted
+        if not outcome.rows_rejected:
+            assert outcome.error_workbook is None
+            return
+        assert outcome.error_workbook is not None
+        workbook = load_workbook(outcome.error_workbook)
+        sheet = workbook["Rückmeldung"]
+        listed = list(sheet.iter_rows(min_row=2, values_only=True))
+        assert len(listed) == outcome.rows_rejected
+        rejected_numbers = sorted({p.location.row for p in outcome.problems})
+        assert [str(r[-1]).split(",")[0].split(":")[0] for r in listed] == [
+            f"Zeile {n}" for n in rejected_numbers
+        ]

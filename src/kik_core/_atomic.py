@@ -6,7 +6,7 @@ a half-written file at the final path. With ``overwrite=False`` an existing file
 is never replaced: the final step is a hard link, which fails if the name is
 taken, so two writers cannot clobber each other either.
 
-Temp files are named ``.<name>.<random>.tmp`` (hidden, recognisable); files of a
+Temp files are named ``.<name>.<pid>-<random>.tmp`` (hidden, recognisable); files of a
 killed run are removed by :func:`remove_stale_temp_files`.
 """
 
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets
 import time
 from collections.abc import Iterator
@@ -35,9 +36,30 @@ TEMP_SUFFIX = ".tmp"
 
 
 def _temp_name(target: Path) -> Path:
-    # keep the temp name short enough for any file system (255 bytes per name)
+    # keep the temp name short enough for any file system (255 bytes per name); the
+    # writer's pid lets a later run see that the writer is gone (see remove_stale_temp_files)
     stem = target.name.encode("utf-8")[:180].decode("utf-8", "ignore")
-    return target.with_name(f".{stem}.{secrets.token_hex(4)}{TEMP_SUFFIX}")
+    return target.with_name(f".{stem}.{os.getpid()}-{secrets.token_hex(4)}{TEMP_SUFFIX}")
+
+
+_WRITER = re.compile(r"\.(\d{1,10})-[0-9a-f]{8}\.tmp$")
+
+
+def _writer_gone(name: str) -> bool:
+    """Whether the process that wrote this temp file (pid in its name) has ended."""
+    match = _WRITER.search(name)
+    if match is None:
+        return False
+    pid = int(match[1])
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # exists, owned by someone else
+        return False
+    return False
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -106,13 +128,17 @@ def atomic_write_text(
     return atomic_write_bytes(target, text.encode("utf-8"), overwrite=overwrite, mode=mode)
 
 
-def remove_stale_temp_files(folder: Path, *, older_than: float = 0.0) -> list[Path]:
+def remove_stale_temp_files(
+    folder: Path, *, older_than: float = 0.0, dead_writers: bool = False
+) -> list[Path]:
     """Remove kik temp files (``.*.tmp``) left in ``folder`` by a killed run.
 
     Args:
         folder: the folder to clean (not recursive).
         older_than: only files whose modification is at least this many seconds ago
             (a concurrent writer's temp file is younger).
+        dead_writers: also remove younger files whose writer (the pid in the name)
+            has ended on this machine, e.g. a run killed a moment ago.
 
     Returns:
         The removed paths.
@@ -125,7 +151,9 @@ def remove_stale_temp_files(folder: Path, *, older_than: float = 0.0) -> list[Pa
         if not (path.name.startswith(".") and path.name.endswith(TEMP_SUFFIX)):
             continue
         with contextlib.suppress(OSError):
-            if path.is_file() and now - path.stat().st_mtime >= older_than:
+            age = now - path.stat().st_mtime
+            stale = age >= older_than or (dead_writers and _writer_gone(path.name))
+            if path.is_file() and stale:
                 path.unlink()
                 removed.append(path)
     return removed

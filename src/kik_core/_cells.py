@@ -14,7 +14,15 @@ if TYPE_CHECKING:
     from openpyxl.cell.cell import Cell
     from openpyxl.worksheet.worksheet import Worksheet
 
-__all__ = ["FORMULA_PREFIXES", "cell_text", "format_date", "parse_date", "write_cell"]
+__all__ = [
+    "FORMULA_PREFIXES",
+    "cell_text",
+    "clean_text",
+    "clean_value",
+    "format_date",
+    "parse_date",
+    "write_cell",
+]
 
 #: Leading characters that make Excel or LibreOffice read a cell as a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -37,6 +45,36 @@ def write_cell(ws: Worksheet, row: int, column: int, value: str | float | dt.dat
         if value.startswith(FORMULA_PREFIXES):
             cell.quotePrefix = True
     return cell
+
+
+#: Characters no document format can hold (XML 1.0 forbids them, openpyxl and
+#: python-docx refuse them) plus C1 controls and lone surrogates.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+#: Excel's escaped form of a control character in a cell, e.g. ``_x000B_``.
+_EXCEL_ESCAPE = re.compile(r"_x(00[01][0-9A-Fa-f]|007[Ff]|00[89][0-9A-Fa-f])_")
+
+
+def clean_text(text: str) -> str:
+    """Remove control characters (also Excel's ``_x000B_`` form) from a text read from a file.
+
+    Line breaks stay (``\r\n`` and ``\r`` become ``\n``), tabs and vertical tabs
+    become spaces; everything else a document cannot hold is dropped.
+
+    >>> clean_text("Läuft\x0bgut_x000B_.\r\nWeiter\x00")
+    'Läuft gut .\nWeiter'
+    """
+    if "_x" in text:
+        text = _EXCEL_ESCAPE.sub(" ", text)
+    if text.isprintable():
+        return text
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\t", " ").replace("\x0b", " ").replace("\x0c", " ")
+    return _CONTROL.sub("", text)
+
+
+def clean_value(value: object) -> object:
+    """:func:`clean_text` for text cells; other values pass unchanged."""
+    return clean_text(value) if isinstance(value, str) else value
 
 
 _GERMAN_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")

@@ -356,11 +356,33 @@ def _print_ingest(console: Console, summary: IngestSummary) -> None:
         )
     if summary.files:
         console.print(table)
+    _print_inbox_notes(console, summary.skipped, ())
+    for name in summary.recovered:
+        console.print(f"[yellow]Aus einem abgebrochenen Lauf übernommen:[/] {_e(name)}")
     console.print(
         f"[bold]{len(summary.files)}[/] Dateien, [green]{summary.rows_accepted}[/] Zeilen "
         f"angenommen, [red]{summary.rows_rejected}[/] abgelehnt, "
         f"{summary.files_quarantined} in Quarantäne."
     )
+    if summary.interrupted:
+        console.print(
+            "[bold red]Lauf abgebrochen (Signal):[/] die bisherigen Dateien sind vollständig "
+            "verarbeitet, die übrigen liegen weiter in eingang/ und werden beim nächsten "
+            "Einlesen gelesen."
+        )
+
+
+def _print_inbox_notes(
+    console: Console, skipped: Sequence[object], abandoned: Sequence[object]
+) -> None:
+    """Inbox entries that are not read, and files of runs that died (German)."""
+    for entry in skipped:
+        console.print(
+            f"[yellow]Nicht gelesen:[/] {_e(getattr(entry, 'name', entry))} – "
+            f"{_e(getattr(entry, 'reason', ''))}"
+        )
+    for item in abandoned:
+        console.print(f"[yellow]Abgebrochener Lauf:[/] {_e(getattr(item, 'message', item))}")
 
 
 #: German labels for the outcome of one inbox file (by the outcome's code).
@@ -374,6 +396,8 @@ _OUTCOME_LABELS = {
 
 
 def _ingest_exit(summary: IngestSummary) -> int:
+    if summary.interrupted:
+        return EXIT_FAILED
     return EXIT_REJECTED if summary.rows_rejected or summary.files_quarantined else EXIT_OK
 
 
@@ -401,12 +425,13 @@ def _print_report(console: Console, result: ReportResult) -> None:
 def _print_validation(console: Console, result: ValidationResult) -> None:
     for problem in result.concept_problems:
         console.print(f"[red]Konzept:[/] {_e(problem)}")
+    _print_inbox_notes(console, result.skipped, result.abandoned)
     for file in result.files:
         if file.unreadable is not None:
-            console.print(f"[red]{_e(file.path.name)}:[/] {_e(file.unreadable.message)}")
+            console.print(f"[red]{_e(file.name)}:[/] {_e(file.unreadable.message)}")
             continue
         state = "[green]ok[/]" if not file.rejected else f"[red]{len(file.rejected)} Fehler[/]"
-        console.print(f"{_e(file.path.name)}: {len(file.accepted)} Zeilen in Ordnung, {state}")
+        console.print(f"{_e(file.name)}: {len(file.accepted)} Zeilen in Ordnung, {state}")
         for row in file.rejected:
             for problem in row.problems:
                 console.print(f"  {_e(problem)}")
@@ -591,6 +616,8 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
             summary = _run_ingest(console, args.folder, None)
             _print_ingest(console, summary)
             code = _ingest_exit(summary)
+            if summary.interrupted:
+                return code
         built = workflow.report(
             args.folder,
             as_of=args.as_of,
@@ -658,6 +685,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     _configure_logging(args.verbose)
     console = _console()
     try:
+        if args.command in ("ingest", "run"):
+            from kik_core.ingest import stop_for_process
+
+            # SIGTERM/SIGINT from here on end the run at a file boundary
+            stop_for_process()
         return _dispatch(args, console)
     except ConceptWorkbookError as exc:
         console.print(f"[bold red]Das Konzept-Arbeitsbuch hat {len(exc.problems)} Fehler:[/]")
@@ -671,6 +703,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     except FileNotFoundError as exc:
         console.print(f"[bold red]Datei nicht gefunden:[/] {_e(exc)}")
         return EXIT_FAILED
+    except KeyboardInterrupt:
+        console.print(
+            "[bold red]Abgebrochen.[/] Nicht fertig verarbeitete Dateien liegen weiter in "
+            "eingang/ (oder werden beim nächsten Einlesen übernommen)."
+        )
+        return EXIT_FAILED
+    finally:
+        if args.command in ("ingest", "run"):
+            _ignore_late_signals()
+
+
+def _ignore_late_signals() -> None:
+    """The run is over: a SIGTERM/SIGINT while Python exits must not turn it into a kill.
+
+    (Python restores the default handlers while it shuts down, ignored ones stay.)
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, signal.SIG_IGN)
 
 
 if __name__ == "__main__":  # pragma: no cover

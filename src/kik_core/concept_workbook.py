@@ -76,6 +76,8 @@ __all__ = [
     "write_concept_workbook",
 ]
 
+log = logging.getLogger("kik_core.concept_workbook")
+
 #: Sheet name → (required columns, optional columns).
 SHEETS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "Konzept": (("Feld", "Wert"), ()),
@@ -177,16 +179,41 @@ class _Sheet:
 def _read_sheets(path: Path) -> dict[str, _Sheet]:
     from python_calamine import CalamineWorkbook
 
+    from kik_core._cells import clean_value
+    from kik_core.ingest._guard import FileKind, Limits, Refused, check_extent
+
+    kinds = {
+        ".ods": FileKind.ODS,
+        ".xlsx": FileKind.XLSX,
+        ".xlsm": FileKind.XLSX,
+        ".xls": FileKind.XLS,
+    }
+    kind = kinds.get(path.suffix.lower())
     try:
+        if kind is not None and path.is_file():
+            # refuse a sheet reaching to XFD1048576 before calamine expands it
+            check_extent(path, kind, Limits())
         workbook = CalamineWorkbook.from_path(str(path))
+        sheets = {}
+        for name in workbook.sheet_names:
+            rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            cleaned = [[clean_value(v) for v in row] for row in rows]
+            sheets[name.strip()] = _Sheet(path.name, name.strip(), cleaned)
+    except Refused as refused:
+        raise ConceptWorkbookError([refused.problem]) from refused
+    except FileNotFoundError:
+        raise
     except Exception as exc:  # calamine raises several untyped errors
+        log.debug("%s: concept workbook not readable: %r", path.name, exc)
         raise ConceptWorkbookError(
-            [Problem.of(Reason.CORRUPT, Location(path.name), detail=str(exc))]
+            [
+                Problem.of(
+                    Reason.CORRUPT,
+                    Location(path.name),
+                    detail="bitte mit Excel oder LibreOffice öffnen und neu speichern",
+                )
+            ]
         ) from exc
-    sheets = {}
-    for name in workbook.sheet_names:
-        rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
-        sheets[name.strip()] = _Sheet(path.name, name.strip(), rows)
     return sheets
 
 

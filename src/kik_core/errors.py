@@ -23,6 +23,7 @@ message for the partner) so that every row ends accepted or rejected.
 from __future__ import annotations
 
 import enum
+import errno
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -32,6 +33,7 @@ __all__ = [
     "ConceptWorkbookError",
     "DecisionError",
     "DuplicateIdError",
+    "FolderError",
     "KikError",
     "Location",
     "MailError",
@@ -130,6 +132,13 @@ class Reason(enum.Enum):
     # partner contacts, reminders and office decisions (sheet Partner, kik erinnern/entscheiden)
     UNKNOWN_PARTNER = "unknown_partner"
     INVALID_EMAIL = "invalid_email"
+    # ingest hardening (issue 11): dates that cannot be right, hostile sheets, strict CSV
+    DATE_TOO_EARLY = "date_too_early"
+    SHEET_TOO_LARGE = "sheet_too_large"
+    UNBALANCED_QUOTE = "unbalanced_quote"
+    FIELD_TOO_LONG = "field_too_long"
+    NOT_READABLE = "not_readable"
+    FEEDBACK_FAILED = "feedback_failed"
 
     def message(self, **details: object) -> str:
         """Return the German message for this reason, filled with ``details``."""
@@ -199,6 +208,31 @@ _MESSAGES: dict[Reason, str] = {
     Reason.INVALID_EMAIL: (
         "„{value}“ ist keine gültige E-Mail-Adresse (erwartet z. B. „name@stadt.de“)"
     ),
+    # ingest hardening (issue 11)
+    Reason.DATE_TOO_EARLY: (
+        "Das Datum {value} liegt vor {since} ({why}) und kann nicht stimmen "
+        "(bitte als TT.MM.JJJJ eintragen, z. B. 30.09.2023)"
+    ),
+    Reason.SHEET_TOO_LARGE: (
+        "Das Tabellenblatt „{sheet}“ reicht bis Zeile {rows}, Spalte {columns} – so große "
+        "Tabellen werden aus Sicherheitsgründen nicht gelesen (höchstens {max_columns} Spalten "
+        "und einige tausend Zeilen). Bitte die Zellen außerhalb der Rückmeldung löschen oder "
+        "nur die Rückmeldung in eine neue Datei kopieren und diese senden"
+    ),
+    Reason.UNBALANCED_QUOTE: (
+        'In Zeile {row} beginnt ein Anführungszeichen ("), das nie geschlossen wird – '
+        "dadurch wären alle folgenden Zeilen verschluckt worden. Bitte das Zeichen "
+        "entfernen oder schließen und die Datei erneut senden"
+    ),
+    Reason.FIELD_TOO_LONG: (
+        "Ein Feld dieser Zeile ist zu lang ({length} Zeichen, höchstens {limit}) "
+        "oder ein Anführungszeichen ist nicht geschlossen"
+    ),
+    Reason.NOT_READABLE: "Die Datei kann nicht gelesen werden ({detail})",
+    Reason.FEEDBACK_FAILED: (
+        "Die Fehlerliste für diese Datei konnte nicht geschrieben werden; es wurde nichts "
+        "gespeichert. Bitte die Datei prüfen und erneut senden"
+    ),
 }
 
 
@@ -246,3 +280,30 @@ class ConceptWorkbookError(KikError):
         self.problems = tuple(problems)
         lines = "\n".join(f"  - {p}" for p in self.problems)
         super().__init__(f"Das Konzept-Arbeitsbuch hat {len(self.problems)} Fehler:\n{lines}")
+
+
+class FolderError(KikError):
+    """A folder of the municipality cannot be written (read-only, full, missing rights).
+
+    The message is German, names the folder and says what to do; nothing was lost
+    (files stay in ``eingang/`` and are read again on the next run).
+    """
+
+    def __init__(self, folder: Path, cause: OSError | None = None, *, action: str = "") -> None:
+        code = cause.errno if cause is not None else None
+        if code in (errno.ENOSPC, errno.EDQUOT):
+            why = "ist voll (kein Speicherplatz mehr)"
+            todo = "Bitte Platz schaffen"
+        elif code in (errno.EACCES, errno.EPERM, errno.EROFS):
+            why = "ist schreibgeschützt oder es fehlen Schreibrechte"
+            todo = "Bitte Schreibrechte für diesen Ordner einrichten"
+        else:
+            why = "kann nicht beschrieben werden"
+            todo = "Bitte den Ordner prüfen"
+        what = f" ({action})" if action else ""
+        super().__init__(
+            f"Der Ordner {folder} {why}{what}. {todo} und „kik ingest“ erneut starten – "
+            "es ist nichts verloren: nicht verarbeitete Dateien liegen weiter in eingang/."
+        )
+        self.folder = folder
+        self.cause = cause

@@ -22,14 +22,27 @@ from kik_core.concept_workbook import (
     load_report_content,
     write_concept_template,
 )
-from kik_core.errors import ConceptWorkbookError, Problem, ReportError, RoundError
+from kik_core.errors import (
+    ConceptWorkbookError,
+    FolderError,
+    Problem,
+    ReportError,
+    RoundError,
+)
 from kik_core.model import Concept
 from kik_core.rules import Snapshot, build_snapshot
 from kik_core.settings import SETTINGS_FILE, Settings, load_settings, settings_template
 
 if TYPE_CHECKING:
     from kik_core.board import PartnerBoard
-    from kik_core.ingest import FileOutcome, FileResult, IngestSummary, Limits
+    from kik_core.ingest import (
+        AbandonedFile,
+        FileOutcome,
+        FileResult,
+        IngestSummary,
+        Limits,
+        SkippedEntry,
+    )
     from kik_core.model import Decision, PartnerContact, StatusReport
     from kik_core.reminders import SendResult
     from kik_core.report import ReportOptions
@@ -69,6 +82,10 @@ class ValidationResult:
     concept: Concept | None
     concept_problems: tuple[Problem, ...]
     files: tuple[FileResult, ...]
+    #: inbox entries that are not read (dotfiles, folders, links ...), with the reason
+    skipped: tuple[SkippedEntry, ...] = ()
+    #: files of runs that died; the next ingest reads them (their rows are in ``files``)
+    abandoned: tuple[AbandonedFile, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -144,13 +161,21 @@ def _limits(settings: Settings) -> Limits:
 
 def validate(folder: Path | str | Settings, *, today: dt.date | None = None) -> ValidationResult:
     """Check the concept workbook and every file in the inbox without storing or moving anything."""
-    from kik_core.ingest import inbox_files, read_update_file
+    from kik_core.ingest import (
+        abandoned_files,
+        abandoned_paths,
+        inbox_files,
+        read_update_file,
+        skipped_entries,
+    )
 
     settings = _settings(folder)
+    skipped = tuple(skipped_entries(settings.inbox))
+    abandoned = tuple(abandoned_files(settings.inbox))
     try:
         concept = load_concept(settings.concept_file)
     except ConceptWorkbookError as exc:
-        return ValidationResult(None, exc.problems, ())
+        return ValidationResult(None, exc.problems, (), skipped, abandoned)
     from kik_core.concept_workbook import load_partner_contacts
 
     try:  # the optional Partner sheet (contacts for reminders)
@@ -159,11 +184,9 @@ def validate(folder: Path | str | Settings, *, today: dt.date | None = None) -> 
     except ConceptWorkbookError as exc:
         partner_problems = exc.problems
     limits = _limits(settings)
-    files = tuple(
-        read_update_file(path, concept, today=today, limits=limits)
-        for path in inbox_files(settings.inbox)
-    )
-    return ValidationResult(concept, partner_problems, files)
+    paths = [*inbox_files(settings.inbox), *abandoned_paths(settings.inbox)]
+    files = tuple(read_update_file(path, concept, today=today, limits=limits) for path in paths)
+    return ValidationResult(concept, partner_problems, files, skipped, abandoned)
 
 
 def ingest(
@@ -183,7 +206,10 @@ def ingest(
     settings = _settings(folder)
     concept = load_concept(settings.concept_file)
     for sub in (settings.inbox, settings.archive, settings.quarantine, settings.outbox):
-        sub.mkdir(parents=True, exist_ok=True)
+        try:
+            sub.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise FolderError(sub, exc, action="Ordner anlegen") from exc
     with open_store(settings) as store:
         summary = ingest_inbox(
             settings.inbox,
@@ -195,6 +221,7 @@ def ingest(
             today=today,
             limits=_limits(settings),
             on_file=on_file,
+            clean=(settings.reports_dir,),
         )
     log.info(
         "Einlesen %s: %d Dateien, %d Zeilen angenommen, %d abgelehnt",

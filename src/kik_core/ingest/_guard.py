@@ -8,14 +8,32 @@ never reaches a parser.
 from __future__ import annotations
 
 import enum
+import logging
+import re
+import struct
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 import attrs
+import olefile
+from lxml import etree
 
 from kik_core.errors import Location, Problem, Reason
+from kik_core.ingest._format import SHEET, column_letter, normalize_header
 
-__all__ = ["FileKind", "Limits", "Refused", "detect_kind", "human_size"]
+__all__ = [
+    "FileKind",
+    "Limits",
+    "Refused",
+    "check_extent",
+    "detect_kind",
+    "human_size",
+    "sheet_extents",
+]
+
+log = logging.getLogger("kik_core.ingest")
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE2_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
@@ -39,6 +57,10 @@ class Limits:
             ``ratio_min_size`` (default 100).
         ratio_min_size: members below this uncompressed size are not ratio-checked.
         max_cell_chars: longest accepted text in one cell (default 10 000).
+        max_columns: the right-most filled column a sheet may use (default 200);
+            checked from the file's XML before any reader expands the sheet.
+        max_cells: most cells (rows × columns up to the last filled cell) a
+            sheet may span (default 4 000 000, about 150 MB in the reader).
     """
 
     max_bytes: int = 20 * 1024 * 1024
@@ -48,6 +70,8 @@ class Limits:
     max_ratio: float = 100.0
     ratio_min_size: int = 1024 * 1024
     max_cell_chars: int = 10_000
+    max_columns: int = 200
+    max_cells: int = 4_000_000
 
 
 class FileKind(enum.Enum):
@@ -81,35 +105,51 @@ def refuse(file: str, reason: Reason, **details: object) -> Refused:
     return Refused(Problem.of(reason, Location(file), **details))
 
 
-def check_size(path: Path, limits: Limits) -> int:
+def check_size(path: Path, limits: Limits, name: str | None = None) -> int:
     """Refuse empty and oversized files before reading them; return the size."""
-    size = path.stat().st_size
+    name = name or path.name
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        log.debug("%s: %r", name, exc)
+        raise refuse(name, Reason.NOT_READABLE, detail="nicht mehr vorhanden") from exc
     if size == 0:
-        raise refuse(path.name, Reason.EMPTY_FILE)
+        raise refuse(name, Reason.EMPTY_FILE)
     if size > limits.max_bytes:
         raise refuse(
-            path.name, Reason.TOO_LARGE, size=human_size(size), limit=human_size(limits.max_bytes)
+            name, Reason.TOO_LARGE, size=human_size(size), limit=human_size(limits.max_bytes)
         )
     return size
 
 
-def detect_kind(path: Path, data: bytes, limits: Limits) -> FileKind:
+def _utf16(data: bytes) -> bool:
+    """Whether ``data`` looks like UTF-16 (Excel's "Unicode-Text"): NULs in every other byte."""
+    sample = data[:4096]
+    if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    half = len(sample) // 2
+    return len(sample) >= 16 and min(even, odd) == 0 and max(even, odd) > 0.4 * half
+
+
+def detect_kind(path: Path, data: bytes, limits: Limits, name: str | None = None) -> FileKind:
     """Decide how to read ``data`` from its first bytes, refusing what we cannot read safely.
 
     Raises:
         Refused: the file is encrypted, a zip bomb, corrupt or of an unsupported type.
     """
-    name = path.name
+    name = name or path.name
     if data.startswith(ZIP_MAGIC):
-        return _check_zip(path, limits)
+        return _check_zip(path, limits, name)
     if data.startswith(OLE2_MAGIC):
         if _ENCRYPTED_MARKER in data:
             raise refuse(name, Reason.ENCRYPTED)
         if any(marker in data for marker in _XLS_MARKERS):
+            check_extent(path, FileKind.XLS, limits, name)
             return FileKind.XLS
         raise refuse(name, Reason.UNSUPPORTED_TYPE, detail=" – kein Tabellendokument")
     if path.suffix.lower() in _TEXT_SUFFIXES:
-        if b"\x00" in data[:8192]:
+        if b"\x00" in data[:8192] and not _utf16(data):
             raise refuse(name, Reason.UNSUPPORTED_TYPE, detail=" – keine Textdatei")
         return FileKind.CSV
     suffix = path.suffix.lower() or "ohne Endung"
@@ -118,15 +158,18 @@ def detect_kind(path: Path, data: bytes, limits: Limits) -> FileKind:
     )
 
 
-def _check_zip(path: Path, limits: Limits) -> FileKind:
-    name = path.name
+def _check_zip(path: Path, limits: Limits, name: str) -> FileKind:
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
             names = {info.filename for info in infos}
             mimetype = archive.read("mimetype")[:100] if "mimetype" in names else b""
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
-        raise refuse(name, Reason.CORRUPT, detail=f"kein gültiges ZIP-Archiv: {exc}") from exc
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as exc:
+        # zipfile's English text goes to the log only
+        log.debug("%s: zip directory not readable: %r", name, exc)
+        raise refuse(
+            name, Reason.CORRUPT, detail="kein gültiges Excel- oder OpenDocument-Archiv"
+        ) from exc
     if len(infos) > limits.max_members:
         raise refuse(
             name, Reason.ZIP_BOMB, detail=f"{len(infos)} Teile, höchstens {limits.max_members}"
@@ -150,7 +193,264 @@ def _check_zip(path: Path, limits: Limits) -> FileKind:
                 f"{limits.max_ratio:.0f}:1",
             )
     if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
+        check_extent(path, FileKind.XLSX, limits, name, read_sheet=SHEET)
         return FileKind.XLSX
     if mimetype.startswith(_ODS_MIMETYPE):
+        check_extent(path, FileKind.ODS, limits, name)
         return FileKind.ODS
     raise refuse(name, Reason.UNSUPPORTED_TYPE, detail=" – kein Tabellendokument")
+
+
+# -- sheet extents, read from the XML before any reader expands a sheet ------------------
+
+_MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_TABLE_NS = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+_OFFICE_NS = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+_CELL_REF = re.compile(r"^\$?([A-Za-z]{1,4})\$?(\d{1,8})$")
+_WORKSHEET = re.compile(r"^xl/worksheets/[^/]+\.xml$")
+#: Excel's own sheet size: nothing real lies beyond it.
+_EXCEL_ROWS, _EXCEL_COLUMNS = 1_048_576, 16_384
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for char in letters.upper():
+        number = number * 26 + ord(char) - ord("A") + 1
+    return number
+
+
+def _ref(text: str | None) -> tuple[int, int] | None:
+    """``"GR1048576"`` → (row, column), 1-based; None for anything else."""
+    match = _CELL_REF.match((text or "").strip())
+    if match is None:
+        return None
+    return int(match[2]), _column_number(match[1])
+
+
+def _int(text: str | None, default: int = 1) -> int:
+    try:
+        return max(int(text or default), 1)
+    except ValueError:
+        return default
+
+
+def _parse(member: IO[bytes], tags: tuple[str, ...]) -> Iterator[tuple[str, etree._Element]]:
+    # no DTDs, no entities, no network: the file is hostile until proven otherwise
+    yield from etree.iterparse(
+        member,
+        events=("start", "end"),
+        tag=tags,
+        resolve_entities=False,
+        load_dtd=False,
+        no_network=True,
+        huge_tree=False,
+    )
+
+
+_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+
+
+def _xlsx_sheet_names(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Worksheet member → the sheet's name as the user sees it (best effort)."""
+    try:
+        targets = {}
+        with archive.open("xl/_rels/workbook.xml.rels") as member:
+            for _event, rel in _parse(member, (f"{{{_PKG_REL_NS}}}Relationship",)):
+                target = str(rel.get("Target", "")).lstrip("/").removeprefix("xl/")
+                targets[str(rel.get("Id", ""))] = f"xl/{target}"
+        names = {}
+        with archive.open("xl/workbook.xml") as member:
+            for event, sheet in _parse(member, (f"{{{_MAIN_NS}}}sheet",)):
+                if event == "start":
+                    rid = str(sheet.get(f"{{{_REL_NS}}}id", ""))
+                    names[targets.get(rid, "")] = str(sheet.get("name", ""))
+    except (KeyError, etree.XMLSyntaxError, OSError, ValueError):
+        return {}
+    return names
+
+
+def _xlsx_extents(archive: zipfile.ZipFile) -> Iterator[tuple[str, int, int]]:
+    """(sheet, last row, last column) of every worksheet, from its filled cells."""
+    cell, row_tag, dim = f"{{{_MAIN_NS}}}c", f"{{{_MAIN_NS}}}row", f"{{{_MAIN_NS}}}dimension"
+    titles = _xlsx_sheet_names(archive)
+    for member_name in sorted(n for n in archive.namelist() if _WORKSHEET.match(n)):
+        name = titles.get(member_name) or member_name.rsplit("/", 1)[-1].removesuffix(".xml")
+        last_row = last_col = row = col = 0
+        with archive.open(member_name) as member:
+            for event, elem in _parse(member, (cell, row_tag, dim)):
+                if elem.tag == dim and event == "start":
+                    declared = str(elem.get("ref", "")).split(":")[-1]
+                    found = _ref(declared)
+                    if found is not None:
+                        yield name, *found
+                elif elem.tag == row_tag and event == "start":
+                    row = _int(elem.get("r"), row + 1)
+                    col = 0
+                elif elem.tag == cell and event == "end":
+                    found = _ref(elem.get("r"))
+                    row, col = found if found is not None else (row, col + 1)
+                    if len(elem) or elem.text:  # a value, an inline string or a formula
+                        last_row, last_col = max(last_row, row), max(last_col, col)
+                    elem.clear()
+                elif elem.tag == row_tag and event == "end":
+                    elem.clear()
+        yield name, last_row, last_col
+
+
+def _ods_extents(archive: zipfile.ZipFile) -> Iterator[tuple[str, int, int]]:
+    """(table, last row, last column) of every table, repeats of filled cells expanded."""
+    table, row_tag = f"{{{_TABLE_NS}}}table", f"{{{_TABLE_NS}}}table-row"
+    cells = (f"{{{_TABLE_NS}}}table-cell", f"{{{_TABLE_NS}}}covered-table-cell")
+    value_type = f"{{{_OFFICE_NS}}}value-type"
+    rows_repeated = f"{{{_TABLE_NS}}}number-rows-repeated"
+    cols_repeated = f"{{{_TABLE_NS}}}number-columns-repeated"
+    name = ""
+    row = col = last_row = last_col = 0
+    row_filled = False
+    with archive.open("content.xml") as member:
+        for event, elem in _parse(member, (table, row_tag, *cells)):
+            if elem.tag == table:
+                if event == "start":
+                    name = str(elem.get(f"{{{_TABLE_NS}}}name", ""))
+                    row = last_row = last_col = 0
+                else:
+                    yield name, last_row, last_col
+                    elem.clear()
+            elif elem.tag == row_tag:
+                if event == "start":
+                    col, row_filled = 0, False
+                else:
+                    repeat = _int(elem.get(rows_repeated))
+                    if row_filled:
+                        last_row = row + repeat
+                    row += repeat
+                    elem.clear()
+            elif event == "end":  # a cell
+                repeat = _int(elem.get(cols_repeated))
+                if elem.get(value_type) is not None or len(elem):
+                    last_col = max(last_col, col + repeat)
+                    row_filled = True
+                col += repeat
+                elem.clear()
+
+
+#: BIFF records that hold a cell: row (2 bytes) and column (2 bytes) come first.
+_BIFF_CELLS = {0x00FD, 0x0203, 0x027E, 0x0204, 0x0205, 0x0006, 0x00D6, 0x0201, 0x0103, 0x0003}
+_BIFF_MULTI = {0x00BD, 0x00BE}  # MULRK, MULBLANK: row, first column, ..., last column
+_BIFF_BOF, _BIFF_EOF, _BIFF_SHEET, _BIFF_DIMENSIONS = 0x0809, 0x000A, 0x0085, 0x0200
+
+
+def _biff_sheet_name(body: bytes) -> str:
+    length, flags = body[6], body[7] if len(body) > 7 else 0
+    raw = body[8 : 8 + length * (2 if flags & 1 else 1)]
+    return raw.decode("utf-16-le" if flags & 1 else "latin-1", "replace")
+
+
+def _xls_extents(path: Path) -> Iterator[tuple[str, int, int]]:
+    """(sheet, last row, last column) of every sheet of an .xls (BIFF) workbook, from records."""
+    with olefile.OleFileIO(str(path)) as ole:
+        stream = "Workbook" if ole.exists("Workbook") else "Book"
+        data = ole.openstream(stream).read()
+    names: dict[int, str] = {}
+    sheet, last_row, last_col, pos = "", 0, 0, 0
+    while pos + 4 <= len(data):
+        kind, length = struct.unpack_from("<HH", data, pos)
+        body = data[pos + 4 : pos + 4 + length]
+        if kind == _BIFF_SHEET and len(body) >= 8:
+            names[struct.unpack_from("<I", body)[0]] = _biff_sheet_name(body)
+        elif kind == _BIFF_BOF:
+            sheet, last_row, last_col = names.get(pos, sheet), 0, 0
+        elif kind in _BIFF_CELLS and len(body) >= 4:
+            row, col = struct.unpack_from("<HH", body)
+            last_row, last_col = max(last_row, row + 1), max(last_col, col + 1)
+        elif kind in _BIFF_MULTI and len(body) >= 6:
+            row = struct.unpack_from("<H", body)[0]
+            col = struct.unpack_from("<H", body, len(body) - 2)[0]
+            last_row, last_col = max(last_row, row + 1), max(last_col, col + 1)
+        elif kind == _BIFF_DIMENSIONS and len(body) >= 12:
+            rows, _first_col, cols = struct.unpack_from("<4xIHH", body)
+            last_row, last_col = max(last_row, rows), max(last_col, cols)
+        elif kind == _BIFF_EOF and sheet:
+            yield sheet, last_row, last_col
+            sheet = ""
+        pos += 4 + length
+
+
+def sheet_extents(
+    path: Path, kind: FileKind, name: str | None = None
+) -> list[tuple[str, int, int]]:
+    """The last filled row and column of every sheet of an xlsx/xlsm, ods or xls file.
+
+    Read from the XML as a stream, so a sheet that a reader would blow up to
+    gigabytes (one cell at ``XFD1048576``, a value repeated a million times)
+    costs no memory here. The declared ``<dimension>`` of an xlsx sheet counts
+    too. For xls the BIFF cell records are scanned. CSV gives an empty list.
+
+    Raises:
+        Refused: the XML cannot be parsed (corrupt file).
+    """
+    try:
+        if kind is FileKind.XLS:
+            return list(_xls_extents(path))
+        with zipfile.ZipFile(path) as archive:
+            if kind is FileKind.XLSX:
+                return list(_xlsx_extents(archive))
+            if kind is FileKind.ODS:
+                return list(_ods_extents(archive))
+    except (
+        etree.XMLSyntaxError,
+        zipfile.BadZipFile,
+        KeyError,
+        OSError,
+        EOFError,
+        ValueError,
+        RuntimeError,
+        struct.error,
+    ) as exc:
+        log.debug("%s: sheet XML not readable: %r", path.name, exc)
+        raise refuse(
+            name or path.name, Reason.CORRUPT, detail="der Tabelleninhalt ist kein gültiges XML"
+        ) from exc
+    return []
+
+
+def check_extent(
+    path: Path,
+    kind: FileKind,
+    limits: Limits,
+    name: str | None = None,
+    *,
+    read_sheet: str | None = None,
+) -> None:
+    """Refuse a spreadsheet whose sheets reach too far right or down (see :func:`sheet_extents`).
+
+    Args:
+        path: the file.
+        kind: its kind (xlsx, ods, xls; CSV is not checked).
+        limits: the column and cell limits.
+        name: the file's display name for the message.
+        read_sheet: for xlsx, the sheet that will be read: other sheets are never
+            loaded, so only it is checked (when it is there; otherwise every sheet).
+            ODS and xls readers load every sheet, so every sheet counts there.
+
+    Raises:
+        Refused: with :attr:`Reason.SHEET_TOO_LARGE` naming the sheet and its extent.
+    """
+    extents = sheet_extents(path, kind, name)
+    if read_sheet is not None and kind is FileKind.XLSX:
+        wanted = normalize_header(read_sheet)
+        chosen = [e for e in extents if normalize_header(e[0]) == wanted]
+        extents = chosen or extents
+    for sheet, rows, columns in extents:
+        too_wide = columns > min(limits.max_columns, _EXCEL_COLUMNS)
+        if too_wide or rows > _EXCEL_ROWS or rows * columns > limits.max_cells:
+            log.debug("%s: sheet %s spans %d rows × %d columns", path.name, sheet, rows, columns)
+            raise refuse(
+                name or path.name,
+                Reason.SHEET_TOO_LARGE,
+                sheet=sheet,
+                rows=rows,
+                columns=column_letter(columns - 1) if columns else "A",
+                max_columns=limits.max_columns,
+            )

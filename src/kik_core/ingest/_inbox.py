@@ -4,37 +4,106 @@ Each file is claimed by renaming it atomically into a working folder
 ``inbox/.in-arbeit/<run>/`` first, so two ingests running at once never
 process the same file; the store refuses a second copy of the same content
 (unique content hash), so nothing is stored twice.
+
+Nothing is lost whatever fails:
+
+* the partner's feedback (error workbook) is written before the file's rows are
+  committed; if it cannot be written nothing is committed and the file goes
+  back to the inbox;
+* a run's working folder is locked (``flock``) for the run's lifetime; the next
+  run adopts the folders of runs that died (kill -9, power loss) and reads
+  their files again;
+* SIGTERM and SIGINT end a run at the next file boundary;
+* temp files of killed runs are removed at the start.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import enum
+import fcntl
+import hashlib
 import logging
 import os
 import shutil
+import signal
+import stat
+import threading
+import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING
 
 import attrs
 
-from kik_core.errors import Problem
-from kik_core.ingest._errorbook import format_problem, write_error_workbook
+from kik_core._atomic import atomic_write_text, remove_stale_temp_files
+from kik_core.errors import FolderError, Location, Problem, Reason
+from kik_core.ingest._errorbook import (
+    find_error_workbook,
+    format_problem,
+    write_error_workbook_unique,
+)
 from kik_core.ingest._guard import Limits
-from kik_core.ingest._read import FileResult, local_today, read_update_file
+from kik_core.ingest._read import FileResult, display_name, local_today, read_update_file
 from kik_core.model import Concept
 
 if TYPE_CHECKING:
     from kik_core.store import Store
 
-__all__ = ["WORK_DIR", "FileOutcome", "IngestSummary", "Outcome", "inbox_files", "ingest_inbox"]
+__all__ = [
+    "WORK_DIR",
+    "AbandonedFile",
+    "FileOutcome",
+    "IngestSummary",
+    "Outcome",
+    "SkippedEntry",
+    "abandoned_files",
+    "abandoned_paths",
+    "fit_name",
+    "inbox_files",
+    "ingest_inbox",
+    "skipped_entries",
+    "stop_for_process",
+    "stop_on_signals",
+]
 
 log = logging.getLogger("kik_core.ingest")
 
 #: The working folder inside the inbox where files are claimed.
 WORK_DIR = ".in-arbeit"
+#: The lock file of a run's working folder, held while the run lives.
+LOCK_FILE = ".lauf.lock"
+#: Temp files younger than this (seconds) may belong to a run still writing them.
+STALE_AFTER = 120.0
+#: The longest file name (bytes) most file systems allow.
+MAX_NAME_BYTES = 255
+
+
+@attrs.frozen
+class SkippedEntry:
+    """An entry of the inbox that is not read, and why (German)."""
+
+    name: str
+    reason: str
+
+
+@attrs.frozen
+class AbandonedFile:
+    """A file claimed by a run that ended abnormally; the next ingest reads it again."""
+
+    name: str
+    since: dt.datetime
+
+    @property
+    def message(self) -> str:
+        """The German note for ``kik validate``."""
+        return (
+            f"{self.name}: liegt seit {self.since:%d.%m.%Y %H:%M} in Bearbeitung eines "
+            "abgebrochenen Laufs – wird beim nächsten Einlesen übernommen"
+        )
 
 
 class Outcome(enum.Enum):
@@ -87,9 +156,20 @@ class FileOutcome:
 
 @attrs.frozen
 class IngestSummary:
-    """The outcomes of one inbox run."""
+    """The outcomes of one inbox run.
+
+    Attributes:
+        files: every file's outcome, in processing order.
+        skipped: inbox entries not read (dotfiles, folders, links ...), with the reason.
+        recovered: files taken over from runs that died, read again in this run.
+        interrupted: the run was stopped (SIGTERM/SIGINT) at a file boundary;
+            the files not yet read are still in the inbox.
+    """
 
     files: tuple[FileOutcome, ...]
+    skipped: tuple[SkippedEntry, ...] = ()
+    recovered: tuple[str, ...] = ()
+    interrupted: bool = False
 
     @property
     def rows_accepted(self) -> int:
@@ -125,34 +205,122 @@ class IngestSummary:
         return table
 
 
+def _root_of(inbox: Path) -> Path:
+    return inbox.resolve().parent
+
+
+def _link_target(path: Path, root: Path) -> Path | None:
+    """The regular file a symlink points to, if it stays inside ``root``; else None."""
+    try:
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return None
+    if not target.is_relative_to(root) or not target.is_file():
+        return None
+    return target
+
+
+def _classify(path: Path, root: Path) -> str | None:
+    """None when ``path`` is read; otherwise the German reason it is not."""
+    name = path.name
+    if name == WORK_DIR:
+        return ""  # ours, never listed
+    if name.startswith("~$"):
+        return "Sperrdatei von Excel/LibreOffice (die Datei ist noch geöffnet) – wird nicht gelesen"
+    if name.startswith("."):
+        return "versteckte Datei (Name beginnt mit einem Punkt) – wird nicht gelesen"
+    try:
+        mode = path.lstat().st_mode
+    except OSError:
+        return "nicht mehr vorhanden"
+    if stat.S_ISLNK(mode):
+        if _link_target(path, root) is None:
+            return (
+                "Verknüpfung auf eine Datei außerhalb des Kommunen-Ordners (oder ins Leere) – "
+                "wird aus Sicherheitsgründen nicht gelesen; bitte die Datei selbst ablegen"
+            )
+        return None
+    if stat.S_ISDIR(mode):
+        return "Unterordner – wird nicht gelesen; bitte die Dateien direkt in eingang/ legen"
+    if not stat.S_ISREG(mode):
+        return "keine gewöhnliche Datei – wird nicht gelesen"
+    return None
+
+
+def _entries(inbox: Path) -> list[Path]:
+    try:
+        return sorted(inbox.iterdir(), key=lambda p: p.name)
+    except OSError:
+        return []
+
+
 def inbox_files(inbox: Path) -> list[Path]:
-    """The files waiting in ``inbox``, by name; dotfiles, ``~$`` lock files and folders skipped."""
+    """The files waiting in ``inbox`` that are read, by name.
+
+    Regular files, and links to regular files inside the municipality folder.
+    Everything else is listed by :func:`skipped_entries`.
+    """
     if not inbox.is_dir():
         return []
-    return sorted(
-        (p for p in inbox.iterdir() if p.is_file() and not p.name.startswith((".", "~$"))),
-        key=lambda p: p.name,
-    )
+    root = _root_of(inbox)
+    return [p for p in _entries(inbox) if _classify(p, root) is None]
+
+
+def skipped_entries(inbox: Path) -> list[SkippedEntry]:
+    """The entries of ``inbox`` that are not read, each with the German reason."""
+    if not inbox.is_dir():
+        return []
+    root = _root_of(inbox)
+    found = []
+    for path in _entries(inbox):
+        reason = _classify(path, root)
+        if reason:
+            found.append(SkippedEntry(display_name(path.name), reason))
+    return found
+
+
+def fit_name(name: str, tail: str = "", *, reserve: int = 0) -> str:
+    """``name`` (display form) shortened so that ``name + tail`` fits in one file name.
+
+    ``reserve`` bytes are kept free for suffixes added later (``_2``,
+    ``.grund.txt``). A shortened name keeps its start and extension and gets a
+    short hash of the full name, so it stays recognisable and unique.
+
+    >>> len(fit_name("x" * 300 + ".xlsx").encode())
+    255
+    """
+    name = display_name(name)
+    limit = MAX_NAME_BYTES - reserve - len(tail.encode("utf-8"))
+    if len(name.encode("utf-8")) <= limit:
+        return name + tail
+    stem, suffix = Path(name).stem, Path(name).suffix
+    if len(suffix.encode("utf-8")) > 16:
+        stem, suffix = name, ""
+    digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:8]
+    room = limit - len(suffix.encode("utf-8")) - len(digest) - 3  # "…" is 3 bytes
+    short = stem.encode("utf-8")[: max(room, 1)].decode("utf-8", "ignore")
+    return f"{short}…{digest}{suffix}{tail}"
 
 
 def _move_unique(source: Path, folder: Path, name: str) -> Path:
     """Move ``source`` into ``folder`` as ``name``, adding ``_2``, ``_3`` … if taken.
 
     Never overwrites: a hard link (or an exclusive create and copy across file
-    systems) reserves the target name before the source is removed.
+    systems) reserves the target name before the source is removed. A copy
+    that fails (full disk) is removed again, the source stays.
     """
     folder.mkdir(parents=True, exist_ok=True)
+    name = fit_name(name, reserve=16)
     stem, suffix = Path(name).stem, Path(name).suffix
     for n in range(1, 10_000):
         target = folder / (name if n == 1 else f"{stem}_{n}{suffix}")
         try:
-            os.link(source, target)
+            os.link(source, target, follow_symlinks=False)
         except FileExistsError:
             continue
         except OSError:
             try:
-                with target.open("xb") as out, source.open("rb") as src:
-                    shutil.copyfileobj(src, out)
+                _copy_exclusive(source, target)
             except FileExistsError:
                 continue
         source.unlink()
@@ -160,14 +328,235 @@ def _move_unique(source: Path, folder: Path, name: str) -> Path:
     raise FileExistsError(f"no free name for {name} in {folder}")  # pragma: no cover
 
 
-def _claim(path: Path, work: Path) -> Path | None:
-    """Atomically take ``path`` from the inbox; None if another ingest was faster."""
-    target = work / path.name
+def _copy_exclusive(source: Path, target: Path) -> None:
+    with target.open("xb") as out:
+        try:
+            with source.open("rb") as src:
+                shutil.copyfileobj(src, out)
+            out.flush()
+            os.fsync(out.fileno())
+        except BaseException:
+            with contextlib.suppress(OSError):
+                target.unlink()
+            raise
+
+
+# -- working folders: claim, lock, adopt ------------------------------------------------
+
+
+def _work_dirs(inbox: Path) -> list[Path]:
+    base = inbox / WORK_DIR
+    try:
+        return sorted(p for p in base.iterdir() if p.is_dir() and not p.is_symlink())
+    except OSError:
+        return []
+
+
+@contextlib.contextmanager
+def _try_lock(folder: Path) -> Iterator[bool]:
+    """Whether the run owning ``folder`` is gone (its lock can be taken); held in the block."""
+    lock = folder / LOCK_FILE
+    try:
+        fd = os.open(lock, os.O_RDWR)
+    except FileNotFoundError:
+        # a folder of an older kik or one being set up this instant: judge by age
+        try:
+            age = time.time() - folder.stat().st_mtime
+        except OSError:
+            age = 0.0
+        yield age > STALE_AFTER
+        return
+    except OSError:
+        yield False
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)
+
+
+def _claimed_files(folder: Path) -> list[Path]:
+    try:
+        return sorted(p for p in folder.iterdir() if p.name != LOCK_FILE and p.is_file())
+    except OSError:
+        return []
+
+
+def abandoned_files(inbox: Path) -> list[AbandonedFile]:
+    """Files in working folders of runs that ended abnormally (see :func:`ingest_inbox`)."""
+    found = []
+    for folder in _work_dirs(inbox):
+        with _try_lock(folder) as dead:
+            if not dead:
+                continue
+            for path in _claimed_files(folder):
+                with contextlib.suppress(OSError):
+                    since = dt.datetime.fromtimestamp(path.stat().st_mtime).astimezone()
+                    found.append(AbandonedFile(display_name(path.name), since))
+    return found
+
+
+def abandoned_paths(inbox: Path) -> list[Path]:
+    """The paths of :func:`abandoned_files` (for ``kik validate`` to check their rows)."""
+    found: list[Path] = []
+    for folder in _work_dirs(inbox):
+        with _try_lock(folder) as dead:
+            if dead:
+                found.extend(_claimed_files(folder))
+    return found
+
+
+def _adopt(inbox: Path) -> list[str]:
+    """Move the files of dead runs back into the inbox; return their names."""
+    adopted: list[str] = []
+    for folder in _work_dirs(inbox):
+        with _try_lock(folder) as dead:
+            if not dead:
+                continue
+            for path in _claimed_files(folder):
+                moved = _move_unique(path, inbox, path.name)
+                log.warning("%s: aus einem abgebrochenen Lauf übernommen", display_name(moved.name))
+                adopted.append(display_name(moved.name))
+            remove_stale_temp_files(folder)
+            with contextlib.suppress(OSError):
+                (folder / LOCK_FILE).unlink()
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+    return adopted
+
+
+def _open_work_dir(inbox: Path) -> tuple[Path, int]:
+    """Create and lock this run's working folder; the lock lives as long as the fd."""
+    work = inbox / WORK_DIR / f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
+    try:
+        work.mkdir(parents=True)
+        fd = os.open(work / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise FolderError(inbox, exc, action="Arbeitsordner anlegen") from exc
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    return work, fd
+
+
+def _close_work_dir(work: Path, fd: int) -> None:
+    with contextlib.suppress(OSError):
+        (work / LOCK_FILE).unlink()
+    os.close(fd)
+    try:
+        work.rmdir()
+    except OSError:
+        log.warning("Dateien in %s geblieben: bitte prüfen", work)
+
+
+def _claim(path: Path, work: Path, root: Path) -> Path | None:
+    """Atomically take ``path`` from the inbox; None if another ingest was faster.
+
+    The claimed file gets a name that is valid UTF-8 and fits the file system.
+    A link (to a file inside the municipality folder) is replaced by a copy
+    of the content it points to, so the archive keeps the content.
+    """
+    target = work / fit_name(path.name, reserve=24)
+    if path.is_symlink():
+        source = _link_target(path, root)
+        if source is None:
+            return None
+        try:
+            _copy_exclusive(source, target)
+        except OSError:
+            return None
+        try:
+            path.unlink()
+        except FileNotFoundError:  # another ingest took the link
+            target.unlink()
+            return None
+        return target
     try:
         path.replace(target)
     except FileNotFoundError:
         return None
+    except OSError as exc:
+        raise FolderError(path.parent, exc, action="Datei übernehmen") from exc
     return target
+
+
+# -- stopping at a file boundary -----------------------------------------------------------
+
+
+class _StopFlag:
+    """Set by SIGTERM/SIGINT; a second signal aborts at once (KeyboardInterrupt)."""
+
+    def __init__(self) -> None:
+        self.stop = False
+
+    def handle(self, signum: int, _frame: FrameType | None) -> None:
+        if self.stop:
+            raise KeyboardInterrupt
+        self.stop = True
+        log.warning(
+            "Signal %d: der Lauf endet nach der aktuellen Datei (nochmal senden bricht sofort ab)",
+            signum,
+        )
+
+
+_active: list[_StopFlag] = []
+
+
+def stop_for_process() -> None:
+    """Install the SIGTERM/SIGINT handlers of :func:`stop_on_signals` for the whole process.
+
+    For the command line: from here until the process ends, a signal asks the run
+    to stop at the next file boundary (also a signal arriving just after the run,
+    while the process exits, no longer kills it). Main thread only.
+    """
+    if _active or threading.current_thread() is not threading.main_thread():
+        return
+    flag = _StopFlag()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, flag.handle)
+    _active.append(flag)
+
+
+@contextlib.contextmanager
+def stop_on_signals() -> Iterator[_StopFlag]:
+    """While the block runs, SIGTERM/SIGINT ask ingest to stop at the next file boundary.
+
+    :func:`ingest_inbox` installs this itself; the command line installs it
+    around the whole command, so a signal during start-up (loading the concept,
+    opening the store) ends the run cleanly too. A second signal aborts at once
+    (KeyboardInterrupt). The previous handlers are restored afterwards; outside
+    the main thread (where signals cannot be handled) nothing is installed.
+    """
+    if _active:
+        yield _active[-1]
+        return
+    flag = _StopFlag()
+    if threading.current_thread() is not threading.main_thread():
+        yield flag  # signals reach the main thread only
+        return
+    previous = {sig: signal.signal(sig, flag.handle) for sig in (signal.SIGTERM, signal.SIGINT)}
+    _active.append(flag)
+    try:
+        yield flag
+    finally:
+        _active.remove(flag)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _clean_temp_files(*folders: Path) -> None:
+    for folder in folders:
+        for path in remove_stale_temp_files(folder, older_than=STALE_AFTER, dead_writers=True):
+            log.info("Temporäre Datei eines abgebrochenen Laufs entfernt: %s", path)
+        # temp names of earlier kik versions: .tmp-*.xlsx and *.docx.tmp
+        with contextlib.suppress(OSError):
+            for path in folder.iterdir():
+                legacy = path.name.startswith(".tmp-") or path.name.endswith(".docx.tmp")
+                if legacy and path.is_file() and time.time() - path.stat().st_mtime > STALE_AFTER:
+                    path.unlink()
 
 
 def ingest_inbox(
@@ -181,15 +570,19 @@ def ingest_inbox(
     today: dt.date | None = None,
     limits: Limits = Limits(),  # noqa: B008 - Limits is frozen, a shared default is safe
     on_file: Callable[[FileOutcome], None] | None = None,
+    clean: tuple[Path, ...] = (),
 ) -> IngestSummary:
-    """Ingest every file in ``inbox`` (sorted by name; dotfiles and ``~$`` lock files ignored).
+    """Ingest every file in ``inbox`` (sorted by name; see :func:`inbox_files`).
 
-    Readable files: accepted rows go into ``store`` (one transaction per file),
-    the file moves to ``archive/<YYYY-MM-DD>/``, and rejected rows are written to
-    an error workbook ``outbox/<stem>_Fehler.xlsx``. Unreadable files move to
-    ``quarantine/`` with ``<name>.grund.txt`` beside them. A file whose content
-    is already stored is archived as a duplicate. Nothing is ever deleted or
-    overwritten.
+    Readable files: rejected rows are written to an error workbook
+    ``outbox/<stem>_Fehler.xlsx`` first, then the accepted rows go into
+    ``store`` (one transaction per file) and the file moves to
+    ``archive/<YYYY-MM-DD>/``. Unreadable files move to ``quarantine/`` with
+    ``<name>.grund.txt`` beside them. A file whose content is already stored is
+    archived as a duplicate. Nothing is ever deleted or overwritten.
+
+    Files left by runs that died are taken over first; SIGTERM/SIGINT (in the
+    main thread) end the run after the current file.
 
     Args:
         inbox: the folder partners' files arrive in.
@@ -202,58 +595,74 @@ def ingest_inbox(
             dates are refused.
         limits: size, row and zip limits.
         on_file: called with each file's outcome as soon as it is known.
+        clean: further folders to clear of temp files of killed runs (``berichte/``).
 
     Raises:
         StoreError: the store failed; the file being processed is put back.
+        FolderError: a folder cannot be written; the file being processed is put back.
     """
     today = today or local_today()
-    work = inbox / WORK_DIR / f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
-    work.mkdir(parents=True, exist_ok=True)
+    root = _root_of(inbox)
+    _clean_temp_files(outbox, quarantine, archive, archive / today.isoformat(), *clean)
+    try:
+        recovered = _adopt(inbox)
+    except OSError as exc:
+        action = "Dateien eines abgebrochenen Laufs übernehmen"
+        raise FolderError(inbox, exc, action=action) from exc
+    skipped = tuple(skipped_entries(inbox))
+    for entry in skipped:
+        log.info("%s: %s", entry.name, entry.reason)  # the CLI and flows list them
+    work, lock = _open_work_dir(inbox)
     day_folder = archive / today.isoformat()
     outcomes: list[FileOutcome] = []
+    interrupted = False
     try:
-        for path in inbox_files(inbox):
-            claimed = _claim(path, work)
-            if claimed is None:
-                log.debug("%s was taken by another ingest", path.name)
-                continue
-            try:
-                outcome = _process(
-                    claimed,
-                    concept=concept,
-                    store=store,
-                    day_folder=day_folder,
-                    quarantine=quarantine,
-                    outbox=outbox,
-                    today=today,
-                    limits=limits,
+        with stop_on_signals() as flag:
+            for path in inbox_files(inbox):
+                if flag.stop:
+                    interrupted = True
+                    break
+                claimed = _claim(path, work, root)
+                if claimed is None:
+                    log.debug("%s was taken by another ingest", display_name(path.name))
+                    continue
+                try:
+                    outcome = _process(
+                        claimed,
+                        display_name(path.name),
+                        concept=concept,
+                        store=store,
+                        day_folder=day_folder,
+                        quarantine=quarantine,
+                        outbox=outbox,
+                        today=today,
+                        limits=limits,
+                    )
+                except BaseException:
+                    # put the file back so that nothing is lost; the next run retries it
+                    if claimed.exists():
+                        _move_unique(claimed, inbox, claimed.name)
+                    raise
+                outcomes.append(outcome)
+                log.info(
+                    "%s: %s (%d angenommen, %d abgelehnt) → %s",
+                    outcome.name,
+                    outcome.outcome.label,
+                    outcome.rows_accepted,
+                    outcome.rows_rejected,
+                    outcome.moved_to,
                 )
-            except BaseException:
-                # put the file back so that nothing is lost; the next run retries it
-                if claimed.exists():
-                    _move_unique(claimed, inbox, claimed.name)
-                raise
-            outcomes.append(outcome)
-            log.info(
-                "%s: %s (%d angenommen, %d abgelehnt) → %s",
-                outcome.name,
-                outcome.outcome.label,
-                outcome.rows_accepted,
-                outcome.rows_rejected,
-                outcome.moved_to,
-            )
-            if on_file is not None:
-                on_file(outcome)
+                if on_file is not None:
+                    on_file(outcome)
+            interrupted = interrupted or flag.stop
     finally:
-        try:
-            work.rmdir()
-        except OSError:
-            log.warning("Dateien in %s geblieben: bitte prüfen", work)
-    return IngestSummary(tuple(outcomes))
+        _close_work_dir(work, lock)
+    return IngestSummary(tuple(outcomes), skipped, tuple(recovered), interrupted)
 
 
 def _process(
     path: Path,
+    original: str,
     *,
     concept: Concept,
     store: Store,
@@ -265,18 +674,34 @@ def _process(
 ) -> FileOutcome:
     result = read_update_file(path, concept, today=today, limits=limits)
     if result.unreadable is not None:
-        moved = _move_unique(path, quarantine, path.name)
-        reason = moved.with_name(moved.name + ".grund.txt")
-        reason.write_text(_reason_text(result), encoding="utf-8")
-        return FileOutcome(path.name, Outcome.QUARANTINED, 0, 0, (result.unreadable,), None, moved)
-    if store.has_file(result.content_hash) or not store.add_file(result):
-        moved = _move_unique(path, day_folder, path.name)
-        return FileOutcome(path.name, Outcome.DUPLICATE, 0, 0, (), None, moved)
-    workbook = None
+        moved = _quarantine(path, quarantine, _reason_text(result, original))
+        return FileOutcome(original, Outcome.QUARANTINED, 0, 0, (result.unreadable,), None, moved)
+    if store.has_file(result.content_hash):
+        moved = _archive(path, day_folder)
+        return FileOutcome(original, Outcome.DUPLICATE, 0, 0, (), None, moved)
+    workbook: Path | None = None
+    written = False
     if result.rejected:
-        workbook = _error_workbook_path(outbox, path)
-        write_error_workbook(result, workbook)
-    moved = _move_unique(path, day_folder, path.name)
+        # the partner's feedback exists before anything is committed
+        try:
+            workbook, written = _write_feedback(result, outbox, path)
+        except _FeedbackFailed as failed:
+            log.debug("%s: error workbook failed: %r", original, failed.__cause__)
+            problem = Problem.of(Reason.FEEDBACK_FAILED, Location(original))
+            moved = _quarantine(path, quarantine, _reason_text(result, original, problem))
+            return FileOutcome(original, Outcome.QUARANTINED, 0, 0, (problem,), None, moved)
+    try:
+        stored = store.add_file(result)
+    except BaseException:
+        if written and workbook is not None:
+            workbook.unlink(missing_ok=True)  # nothing committed: no feedback either
+        raise
+    if not stored:
+        if written and workbook is not None:
+            workbook.unlink(missing_ok=True)  # another run stored it and wrote its own
+        moved = _archive(path, day_folder)
+        return FileOutcome(original, Outcome.DUPLICATE, 0, 0, (), None, moved)
+    moved = _archive(path, day_folder)
     if not result.rejected:
         kind = Outcome.ACCEPTED
     elif result.accepted:
@@ -284,7 +709,7 @@ def _process(
     else:
         kind = Outcome.REJECTED
     return FileOutcome(
-        path.name,
+        original,
         kind,
         len(result.accepted),
         len(result.rejected),
@@ -294,24 +719,55 @@ def _process(
     )
 
 
-def _error_workbook_path(outbox: Path, path: Path) -> Path:
-    outbox.mkdir(parents=True, exist_ok=True)
+def _archive(path: Path, day_folder: Path) -> Path:
+    try:
+        return _move_unique(path, day_folder, path.name)
+    except OSError as exc:
+        raise FolderError(day_folder.parent, exc, action="Datei archivieren") from exc
+
+
+def _quarantine(path: Path, quarantine: Path, reason: str) -> Path:
+    try:
+        moved = _move_unique(path, quarantine, path.name)
+    except OSError as exc:
+        raise FolderError(quarantine, exc, action="Datei in Quarantäne legen") from exc
+    try:
+        atomic_write_text(moved.with_name(moved.name + ".grund.txt"), reason, overwrite=False)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            moved.replace(path)  # back to the working folder: the caller puts it back
+        raise FolderError(quarantine, exc, action="Begründung schreiben") from exc
+    return moved
+
+
+def _workbook_names(path: Path) -> Iterator[str]:
     for n in range(1, 10_000):
-        name = f"{path.stem}_Fehler.xlsx" if n == 1 else f"{path.stem}_Fehler_{n}.xlsx"
-        candidate = outbox / name
-        try:
-            candidate.open("xb").close()  # reserve the name
-        except FileExistsError:
-            continue
-        return candidate
-    raise FileExistsError(f"no free error workbook name for {path.name}")  # pragma: no cover
+        yield fit_name(path.stem, "_Fehler.xlsx" if n == 1 else f"_Fehler_{n}.xlsx")
 
 
-def _reason_text(result: FileResult) -> str:
-    problem = result.unreadable
+class _FeedbackFailed(Exception):  # noqa: N818 - internal control flow
+    """The error workbook cannot be made from this file's content (a permanent problem)."""
+
+
+def _write_feedback(result: FileResult, outbox: Path, path: Path) -> tuple[Path, bool]:
+    """Write (or find, after a killed run) the error workbook; (path, written now)."""
+    try:
+        outbox.mkdir(parents=True, exist_ok=True)
+        found = find_error_workbook(outbox, _workbook_names(path), result.content_hash)
+        if found is not None:
+            return found, False
+        return write_error_workbook_unique(result, outbox, _workbook_names(path)), True
+    except OSError as exc:
+        raise FolderError(outbox, exc, action="Fehlerliste schreiben") from exc
+    except Exception as exc:  # a permanent problem of this file's content
+        raise _FeedbackFailed from exc
+
+
+def _reason_text(result: FileResult, original: str, problem: Problem | None = None) -> str:
+    problem = problem or result.unreadable
     assert problem is not None  # noqa: S101 - only called for unreadable files
     return (
-        f"Datei: {result.path.name}\n"
+        f"Datei: {original}\n"
         f"Grund: {problem.message}\n"
         f"Code: {problem.reason.value}\n"
         f"SHA-256: {result.content_hash}\n"

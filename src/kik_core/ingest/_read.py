@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import errno
 import hashlib
 import io
 import logging
@@ -17,8 +18,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
+from charset_normalizer import from_bytes
 from python_calamine import CalamineWorkbook, PasswordError
 
+from kik_core._cells import clean_value
 from kik_core.errors import Problem, Reason
 from kik_core.ingest._format import (
     COL_ID,
@@ -38,15 +41,31 @@ from kik_core.ingest._guard import (
     detect_kind,
     refuse,
 )
-from kik_core.ingest._rules import RowContext, row_key, validate_row
-from kik_core.model import Concept, StatusReport
+from kik_core.ingest._rules import RowContext, normalize_id, row_key, validate_row
+from kik_core.model import Concept, StatusReport, is_goal_id, is_measure_id
 
-__all__ = ["FileResult", "RejectedRow", "local_today", "read_update_file"]
+__all__ = ["FileResult", "RejectedRow", "display_name", "local_today", "read_update_file"]
 
 log = logging.getLogger("kik_core.ingest")
 
 #: How many rows at the top of a sheet may come before the header row.
 _HEADER_SEARCH_ROWS = 10
+
+
+def display_name(name: str) -> str:
+    """A file name safe to print, store and write into files.
+
+    On Linux a name that is not valid UTF-8 arrives with surrogate escapes; those
+    bytes are shown as ``�`` (U+FFFD), control characters are removed.
+
+    >>> display_name("Bericht\udcfc.xlsx")
+    'Bericht�.xlsx'
+    """
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        name = name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return "".join(c for c in name if c.isprintable()) or "?"
 
 
 def local_today() -> dt.date:
@@ -96,6 +115,11 @@ class FileResult:
     columns: tuple[str, ...] = ()
 
     @property
+    def name(self) -> str:
+        """The file's name, safe to print (see :func:`display_name`)."""
+        return display_name(self.path.name)
+
+    @property
     def rows_total(self) -> int:
         """The number of data rows: accepted plus rejected, always."""
         return len(self.accepted) + len(self.rejected)
@@ -112,6 +136,8 @@ class FileResult:
 class _Table:
     sheet: str | None
     rows: list[tuple[int, list[object]]]  # (spreadsheet row number, cells)
+    #: rows the reader could not split into cells, by row number: (reason, details)
+    broken: dict[int, tuple[Reason, dict[str, object]]] = attrs.field(factory=dict)
 
 
 def read_update_file(
@@ -143,72 +169,176 @@ def read_update_file(
     today = today or local_today()
     data = b""
     sheet: str | None = None
+    name = display_name(path.name)
     try:
-        check_size(path, limits)
-        data = path.read_bytes()
+        check_size(path, limits, name)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            log.debug("%s: %r", name, exc)
+            raise refuse(name, Reason.NOT_READABLE, detail=_os_reason(exc)) from exc
         content_hash = hashlib.sha256(data).hexdigest()
-        kind = detect_kind(path, data, limits)
-        table = _read_table(path, data, kind)
+        kind = detect_kind(path, data, limits, name)
+        table = _read_table(path, name, data, kind, limits)
         sheet = table.sheet
-        return _validate(path, content_hash, table, concept=concept, today=today, limits=limits)
+        return _validate(
+            path, name, content_hash, table, concept=concept, today=today, limits=limits
+        )
     except Refused as refused:
-        log.info("%s nicht lesbar: %s", path.name, refused.problem.message)
+        log.info("%s nicht lesbar: %s", name, refused.problem.message)
         return FileResult(path, hashlib.sha256(data).hexdigest(), sheet, unreadable=refused.problem)
 
 
-def _read_table(path: Path, data: bytes, kind: FileKind) -> _Table:
+def _os_reason(exc: OSError) -> str:
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "keine Leserechte"
+    if exc.errno == errno.EISDIR:
+        return "ein Ordner, keine Datei"
+    return "Lesefehler des Datenträgers"
+
+
+def _read_table(path: Path, name: str, data: bytes, kind: FileKind, limits: Limits) -> _Table:
     if kind is FileKind.CSV:
-        return _read_csv(path, data)
-    return _read_spreadsheet(path)
+        return _read_csv(name, data, limits)
+    return _read_spreadsheet(path, name, data)
 
 
-def _read_spreadsheet(path: Path) -> _Table:
+def _open_workbook(path: Path, data: bytes) -> CalamineWorkbook:
     try:
-        with CalamineWorkbook.from_path(str(path)) as workbook:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        # a non-UTF-8 name (surrogate escapes) cannot cross into calamine: read the bytes
+        return CalamineWorkbook.from_filelike(io.BytesIO(data))
+    return CalamineWorkbook.from_path(str(path))
+
+
+def _read_spreadsheet(path: Path, file: str, data: bytes) -> _Table:
+    try:
+        with _open_workbook(path, data) as workbook:
             names: list[str] = list(workbook.sheet_names)
-            name = _pick_sheet(path, names)
+            name = _pick_sheet(file, names)
             values = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
     except Refused:
         raise
     except PasswordError as exc:
-        raise refuse(path.name, Reason.ENCRYPTED) from exc
+        raise refuse(file, Reason.ENCRYPTED) from exc
     except BaseException as exc:  # calamine raises its own errors and pyo3 panics
         if isinstance(exc, KeyboardInterrupt | SystemExit | MemoryError):
             raise
-        raise refuse(path.name, Reason.CORRUPT, detail=_short(exc)) from exc
-    return _Table(name, [(i + 1, list(row)) for i, row in enumerate(values)])
+        # the library's (English) text goes to the log; the partner gets a German reason
+        log.debug("%s: spreadsheet reader failed: %r", file, exc)
+        raise refuse(file, Reason.CORRUPT, detail=_CORRUPT_DETAIL) from exc
+    rows = [(i + 1, [clean_value(c) for c in row]) for i, row in enumerate(values)]
+    return _Table(name, rows)
 
 
-def _pick_sheet(path: Path, names: list[str]) -> str:
+_CORRUPT_DETAIL = (
+    "der Tabelleninhalt ist unvollständig oder fehlerhaft; bitte die Datei neu speichern "
+    "und erneut senden"
+)
+
+
+def _pick_sheet(file: str, names: list[str]) -> str:
     wanted = normalize_header(SHEET)
     matches = [n for n in names if normalize_header(n) == wanted]
     if matches:
         return matches[0]
     if len(names) == 1:
         return names[0]
-    raise refuse(path.name, Reason.MISSING_SHEET, value=SHEET)
+    raise refuse(file, Reason.MISSING_SHEET, value=SHEET)
 
 
-def _short(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text[:200]
+#: Encodings a partner's CSV can come in: Excel's "CSV UTF-8", "Unicode-Text"
+#: (UTF-16) and plain "CSV" (Windows-1252 in Germany).
+_ENCODINGS = ["utf_8", "utf_16", "utf_16_le", "utf_16_be", "cp1252"]  # for charset-normalizer
+_BOMS = (
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+#: The byte a row shows where the file had bytes that are not UTF-8.
+BAD_BYTE = "\ufffd"
 
 
-def _read_csv(path: Path, data: bytes) -> _Table:
+def decode_text(file: str, data: bytes) -> str:
+    """Decode a text file: BOM, then UTF-8, then what charset-normalizer finds.
+
+    A UTF-8 file with a few stray bytes (an umlaut pasted from elsewhere) is
+    read as UTF-8 with ``�`` in their place; the rows holding them are rejected
+    with the reason (:attr:`Reason.ENCODING`), the others are read normally.
+
+    Raises:
+        Refused: no encoding fits (:attr:`Reason.ENCODING`).
+    """
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(codec)
+            except UnicodeDecodeError as exc:
+                raise refuse(file, Reason.ENCODING) from exc
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8")
     except UnicodeDecodeError:
-        try:
-            text = data.decode("cp1252")
-        except UnicodeDecodeError as exc:
-            raise refuse(path.name, Reason.ENCODING) from exc
+        pass
+    if b"\x00" not in data:
+        lenient = data.decode("utf-8", "replace")
+        # UTF-8 intent: real multi-byte characters decode, only a few bytes do not
+        valid = sum(1 for c in lenient if ord(c) > 127 and c != BAD_BYTE)
+        bad = lenient.count(BAD_BYTE)
+        if valid and bad <= max(3, valid // 10):
+            return lenient
+    # without NUL bytes it is no UTF-16; with them it is nothing but UTF-16
+    candidates = _ENCODINGS[1:4] if b"\x00" in data else ["cp1252"]
+    best = from_bytes(data, cp_isolation=candidates).best()
+    if best is None:
+        raise refuse(file, Reason.ENCODING)
+    log.debug("%s: encoding %s", file, best.encoding)
+    return str(best)
+
+
+def _read_csv(file: str, data: bytes, limits: Limits) -> _Table:
+    text = decode_text(file, data).removeprefix("\ufeff")
     first = next((line for line in text.splitlines() if line.strip()), "")
     delimiter = _sniff_delimiter(first)
-    try:
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    except csv.Error as exc:
-        raise refuse(path.name, Reason.CORRUPT, detail=_short(exc)) from exc
-    return _Table(None, [(i + 1, list[object](r)) for i, r in enumerate(records)])
+    width = first.count(delimiter) + 1
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    rows: list[tuple[int, list[object]]] = []
+    broken: dict[int, tuple[Reason, dict[str, object]]] = {}
+    number = 0
+    while True:
+        number += 1
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            log.debug("%s: csv row %d: %s", file, number, exc)
+            if "unexpected end of data" in str(exc) or "EOF" in str(exc):
+                raise refuse(file, Reason.UNBALANCED_QUOTE, row=number) from exc
+            broken[number] = (
+                Reason.FIELD_TOO_LONG,
+                {"length": f"über {csv.field_size_limit()}", "limit": limits.max_cell_chars},
+            )
+            rows.append((number, []))
+            continue
+        _check_swallowed(file, record, number, delimiter, width)
+        rows.append((number, [clean_value(c) for c in record]))
+    return _Table(None, rows, broken)
+
+
+def _check_swallowed(file: str, record: list[str], number: int, delimiter: str, width: int) -> None:
+    """Refuse a quoted field that ran over whole following rows (an unclosed quote)."""
+    if width < 3:
+        return
+    for field in record:
+        if "\n" not in field:
+            continue
+        for line in field.split("\n")[1:]:
+            # a swallowed row: as many cells as the header, the first one an id
+            first = normalize_id(line.split(delimiter, 1)[0].strip('" '))
+            looks_like_id = is_measure_id(first) or is_goal_id(first)
+            if looks_like_id and line.count(delimiter) >= width - 2:
+                raise refuse(file, Reason.UNBALANCED_QUOTE, row=number)
 
 
 def _sniff_delimiter(header_line: str) -> str:
@@ -223,15 +353,15 @@ def _blank(cells: Sequence[object]) -> bool:
     return all(not cell_text(c).strip() for c in cells)
 
 
-def _find_header(path: Path, table: _Table) -> tuple[int, list[str]]:
+def _find_header(file: str, table: _Table) -> tuple[int, list[str]]:
     """Return the index (in table.rows) of the header row and its original texts."""
     wanted = normalize_header(COL_ID)
     for index, (_number, cells) in enumerate(table.rows[:_HEADER_SEARCH_ROWS]):
         if any(normalize_header(c) == wanted for c in cells):
             return index, [cell_text(c).strip() for c in cells]
     if all(_blank(cells) for _n, cells in table.rows):
-        raise refuse(path.name, Reason.EMPTY_FILE)
-    raise refuse(path.name, Reason.MISSING_COLUMN, value=COL_ID)
+        raise refuse(file, Reason.EMPTY_FILE)
+    raise refuse(file, Reason.MISSING_COLUMN, value=COL_ID)
 
 
 def _column_names(headers: list[str], width: int) -> list[str]:
@@ -249,6 +379,7 @@ def _column_names(headers: list[str], width: int) -> list[str]:
 
 def _validate(
     path: Path,
+    file: str,
     content_hash: str,
     table: _Table,
     *,
@@ -256,12 +387,14 @@ def _validate(
     today: dt.date,
     limits: Limits,
 ) -> FileResult:
-    header_index, headers = _find_header(path, table)
-    data_rows = [(n, c) for n, c in table.rows[header_index + 1 :] if not _blank(c)]
+    header_index, headers = _find_header(file, table)
+    data_rows = [
+        (n, c) for n, c in table.rows[header_index + 1 :] if n in table.broken or not _blank(c)
+    ]
     if not data_rows:
-        raise refuse(path.name, Reason.EMPTY_FILE)
+        raise refuse(file, Reason.EMPTY_FILE)
     if len(data_rows) > limits.max_rows:
-        raise refuse(path.name, Reason.TOO_MANY_ROWS, rows=len(data_rows), limit=limits.max_rows)
+        raise refuse(file, Reason.TOO_MANY_ROWS, rows=len(data_rows), limit=limits.max_rows)
     width = max(len(headers), *(len(c) for _n, c in data_rows))
     names = _column_names(headers, width)
     canonical: dict[int, str] = {}
@@ -276,12 +409,28 @@ def _validate(
             ignored.add(index)
     missing = [c for c in REQUIRED_COLUMNS if c not in canonical.values()]
 
-    ctx = RowContext(concept, path.name, table.sheet, today, limits, content_hash)
+    ctx = RowContext(concept, file, table.sheet, today, limits, content_hash)
     accepted: list[StatusReport] = []
     rejected: list[RejectedRow] = []
     first_seen: dict[tuple[str, ...], int] = {}
     for number, cells in data_rows:
         padded = [*cells, *([""] * (width - len(cells)))]
+        if number in table.broken:
+            reason, details = table.broken[number]
+            rejected.append(
+                RejectedRow(number, {}, (Problem.of(reason, ctx.at(number), **details),))
+            )
+            continue
+        if any(BAD_BYTE in cell_text(c) for c in cells):
+            values = {names[i]: cell_text(padded[i]) for i in range(width)}
+            problem = Problem(
+                Reason.ENCODING,
+                ctx.at(number),
+                "Die Zeile enthält Zeichen, die nicht lesbar sind (als „�“ gezeigt): die Datei "
+                "ist nicht einheitlich als UTF-8 gespeichert. Bitte die Zeichen korrigieren",
+            )
+            rejected.append(RejectedRow(number, values, (problem,)))
+            continue
         if missing:
             # the table is readable, so its rows go back to the partner, each with the reason
             values = {names[i]: cell_text(padded[i]) for i in range(width)}
@@ -309,7 +458,7 @@ def _validate(
         else:
             values = {names[i]: cell_text(padded[i]) for i in range(width)}
             rejected.append(RejectedRow(number, values, problems))
-    log.info("%s: %d Zeilen angenommen, %d abgelehnt", path.name, len(accepted), len(rejected))
+    log.info("%s: %d Zeilen angenommen, %d abgelehnt", file, len(accepted), len(rejected))
     return FileResult(
         path,
         content_hash,

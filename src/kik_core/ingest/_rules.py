@@ -32,6 +32,7 @@ from kik_core.model import Concept, Provenance, Status, StatusReport, is_goal_id
 __all__ = [
     "RowContext",
     "check_date",
+    "check_date_range",
     "check_id",
     "check_required",
     "check_status",
@@ -123,7 +124,7 @@ def check_status(row: Mapping[str, object], number: int, ctx: RowContext) -> lis
 
 
 def check_date(row: Mapping[str, object], number: int, ctx: RowContext) -> list[Problem]:
-    """``Stand am`` must be a valid date, not after ``today``."""
+    """``Stand am`` must be a valid date, within :func:`check_date_range`."""
     raw = row.get(COL_DATE)
     where = ctx.at(number, COL_DATE)
     if not cell_text(raw).strip():
@@ -131,10 +132,37 @@ def check_date(row: Mapping[str, object], number: int, ctx: RowContext) -> list[
     parsed = parse_date(raw)
     if parsed is None:
         return [Problem.of(Reason.INVALID_DATE, where, value=cell_text(raw).strip())]
-    if parsed > ctx.today:
+    return check_date_range(parsed, where, ctx)
+
+
+#: The earliest ``Stand am`` accepted when the concept has no adoption date.
+EARLIEST_DATE = dt.date(2000, 1, 1)
+
+
+def check_date_range(date: dt.date, where: Location, ctx: RowContext) -> list[Problem]:
+    """A ``Stand am`` date must lie between the concept's adoption and the day of the run.
+
+    Before the adoption date (or before 2000-01-01 when the concept has none)
+    the concept did not exist yet (01.01.1900 is Excel's empty date, year 30 a
+    typo); after ``ctx.today`` the report has not happened yet.
+    """
+    if date > ctx.today:
         return [
             Problem.of(
-                Reason.FUTURE_DATE, where, value=format_date(parsed), today=format_date(ctx.today)
+                Reason.FUTURE_DATE, where, value=format_date(date), today=format_date(ctx.today)
+            )
+        ]
+    adopted = ctx.concept.adopted_on
+    earliest = adopted or EARLIEST_DATE
+    if date < earliest:
+        why = "Beschluss des Integrationskonzepts" if adopted else "frühestes mögliches Datum"
+        return [
+            Problem.of(
+                Reason.DATE_TOO_EARLY,
+                where,
+                value=format_date(date),
+                since=format_date(earliest),
+                why=why,
             )
         ]
     return []

@@ -21,6 +21,7 @@ from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from kik_core._atomic import atomic_path
 from kik_core._cells import write_cell
 from kik_core.ingest._format import (
     COL_CURRENT,
@@ -211,7 +212,8 @@ def _write_template(
     ws.protection.deleteRows = False
     _instructions(workbook, title, as_of, deadline)
     path.parent.mkdir(parents=True, exist_ok=True)
-    workbook.save(path)
+    with atomic_path(path) as temp:
+        workbook.save(temp)
     return path
 
 
@@ -329,5 +331,6 @@ def write_example_file(path: Path) -> Path:
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = "A2"
     path.parent.mkdir(parents=True, exist_ok=True)
-    workbook.save(path)
+    with atomic_path(path) as temp:
+        workbook.save(temp)
     return path

@@ -73,14 +73,13 @@ def _convert_with_uno(python: str, soffice: str, docx: Path, target: Path, work:
         )
     except subprocess.TimeoutExpired as exc:
         raise PdfExportError(
-            f"LibreOffice hat nach {TIMEOUT} s abgebrochen / timed out converting {docx}"
+            f"LibreOffice hat nach {TIMEOUT} s abgebrochen beim Umwandeln von {docx.name}"
         ) from exc
     if result.returncode != 0 or not target.is_file():
         log.debug("UNO export failed: %s", result.stderr[-2000:])
         raise PdfExportError(
             f"LibreOffice konnte {docx.name} nicht in ein PDF umwandeln "
-            f"(Exit-Code {result.returncode}); Einzelheiten mit kik -v. "
-            f"/ LibreOffice could not convert {docx.name}."
+            f"(Exit-Code {result.returncode}); Einzelheiten mit kik -vv."
         )
 
 
@@ -109,14 +108,13 @@ def export_pdf(docx: Path, output_dir: Path | None = None, *, title: str = "") -
     """
     docx = Path(docx)
     if not docx.is_file():
-        raise PdfExportError(f"Datei nicht gefunden / file not found: {docx}")
+        raise PdfExportError(f"Datei nicht gefunden: {docx}")
     soffice = find_soffice()
     if soffice is None:
         raise PdfExportError(
             "LibreOffice ist nicht installiert: für den PDF-Export wird „soffice“ benötigt "
             "(z. B. apt-get install libreoffice-writer-nogui python3-uno). Der Word-Bericht "
-            "wurde trotzdem erstellt. / LibreOffice is not installed: PDF export needs "
-            "'soffice' on PATH."
+            "wurde trotzdem erstellt."
         )
     python = find_uno_python()
     if python is None:
@@ -124,7 +122,7 @@ def export_pdf(docx: Path, output_dir: Path | None = None, *, title: str = "") -
             "Für den PDF-Export fehlt die Python-Anbindung von LibreOffice (Paket "
             "„python3-uno“, oder KIK_UNO_PYTHON auf ein Python mit „import uno“ setzen); "
             "ohne sie hätte das Inhaltsverzeichnis keine Seitenzahlen. Der Word-Bericht "
-            "wurde trotzdem erstellt. / LibreOffice's Python bridge (uno) is missing."
+            "wurde trotzdem erstellt."
         )
     target_dir = Path(output_dir) if output_dir is not None else docx.parent
     target_dir.mkdir(parents=True, exist_ok=True)
@@ -140,11 +138,26 @@ def export_pdf(docx: Path, output_dir: Path | None = None, *, title: str = "") -
             log.debug("PDF tag repair failed: %r", exc)
             raise PdfExportError(
                 f"Das PDF aus {docx.name} konnte nicht barrierefrei nachbearbeitet werden; "
-                "Einzelheiten mit kik -v. / could not repair the PDF's tags."
+                "Einzelheiten mit kik -vv."
             ) from exc
         log.debug("PDF %s: %d figures re-tagged", produced.name, figures)
+        return _move_into_place(produced, target)
+
+
+def _move_into_place(produced: Path, target: Path) -> Path:
+    """Copy the PDF to a temp file beside ``target``, then rename it (never half a PDF).
+
+    The system temp folder is often another file system, so a plain move would
+    copy straight to the final name: on a full disk that left a truncated PDF.
+    """
+    try:
         with atomic_path(target) as temp:
             shutil.copyfile(produced, temp)
+    except OSError as exc:
+        raise PdfExportError(
+            f"Die PDF-Datei {target} konnte nicht geschrieben werden (Ordner voll oder "
+            "schreibgeschützt?). Der Word-Bericht ist vollständig."
+        ) from exc
     return target
 
 
