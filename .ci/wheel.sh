@@ -22,10 +22,13 @@ names = zipfile.ZipFile(sys.argv[1]).namelist()
 for name in names:
     print("   ", name)
 needed = ["kik_core/py.typed", "kik_core/report/default_template.docx",
-          "kik_core/store/migrations/env.py", "pipelines/flows.py"]
+          "kik_core/store/migrations/env.py", "kik_pipelines/flows.py"]
 missing = [n for n in needed if n not in names]
 if missing:
     sys.exit(f"wheel lacks {missing}")
+generic = sorted({n.split("/")[0] for n in names if n.startswith(("pipelines/", "tests/"))})
+if generic:
+    sys.exit(f"wheel ships generic top-level packages {generic}")
 if not any(n.startswith("kik_core/store/migrations/versions/") for n in names):
     sys.exit("wheel lacks the Alembic migration versions")
 PY

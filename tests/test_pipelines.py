@@ -18,7 +18,7 @@ import pytest
 
 pytest.importorskip("prefect")
 
-from pipelines.flows import (
+from kik_pipelines.flows import (
     build_report,
     counts_markdown,
     ingest_inbox,
@@ -263,7 +263,7 @@ def test_state_report_survives_a_broken_municipality(tmp_path: Path) -> None:
 @pytest.mark.usefixtures("prefect_server")
 def test_state_report_on_local_dask_cluster(tmp_path: Path) -> None:
     pytest.importorskip("prefect_dask")
-    from pipelines.dask import dask_state_report
+    from kik_pipelines.dask import dask_state_report
 
     folders = make_municipalities(tmp_path, 20, broken=3)
     flow = dask_state_report(n_workers=2, threads_per_worker=1, processes=True)

@@ -26,7 +26,7 @@ import pytest
 
 pytest.importorskip("prefect")
 import httpx
-from pipelines.serve import LocalServer
+from kik_pipelines.serve import LocalServer
 
 from tests.pipeline_fixtures import free_port, make_municipality
 
@@ -154,7 +154,7 @@ def test_kik_serve_schedules_quarterly_and_stops_without_pausing(
 
 def test_kik_serve_reports_a_broken_folder(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    serve_main = "from pipelines.cli import serve_main; raise SystemExit(serve_main())"
+    serve_main = "from kik_pipelines.cli import serve_main; raise SystemExit(serve_main())"
     result = subprocess.run(
         [sys.executable, "-c", serve_main, str(tmp_path)],
         env=env,

@@ -3,8 +3,8 @@
 :func:`serve` is what ``kik serve DIR [DIR ...]`` runs:
 
 1. It loads every folder's ``kik.toml`` and builds one deployment of
-   :func:`~pipelines.flows.quarterly_report` per folder, named after the folder
-   (:func:`~pipelines.flows.slug`), on the folder's schedule
+   :func:`~kik_pipelines.flows.quarterly_report` per folder, named after the folder
+   (:func:`~kik_pipelines.flows.slug`), on the folder's schedule
    (``[zeitplan] cron``/``zeitzone``; default quarterly, 06:00 Europe/Berlin on
    the 1st of January, April, July and October).
 2. Prefect's ``serve`` refuses to schedule on the ephemeral (in-process) server,
@@ -45,7 +45,7 @@ from prefect.types.entrypoint import EntrypointType
 
 from kik_core.errors import KikError
 from kik_core.settings import Settings, load_settings
-from pipelines.flows import quarterly_report, slug
+from kik_pipelines.flows import quarterly_report, slug
 
 if TYPE_CHECKING:
     from prefect.deployments.runner import RunnerDeployment

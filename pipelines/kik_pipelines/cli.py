@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from pipelines.serve import ServeInfo
+    from kik_pipelines.serve import ServeInfo
 
 __all__ = ["serve_main"]
 
@@ -108,7 +108,7 @@ def serve_main(argv: Sequence[str] | None = None) -> int:
         return 1
     try:
         from kik_core.errors import KikError  # noqa: PLC0415
-        from pipelines.serve import serve  # noqa: PLC0415 - Prefect only when serving
+        from kik_pipelines.serve import serve  # noqa: PLC0415 - Prefect only when serving
     except ImportError as exc:
         if (exc.name or "").split(".")[0] in {"prefect", "prefect_dask"}:
             print(_NO_PREFECT, file=sys.stderr)

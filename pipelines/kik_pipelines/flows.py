@@ -103,7 +103,7 @@ def _logger() -> logging.Logger | logging.LoggerAdapter[logging.Logger]:
     try:
         return get_run_logger()
     except MissingContextError:
-        return logging.getLogger("pipelines.flows")
+        return logging.getLogger("kik_pipelines.flows")
 
 
 def _in_task_run() -> bool:
