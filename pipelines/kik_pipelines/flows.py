@@ -21,6 +21,22 @@ The flows:
   schedule runs);
 * :func:`state_report`: the quarterly job for many folders at once; a failing
   municipality never stops the others, and the flow ends with a summary.
+
+**Run states.** What the Prefect UI's run list shows (type, then name):
+
+==============================  =============================================
+``Completed`` / ``Completed``    everything accepted, report written
+``Completed`` / ``Mit Ablehnungen``  rows rejected or files quarantined; the
+                                report was written, partners must correct
+``Failed`` / ``Failed``          the run stopped (e.g. a broken ``kik.toml``)
+``Failed`` / ``Teilweise fehlgeschlagen``  :func:`state_report`: some
+                                municipalities failed, the others are done
+==============================  =============================================
+
+The state's message says in German what happened; the Markdown artifact
+``<folder>-zusammenfassung`` says what needs attention. Failed runs and runs with
+rejections are mailed to the office (:mod:`kik_pipelines.notify`). Every task
+run carries the tag ``kommune:<folder>`` (:func:`municipality_tag`).
 """
 
 from __future__ import annotations
@@ -33,23 +49,24 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from prefect import flow, get_run_logger, task
-from prefect.artifacts import (
-    create_link_artifact,
-    create_markdown_artifact,
-    create_table_artifact,
-)
+from prefect import Flow, flow, get_run_logger, tags, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.context import TaskRunContext
 from prefect.exceptions import MissingContextError
 from prefect.futures import PrefectFuture, as_completed
 from prefect.runtime import task_run
+from prefect.settings import PREFECT_UI_URL
+from prefect.states import Completed, Failed, State
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from kik_core import workflow
+from kik_core._locale import plural
 from kik_core.errors import KikError, StoreError
+from kik_pipelines._logs import install_kik_error_filter
+from kik_pipelines.notify import notify_run
 
 if TYPE_CHECKING:
-    from prefect.client.schemas.objects import State, TaskRun
+    from prefect.client.schemas.objects import FlowRun, TaskRun
     from prefect.tasks import Task
 
     from kik_core.ingest import FileOutcome, IngestSummary
@@ -58,15 +75,29 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_MAX_WORKERS",
     "MAX_THREADS",
+    "PARTLY_FAILED",
+    "WITH_REJECTIONS",
+    "attention",
     "build_report",
     "ingest_inbox",
     "ingest_task",
+    "municipality_tag",
+    "quarterly_markdown",
     "quarterly_report",
+    "quarterly_state",
     "report_task",
     "retry_transient",
     "slug",
     "state_report",
+    "state_report_state",
 ]
+
+install_kik_error_filter()
+
+#: The name of the Completed state of a run with rejected rows or quarantined files.
+WITH_REJECTIONS = "Mit Ablehnungen"
+#: The name of the Failed state of a :func:`state_report` run in which municipalities failed.
+PARTLY_FAILED = "Teilweise fehlgeschlagen"
 
 #: How many municipalities :func:`state_report` processes at once by default.
 DEFAULT_MAX_WORKERS = 8
@@ -124,6 +155,15 @@ def _folder_slug(folder: str) -> str:
     return slug(Path(folder).name)
 
 
+def municipality_tag(folder: str | Path) -> str:
+    """The tag of every run of one municipality folder: ``kommune:<folder slug>``.
+
+    >>> municipality_tag("/srv/kik/Kempten (Allgäu)")
+    'kommune:kempten-allgaeu'
+    """
+    return f"kommune:{_folder_slug(str(folder))}"
+
+
 def retry_transient(task: Task[..., Any], task_run: TaskRun, state: State[Any]) -> bool:
     """``retry_condition_fn``: retry unless the failure is a :class:`KikError`.
 
@@ -156,6 +196,8 @@ def _ingest_values(folder: str, summary: IngestSummary) -> dict[str, Any]:
         "rows_rejected": summary.rows_rejected,
         "files_quarantined": summary.files_quarantined,
         "outcomes": outcomes,
+        "error_workbooks": [str(f.error_workbook) for f in summary.files if f.error_workbook],
+        "quarantined": [str(f.moved_to) for f in summary.files if f.outcome.value == "quarantined"],
     }
 
 
@@ -172,7 +214,8 @@ def ingest_task(folder: str) -> dict[str, Any]:
 
     Returns:
         ``folder``, ``files``, ``rows_accepted``, ``rows_rejected``,
-        ``files_quarantined`` and ``outcomes`` (number of files per outcome).
+        ``files_quarantined``, ``outcomes`` (number of files per outcome),
+        ``error_workbooks`` and ``quarantined`` (paths as ``str``).
     """
     logger = _logger()
 
@@ -285,18 +328,26 @@ def report_task(
 
 
 def _publish_report(folder: str, result: ReportResult) -> None:
-    """The report's artifacts: counts per field (Markdown) and a link to the file."""
+    """The report's artifacts: counts per field and where the file is (Markdown).
+
+    The report's path is shown as text, not as a ``file://`` link: the browser
+    showing the Prefect UI will not open local files, and the path is what a
+    person types into the file manager of the office's share.
+    """
     key = _folder_slug(folder)
     create_markdown_artifact(
         markdown=counts_markdown(result),
         key=f"{key}-status-counts",
         description=f"Umsetzungsstand {result.concept.municipality} am {result.snapshot.as_of}",
     )
-    create_link_artifact(
-        link=result.docx.resolve().as_uri(),
-        link_text=result.docx.name,
+    lines = [f"# Zwischenbericht {result.concept.municipality}", "", "Gespeichert unter:", ""]
+    lines += [f"    {result.docx.resolve()}"]
+    if result.pdf is not None:
+        lines += ["", "PDF:", "", f"    {result.pdf.resolve()}"]
+    create_markdown_artifact(
+        markdown="\n".join(lines) + "\n",
         key=f"{key}-report",
-        description=f"Zwischenbericht {result.concept.municipality}",
+        description=f"Zwischenbericht {result.concept.municipality}: {result.docx.name}",
     )
 
 
@@ -325,12 +376,145 @@ def build_report(
     return report_task(str(folder), as_of, previous, pdf)
 
 
-@flow(name="quarterly-report")
-def quarterly_report(folder: str) -> dict[str, Any]:
-    """The quarterly job of one municipality: ingest the inbox, then build the report."""
-    ingested = ingest_task(str(folder))
-    reported = report_task(str(folder))
-    return {"ingest": ingested, "report": reported}
+def attention(ingested: Mapping[str, Any]) -> list[str]:
+    """What the office must do after an ingest, one German sentence per point (or none)."""
+    points: list[str] = []
+    rejected = int(ingested["rows_rejected"])
+    if rejected:
+        workbooks = [Path(p).name for p in ingested.get("error_workbooks", [])]
+        points.append(
+            f"{plural(rejected, 'Zeile', 'Zeilen')} abgelehnt. Die Fehler-Arbeitsmappen "
+            f"({', '.join(workbooks) or 'siehe ausgang/'}) liegen in ausgang/: bitte an die "
+            "Partner zurückgeben; sie korrigieren die markierten Zeilen und reichen die "
+            "Datei erneut ein."
+        )
+    quarantined = int(ingested["files_quarantined"])
+    if quarantined:
+        names = [Path(p).name for p in ingested.get("quarantined", [])]
+        points.append(
+            f"{plural(quarantined, 'Datei', 'Dateien')} in Quarantäne, weil nicht lesbar "
+            f"({', '.join(names) or 'siehe quarantaene/'}): der Grund steht in quarantaene/ "
+            "neben der Datei; bitte beim Partner eine lesbare Fassung anfordern."
+        )
+    return points
+
+
+def _ingest_message(ingested: Mapping[str, Any]) -> str:
+    parts = [f"{plural(int(ingested['rows_accepted']), 'Zeile', 'Zeilen')} angenommen"]
+    if ingested["rows_rejected"]:
+        parts.append(f"{plural(int(ingested['rows_rejected']), 'Zeile', 'Zeilen')} abgelehnt")
+    if ingested["files_quarantined"]:
+        parts.append(
+            f"{plural(int(ingested['files_quarantined']), 'Datei', 'Dateien')} in Quarantäne"
+        )
+    return ", ".join(parts)
+
+
+def quarterly_markdown(values: Mapping[str, Any]) -> str:
+    """The German summary of one quarterly run: the outcome and what needs attention."""
+    ingested, reported = values["ingest"], values["report"]
+    points = attention(ingested)
+    title = reported.get("municipality") or Path(str(ingested["folder"])).name
+    lines = [f"# Quartalslauf {title}", ""]
+    lines.append(
+        f"**{WITH_REJECTIONS if points else 'Erfolgreich'}:** {_ingest_message(ingested)}."
+    )
+    lines += ["", "## Was zu tun ist", ""]
+    lines += [f"- {p}" for p in points] or ["Nichts: alle Zeilen wurden angenommen."]
+    lines += [
+        "",
+        "## Bericht",
+        "",
+        f"Stichtag {dt.date.fromisoformat(reported['as_of']):%d.%m.%Y}, "
+        f"{plural(int(reported['measures']), 'Maßnahme', 'Maßnahmen')}. Gespeichert unter:",
+        "",
+        f"    {reported['docx']}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def quarterly_state(values: dict[str, Any]) -> State[dict[str, Any]]:
+    """The final state of a quarterly run: ``Completed``, named :data:`WITH_REJECTIONS` if due.
+
+    The state carries ``values`` as its result and a German message for the
+    run list.
+    """
+    ingested = values["ingest"]
+    message = f"{_ingest_message(ingested)}; Bericht {Path(values['report']['docx']).name}"
+    if attention(ingested):
+        return Completed(name=WITH_REJECTIONS, message=message, data=values)
+    return Completed(message=message, data=values)
+
+
+def _failure_text(state: State[Any]) -> str:
+    """The German reason of a failed run: the KikError's message, else the error."""
+    try:
+        error = state.result(raise_on_failure=False)
+    except Exception as exc:  # the result itself may be unreadable
+        error = exc
+    if isinstance(error, KikError):
+        return str(error)
+    if isinstance(error, BaseException):
+        return f"{type(error).__name__}: {error}"
+    return state.message or state.name or "unbekannter Fehler"
+
+
+def _run_link(flow_run: FlowRun) -> str:
+    ui = PREFECT_UI_URL.value()
+    return f"{str(ui).rstrip('/')}/runs/flow-run/{flow_run.id}" if ui else f"Lauf-ID {flow_run.id}"
+
+
+def _notify_quarterly(flow: Flow[..., Any], flow_run: FlowRun, state: State[Any]) -> None:
+    """State hook of :func:`quarterly_report`: mail the office on failure or rejections."""
+    folder = str(flow_run.parameters.get("folder", ""))
+    name = Path(folder).name
+    if state.is_completed():
+        if state.name != WITH_REJECTIONS:
+            return
+        values = state.result(raise_on_failure=False)
+        subject = f"kik: Quartalslauf {name} – {state.message}"
+        points = attention(values["ingest"]) if isinstance(values, dict) else []
+        body = [f"Der Quartalslauf für {folder} ist durchgelaufen, aber:", ""]
+        body += [f"- {p}" for p in points]
+    else:
+        subject = f"kik: Quartalslauf {name} fehlgeschlagen"
+        body = [
+            f"Der Quartalslauf für {folder} ist fehlgeschlagen ({state.name}).",
+            "",
+            f"Grund: {_failure_text(state)}",
+            "",
+            "Nach der Korrektur den Lauf in Prefect neu starten oder „kik run“ ausführen.",
+        ]
+    body += ["", f"Lauf in Prefect: {_run_link(flow_run)}"]
+    notify_run(folder=folder or None, subject=subject, body="\n".join(body) + "\n")
+
+
+@flow(
+    name="quarterly-report",
+    on_completion=[_notify_quarterly],
+    on_failure=[_notify_quarterly],
+    on_crashed=[_notify_quarterly],
+)
+def quarterly_report(folder: str) -> State[dict[str, Any]]:
+    """The quarterly job of one municipality: ingest the inbox, then build the report.
+
+    The steps run in order, each a task tagged with :func:`municipality_tag`;
+    the reporting-round steps (open the round, remind partners, draft report)
+    slot in around them. Returns the state described in the module docstring;
+    called as a function the flow returns ``{"ingest": …, "report": …}`` (the
+    values of :func:`ingest_task` and :func:`report_task`).
+    """
+    folder = str(folder)
+    with tags(municipality_tag(folder)):
+        ingested = ingest_task(folder)
+        reported = report_task(folder)
+    values = {"ingest": ingested, "report": reported}
+    create_markdown_artifact(
+        markdown=quarterly_markdown(values),
+        key=f"{_folder_slug(folder)}-zusammenfassung",
+        description=f"Was zu tun ist: {Path(folder).name}",
+    )
+    return quarterly_state(values)
 
 
 # Prefect enforces a task timeout only in the thread that runs the flow: in a pool
@@ -366,6 +550,7 @@ def _outcome(
             "measures": report_values["measures"],
             "rows_accepted": ingest_values["rows_accepted"],
             "rows_rejected": ingest_values["rows_rejected"],
+            "files_quarantined": ingest_values["files_quarantined"],
         }
     failed_step, state = (
         ("ingest", ingest_state) if not ingest_state.is_completed() else ("report", report_state)
@@ -381,6 +566,29 @@ def summary_markdown(summary: Mapping[str, Any]) -> str:
         f"{summary['succeeded']} von {summary['total']} erfolgreich, "
         f"{summary['failed']} fehlgeschlagen.",
     ]
+    todo = [o for o in summary["municipalities"] if not o["ok"]]
+    todo += [
+        o
+        for o in summary["municipalities"]
+        if o["ok"] and (o["rows_rejected"] or o.get("files_quarantined"))
+    ]
+    if todo:
+        lines += ["", "## Was zu tun ist", ""]
+        for o in todo:
+            if not o["ok"]:
+                lines.append(
+                    f"- {o['folder']}: Schritt {o['step']} fehlgeschlagen, beheben und neu starten."
+                )
+            else:
+                lines.append(
+                    f"- {o['folder']}: {plural(int(o['rows_rejected']), 'Zeile', 'Zeilen')} "
+                    "abgelehnt; Fehler-Arbeitsmappen in ausgang/ an die Partner geben."
+                    + (
+                        f" {plural(int(o['files_quarantined']), 'Datei', 'Dateien')} in Quarantäne."
+                        if o.get("files_quarantined")
+                        else ""
+                    )
+                )
     failures = [o for o in summary["municipalities"] if not o["ok"]]
     if failures:
         lines += ["", "## Fehlgeschlagen", "", "| Ordner | Schritt | Fehler |", "|---|---|---|"]
@@ -393,26 +601,78 @@ def summary_markdown(summary: Mapping[str, Any]) -> str:
             "",
             "## Erfolgreich",
             "",
-            "| Ordner | Stichtag | Maßnahmen | Zeilen angenommen | abgelehnt | Bericht |",
+            "| Ordner | Stichtag | Maßnahmen | Zeilen angenommen | abgelehnt | Bericht (Pfad) |",
             "|---|---|---:|---:|---:|---|",
         ]
         for o in successes:
             lines.append(
                 f"| {o['folder']} | {o['as_of']} | {o['measures']} | {o['rows_accepted']} "
-                f"| {o['rows_rejected']} | [{Path(o['docx']).name}]({Path(o['docx']).as_uri()}) |"
+                f"| {o['rows_rejected']} | `{o['docx']}` |"
             )
     return "\n".join(lines) + "\n"
 
 
-@flow(name="state-report", task_runner=ThreadPoolTaskRunner(max_workers=MAX_THREADS))
-def state_report(folders: list[str], max_workers: int = DEFAULT_MAX_WORKERS) -> dict[str, Any]:
+def state_report_state(summary: dict[str, Any]) -> State[dict[str, Any]]:
+    """The final state of :func:`state_report`, carrying ``summary`` as its result.
+
+    ``Failed`` named :data:`PARTLY_FAILED` when a municipality failed,
+    ``Completed`` named :data:`WITH_REJECTIONS` when rows were rejected or files
+    quarantined, else plain ``Completed``.
+    """
+    outcomes = summary["municipalities"]
+    rejected = sum(int(o.get("rows_rejected", 0)) for o in outcomes if o["ok"])
+    quarantined = sum(int(o.get("files_quarantined", 0)) for o in outcomes if o["ok"])
+    message = f"{summary['succeeded']} von {summary['total']} Kommunen erfolgreich"
+    if rejected or quarantined:
+        message += f", {plural(rejected, 'Zeile', 'Zeilen')} abgelehnt"
+        if quarantined:
+            message += f", {plural(quarantined, 'Datei', 'Dateien')} in Quarantäne"
+    if summary["failed"]:
+        failed = ", ".join(Path(o["folder"]).name for o in outcomes if not o["ok"])
+        return Failed(
+            name=PARTLY_FAILED, message=f"{message}; fehlgeschlagen: {failed}", data=summary
+        )
+    if rejected or quarantined:
+        return Completed(name=WITH_REJECTIONS, message=message, data=summary)
+    return Completed(message=message, data=summary)
+
+
+def _notify_state_report(flow: Flow[..., Any], flow_run: FlowRun, state: State[Any]) -> None:
+    """State hook of :func:`state_report`: mail the operator (``KIK_BENACHRICHTIGUNG_AN``)."""
+    if state.is_completed() and state.name != WITH_REJECTIONS:
+        return
+    summary = state.result(raise_on_failure=False)
+    if isinstance(summary, dict) and "municipalities" in summary:
+        body = summary_markdown(summary)
+    else:
+        body = f"Der Lauf ist fehlgeschlagen ({state.name}): {_failure_text(state)}\n"
+    notify_run(
+        folder=None,
+        subject=f"kik: Quartalsbericht aller Kommunen – {state.name}: {state.message}",
+        body=f"{body}\nLauf in Prefect: {_run_link(flow_run)}\n",
+    )
+
+
+@flow(
+    name="state-report",
+    task_runner=ThreadPoolTaskRunner(max_workers=MAX_THREADS),
+    on_completion=[_notify_state_report],
+    on_failure=[_notify_state_report],
+    on_crashed=[_notify_state_report],
+)
+def state_report(
+    folders: list[str], max_workers: int = DEFAULT_MAX_WORKERS
+) -> State[dict[str, Any]]:
     """The quarterly job for many municipalities at once, ``max_workers`` at a time.
 
     Each folder gets an ingest task and a report task that waits for it. A
     failing municipality never stops the others: every folder's final states
     are inspected and the flow ends with a summary, returned and published as
-    the Markdown artifact ``state-report-summary``. The flow itself completes
-    even when municipalities failed; the summary says which and why.
+    the Markdown artifact ``state-report-summary``. The run ends ``Failed``
+    (named :data:`PARTLY_FAILED`) when a municipality failed, ``Completed``
+    named :data:`WITH_REJECTIONS` when rows were rejected (see
+    :func:`state_report_state`); call it with ``return_state=True`` and read
+    the summary with ``state.result(raise_on_failure=False)``.
 
     Returns:
         ``total``, ``succeeded``, ``failed`` and ``municipalities`` (one entry per
@@ -428,8 +688,9 @@ def state_report(folders: list[str], max_workers: int = DEFAULT_MAX_WORKERS) -> 
     for folder in map(str, folders):
         while len(in_flight) >= max_workers:
             in_flight.remove(next(as_completed(in_flight)))
-        ingested = _ingest_pooled.submit(folder)
-        reported = _report_pooled.submit(folder, wait_for=[ingested])
+        with tags(municipality_tag(folder)):
+            ingested = _ingest_pooled.submit(folder)
+            reported = _report_pooled.submit(folder, wait_for=[ingested])
         submitted.append((folder, ingested, reported))
         in_flight.append(reported)
     for _, ingested, reported in submitted:
@@ -452,4 +713,4 @@ def state_report(folders: list[str], max_workers: int = DEFAULT_MAX_WORKERS) -> 
         if not o["ok"]:
             logger.error("%s: %s fehlgeschlagen: %s", o["folder"], o["step"], o["error"])
     logger.info("%d von %d Kommunen erfolgreich", summary["succeeded"], summary["total"])
-    return summary
+    return state_report_state(summary)

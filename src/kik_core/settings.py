@@ -92,6 +92,9 @@ _KNOWN: dict[str, set[str]] = {
     "zeitplan": {"cron", "zeitzone"},
     "eingang": {"max_mb", "max_zeilen"},
 }
+# Operations (kik serve, Prefect): where Prefect keeps its own data, and who is mailed
+# when a scheduled run fails or has rejected rows (see _operations below).
+_KNOWN["zeitplan"] |= {"prefect_home", "benachrichtigung"}
 
 
 @attrs.frozen
@@ -128,6 +131,11 @@ class Settings:
     timezone: str = DEFAULT_TIMEZONE
     max_bytes: int = 20 * 1024 * 1024
     max_rows: int = 10_000
+    #: ``[zeitplan] prefect_home``: Prefect's data directory for ``kik serve`` (``None``:
+    #: ``PREFECT_HOME`` or the per-user data directory, never this folder).
+    prefect_home: Path | None = None
+    #: ``[zeitplan] benachrichtigung``: addresses mailed about failed runs and rejections.
+    notify: tuple[str, ...] = ()
 
     @property
     def inbox(self) -> Path:
@@ -212,6 +220,25 @@ def _store_url(folder: Path, url: str) -> str:
         if relative and relative != ":memory:":
             return prefix + str((folder / relative).resolve())
     return url
+
+
+def _operations(folder: Path, zeitplan: dict[str, Any], path: Path) -> dict[str, Any]:
+    """``prefect_home`` and ``notify`` from ``[zeitplan]`` (used by ``kik serve``)."""
+    home = _str(zeitplan, "prefect_home", "zeitplan", path)
+    notify = zeitplan.get("benachrichtigung", [])
+    if isinstance(notify, str):
+        notify = [notify]
+    if not isinstance(notify, list) or not all(
+        isinstance(a, str) and "@" in a for a in notify
+    ):
+        raise SettingsError(
+            f"{path}: [zeitplan] benachrichtigung muss eine Liste von E-Mail-Adressen sein, "
+            'z. B. benachrichtigung = ["integration@stadt.example"]'
+        )
+    return {
+        "prefect_home": (folder / Path(home).expanduser()).resolve() if home else None,
+        "notify": tuple(a.strip() for a in notify),
+    }
 
 
 def load_settings(folder: Path | str) -> Settings:
@@ -307,6 +334,7 @@ def load_settings(folder: Path | str) -> Settings:
         timezone=_str(zeitplan, "zeitzone", "zeitplan", path, DEFAULT_TIMEZONE),
         max_bytes=max_mb * 1024 * 1024,
         max_rows=max_rows,
+        **_operations(folder, zeitplan, path),
     )
 
 
@@ -348,6 +376,8 @@ titel = "{DEFAULT_TITLE}"
 # Quartalsweise: 06:00 Uhr am 1. Januar, April, Juli und Oktober
 cron = "{DEFAULT_CRON}"
 zeitzone = "{DEFAULT_TIMEZONE}"
+# Wer eine E-Mail bekommt, wenn ein geplanter Lauf fehlschlägt oder Zeilen ablehnt:
+# benachrichtigung = ["integration@stadt.example"]
 
 [eingang]
 max_mb = 20
