@@ -170,7 +170,7 @@ class SmtpSink:
 @contextlib.contextmanager
 def smtp_sink() -> Iterator[SmtpSink]:
     """An SMTP server on 127.0.0.1 (aiosmtpd) for as long as the block runs."""
-    from aiosmtpd.controller import Controller  # noqa: PLC0415 - test dependency
+    from aiosmtpd.controller import Controller
 
     sink = SmtpSink()
     sink.port = free_port()

@@ -11,7 +11,6 @@ import pytest
 pytest.importorskip("aiosmtpd")
 
 from kik_pipelines.notify import MailConfig, notify_run, recipients, send_mail
-
 from tests.pipeline_fixtures import free_port, make_municipality, smtp_sink
 
 

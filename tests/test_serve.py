@@ -26,8 +26,8 @@ import pytest
 
 pytest.importorskip("prefect")
 import httpx
-from kik_pipelines.serve import LocalServer
 
+from kik_pipelines.serve import LocalServer
 from tests.pipeline_fixtures import free_port, make_municipality
 
 pytestmark = [
