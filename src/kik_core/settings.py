@@ -228,9 +228,7 @@ def _operations(folder: Path, zeitplan: dict[str, Any], path: Path) -> dict[str,
     notify = zeitplan.get("benachrichtigung", [])
     if isinstance(notify, str):
         notify = [notify]
-    if not isinstance(notify, list) or not all(
-        isinstance(a, str) and "@" in a for a in notify
-    ):
+    if not isinstance(notify, list) or not all(isinstance(a, str) and "@" in a for a in notify):
         raise SettingsError(
             f"{path}: [zeitplan] benachrichtigung muss eine Liste von E-Mail-Adressen sein, "
             'z. B. benachrichtigung = ["integration@stadt.example"]'
