@@ -472,3 +472,53 @@ def test_failed_quarterly_run_mails_the_reason_and_logs_it_without_traceback(
     assert german, messages
     assert "fehlt.xlsx" in german[0]
     assert not [m for m in messages if "Traceback" in m], messages
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_kik_deploy_registers_module_deployments_with_kik_toml_schedule_and_tags(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from prefect.flows import load_flow_from_entrypoint
+
+    from kik_pipelines.cli import deploy_main
+
+    folder = make_municipality(tmp_path, "deploystadt")
+    settings = folder / "kik.toml"
+    text = settings.read_text(encoding="utf-8")
+    text = text.replace('cron = "0 6 1 1,4,7,10 *"', 'cron = "30 5 2 1,4,7,10 *"')
+    settings.write_text(text.replace('"Europe/Berlin"', '"Europe/Vienna"'), encoding="utf-8")
+
+    assert deploy_main([str(folder), "--pool", "kik-test"]) == 0
+    out = capsys.readouterr().out
+    assert "quarterly-report/deploystadt" in out
+    assert '"30 5 2 1,4,7,10 *" Europe/Vienna' in out
+
+    async def read() -> tuple[Any, Any]:
+        async with get_client() as client:
+            deployment = await client.read_deployment_by_name("quarterly-report/deploystadt")
+            run = await client.create_flow_run_from_deployment(deployment.id)
+            return deployment, run
+
+    deployment, run = asyncio.run(read())
+    # a module path: a worker needs the installed wheel, not a source checkout
+    assert deployment.entrypoint == "kik_pipelines.flows.quarterly_report"
+    assert load_flow_from_entrypoint(deployment.entrypoint).name == "quarterly-report"
+    assert deployment.work_pool_name == "kik-test"
+    assert deployment.parameters == {"folder": str(folder)}
+    [schedule] = deployment.schedules
+    assert (schedule.schedule.cron, schedule.schedule.timezone) == (
+        "30 5 2 1,4,7,10 *",
+        "Europe/Vienna",
+    )
+    assert sorted(deployment.tags) == ["kik", "kommune:deploystadt"]
+    assert "kommune:deploystadt" in run.tags
+
+
+def test_kik_deploy_needs_an_api(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from prefect.settings import PREFECT_API_URL
+
+    from kik_pipelines.cli import deploy_main
+
+    with temporary_settings(updates={PREFECT_API_URL: ""}):
+        assert deploy_main([str(tmp_path)]) == 1
+    assert "PREFECT_API_URL ist nicht gesetzt" in capsys.readouterr().err

@@ -30,7 +30,7 @@
 Every deployment is tagged ``kik`` and ``kommune:<folder>``
 (:func:`~kik_pipelines.flows.municipality_tag`); its flow runs carry the tags.
 :func:`deploy` registers the same deployments with a work pool instead, from
-the installed package (entrypoint ``kik_pipelines.flows:quarterly_report``).
+the installed package (entrypoint ``kik_pipelines.flows.quarterly_report``).
 """
 
 from __future__ import annotations
@@ -561,7 +561,7 @@ def deploy(
 
     The same deployments as :func:`serve` (name, schedule from ``kik.toml``, tags
     ``kik`` and ``kommune:<folder>``), run by a Prefect worker of the pool. The
-    entrypoint is the module path ``kik_pipelines.flows:quarterly_report``, so a
+    entrypoint is the module path ``kik_pipelines.flows.quarterly_report``, so a
     worker needs only the installed wheel (``kik-core[pipelines]``), no source
     checkout. Uses the Prefect API configured (``PREFECT_API_URL``).
 
