@@ -522,3 +522,16 @@ def test_kik_deploy_needs_an_api(tmp_path: Path, capsys: pytest.CaptureFixture[s
     with temporary_settings(updates={PREFECT_API_URL: ""}):
         assert deploy_main([str(tmp_path)]) == 1
     assert "PREFECT_API_URL ist nicht gesetzt" in capsys.readouterr().err
+
+
+def test_prefect_yaml_runs_from_the_installed_package() -> None:
+    """prefect.yaml: module-path entrypoints, no pull step, no schedule copied by hand."""
+    import yaml
+    from prefect.flows import load_flow_from_entrypoint
+
+    config = yaml.safe_load((Path(__file__).parents[1] / "prefect.yaml").read_text("utf-8"))
+    assert config["pull"] == []
+    for deployment in config["deployments"]:
+        assert ":" not in deployment["entrypoint"]
+        assert load_flow_from_entrypoint(deployment["entrypoint"]).name == "state-report"
+        assert "schedules" not in deployment
