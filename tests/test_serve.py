@@ -109,6 +109,7 @@ def _serve_env(tmp_path: Path) -> dict[str, str]:
         if not k.startswith(("PREFECT_", "KIK_SMTP_")) and k != "XDG_DATA_HOME"
     }
     sources = [REPO / "src", Path(kik_pipelines.__file__).parents[1], REPO]
+    (tmp_path / "home").mkdir(exist_ok=True)
     env.update(
         HOME=str(tmp_path / "home"),  # keep ~/.prefect of whoever runs the tests untouched
         DO_NOT_TRACK="1",
@@ -221,10 +222,15 @@ def test_kik_serve_restarts_on_the_same_port_within_5_seconds(tmp_path: Path) ->
         stopped = time.monotonic()
         second = _start(folder, port, env, output)
         assert time.monotonic() - stopped < 5
-        _wait_for(lambda: _deployment(api, "kempten"), 120, "the deployment after the restart")
+        started = f"Prefect-Server / server: http://127.0.0.1:{port} "
+        _wait_for(
+            lambda: True if output.read_text().count(started) == 2 else None,
+            120,
+            "the restarted kik serve",
+        )
         assert second.poll() is None
+        assert _deployment(api, "kempten") is not None
         text = output.read_text()
-        assert text.count(f"Prefect-Server / server: http://127.0.0.1:{port} ") == 2, text
         assert "belegt" not in text
         second.send_signal(signal.SIGTERM)
         assert second.wait(timeout=60) == 0, output.read_text()
@@ -259,7 +265,12 @@ def test_kik_serve_after_a_sigkilled_one_stops_its_stale_server(tmp_path: Path) 
         _wait_for(
             lambda: True if "Alter Prefect-Server" in output.read_text() else None, 120, "the note"
         )
-        _wait_for(lambda: _deployment(api, "kempten"), 120, "the deployment after the restart")
+        _wait_for(
+            lambda: True if "Beenden mit Strg+C" in output.read_text().split("Alter")[-1] else None,
+            120,
+            "the restarted kik serve",
+        )
+        assert _deployment(api, "kempten") is not None
         assert not _running(stale["server"])
         current = json.loads((home / "kik-server.pid").read_text(encoding="ascii"))
         assert current["owner"] == again.pid
