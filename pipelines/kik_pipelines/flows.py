@@ -56,7 +56,7 @@ from prefect.exceptions import MissingContextError
 from prefect.futures import PrefectFuture, as_completed
 from prefect.runtime import task_run
 from prefect.settings import PREFECT_UI_URL
-from prefect.states import Completed, Failed, State
+from prefect.states import Completed, Failed
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from kik_core import workflow
@@ -66,7 +66,7 @@ from kik_pipelines._logs import install_kik_error_filter
 from kik_pipelines.notify import notify_run
 
 if TYPE_CHECKING:
-    from prefect.client.schemas.objects import FlowRun, TaskRun
+    from prefect.client.schemas.objects import FlowRun, State, TaskRun
     from prefect.tasks import Task
 
     from kik_core.ingest import FileOutcome, IngestSummary
