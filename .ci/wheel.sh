@@ -52,5 +52,21 @@ grep -q "Prefect ist nicht installiert" "$work/serve.err" || { cat "$work/serve.
 echo "== each extra adds what its name promises"
 "$work/env/bin/pip" install --quiet "${wheel}[pipelines,dask,postgres,docs]"
 "$work/env/bin/kik" serve --help >/dev/null
+"$work/env/bin/kik" deploy --help >/dev/null
 "$work/env/bin/python" -c "import prefect, prefect_dask, distributed, psycopg, mkdocs, mkdocstrings; print('extras ok')"
+echo "== the flows load from the installed package (module-path entrypoints, as a worker does)"
+"$work/env/bin/python" - <<'PY'
+from importlib.metadata import entry_points
+from prefect.flows import load_flow_from_entrypoint
+assert load_flow_from_entrypoint("kik_pipelines.flows.quarterly_report").name == "quarterly-report"
+assert load_flow_from_entrypoint("kik_pipelines.flows.state_report").name == "state-report"
+commands = {e.name: e.value for e in entry_points(group="kik.commands")}
+assert commands == {"serve": "kik_pipelines.cli:serve_main", "deploy": "kik_pipelines.cli:deploy_main"}, commands
+try:
+    import pipelines  # noqa: F401
+except ImportError:
+    print("flows ok, no top-level 'pipelines' package")
+else:
+    raise SystemExit("the wheel installed a top-level 'pipelines' package")
+PY
 echo "== wheel check passed"

@@ -460,6 +460,12 @@ def test_failed_quarterly_run_mails_the_reason_and_logs_it_without_traceback(
 
     run = _flow_run(state.state_details.flow_run_id)
     assert run.state.type == StateType.FAILED
+    assert run.state.message.endswith(
+        f"Konzept-Datei „fehlt.xlsx“ nicht gefunden (gesucht: {folder / 'fehlt.xlsx'})"
+    )
+    summary = str(_artifacts("kaputt-zusammenfassung")["kaputt-zusammenfassung"].data)
+    assert "# Quartalslauf kaputt: abgebrochen" in summary
+    assert "fehlt.xlsx" in summary
     [mail] = sink.messages
     assert mail["Subject"] == "kik: Quartalslauf kaputt fehlgeschlagen"
     body = mail.get_body().get_content()  # type: ignore[attr-defined]

@@ -79,6 +79,7 @@ __all__ = [
     "WITH_REJECTIONS",
     "attention",
     "build_report",
+    "failed_markdown",
     "ingest_inbox",
     "ingest_task",
     "municipality_tag",
@@ -433,6 +434,15 @@ def quarterly_markdown(values: Mapping[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def failed_markdown(folder: str, error: KikError) -> str:
+    """The German summary of a quarterly run stopped by ``error``."""
+    return (
+        f"# Quartalslauf {Path(folder).name}: abgebrochen\n\n"
+        f"## Was zu tun ist\n\n- {error}\n- Danach den Lauf in Prefect neu starten "
+        f"oder `kik run {folder}` ausführen.\n"
+    )
+
+
 def quarterly_state(values: dict[str, Any]) -> State[dict[str, Any]]:
     """The final state of a quarterly run: ``Completed``, named :data:`WITH_REJECTIONS` if due.
 
@@ -505,13 +515,24 @@ def quarterly_report(folder: str) -> State[dict[str, Any]]:
     values of :func:`ingest_task` and :func:`report_task`).
     """
     folder = str(folder)
-    with tags(municipality_tag(folder)):
-        ingested = ingest_task(folder)
-        reported = report_task(folder)
+    key = f"{_folder_slug(folder)}-zusammenfassung"
+    try:
+        with tags(municipality_tag(folder)):
+            ingested = ingest_task(folder)
+            reported = report_task(folder)
+    except KikError as exc:
+        # an expected failure: its German message is the state's message (no traceback)
+        _logger().error("Abgebrochen (%s): %s", type(exc).__name__, exc)
+        create_markdown_artifact(
+            markdown=failed_markdown(folder, exc),
+            key=key,
+            description=f"Abgebrochen: {Path(folder).name}",
+        )
+        return Failed(message=str(exc), data=exc)
     values = {"ingest": ingested, "report": reported}
     create_markdown_artifact(
         markdown=quarterly_markdown(values),
-        key=f"{_folder_slug(folder)}-zusammenfassung",
+        key=key,
         description=f"Was zu tun ist: {Path(folder).name}",
     )
     return quarterly_state(values)
