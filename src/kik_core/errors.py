@@ -10,6 +10,7 @@ The exception tree::
     ├── SettingsError             kik.toml is missing, malformed or incomplete
     ├── UnreadableFileError       a partner file cannot be read at all (quarantined)
     ├── StoreError                the status store cannot be opened or migrated
+    ├── RoundError                a reporting round cannot be opened, drafted or issued
     └── ReportError               the report cannot be built or written
 
 Row-level problems in partner files are *not* raised: they are collected as
@@ -34,6 +35,7 @@ __all__ = [
     "Problem",
     "Reason",
     "ReportError",
+    "RoundError",
     "SettingsError",
     "StoreError",
     "UnreadableFileError",
@@ -72,6 +74,10 @@ class StoreError(KikError):
 
 class ReportError(KikError):
     """The report cannot be built or written."""
+
+
+class RoundError(KikError):
+    """A reporting round cannot be opened, drafted or issued (the message is German)."""
 
 
 class Reason(enum.Enum):
