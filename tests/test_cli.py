@@ -172,3 +172,103 @@ def test_two_ingest_processes_at_once_lose_nothing(folder: Path) -> None:
     with Store.open(settings.store_url, municipality=settings.municipality_key) as store:
         assert len(store.files()) == 24
         assert len(store.reports()) == 24
+
+
+# --- partner board, reminders, office decisions ------------------------------------
+
+
+def _round_with_one_report(folder: Path) -> None:
+    opened = kik("runde", "oeffnen", folder, "--stichtag", "2024-03-31", "--frist", "2024-04-21")
+    assert opened.returncode == 0, opened.stdout + opened.stderr
+    partner_file(
+        folder / "eingang" / "vhs.xlsx",
+        [["BS-2.1", "implementiert", "31.03.2024", "vhs Kempten", "läuft", ""]],
+    )
+    ingested = kik("ingest", folder, "--heute", "2024-04-10")
+    assert ingested.returncode == 0, ingested.stdout
+
+
+def test_board_reminder_list_and_decision(folder: Path) -> None:
+    _round_with_one_report(folder)
+    board = kik("rueckmeldungen", folder, "--xlsx")
+    assert board.returncode == 0, board.stdout
+    assert "Rückmeldungen zum Stichtag 31.03.2024 (Frist 21.04.2024)" in board.stdout
+    assert "Von 2 Partnern hat noch keiner vollständig gemeldet, 1 teilweise." in board.stdout
+    workbook = load_workbook(folder / "ausgang" / "Rueckmeldungen_2024-03-31.xlsx")
+    rows = list(workbook["Partner"].iter_rows(min_row=2, values_only=True))
+    assert [(r[0], r[3], r[6]) for r in rows] == [
+        ("Agentur für Arbeit", "ausstehend", "AA-1.1, AA-1.2"),
+        ("vhs Kempten", "teilweise", "AA-1.2"),
+    ]
+
+    reminders = kik("erinnern", folder)
+    assert reminders.returncode == 0, reminders.stdout
+    csv_file = folder / "ausgang" / "Erinnerungen_2024-03-31.csv"
+    assert csv_file.read_text(encoding="utf-8-sig").count("\n") == 3  # header + 2 partners
+
+    decided = kik(
+        "entscheiden",
+        folder,
+        "AA-1.2",
+        "in_bearbeitung",
+        "--grund",
+        "Laut Lenkungskreis begonnen",
+        "--von",
+        "Frau Amt",
+        "--stand",
+        "2024-03-31",
+    )
+    assert decided.returncode == 0, decided.stdout
+    assert "AA-1.2 ist „in Bearbeitung“ ab 31.03.2024 (entschieden von Frau Amt)" in decided.stdout
+    built = kik("report", folder)
+    assert built.returncode == 0, built.stdout
+    (report,) = (folder / "berichte").glob("*.docx")
+    import docx
+
+    text = "\n".join(p.text for p in docx.Document(str(report)).paragraphs)
+    assert "Anhang: Entscheidungen des Integrationsbüros" in text
+    assert "Anhang: Rückmeldungen der Partner" in text
+
+
+def test_bad_partner_command_input_changes_nothing(folder: Path) -> None:
+    _round_with_one_report(folder)
+    unknown = kik("entscheiden", folder, "BS-9.9", "implementiert", "--grund", "x")
+    assert unknown.returncode == 1
+    assert "Die Maßnahme „BS-9.9“ gibt es im Konzept nicht" in unknown.stdout
+    assert kik("entscheiden", folder, "BS-1.1", "implementiert").returncode == 2  # no --grund
+    future = kik(
+        "entscheiden", folder, "BS-1.1", "implementiert", "--grund", "x", "--stand", "2999-01-01"
+    )
+    assert future.returncode == 1
+    assert "liegt in der Zukunft" in future.stdout
+
+    toml = folder / "kik.toml"
+    toml.write_text(
+        toml.read_text(encoding="utf-8")
+        + '\n[email]\nhost = "127.0.0.1"\nabsender = "integration@musterstadt.example"\n'
+        'passwort_variable = "KIK_TEST_UNSET_PASSWORD"\n',
+        encoding="utf-8",
+    )
+    no_password = kik("erinnern", folder, "--senden")
+    assert no_password.returncode == 1
+    assert "KIK_TEST_UNSET_PASSWORD" in no_password.stdout
+    assert "nichts versendet" in no_password.stdout
+
+    concept = folder / "konzept.xlsx"
+    workbook = load_workbook(concept)
+    workbook["Partner"].append(["Sportverein", "Herr Lauf", "sport@musterstadt.example", ""])
+    workbook.save(concept)
+    checked = kik("validate", folder)
+    assert checked.returncode == 1
+    assert "Blatt Partner, Zeile 2, Spalte Partner" in checked.stdout
+    stranger = kik("erinnern", folder)
+    assert stranger.returncode == 1
+    assert "Blatt Partner, Zeile 2, Spalte Partner" in stranger.stdout
+    assert "„Sportverein“ steht bei keiner Maßnahme unter „Zuständig“" in stranger.stdout
+    assert not list((folder / "ausgang").glob("Erinnerungen_*"))  # nothing written
+
+    from kik_core.settings import load_settings
+    from kik_core.workflow import open_store
+
+    with open_store(load_settings(folder)) as store:
+        assert store.decisions() == []

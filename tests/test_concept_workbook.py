@@ -15,9 +15,11 @@ from kik_core import (
     ConceptWorkbookError,
     Highlight,
     Indicator,
+    PartnerContact,
     ReportContent,
     TimelineEntry,
     load_concept,
+    load_partner_contacts,
     load_report_content,
     write_concept_template,
     write_concept_workbook,
@@ -69,6 +71,7 @@ def test_blank_template_has_every_sheet_and_column(tmp_path: Path) -> None:
         "Highlights",
         "Kennzahlen",
         "Zeitleiste",
+        "Partner",
     ]
     assert [c.value for c in wb["Maßnahmen"][1]] == [
         "Handlungsfeld",
@@ -249,3 +252,48 @@ def test_control_characters_are_dropped_when_writing(tmp_path: Path, concept: Co
     changed = attrs.evolve(concept, fields=(pasted, *concept.fields[1:]))
     loaded = load_concept(write_concept_workbook(changed, tmp_path / "k.xlsx"))
     assert loaded.field("BS").intro == "Absatzeins"
+
+
+def test_partner_sheet_round_trip(tmp_path: Path, concept: Concept) -> None:
+    contacts = (
+        PartnerContact("vhs Kempten", "Frau Berg", "vhs@musterstadt.example", "0831 1234"),
+        PartnerContact("Agentur für Arbeit", "", "", ""),
+    )
+    path = write_concept_workbook(concept, tmp_path / "k.xlsx", partners=contacts)
+    assert load_partner_contacts(path, concept) == contacts
+    assert load_concept(path) == concept
+
+
+def test_partner_sheet_is_optional_and_in_the_blank_template(tmp_path: Path) -> None:
+    sheets = _valid_sheets()
+    path = _workbook(tmp_path / "k.xlsx", sheets)
+    assert load_partner_contacts(path, load_concept(path)) == ()
+    template = write_concept_template(tmp_path / "blank.xlsx")
+    header = [c.value for c in load_workbook(template)["Partner"][1]]
+    assert header == ["Partner", "Ansprechperson", "E-Mail", "Telefon"]
+
+
+def test_partner_sheet_problems_name_sheet_row_and_column(tmp_path: Path) -> None:
+    sheets = _valid_sheets()
+    sheets["Partner"] = [
+        ["Partner", "Ansprechperson", "E-Mail", "Telefon"],
+        ["  VHS ", "Frau Berg", "vhs@musterstadt.example", ""],  # matches "vhs"
+        ["Sportverein", "Herr Lauf", "sport@musterstadt.example", ""],
+        ["SmF", "", "smf at musterstadt", ""],
+        ["vhs", "", "", ""],
+    ]
+    path = _workbook(tmp_path / "k.xlsx", sheets)
+    with pytest.raises(ConceptWorkbookError) as info:
+        load_partner_contacts(path, load_concept(path))
+    found = [
+        (p.reason, p.location.sheet, p.location.row, p.location.column) for p in info.value.problems
+    ]
+    assert found == [
+        (Reason.UNKNOWN_PARTNER, "Partner", 3, "Partner"),
+        (Reason.INVALID_EMAIL, "Partner", 4, "E-Mail"),
+        (Reason.DUPLICATE_ID, "Partner", 5, "Partner"),
+    ]
+    message = str(info.value)
+    assert "Blatt Partner, Zeile 3, Spalte Partner" in message
+    assert "„Sportverein“ steht bei keiner Maßnahme unter „Zuständig“" in message
+    assert "„smf at musterstadt“ ist keine gültige E-Mail-Adresse" in message

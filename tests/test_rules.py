@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from kik_core import (
     Concept,
+    Decision,
     Status,
     StatusReport,
     build_snapshot,
@@ -18,7 +19,7 @@ from kik_core import (
     largest_remainder_percentages,
     regressions,
 )
-from kik_core.rules import StatusCounts
+from kik_core.rules import Change, StatusCounts, decision_in_force
 
 from .strategies import concepts, counts, reports_for
 
@@ -196,3 +197,82 @@ def test_status_counts_of_nothing() -> None:
     empty = StatusCounts.of([])
     assert empty.total == 0
     assert set(empty.percentages.values()) == {0}
+
+
+# Rule 7: office decisions
+def decide(
+    measure: str, status: Status, day: dt.date, *, at: int = 0, by: str = "Büro"
+) -> Decision:
+    decided_at = dt.datetime(2023, 10, 10, 9, at, tzinfo=dt.UTC)
+    return Decision(measure, status, day, "Abgestimmt im Lenkungskreis", by, decided_at)
+
+
+def test_decision_resolves_a_conflict_of_the_same_date(concept: Concept) -> None:
+    reports = [r("BS-1.1", I, D3, "vhs"), r("BS-1.1", B, D3, "SmF")]
+    decision = decide("BS-1.1", I, D3)
+    snapshot = build_snapshot(concept, reports, D3, decisions=[decision])
+    effective = snapshot.statuses["BS-1.1"]
+    assert effective.status is I
+    assert effective.decision == decision
+    assert effective.decided
+    assert effective.conflict is None
+    assert snapshot.conflicts == ()
+    assert effective.reports  # the partner reports stay as provenance
+    assert snapshot.decisions == (decision,)
+    assert snapshot.overall.counts[I] == 1
+
+
+def test_decision_wins_over_earlier_reports(concept: Concept) -> None:
+    reports = [r("BS-1.1", I, D1)]
+    decisions = [decide("BS-1.1", B, D2)]
+    assert effective_statuses(concept, reports, D3, decisions=decisions)["BS-1.1"].status is B
+    # before its as_of the decision does not hold
+    before = effective_statuses(concept, reports, D1, decisions=decisions)["BS-1.1"]
+    assert before.status is I
+    assert before.decision is None
+
+
+def test_later_partner_report_supersedes_a_decision(concept: Concept) -> None:
+    reports = [r("BS-1.1", B, D1), r("BS-1.1", I, D3)]
+    decisions = [decide("BS-1.1", W, D2)]
+    at_d2 = effective_statuses(concept, reports, D2, decisions=decisions)["BS-1.1"]
+    assert at_d2.status is W
+    assert at_d2.decided
+    at_d3 = effective_statuses(concept, reports, D3, decisions=decisions)["BS-1.1"]
+    assert at_d3.status is I
+    assert not at_d3.decided
+
+
+def test_latest_decision_in_force_wins(concept: Concept) -> None:
+    first, second = decide("BS-1.1", B, D2, at=1), decide("BS-1.1", I, D2, at=2)
+    older = decide("BS-1.1", W, D1, at=3)
+    assert decision_in_force([second, older, first], "BS-1.1", D3) == second
+    assert decision_in_force([second, older, first], "BS-1.1", D1) == older
+    assert decision_in_force([second], "BS-1.2", D3) is None
+
+
+def test_decision_on_an_unreported_measure(concept: Concept) -> None:
+    effective = effective_statuses(concept, [], D3, decisions=[decide("BS-1.2", I, D2)])
+    assert effective["BS-1.2"].status is I
+    assert not effective["BS-1.2"].reported
+
+
+def test_decisions_count_in_changes_and_regressions(concept: Concept) -> None:
+    reports = [r("BS-1.1", I, D1)]
+    decisions = [decide("BS-1.1", B, D2)]
+    assert changes_between(concept, reports, D1, D3, decisions=decisions) == [
+        Change("BS-1.1", I, B)
+    ]
+    assert regressions(concept, reports, D3, decisions=decisions) == [Change("BS-1.1", I, B)]
+    assert regressions(concept, reports, D1, decisions=decisions) == []
+
+
+def test_snapshot_with_decisions_survives_the_json_round_trip(concept: Concept) -> None:
+    from kik_core.convert import snapshot_from_json, snapshot_to_json
+
+    reports = [r("BS-1.1", I, D3, "vhs"), r("BS-1.1", B, D3, "SmF")]
+    snapshot = build_snapshot(concept, reports, D3, decisions=[decide("BS-1.1", I, D3)])
+    again = snapshot_from_json(snapshot_to_json(snapshot))
+    assert again.decisions == snapshot.decisions
+    assert again.statuses["BS-1.1"].decision == snapshot.statuses["BS-1.1"].decision
+    assert again.status_of("BS-1.1") is I

@@ -99,6 +99,53 @@ def test_report_settings_are_read(tmp_path: Path) -> None:
     assert settings.report.published_on == dt.date(2023, 12, 1)
 
 
+def test_email_settings_are_read(tmp_path: Path) -> None:
+    folder = _write(
+        tmp_path / "k",
+        '[kommune]\nname = "X"\n[email]\nhost = "smtp.x.example"\nport = 2525\nstarttls = false\n'
+        'absender = "büro@x.example"\nbenutzer = "buero"\npasswort_variable = "KIK_PW"\n',
+    )
+    email = load_settings(folder).email
+    assert email is not None
+    assert (email.host, email.port, email.starttls) == ("smtp.x.example", 2525, False)
+    assert (email.sender, email.login, email.password_variable) == (
+        "büro@x.example",
+        "buero",
+        "KIK_PW",
+    )
+
+
+def test_email_is_optional_and_has_defaults(tmp_path: Path) -> None:
+    assert load_settings(_write(tmp_path / "a", '[kommune]\nname = "X"\n')).email is None
+    folder = _write(
+        tmp_path / "b", '[kommune]\nname = "X"\n[email]\nhost = "h"\nabsender = "a@x.example"\n'
+    )
+    email = load_settings(folder).email
+    assert email is not None
+    assert (email.port, email.starttls, email.login, email.password_variable) == (
+        587,
+        True,
+        "a@x.example",
+        "",
+    )
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ('host = "h"\nabsender = "a@x.example"\npasswort = "geheim"\n', "gehört nie in kik.toml"),
+        ('absender = "a@x.example"\n', "host fehlt"),
+        ('host = "h"\nabsender = "a@x.example"\nport = "587"\n', "port muss eine Zahl"),
+        ('host = "h"\nabsender = "a@x.example"\nstarttls = "ja"\n', "starttls muss"),
+        ('host = "h"\nabsender = "a@x.example"\nbenutzer = "u"\n', "passwort_variable fehlt"),
+    ],
+)
+def test_invalid_email_settings_are_explained(tmp_path: Path, table: str, message: str) -> None:
+    folder = _write(tmp_path / "k", f'[kommune]\nname = "X"\n[email]\n{table}')
+    with pytest.raises(SettingsError, match=message):
+        load_settings(folder)
+
+
 @pytest.mark.parametrize(
     ("kommune", "key"),
     [

@@ -111,6 +111,17 @@ CONCEPT = kik.Concept(
     ),
 )
 
+#: Contacts for reminders (sheet ``Partner``): fictional ``.example`` addresses.
+#: The Stadtbibliothek has no address, so it appears only in the mail-merge list.
+PARTNERS = (
+    kik.PartnerContact(VHS, "Frau Berg", "vhs@musterstadt.example", "01234 5678-10"),
+    kik.PartnerContact(JOBCENTER, "Herr Yilmaz", "jobcenter@musterstadt.example", "01234 5678-20"),
+    kik.PartnerContact("IHK", "Frau Novak", "ihk@musterstadt.example", ""),
+    kik.PartnerContact("Kita-Verbund Musterstadt", "Herr Weber", "kita@musterstadt.example", ""),
+    kik.PartnerContact("Stadtbibliothek", "Frau Schulz", "", "01234 5678-30"),
+    kik.PartnerContact("Integrationsbüro", "", "integration@musterstadt.example", ""),
+)
+
 CONTENT = kik.ReportContent(
     highlights=(
         kik.Highlight(
@@ -281,7 +292,7 @@ def build(out: Path) -> list[Path]:
     (out / "eingang").mkdir(parents=True, exist_ok=True)
     (out / "texte").mkdir(parents=True, exist_ok=True)
     concept = out / "konzept.xlsx"
-    kik.write_concept_workbook(CONCEPT, concept, CONTENT)
+    kik.write_concept_workbook(CONCEPT, concept, CONTENT, PARTNERS)
     _fixed_zip(concept)
     foreword = out / "texte" / "vorwort.md"
     foreword.write_text(FOREWORD, encoding="utf-8")

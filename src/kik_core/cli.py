@@ -168,6 +168,7 @@ def _parser(plugins: Sequence[str]) -> argparse.ArgumentParser:
             "-o", "--output", type=Path, help="Pfad der DOCX-Datei (wird nie überschrieben)"
         )
     _round_parser(sub)
+    _partner_parser(add)
     for name in plugins:
         sub.add_parser(name, help=f"{name} (Zusatzbefehl; kik {name} --help)", add_help=False)
     return parser
@@ -409,6 +410,92 @@ def _run_ingest(console: Console, folder: Path, today: dt.date | None) -> Ingest
         return workflow.ingest(settings, today=today, on_file=advance)
 
 
+# --- partner board, reminders, office decisions (one block) ------------------------
+
+_PARTNER_COMMANDS = ("rueckmeldungen", "erinnern", "entscheiden")
+
+
+def _partner_parser(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
+    board = add("rueckmeldungen", "zeigen, welche Partner in der Runde gemeldet haben")
+    board.add_argument("--stichtag", type=_date, help="Runde (Standard: die offene Runde)")
+    board.add_argument(
+        "--xlsx", action="store_true", help="zusätzlich als Excel-Datei nach ausgang/ schreiben"
+    )
+    remind = add(
+        "erinnern",
+        "Erinnerungsliste (CSV für den Serienbrief) nach ausgang/ schreiben; mit --senden "
+        "zusätzlich E-Mails mit der Vorlage an die Partner",
+    )
+    remind.add_argument("--stichtag", type=_date, help="Runde (Standard: die offene Runde)")
+    remind.add_argument(
+        "--senden",
+        action="store_true",
+        help="E-Mails über den Mailserver aus [email] in kik.toml senden (je Partner und "
+        "Runde höchstens einmal)",
+    )
+    decide = add("entscheiden", "den Status einer Maßnahme als Integrationsbüro festlegen")
+    decide.add_argument("measure", metavar="MASSNAHME", help="die Nummer, z. B. BS-1.1")
+    decide.add_argument(
+        "status",
+        metavar="STATUS",
+        help="wartend, „in Bearbeitung“ (in Anführungszeichen) oder implementiert",
+    )
+    decide.add_argument("--grund", required=True, help="die Begründung (steht im Bericht)")
+    decide.add_argument("--von", help="wer entscheidet (Standard: der angemeldete Benutzer)")
+    decide.add_argument(
+        "--stand",
+        type=_date,
+        help="ab wann die Entscheidung gilt (Standard: heute, höchstens die Frist der "
+        "offenen Runde)",
+    )
+
+
+def _dispatch_partners(args: argparse.Namespace, console: Console) -> int:
+    from kik_core import workflow
+
+    if args.command == "rueckmeldungen":
+        from kik_core._board_views import board_table
+
+        result = workflow.partner_board(args.folder, stichtag=args.stichtag, xlsx=args.xlsx)
+        console.print(board_table(result.board))
+        if result.xlsx is not None:
+            console.print(f"[bold green]Übersicht geschrieben:[/] {_e(result.xlsx)}")
+        return EXIT_OK
+    if args.command == "erinnern":
+        sent = workflow.remind(args.folder, stichtag=args.stichtag, send=args.senden)
+        waiting = sent.board.waiting
+        if not waiting:
+            console.print(
+                "[bold green]Alle Partner haben gemeldet[/] – niemand muss erinnert werden."
+            )
+        console.print(
+            f"Liste für den Serienbrief ({len(waiting)} Partner, Frist "
+            f"{sent.round.deadline:%d.%m.%Y}): {_e(sent.csv)}"
+        )
+        if sent.sent is None:
+            if waiting:
+                console.print("E-Mails an die Partner verschicken: kik erinnern ORDNER --senden")
+            return EXIT_OK
+        for partner, address in sent.sent.sent:
+            console.print(f"[green]gesendet:[/] {_e(partner)} <{_e(address)}>")
+        for partner in sent.sent.already:
+            console.print(f"schon erinnert, übersprungen: {_e(partner)}")
+        for partner in sent.sent.without_address:
+            console.print(f"[yellow]keine E-Mail-Adresse (Blatt Partner):[/] {_e(partner)}")
+        for partner, reason in sent.sent.refused:
+            console.print(f"[red]nicht gesendet:[/] {_e(partner)} – {_e(reason)}")
+        return EXIT_REJECTED if sent.sent.refused else EXIT_OK
+    decision = workflow.decide(
+        args.folder, args.measure, args.status, reason=args.grund, by=args.von, as_of=args.stand
+    )
+    console.print(
+        f"[bold green]Entscheidung gespeichert:[/] {_e(decision.measure_id)} ist "
+        f"„{decision.status.label}“ ab {decision.as_of:%d.%m.%Y} "
+        f"(entschieden von {_e(decision.decided_by)}). Begründung: {_e(decision.reason)}"
+    )
+    return EXIT_OK
+
+
 def _dispatch(args: argparse.Namespace, console: Console) -> int:
     from kik_core import workflow
 
@@ -445,6 +532,8 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
         return EXIT_OK
     if args.command == "runde":
         return _dispatch_round(args, console)
+    if args.command in _PARTNER_COMMANDS:
+        return _dispatch_partners(args, console)
     if args.command in ("report", "run"):
         code = EXIT_OK
         if args.command == "run":

@@ -14,6 +14,8 @@ sheet              columns
                    ``Maßnahmen`` (ids separated by ``;``)
 ``Kennzahlen``     optional: ``Kennzahl``, ``Wert``, ``Einheit``, ``Stand am``, ``Quelle``
 ``Zeitleiste``     optional: ``Zeitraum``, ``Ereignis``
+``Partner``        optional: ``Partner`` (as under "Zuständig"), ``Ansprechperson``,
+                   ``E-Mail``, ``Telefon``
 =================  ===========================================================
 
 A measure's id is ``Kürzel-Nr`` (``BS-4.3``), a goal's ``Kürzel-Nr`` (``BS-4``).
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import logging
 import re
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -48,14 +51,17 @@ from kik_core.model import (
     Highlight,
     Indicator,
     Measure,
+    PartnerContact,
     Provenance,
     TimelineEntry,
+    partner_key,
 )
 
 __all__ = [
     "SHEETS",
     "ReportContent",
     "load_concept",
+    "load_partner_contacts",
     "load_report_content",
     "parse_date",
     "write_concept_template",
@@ -71,7 +77,10 @@ SHEETS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "Highlights": (("Handlungsfeld", "Titel"), ("Organisation", "Text", "Maßnahmen")),
     "Kennzahlen": (("Kennzahl", "Wert", "Stand am"), ("Einheit", "Quelle")),
     "Zeitleiste": (("Zeitraum", "Ereignis"), ()),
+    "Partner": (("Partner",), ("Ansprechperson", "E-Mail", "Telefon")),
 }
+log = logging.getLogger("kik_core.concept_workbook")
+
 _REQUIRED_SHEETS = ("Konzept", "Handlungsfelder", "Ziele", "Maßnahmen")
 _KONZEPT_ROWS = ("Kommune", "Titel", "Beschlossen am")
 _DATE_FORMATS = ("%d.%m.%Y", "%Y-%m-%d", "%d.%m.%y")
@@ -441,6 +450,65 @@ def load_report_content(path: Path | str, concept: Concept | None = None) -> Rep
     return ReportContent(tuple(highlights), tuple(indicators), tuple(timeline))
 
 
+def _valid_email(address: str) -> bool:
+    """Whether ``address`` is a syntactically valid e-mail address (no DNS lookup)."""
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        validate_email(address, check_deliverability=False)
+    except EmailNotValidError as exc:
+        log.debug("invalid e-mail address %r: %s", address, exc)
+        return False
+    return True
+
+
+def load_partner_contacts(path: Path | str, concept: Concept) -> tuple[PartnerContact, ...]:
+    """Load the optional ``Partner`` sheet: how to reach each partner.
+
+    Every partner named there must appear under some measure's "Zuständig"
+    (compared without regard to case and spacing); e-mail addresses must be
+    valid; a partner may be listed once. Without the sheet the result is empty.
+
+    Raises:
+        ConceptWorkbookError: listing every problem, each naming sheet, row and column.
+    """
+    path = Path(path)
+    reader = _Reader(_read_sheets(path), path.name)
+    known = {partner_key(p) for p in concept.partners()}
+    contacts: list[PartnerContact] = []
+    seen: dict[str, int] = {}
+    for row, values in reader.rows("Partner", required=False):
+        name = reader.text(values, "Partner", "Partner", row)
+        email = _cell_text(values.get("E-Mail"))
+        if email and not _valid_email(email):
+            reader.problem(Reason.INVALID_EMAIL, "Partner", row, "E-Mail", value=email)
+        if not name:
+            continue
+        key = partner_key(name)
+        if key not in known:
+            reader.problem(Reason.UNKNOWN_PARTNER, "Partner", row, "Partner", value=name)
+            continue
+        if key in seen:
+            reader.problem(
+                Reason.DUPLICATE_ID,
+                "Partner",
+                row,
+                "Partner",
+                value=name,
+                other=f"Zeile {seen[key]}",
+            )
+            continue
+        seen[key] = row
+        contact = _cell_text(values.get("Ansprechperson"))
+        phone = _cell_text(values.get("Telefon"))
+        contacts.append(
+            PartnerContact(name, contact, email, phone, _source(path.name, "Partner", row))
+        )
+    if reader.problems:
+        raise ConceptWorkbookError(reader.problems)
+    return tuple(contacts)
+
+
 def _style_sheet(sheet: Any, widths: Sequence[int]) -> None:
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -479,15 +547,20 @@ _WIDTHS = {
     "Highlights": (14, 36, 30, 90, 30),
     "Kennzahlen": (40, 12, 14, 12, 40),
     "Zeitleiste": (30, 90),
+    "Partner": (40, 30, 36, 20),
 }
 
 
 def write_concept_workbook(
-    concept: Concept | None, path: Path | str, content: ReportContent | None = None
+    concept: Concept | None,
+    path: Path | str,
+    content: ReportContent | None = None,
+    partners: Sequence[PartnerContact] = (),
 ) -> Path:
     """Write a concept workbook; with ``concept=None`` a blank template.
 
-    The result loads back with :func:`load_concept` (round trip).
+    ``partners`` fill the ``Partner`` sheet (contacts for reminders). The result
+    loads back with :func:`load_concept` and :func:`load_partner_contacts` (round trip).
     """
     from openpyxl import Workbook
 
@@ -543,6 +616,10 @@ def write_concept_workbook(
             [(i.name, i.value, i.unit, i.as_of, i.source) for i in content.indicators],
         )
         _write_rows(workbook["Zeitleiste"], [(t.when, t.text) for t in content.timeline])
+    _write_rows(
+        workbook["Partner"],
+        [(c.partner, c.contact or None, c.email or None, c.phone or None) for c in partners],
+    )
     for sheet_name in ("Konzept", "Kennzahlen"):
         for row in workbook[sheet_name].iter_rows(min_row=2):
             for cell in row:

@@ -11,7 +11,9 @@ The exception tree::
     ├── UnreadableFileError       a partner file cannot be read at all (quarantined)
     ├── StoreError                the status store cannot be opened or migrated
     ├── RoundError                a reporting round cannot be opened, drafted or issued
-    └── ReportError               the report cannot be built or written
+    ├── ReportError               the report cannot be built or written
+    ├── MailError                 reminders cannot be sent (server, password, sender)
+    └── DecisionError             an office decision is invalid (unknown measure, ...)
 
 Row-level problems in partner files are *not* raised: they are collected as
 :class:`Problem` values (a fixed :class:`Reason` code, the place and a German
@@ -28,9 +30,11 @@ import attrs
 
 __all__ = [
     "ConceptWorkbookError",
+    "DecisionError",
     "DuplicateIdError",
     "KikError",
     "Location",
+    "MailError",
     "ModelError",
     "Problem",
     "Reason",
@@ -76,6 +80,14 @@ class ReportError(KikError):
     """The report cannot be built or written."""
 
 
+class MailError(KikError):
+    """Reminder e-mails cannot be sent: no password, server unreachable, sender refused."""
+
+
+class DecisionError(KikError):
+    """An office decision cannot be recorded (unknown measure, date after the Stichtag, ...)."""
+
+
 class RoundError(KikError):
     """A reporting round cannot be opened, drafted or issued (the message is German)."""
 
@@ -115,6 +127,9 @@ class Reason(enum.Enum):
     UNKNOWN_FIELD = "unknown_field"
     UNKNOWN_GOAL = "unknown_goal"
     DUPLICATE_ID = "duplicate_id"
+    # partner contacts, reminders and office decisions (sheet Partner, kik erinnern/entscheiden)
+    UNKNOWN_PARTNER = "unknown_partner"
+    INVALID_EMAIL = "invalid_email"
 
     def message(self, **details: object) -> str:
         """Return the German message for this reason, filled with ``details``."""
@@ -177,6 +192,13 @@ _MESSAGES: dict[Reason, str] = {
     Reason.UNKNOWN_FIELD: "Das Handlungsfeld „{value}“ gibt es im Blatt „Handlungsfelder“ nicht",
     Reason.UNKNOWN_GOAL: "Das Ziel „{value}“ gibt es im Blatt „Ziele“ nicht",
     Reason.DUPLICATE_ID: "„{value}“ ist doppelt (schon in {other})",
+    Reason.UNKNOWN_PARTNER: (
+        "Der Partner „{value}“ steht bei keiner Maßnahme unter „Zuständig“ (Blatt Maßnahmen); "
+        "bitte den Namen genau so schreiben wie dort"
+    ),
+    Reason.INVALID_EMAIL: (
+        "„{value}“ ist keine gültige E-Mail-Adresse (erwartet z. B. „name@stadt.de“)"
+    ),
 }
 
 

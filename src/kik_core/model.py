@@ -32,6 +32,7 @@ __all__ = [
     "Highlight",
     "Indicator",
     "Measure",
+    "PartnerContact",
     "Provenance",
     "ReportingPeriod",
     "Status",
@@ -41,6 +42,7 @@ __all__ = [
     "is_goal_id",
     "is_measure_id",
     "parse_id",
+    "partner_key",
 ]
 
 _CODE = r"[A-ZÄÖÜ][A-ZÄÖÜ0-9]{0,7}"
@@ -526,3 +528,34 @@ class ReportingPeriod:
             raise ModelError(
                 f"the comparison date {self.previous} must lie before the report date {self.as_of}"
             )
+
+
+def partner_key(name: str) -> str:
+    """A partner name for comparison: spaces collapsed, case folded.
+
+    >>> partner_key("  vhs   Musterstadt ") == partner_key("VHS Musterstadt")
+    True
+    """
+    return " ".join(name.split()).casefold()
+
+
+@attrs.frozen
+class PartnerContact:
+    """How the office reaches a partner (sheet ``Partner`` of the concept workbook).
+
+    ``partner`` is the name as it appears under a measure's "Zuständig";
+    ``contact`` the person to address (*Ansprechperson*). ``email`` and
+    ``phone`` may be empty. Whether an address is valid is checked where the
+    sheet is read.
+    """
+
+    partner: str = attrs.field(converter=_strip, validator=_nonblank)
+    contact: str = attrs.field(default="", converter=_strip)
+    email: str = attrs.field(default="", converter=_strip)
+    phone: str = attrs.field(default="", converter=_strip)
+    source: Provenance | None = attrs.field(default=None, eq=False, repr=False)
+
+    @property
+    def key(self) -> str:
+        """The partner's comparison key (see :func:`partner_key`)."""
+        return partner_key(self.partner)

@@ -43,7 +43,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import attrs
 
 from kik_core.errors import RoundError
-from kik_core.model import Concept, Status, StatusReport
+from kik_core.model import Concept, Decision, Status, StatusReport
 from kik_core.rules import Change, Snapshot, build_snapshot
 
 __all__ = [
@@ -315,6 +315,7 @@ def round_snapshot(
     current: Round,
     *,
     previous: Snapshot | None = None,
+    decisions: Iterable[Decision] = (),
 ) -> Snapshot:
     """The snapshot of round ``current`` (rule 3), compared with an issued one.
 
@@ -324,11 +325,12 @@ def round_snapshot(
         current: the round.
         previous: the snapshot of the last issued round before this one, if any:
             the changes are computed against it (rule 5).
+        decisions: the office's decisions (status rule 7 of :mod:`kik_core.rules`).
 
     Returns:
         A snapshot labelled with the round's Stichtag.
     """
-    snapshot = build_snapshot(concept, reports, current.deadline)
+    snapshot = build_snapshot(concept, reports, current.deadline, decisions=decisions)
     snapshot = attrs.evolve(snapshot, as_of=current.stichtag)
     if previous is None:
         return snapshot

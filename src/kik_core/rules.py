@@ -14,6 +14,15 @@
    percentages by the largest-remainder method, summing to exactly 100; ties
    in the remainder go to the larger count, then to the more advanced status.
 6. **Changes between two dates**: which measures moved, from what to what.
+7. **Office decisions** (:class:`~kik_core.model.Decision`) hold from their
+   ``as_of`` date. At a date, a measure's decision in force is the one with the
+   latest ``as_of`` up to that date (ties: the later ``decided_at``). It wins over
+   the partner reports of the same or an earlier date, including a conflict
+   between them (the conflict counts as resolved and is no longer listed). A
+   partner report dated *after* the decision's ``as_of`` supersedes it: the
+   partner brings news the office could not know when it decided, and a
+   decision must not freeze a measure for ever (the office can decide again).
+   :class:`EffectiveStatus` carries the decision that set the status.
 
 Every number in the report comes from one :class:`Snapshot`, built by
 :func:`build_snapshot`.
@@ -27,7 +36,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import attrs
 
-from kik_core.model import Concept, Status, StatusReport
+from kik_core.model import Concept, Decision, Status, StatusReport
 
 __all__ = [
     "Change",
@@ -39,6 +48,7 @@ __all__ = [
     "build_snapshot",
     "changes_between",
     "count_statuses",
+    "decision_in_force",
     "effective_statuses",
     "goal_texts",
     "largest_remainder_percentages",
@@ -133,11 +143,17 @@ class EffectiveStatus:
     as_of: dt.date | None
     reports: tuple[StatusReport, ...] = ()
     conflict: Conflict | None = None
+    decision: Decision | None = None
 
     @property
     def reported(self) -> bool:
         """False where no partner has reported on the measure yet (it counts as wartend)."""
         return bool(self.reports)
+
+    @property
+    def decided(self) -> bool:
+        """True where an office decision set the status (rule 7)."""
+        return self.decision is not None
 
 
 @attrs.frozen
@@ -193,25 +209,80 @@ def _resolve(measure_id: str, reports: Sequence[StatusReport]) -> EffectiveStatu
     return EffectiveStatus(measure_id, status, latest, last, conflict)
 
 
+def decision_in_force(
+    decisions: Iterable[Decision], measure_id: str, as_of: dt.date
+) -> Decision | None:
+    """The office decision on ``measure_id`` in force at ``as_of``, if any (rule 7).
+
+    That is the decision with the latest ``as_of`` up to the date; of several on
+    the same date, the one decided last.
+    """
+    candidates = [d for d in decisions if d.measure_id == measure_id and d.as_of <= as_of]
+    if not candidates:
+        return None
+    return max(candidates, key=lambda d: (d.as_of, d.decided_at))
+
+
+def _apply_decision(effective: EffectiveStatus, decision: Decision | None) -> EffectiveStatus:
+    """Rule 7: a decision wins unless a partner reported after its ``as_of``."""
+    if decision is None:
+        return effective
+    if effective.as_of is not None and effective.as_of > decision.as_of:
+        return effective  # a later partner report supersedes the decision
+    return EffectiveStatus(
+        effective.measure_id,
+        decision.status,
+        decision.as_of,
+        effective.reports,
+        None,
+        decision,
+    )
+
+
+def _decisions_by_measure(decisions: Iterable[Decision]) -> dict[str, list[Decision]]:
+    by_measure: dict[str, list[Decision]] = defaultdict(list)
+    for decision in decisions:
+        by_measure[decision.measure_id].append(decision)
+    return by_measure
+
+
 def effective_statuses(
-    concept: Concept, reports: Iterable[StatusReport], as_of: dt.date
+    concept: Concept,
+    reports: Iterable[StatusReport],
+    as_of: dt.date,
+    *,
+    decisions: Iterable[Decision] = (),
 ) -> dict[str, EffectiveStatus]:
     """The effective status of every measure of ``concept`` at ``as_of``.
 
-    Reports dated after ``as_of`` are ignored; reports on ids the concept does
-    not know are ignored too (ingest rejects them before they get here).
+    Reports and decisions dated after ``as_of`` are ignored; reports and
+    decisions on ids the concept does not know are ignored too (ingest and the
+    decision command reject them before they get here).
     """
     by_measure = _measure_reports(reports, as_of)
-    return {m.id: _resolve(m.id, by_measure.get(m.id, [])) for m in concept.measures}
+    decided = _decisions_by_measure(decisions)
+    return {
+        m.id: _apply_decision(
+            _resolve(m.id, by_measure.get(m.id, [])),
+            decision_in_force(decided.get(m.id, ()), m.id, as_of),
+        )
+        for m in concept.measures
+    }
 
 
 def changes_between(
-    concept: Concept, reports: Iterable[StatusReport], before: dt.date, after: dt.date
+    concept: Concept,
+    reports: Iterable[StatusReport],
+    before: dt.date,
+    after: dt.date,
+    *,
+    decisions: Iterable[Decision] = (),
 ) -> list[Change]:
     """The measures whose effective status differs between ``before`` and ``after``."""
     reports = list(reports)
-    old = effective_statuses(concept, reports, before)
-    new = effective_statuses(concept, reports, after)
+    decisions = list(decisions)
+    old = effective_statuses(concept, reports, before, decisions=decisions)
+    new = effective_statuses(concept, reports, after, decisions=decisions)
     return [
         Change(m.id, old[m.id].status, new[m.id].status)
         for m in concept.measures
@@ -219,19 +290,31 @@ def changes_between(
     ]
 
 
-def regressions(concept: Concept, reports: Iterable[StatusReport], as_of: dt.date) -> list[Change]:
+def regressions(
+    concept: Concept,
+    reports: Iterable[StatusReport],
+    as_of: dt.date,
+    *,
+    decisions: Iterable[Decision] = (),
+) -> list[Change]:
     """Every step back in the reported history of each measure up to ``as_of``.
 
     The history is the sequence of effective statuses on each date a partner
-    reported on the measure; each decrease in it is one regression.
+    reported on the measure or the office decided on it; each decrease in it is
+    one regression.
     """
     found: list[Change] = []
     by_measure = _measure_reports(reports, as_of)
+    decided = _decisions_by_measure(d for d in decisions if d.as_of <= as_of)
     for measure in concept.measures:
         history = sorted(by_measure.get(measure.id, []), key=lambda r: r.as_of)
+        own = decided.get(measure.id, [])
         previous: Status | None = None
-        for day in sorted({r.as_of for r in history}):
-            current = _resolve(measure.id, [r for r in history if r.as_of <= day]).status
+        for day in sorted({r.as_of for r in history} | {d.as_of for d in own}):
+            current = _apply_decision(
+                _resolve(measure.id, [r for r in history if r.as_of <= day]),
+                decision_in_force(own, measure.id, day),
+            ).status
             if previous is not None and current < previous:
                 found.append(Change(measure.id, previous, current))
             previous = current
@@ -281,6 +364,8 @@ class Snapshot:
         goal_texts: latest "Aktueller Stand"/"Ausblick" per goal id.
         changes: moves since ``previous`` (empty without a comparison date).
         previous: the comparison date, if any.
+        decisions: the office decisions that set a status at ``as_of`` (rule 7),
+            in measure order.
     """
 
     as_of: dt.date
@@ -292,6 +377,7 @@ class Snapshot:
     goal_texts: Mapping[str, tuple[GoalText, ...]]
     changes: tuple[Change, ...] = ()
     previous: dt.date | None = None
+    decisions: tuple[Decision, ...] = ()
 
     def status_of(self, measure_id: str) -> Status:
         """The effective status of one measure."""
@@ -303,8 +389,13 @@ def build_snapshot(
     reports: Iterable[StatusReport],
     as_of: dt.date,
     previous: dt.date | None = None,
+    *,
+    decisions: Iterable[Decision] = (),
 ) -> Snapshot:
     """Apply every rule at ``as_of`` and return the aggregates the report is built from.
+
+    ``decisions`` are the office's decisions (rule 7); the snapshot lists those
+    that set a status at ``as_of``.
 
     Example:
         >>> import datetime as dt
@@ -318,7 +409,8 @@ def build_snapshot(
         (1, 50)
     """
     reports = list(reports)
-    statuses = effective_statuses(concept, reports, as_of)
+    decisions = list(decisions)
+    statuses = effective_statuses(concept, reports, as_of, decisions=decisions)
     by_field = {
         f.code: StatusCounts.of(statuses[m.id].status for m in concept.measures_of(f.code))
         for f in concept.fields
@@ -333,7 +425,7 @@ def build_snapshot(
     if previous is not None:
         if previous >= as_of:
             raise ValueError(f"previous date {previous} must lie before {as_of}")
-        changes = tuple(changes_between(concept, reports, previous, as_of))
+        changes = tuple(changes_between(concept, reports, previous, as_of, decisions=decisions))
     return Snapshot(
         as_of=as_of,
         statuses=statuses,
@@ -344,4 +436,5 @@ def build_snapshot(
         goal_texts=goal_texts(concept, reports, as_of),
         changes=changes,
         previous=previous,
+        decisions=tuple(s.decision for s in statuses.values() if s.decision is not None),
     )

@@ -43,6 +43,14 @@ A municipality's folder is the unit of work::
     [eingang]
     max_mb = 20
     max_zeilen = 10000
+
+    [email]                           # optional: send reminders (kik erinnern --senden)
+    host = "smtp.stadt.example"
+    port = 587                        # default 587
+    starttls = true                   # default true
+    absender = "integration@stadt.example"
+    benutzer = "integration"          # optional: default the absender
+    passwort_variable = "KIK_SMTP_PASSWORT"  # the password comes from this environment variable
 """
 
 from __future__ import annotations
@@ -64,6 +72,7 @@ __all__ = [
     "DEFAULT_CRON",
     "DEFAULT_TIMEZONE",
     "SETTINGS_FILE",
+    "EmailSettings",
     "ReportSettings",
     "RoundSettings",
     "Settings",
@@ -102,6 +111,7 @@ _KNOWN: dict[str, set[str]] = {
     },
     "zeitplan": {"cron", "zeitzone"},
     "eingang": {"max_mb", "max_zeilen"},
+    "email": {"host", "port", "starttls", "absender", "benutzer", "passwort_variable"},
 }
 # Operations (kik serve, Prefect): where Prefect keeps its own data, and who is mailed
 # when a scheduled run fails or has rejected rows (see _operations below).
@@ -127,6 +137,27 @@ class ReportSettings:
     template: Path | None = None
     filename: str = "Zwischenbericht_{stichtag}.docx"
     pdf: bool = False
+
+
+@attrs.frozen
+class EmailSettings:
+    """The optional ``[email]`` table: the SMTP server reminders are sent through.
+
+    The password is never kept in ``kik.toml``: ``password_variable`` names the
+    environment variable that holds it (read only when sending).
+    """
+
+    host: str
+    sender: str
+    port: int = 587
+    starttls: bool = True
+    user: str = ""
+    password_variable: str = ""
+
+    @property
+    def login(self) -> str:
+        """The user name to log in with (default: the sender address)."""
+        return self.user or self.sender
 
 
 @attrs.frozen
@@ -173,6 +204,7 @@ class Settings:
     timezone: str = DEFAULT_TIMEZONE
     max_bytes: int = 20 * 1024 * 1024
     max_rows: int = 10_000
+    email: EmailSettings | None = None
     key: str = ""
     rounds: RoundSettings = RoundSettings()
     #: ``[zeitplan] prefect_home``: Prefect's data directory for ``kik serve`` (``None``:
@@ -279,6 +311,34 @@ def _store_url(folder: Path, url: str) -> str:
     return url
 
 
+def _email(table: dict[str, Any], path: Path) -> EmailSettings | None:
+    if not table:
+        return None
+    host = _str(table, "host", "email", path)
+    sender = _str(table, "absender", "email", path)
+    for key, value in (("host", host), ("absender", sender)):
+        if not value:
+            raise SettingsError(
+                f'{path}: [email] {key} fehlt, z. B. host = "smtp.stadt.example" und '
+                'absender = "integration@stadt.example"'
+            )
+    port = table.get("port", 587)
+    if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
+        raise SettingsError(f"{path}: [email] port muss eine Zahl zwischen 1 und 65535 sein")
+    starttls = table.get("starttls", True)
+    if not isinstance(starttls, bool):
+        raise SettingsError(f"{path}: [email] starttls muss true oder false sein")
+    user = _str(table, "benutzer", "email", path)
+    variable = _str(table, "passwort_variable", "email", path)
+    if user and not variable:
+        raise SettingsError(
+            f"{path}: [email] benutzer ist gesetzt, aber passwort_variable fehlt. Das Passwort "
+            "steht nie in kik.toml: nennen Sie die Umgebungsvariable, die es enthält, z. B. "
+            'passwort_variable = "KIK_SMTP_PASSWORT"'
+        )
+    return EmailSettings(host, sender, port, starttls, user, variable)
+
+
 def _operations(folder: Path, zeitplan: dict[str, Any], path: Path) -> dict[str, Any]:
     """``prefect_home`` and ``notify`` from ``[zeitplan]`` (used by ``kik serve``)."""
     home = _str(zeitplan, "prefect_home", "zeitplan", path)
@@ -327,6 +387,14 @@ def load_settings(folder: Path | str) -> Settings:
     bericht = _table(data, "bericht", path)
     zeitplan = _table(data, "zeitplan", path)
     eingang = _table(data, "eingang", path)
+    raw_email = data.get("email")
+    if isinstance(raw_email, dict) and {"passwort", "password"} & set(raw_email):
+        raise SettingsError(
+            f"{path}: [email] enthält ein Passwort. Das Passwort gehört nie in kik.toml: "
+            "löschen Sie die Zeile und legen Sie es in eine Umgebungsvariable, deren Namen "
+            'Sie angeben, z. B. passwort_variable = "KIK_SMTP_PASSWORT"'
+        )
+    email = _email(_table(data, "email", path), path)
     runde = _table(data, "runde", path)
 
     municipality = _str(kommune, "name", "kommune", path)
@@ -422,6 +490,7 @@ def load_settings(folder: Path | str) -> Settings:
         timezone=_str(zeitplan, "zeitzone", "zeitplan", path, DEFAULT_TIMEZONE),
         max_bytes=max_mb * 1024 * 1024,
         max_rows=max_rows,
+        email=email,
         key=slug,
         rounds=RoundSettings(cadence, weeks),
         **_operations(folder, zeitplan, path),
@@ -481,4 +550,14 @@ zeitzone = "{DEFAULT_TIMEZONE}"
 [eingang]
 max_mb = 20
 max_zeilen = 10000
+
+# [email]
+# Erinnerungen per E-Mail versenden (kik erinnern --senden). Das Passwort steht NIE
+# in dieser Datei, sondern in der Umgebungsvariablen, die passwort_variable nennt.
+# host = "smtp.stadt.example"
+# port = 587
+# starttls = true
+# absender = "integration@stadt.example"
+# benutzer = "integration"
+# passwort_variable = "KIK_SMTP_PASSWORT"
 '''

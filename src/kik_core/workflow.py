@@ -28,7 +28,10 @@ from kik_core.rules import Snapshot, build_snapshot
 from kik_core.settings import SETTINGS_FILE, Settings, load_settings, settings_template
 
 if TYPE_CHECKING:
+    from kik_core.board import PartnerBoard
     from kik_core.ingest import FileOutcome, FileResult, IngestSummary, Limits
+    from kik_core.model import Decision, PartnerContact, StatusReport
+    from kik_core.reminders import SendResult
     from kik_core.report import ReportOptions
     from kik_core.rounds import LateCorrection, Round
     from kik_core.store import Store
@@ -147,12 +150,19 @@ def validate(folder: Path | str | Settings, *, today: dt.date | None = None) -> 
         concept = load_concept(settings.concept_file)
     except ConceptWorkbookError as exc:
         return ValidationResult(None, exc.problems, ())
+    from kik_core.concept_workbook import load_partner_contacts
+
+    try:  # the optional Partner sheet (contacts for reminders)
+        load_partner_contacts(settings.concept_file, concept)
+        partner_problems: tuple[Problem, ...] = ()
+    except ConceptWorkbookError as exc:
+        partner_problems = exc.problems
     limits = _limits(settings)
     files = tuple(
         read_update_file(path, concept, today=today, limits=limits)
         for path in inbox_files(settings.inbox)
     )
-    return ValidationResult(concept, (), files)
+    return ValidationResult(concept, partner_problems, files)
 
 
 def ingest(
@@ -318,7 +328,9 @@ def _round_inputs(
                 "(kik runde zeigen listet sie)"
             )
         compare = matching[0]
-    snapshot = round_snapshot(concept, reports, current, previous=compare)
+    snapshot = round_snapshot(
+        concept, reports, current, previous=compare, decisions=store.decisions()
+    )
     ingested = {f.content_hash: f.ingested_at for f in store.files()}
     late = late_corrections(reports, store.rounds(), ingested, current=current)
     return _RoundInputs(concept, current, snapshot, tuple(issued), late)
@@ -353,7 +365,13 @@ def _draft_label(current: Round, number: int) -> str:
 
 
 def _write_docx(
-    settings: Settings, inputs: _RoundInputs, target: Path, *, mode: int, version_label: str = ""
+    settings: Settings,
+    inputs: _RoundInputs,
+    target: Path,
+    *,
+    mode: int,
+    version_label: str = "",
+    board: PartnerBoard | None = None,
 ) -> Path:
     """Build the report into ``target``; an existing file is never replaced."""
     from kik_core._atomic import atomic_path
@@ -370,6 +388,7 @@ def _write_docx(
             content=content,
             history=(*inputs.history, inputs.snapshot),
             late=inputs.late,
+            board=board,
         )
     return target
 
@@ -438,6 +457,7 @@ def report(
                 "öffnen Sie die nächste Runde: kik runde oeffnen ORDNER --stichtag JJJJ-MM-TT"
             )
         inputs = _round_inputs(store, settings, current, previous)
+        board = _board_for(store, inputs.concept, current)
         if output is not None:
             number = current.drafts + 1
             try:
@@ -447,6 +467,7 @@ def report(
                     Path(output),
                     mode=0o644,
                     version_label=_draft_label(current, number),
+                    board=board,
                 )
             except FileExistsError as exc:
                 raise ReportError(
@@ -464,6 +485,7 @@ def report(
                         target,
                         mode=0o644,
                         version_label=_draft_label(current, number),
+                        board=board,
                     )
                     break
                 except FileExistsError:
@@ -603,7 +625,9 @@ def templates(
     concept = load_concept(settings.concept_file)
     current = template_round(settings, as_of=as_of, today=today)
     with open_store(settings) as store:
-        snapshot = build_snapshot(concept, store.reports(), current.deadline)
+        snapshot = build_snapshot(
+            concept, store.reports(), current.deadline, decisions=store.decisions()
+        )
     settings.outbox.mkdir(parents=True, exist_ok=True)
     return write_partner_templates(
         concept, snapshot, settings.outbox, as_of=current.stichtag, deadline=current.deadline
@@ -628,3 +652,288 @@ def run(
     summary = ingest(settings, today=today, on_file=on_file)
     result = report(settings, as_of=as_of, previous=previous, pdf=pdf, today=today)
     return RunResult(summary, result)
+
+
+# --- partner board, reminders and office decisions ----------------------------------
+# (kept in one block: `kik rueckmeldungen`, `kik erinnern`, `kik entscheiden`)
+
+__all__ += [  # appended in one block to keep merges with other work easy
+    "BoardResult",
+    "RemindResult",
+    "decide",
+    "partner_board",
+    "remind",
+]
+
+
+@attrs.frozen
+class BoardResult:
+    """``kik rueckmeldungen``: the round's board and, if asked for, the office workbook."""
+
+    board: PartnerBoard
+    round: Round
+    xlsx: Path | None = None
+
+
+@attrs.frozen
+class RemindResult:
+    """``kik erinnern``: the mail-merge list and, with ``send``, what was e-mailed."""
+
+    board: PartnerBoard
+    round: Round
+    csv: Path
+    sent: SendResult | None = None
+
+
+def _free_path(folder: Path, stem: str, suffix: str) -> Path:
+    """``folder/stem.suffix``, or ``stem_2.suffix``... : never a file that exists."""
+    path, n = folder / f"{stem}{suffix}", 2
+    while path.exists():
+        path, n = folder / f"{stem}_{n}{suffix}", n + 1
+    return path
+
+
+def _board_round(store: Store, stichtag: dt.date | None) -> Round:
+    """The round a board is about: the given one, else the current, else the latest."""
+    if stichtag is not None:
+        found = store.round(stichtag)
+        if found is None:
+            raise RoundError(
+                f"Es gibt keine Berichtsrunde zum Stichtag {stichtag:%d.%m.%Y}. "
+                "Die Runden zeigt: kik runde zeigen ORDNER"
+            )
+        return found
+    rounds = store.rounds()
+    current = store.current_round() or (rounds[-1] if rounds else None)
+    if current is None:
+        raise RoundError(
+            "Es gibt noch keine Berichtsrunde. Öffnen Sie eine mit: kik runde oeffnen ORDNER"
+        )
+    return current
+
+
+def _board_for(
+    store: Store, concept: Concept, current: Round, contacts: Sequence[PartnerContact] = ()
+) -> PartnerBoard:
+    """The board of round ``current`` from the store (membership: rounds rule 2)."""
+    from kik_core.board import build_board
+    from kik_core.rounds import round_for_date
+
+    rounds = store.rounds()
+
+    def in_round(report: StatusReport) -> bool:
+        owner = round_for_date(rounds, report.as_of)
+        return owner is not None and owner.stichtag == current.stichtag
+
+    return build_board(
+        concept,
+        store.reports(),
+        stichtag=current.stichtag,
+        deadline=current.deadline,
+        in_round=in_round,
+        file_times={f.content_hash: f.ingested_at for f in store.files()},
+        contacts=contacts,
+    )
+
+
+def _build_board(
+    settings: Settings, stichtag: dt.date | None
+) -> tuple[Concept, PartnerBoard, Round, list[StatusReport], list[Decision]]:
+    from kik_core.concept_workbook import load_partner_contacts
+
+    concept = load_concept(settings.concept_file)
+    contacts = load_partner_contacts(settings.concept_file, concept)
+    with open_store(settings) as store:
+        current = _board_round(store, stichtag)
+        board = _board_for(store, concept, current, contacts)
+        reports = store.reports()
+        decisions = store.decisions()
+    return concept, board, current, reports, decisions
+
+
+def partner_board(
+    folder: Path | str | Settings, *, stichtag: dt.date | None = None, xlsx: bool = False
+) -> BoardResult:
+    """Who has reported in a round (default: the current round, else the latest).
+
+    With ``xlsx`` the board is also written for the office as
+    ``ausgang/Rueckmeldungen_<stichtag>.xlsx`` (a new name if that exists).
+
+    Raises:
+        RoundError: there is no such round (or no round at all).
+        ConceptWorkbookError: the concept or its ``Partner`` sheet has errors.
+    """
+    from kik_core._board_views import write_board_xlsx
+
+    settings = _settings(folder)
+    _concept, board, current, _reports, _decisions = _build_board(settings, stichtag)
+    path = None
+    if xlsx:
+        settings.outbox.mkdir(parents=True, exist_ok=True)
+        stem = f"Rueckmeldungen_{current.stichtag.isoformat()}"
+        path = write_board_xlsx(board, _free_path(settings.outbox, stem, ".xlsx"))
+    return BoardResult(board, current, path)
+
+
+def _templates_by_partner(paths: Sequence[Path], partners: Sequence[str]) -> dict[str, Path]:
+    """Which written template belongs to which partner (by the title on its instructions)."""
+    from openpyxl import load_workbook
+
+    from kik_core.model import partner_key
+
+    wanted = {f" – {p}": partner_key(p) for p in partners}
+    found: dict[str, Path] = {}
+    for path in paths:
+        workbook = load_workbook(path, read_only=True)
+        try:
+            lines = [str(row[0]) for row in workbook["Anleitung"].iter_rows(values_only=True)]
+        finally:
+            workbook.close()
+        for suffix, key in wanted.items():
+            if any(line.endswith(suffix) for line in lines):
+                found[key] = path
+    return found
+
+
+def remind(
+    folder: Path | str | Settings,
+    *,
+    stichtag: dt.date | None = None,
+    send: bool = False,
+    environ: dict[str, str] | None = None,
+) -> RemindResult:
+    """Write the reminder list for a round and, with ``send``, e-mail the partners.
+
+    The list (``ausgang/Erinnerungen_<stichtag>.csv``, UTF-8 with BOM, ``;``) has
+    one row per partner with missing measures. With ``send``, every such partner
+    with an e-mail address (sheet ``Partner``) who was not reminded for this
+    round yet gets a German e-mail with the round's pre-filled template attached.
+
+    Raises:
+        MailError: ``send`` without ``[email]`` in kik.toml, or the password
+            variable is not set (both checked before anything is written), or
+            the server is down / refuses the login or sender.
+        RoundError: there is no such round, or it is issued already.
+    """
+    import tempfile
+
+    from kik_core.errors import MailError
+    from kik_core.ingest import write_partner_templates
+    from kik_core.mail import smtp_password
+    from kik_core.reminders import send_reminders, write_reminder_csv
+
+    settings = _settings(folder)
+    password: str | None = None
+    if send:
+        if settings.email is None:
+            raise MailError(
+                "Für den Versand fehlt in kik.toml die Tabelle [email] (host, absender, ...); "
+                "siehe docs/kommunen/einstellungen.md. Ohne --senden schreibt kik erinnern "
+                "nur die Liste für den Serienbrief."
+            )
+        password = smtp_password(settings.email, environ)
+    concept, board, current, reports, decisions = _build_board(settings, stichtag)
+    if current.is_issued:
+        raise RoundError(
+            f"Die Runde zum Stichtag {current.stichtag:%d.%m.%Y} ist herausgegeben: "
+            "Erinnerungen gibt es nur für eine offene Runde (kik runde oeffnen ORDNER)"
+        )
+    csv_path = write_reminder_csv(board, concept, settings.outbox)
+    if not send or settings.email is None:
+        return RemindResult(board, current, csv_path)
+    due = [p.partner for p in board.waiting if p.email]
+    snapshot = build_snapshot(concept, reports, current.deadline, decisions=decisions)
+    with tempfile.TemporaryDirectory(prefix="kik-erinnern-") as temp:
+        paths = write_partner_templates(
+            concept, snapshot, Path(temp), as_of=current.stichtag, deadline=current.deadline
+        )
+        with open_store(settings) as store:
+            result = send_reminders(
+                board,
+                concept,
+                email=settings.email,
+                password=password,
+                log_book=store,
+                templates=_templates_by_partner(paths, due),
+                municipality=settings.municipality,
+            )
+    return RemindResult(board, current, csv_path, result)
+
+
+def decide(
+    folder: Path | str | Settings,
+    measure_id: str,
+    status: str,
+    *,
+    reason: str,
+    by: str | None = None,
+    as_of: dt.date | None = None,
+    today: dt.date | None = None,
+    now: dt.datetime | None = None,
+) -> Decision:
+    """Record an office decision: ``measure_id`` has ``status`` from ``as_of`` on.
+
+    Args:
+        folder: the municipality folder.
+        measure_id: a measure of the concept (``BS-1.1``).
+        status: ``wartend``, ``in Bearbeitung`` or ``implementiert``.
+        reason: why (shown in the report's annex); must not be empty.
+        by: who decides (default: the operating-system user).
+        as_of: from when the decision holds (status rule 7). Default: today, but
+            not after the deadline of the round in progress, so that the decision
+            counts in that round's report.
+        today: today's date (default: today in Europe/Berlin).
+        now: when the decision is recorded (default: now).
+
+    Raises:
+        DecisionError: unknown measure, invalid status, empty reason, date in the
+            future (German message; nothing is stored).
+    """
+    import getpass
+
+    from kik_core.errors import DecisionError, ModelError
+    from kik_core.model import Decision, Status, is_goal_id
+    from kik_core.rounds import local_today
+
+    settings = _settings(folder)
+    concept = load_concept(settings.concept_file)
+    measure_id = measure_id.strip()
+    if measure_id not in {m.id for m in concept.measures}:
+        hint = (
+            f" (das ist ein Ziel: entschieden wird über Maßnahmen, z. B. {measure_id}.1)"
+            if is_goal_id(measure_id) and concept.has_id(measure_id)
+            else ""
+        )
+        raise DecisionError(
+            f"Die Maßnahme „{measure_id}“ gibt es im Konzept nicht{hint}. Nichts wurde gespeichert."
+        )
+    try:
+        parsed = Status.parse(status.replace("_", " ").replace("-", " "))
+    except ModelError as exc:
+        raise DecisionError(
+            f"„{status}“ ist kein gültiger Status (erlaubt: wartend, „in Bearbeitung“, "
+            "implementiert). Nichts wurde gespeichert."
+        ) from exc
+    if not reason.strip():
+        raise DecisionError(
+            'Bitte geben Sie eine Begründung an (--grund "…"). Nichts wurde gespeichert.'
+        )
+    today = today or local_today()
+    if as_of is not None and as_of > today:
+        raise DecisionError(
+            f"Das Datum {as_of:%d.%m.%Y} liegt in der Zukunft (heute ist der "
+            f"{today:%d.%m.%Y}). Nichts wurde gespeichert."
+        )
+    if not by:
+        try:
+            by = getpass.getuser()
+        except (OSError, KeyError):  # no user name in the environment
+            by = "unbekannt"
+    with open_store(settings) as store:
+        if as_of is None:
+            current = store.current_round()
+            as_of = min(today, current.deadline) if current is not None else today
+        decision = Decision(measure_id, parsed, as_of, reason, by, now or dt.datetime.now(dt.UTC))
+        store.add_decision(decision)
+    log.info("%s: Entscheidung %s → %s", settings.municipality, measure_id, parsed.label)
+    return decision

@@ -25,7 +25,7 @@ from docx.shared import Cm, Pt, Twips
 from kik_core._cells import format_date as format_cell_date
 from kik_core.errors import ReportError
 from kik_core.model import Concept, FieldOfAction, Highlight, Indicator, Status
-from kik_core.report import charts
+from kik_core.report import _partners, charts
 from kik_core.report._markdown import render_markdown
 from kik_core.report._ooxml import (
     Cell,
@@ -41,6 +41,7 @@ from kik_core.report._template import TABLE_STYLE, _page_footer, open_template
 from kik_core.rules import Snapshot, StatusCounts
 
 if TYPE_CHECKING:
+    from kik_core.board import PartnerBoard
     from kik_core.concept_workbook import ReportContent
     from kik_core.rounds import LateCorrection
 
@@ -824,6 +825,7 @@ def compose(
     content: ReportContent | None = None,
     history: Sequence[Snapshot] = (),
     late: Sequence[LateCorrection] = (),
+    board: PartnerBoard | None = None,
 ) -> Any:
     """Build the report as an in-memory python-docx ``Document``."""
     missing = [f.code for f in concept.fields if f.code not in snapshot.by_field]
@@ -842,6 +844,7 @@ def compose(
     for highlight in content.highlights if content is not None else ():
         by_field.setdefault(_highlight_field(concept, highlight), []).append(highlight)
     _overview(w, concept, snapshot, history, by_field.get(None, []))
+    _partners.partner_overview(w, board)
     _late_corrections(w, concept, late)
     for field in concept.fields:
         _field(w, concept, snapshot, field, by_field.get(field.code, []))
@@ -852,6 +855,8 @@ def compose(
         w.markdown(options.thanks, base_level=2)
     _annex(w, concept, snapshot)
     _changes_annex(w, concept, snapshot)
+    _partners.decisions_annex(w, concept, snapshot)
+    _partners.partner_annex(w, board)
     _fill_toc(w, toc)
 
     section = doc.sections[-1]
@@ -872,6 +877,7 @@ def build_report(
     content: ReportContent | None = None,
     history: Sequence[Snapshot] = (),
     late: Sequence[LateCorrection] = (),
+    board: PartnerBoard | None = None,
 ) -> Path:
     """Build the committee-ready interim report (DOCX) and write it atomically.
 
@@ -888,6 +894,8 @@ def build_report(
         history: the snapshots of the issued rounds and of this report (oldest first)
             for the trend; with fewer than two the trend is absent.
         late: late corrections to list ("Nachträgliche Korrekturen"; absent when empty).
+        board: the round's partner board (drafts): the overview's "Rückmeldungen der
+            Partner" and the annex of the same name; absent when None.
 
     Returns:
         The path of the written report.
@@ -901,7 +909,15 @@ def build_report(
         ...              options=ReportOptions("KIK – Zwischenbericht", "Musterstadt"))
     """
     output = Path(output)
-    doc = compose(concept, snapshot, options=options, content=content, history=history, late=late)
+    doc = compose(
+        concept,
+        snapshot,
+        options=options,
+        content=content,
+        history=history,
+        late=late,
+        board=board,
+    )
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
         handle, temp_name = tempfile.mkstemp(
