@@ -543,3 +543,83 @@ def test_prefect_yaml_runs_from_the_installed_package() -> None:
         assert ":" not in deployment["entrypoint"]
         assert load_flow_from_entrypoint(deployment["entrypoint"]).name == "state-report"
         assert "schedules" not in deployment
+
+
+# --- the reporting round in the quarterly flow (issue 12) ------------------------
+
+
+def test_follow_up_times_in_the_schedules_zone() -> None:
+    from kik_pipelines.flows import follow_up_times
+
+    times = follow_up_times(dt.date(2024, 10, 21), 3, "Europe/Berlin")
+    assert {k: v.isoformat() for k, v in times.items()} == {
+        "erinnern": "2024-10-18T06:00:00+02:00",
+        "entwurf": "2024-10-22T06:00:00+02:00",
+    }
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_quarter_step_opens_the_round_once(tmp_path: Path) -> None:
+    from kik_core.workflow import rounds
+
+    folder = make_municipality(tmp_path, "runde-stadt")
+    first = quarterly_report(str(folder), return_state=True).result()
+    assert first["round"]["opened"] is True
+    assert first["follow_ups"] == []  # not run from a deployment: nothing to schedule on
+    [opened] = rounds(folder)
+    assert opened.stichtag.isoformat() == first["round"]["stichtag"]
+    assert opened.deadline.isoformat() == first["round"]["deadline"]
+    summary = str(_artifacts("runde-stadt-zusammenfassung")["runde-stadt-zusammenfassung"].data)
+    assert f"Stichtag {opened.stichtag:%d.%m.%Y}, Frist für die Partner" in summary
+
+    again = quarterly_report(str(folder), return_state=True).result()
+    assert again["round"] == first["round"] | {"opened": False}
+    assert len(rounds(folder)) == 1
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_follow_ups_are_scheduled_on_the_deployment_once(tmp_path: Path) -> None:
+    from kik_pipelines.flows import schedule_follow_ups
+    from kik_pipelines.serve import deployments, plan
+
+    folder = make_municipality(tmp_path, "folge-stadt")
+    [deployment] = deployments(plan([folder]))
+    deployment_id = str(deployment.apply())
+    now = dt.datetime(2024, 4, 1, 4, 0, tzinfo=dt.UTC)
+    args = (deployment_id, str(folder), dt.date(2024, 3, 31), dt.date(2024, 4, 21))
+    planned = schedule_follow_ups(*args, remind_days=7, now=now)
+    assert [(p["step"], p["scheduled"]) for p in planned] == [
+        ("erinnern", "2024-04-14T06:00:00+02:00"),
+        ("entwurf", "2024-04-22T06:00:00+02:00"),
+    ]
+    schedule_follow_ups(*args, remind_days=7, now=now)  # a repeated quarter run
+    late = dt.datetime(2024, 4, 20, tzinfo=dt.UTC)
+    assert [p["step"] for p in schedule_follow_ups(*args, now=late)] == ["entwurf"]
+
+    async def read() -> list[Any]:
+        async with get_client() as client:
+            return await client.read_flow_runs(
+                flow_run_filter=FlowRunFilter(
+                    id=FlowRunFilterId(any_=[UUID(p["flow_run_id"]) for p in planned])
+                )
+            )
+
+    runs = sorted(asyncio.run(read()), key=lambda r: r.expected_start_time)
+    assert [r.parameters["step"] for r in runs] == ["erinnern", "entwurf"]
+    assert all(r.state.is_scheduled() for r in runs)
+    assert all("kommune:folge-stadt" in r.tags for r in runs)
+    assert runs[0].expected_start_time == dt.datetime(2024, 4, 14, 4, 0, tzinfo=dt.UTC)
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_remind_step_writes_the_list_and_says_who_is_missing(tmp_path: Path) -> None:
+    folder = make_municipality(tmp_path, "erinner-stadt")
+    quarterly_report(str(folder), return_state=True)
+    state = quarterly_report(str(folder), step="erinnern", return_state=True)
+    assert state.is_completed()
+    values = state.result()
+    assert Path(values["csv"]).is_file()
+    assert Path(values["csv"]).parent == folder / "ausgang"
+    assert state.message.endswith(", 0 per E-Mail erinnert")
+    summary = str(_artifacts("erinner-stadt-zusammenfassung")["erinner-stadt-zusammenfassung"].data)
+    assert "# Erinnerung erinner-stadt: Frist" in summary

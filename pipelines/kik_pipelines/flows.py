@@ -48,12 +48,15 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from prefect import Flow, flow, get_run_logger, tags, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.context import TaskRunContext
+from prefect.deployments import run_deployment
 from prefect.exceptions import MissingContextError
 from prefect.futures import PrefectFuture, as_completed
+from prefect.runtime import deployment as current_deployment
 from prefect.runtime import task_run
 from prefect.settings import PREFECT_UI_URL
 from prefect.states import Completed, Failed
@@ -62,6 +65,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from kik_core import workflow
 from kik_core._locale import plural
 from kik_core.errors import KikError, StoreError
+from kik_core.settings import load_settings
 from kik_pipelines._logs import install_kik_error_filter
 from kik_pipelines.notify import notify_run
 
@@ -74,20 +78,26 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_MAX_WORKERS",
+    "DEFAULT_REMIND_DAYS",
     "MAX_THREADS",
     "PARTLY_FAILED",
+    "STEPS",
     "WITH_REJECTIONS",
     "attention",
     "build_report",
     "failed_markdown",
+    "follow_up_times",
     "ingest_inbox",
     "ingest_task",
     "municipality_tag",
+    "open_round_task",
     "quarterly_markdown",
     "quarterly_report",
     "quarterly_state",
+    "remind_task",
     "report_task",
     "retry_transient",
+    "schedule_follow_ups",
     "slug",
     "state_report",
     "state_report_state",
@@ -99,6 +109,14 @@ install_kik_error_filter()
 WITH_REJECTIONS = "Mit Ablehnungen"
 #: The name of the Failed state of a :func:`state_report` run in which municipalities failed.
 PARTLY_FAILED = "Teilweise fehlgeschlagen"
+#: The steps of :func:`quarterly_report` (its ``step`` parameter): the scheduled quarter
+#: start, the reminders before the partners' deadline, the draft after it.
+STEP_QUARTER, STEP_REMIND, STEP_DRAFT = "quartal", "erinnern", "entwurf"
+STEPS = (STEP_QUARTER, STEP_REMIND, STEP_DRAFT)
+#: Days before the partners' deadline when the reminders go out (06:00, schedule zone).
+DEFAULT_REMIND_DAYS = 7
+#: The time of day of the follow-up runs (reminders, draft), in the schedule's zone.
+FOLLOW_UP_TIME = dt.time(6, 0)
 
 #: How many municipalities :func:`state_report` processes at once by default.
 DEFAULT_MAX_WORKERS = 8
@@ -328,6 +346,81 @@ def report_task(
     return _report_values(folder, result)
 
 
+@task(
+    name="open-round",
+    task_run_name=_run_name("runde"),
+    retries=2,
+    retry_delay_seconds=RETRY_DELAYS,
+    retry_condition_fn=retry_transient,
+)
+def open_round_task(folder: str) -> dict[str, Any]:
+    """Open the reporting round of the last Stichtag, unless a round is open already.
+
+    Returns:
+        ``folder``, ``stichtag`` and ``deadline`` (ISO dates), ``opened``
+        (``False`` when the open round was there already).
+    """
+    current = next((r for r in reversed(workflow.rounds(folder)) if not r.is_issued), None)
+    opened = current is None
+    if current is None:
+        current = workflow.open_round(folder)
+        _logger().info(
+            "%s: Runde %s geöffnet, Frist %s",
+            folder,
+            f"{current.stichtag:%d.%m.%Y}",
+            f"{current.deadline:%d.%m.%Y}",
+        )
+    return {
+        "folder": folder,
+        "stichtag": current.stichtag.isoformat(),
+        "deadline": current.deadline.isoformat(),
+        "opened": opened,
+    }
+
+
+@task(
+    name="remind",
+    task_run_name=_run_name("erinnern"),
+    retries=2,
+    retry_delay_seconds=RETRY_DELAYS,
+    retry_condition_fn=retry_transient,
+)
+def remind_task(folder: str) -> dict[str, Any]:
+    """Remind the partners with missing measures (:func:`kik_core.workflow.remind`).
+
+    Writes the mail-merge list to ``ausgang/`` and, when ``kik.toml`` has an
+    ``[email]`` table, e-mails every partner with an address who was not
+    reminded for this round yet (never twice).
+
+    Returns:
+        ``folder``, ``stichtag``, ``deadline``, ``waiting`` (partners with
+        missing measures), ``csv`` (the list), ``sent``, ``already``,
+        ``without_address`` and ``refused`` (numbers of partners).
+    """
+    settings = load_settings(folder)
+    result = workflow.remind(settings, send=settings.email is not None)
+    sent = result.sent
+    values = {
+        "folder": folder,
+        "stichtag": result.round.stichtag.isoformat(),
+        "deadline": result.round.deadline.isoformat(),
+        "waiting": len(result.board.waiting),
+        "csv": str(result.csv),
+        "sent": len(sent.sent) if sent else 0,
+        "already": len(sent.already) if sent else 0,
+        "without_address": len(sent.without_address) if sent else 0,
+        "refused": len(sent.refused) if sent else 0,
+    }
+    _logger().info(
+        "%s: %d Partner ohne vollständige Rückmeldung, %d erinnert; Liste %s",
+        folder,
+        values["waiting"],
+        values["sent"],
+        result.csv,
+    )
+    return values
+
+
 def _publish_report(folder: str, result: ReportResult) -> None:
     """The report's artifacts: counts per field and where the file is (Markdown).
 
@@ -431,7 +524,25 @@ def quarterly_markdown(values: Mapping[str, Any]) -> str:
         "",
         f"    {reported['docx']}",
     ]
+    if "round" in values:
+        lines += ["", *_round_lines(values["round"], values.get("follow_ups", []))]
     return "\n".join(lines) + "\n"
+
+
+def _round_lines(round_values: Mapping[str, Any], follow_ups: list[dict[str, str]]) -> list[str]:
+    stichtag = dt.date.fromisoformat(round_values["stichtag"])
+    deadline = dt.date.fromisoformat(round_values["deadline"])
+    lines = [
+        "## Berichtsrunde",
+        "",
+        f"Stichtag {stichtag:%d.%m.%Y}, Frist für die Partner {deadline:%d.%m.%Y}"
+        + (" (heute geöffnet)." if round_values["opened"] else "."),
+    ]
+    labels = {STEP_REMIND: "Erinnerung an die Partner", STEP_DRAFT: "Entwurf nach der Frist"}
+    for f in follow_ups:
+        when = dt.datetime.fromisoformat(f["scheduled"])
+        lines.append(f"- {labels[f['step']]}: geplant für {when:%d.%m.%Y %H:%M}")
+    return lines
 
 
 def failed_markdown(folder: str, error: KikError) -> str:
@@ -505,19 +616,38 @@ def _notify_quarterly(flow: Flow[..., Any], flow_run: FlowRun, state: State[Any]
     on_failure=[_notify_quarterly],
     on_crashed=[_notify_quarterly],
 )
-def quarterly_report(folder: str) -> State[dict[str, Any]]:
-    """The quarterly job of one municipality: ingest the inbox, then build the report.
+def quarterly_report(
+    folder: str, step: str = STEP_QUARTER, remind_days: int = DEFAULT_REMIND_DAYS
+) -> State[dict[str, Any]]:
+    """The quarterly job of one municipality, one step of its reporting round.
 
-    The steps run in order, each a task tagged with :func:`municipality_tag`;
-    the reporting-round steps (open the round, remind partners, draft report)
-    slot in around them. Returns the state described in the module docstring;
-    called as a function the flow returns ``{"ingest": …, "report": …}`` (the
-    values of :func:`ingest_task` and :func:`report_task`).
+    ``step`` (:data:`STEPS`):
+
+    * ``quartal`` (the schedule, at the quarter's start): open the round of the
+      quarter just ended (:func:`open_round_task`), ingest the inbox, write a
+      draft report, and schedule this deployment's two follow-up runs:
+      ``erinnern`` ``remind_days`` days before the partners' deadline and
+      ``entwurf`` the day after it (:func:`schedule_follow_ups`; only when run
+      from a deployment).
+    * ``erinnern``: remind the partners with missing measures (:func:`remind_task`).
+    * ``entwurf``: ingest what came in by the deadline, write the next draft.
+
+    Every task is tagged with :func:`municipality_tag`. Returns the state
+    described in the module docstring; called as a function the flow returns
+    ``{"ingest": …, "report": …}`` (plus ``"round"`` and ``"follow_ups"`` for
+    ``quartal``), or the reminder values for ``erinnern``.
     """
+    if step not in STEPS:
+        raise ValueError(f"step must be one of {STEPS}, got {step!r}")
     folder = str(folder)
     key = f"{_folder_slug(folder)}-zusammenfassung"
+    round_values: dict[str, Any] | None = None
     try:
         with tags(municipality_tag(folder)):
+            if step == STEP_REMIND:
+                return _reminded(folder, remind_task(folder), key)
+            if step == STEP_QUARTER:
+                round_values = open_round_task(folder)
             ingested = ingest_task(folder)
             reported = report_task(folder)
     except KikError as exc:
@@ -529,13 +659,119 @@ def quarterly_report(folder: str) -> State[dict[str, Any]]:
             description=f"Abgebrochen: {Path(folder).name}",
         )
         return Failed(message=str(exc), data=exc)
-    values = {"ingest": ingested, "report": reported}
+    values: dict[str, Any] = {"ingest": ingested, "report": reported}
+    if round_values is not None:
+        values["round"] = round_values
+        values["follow_ups"] = _follow_ups_of_this_deployment(folder, round_values, remind_days)
     create_markdown_artifact(
         markdown=quarterly_markdown(values),
         key=key,
         description=f"Was zu tun ist: {Path(folder).name}",
     )
     return quarterly_state(values)
+
+
+def follow_up_times(deadline: dt.date, remind_days: int, timezone: str) -> dict[str, dt.datetime]:
+    """When the round's follow-up steps run: reminders and draft, at 06:00 local time.
+
+    >>> times = follow_up_times(dt.date(2024, 4, 21), 7, "Europe/Berlin")
+    >>> [f"{step} {when:%Y-%m-%d %H:%M %Z}" for step, when in times.items()]
+    ['erinnern 2024-04-14 06:00 CEST', 'entwurf 2024-04-22 06:00 CEST']
+    """
+    zone = ZoneInfo(timezone)
+    return {
+        STEP_REMIND: dt.datetime.combine(
+            deadline - dt.timedelta(days=remind_days), FOLLOW_UP_TIME, zone
+        ),
+        STEP_DRAFT: dt.datetime.combine(deadline + dt.timedelta(days=1), FOLLOW_UP_TIME, zone),
+    }
+
+
+def schedule_follow_ups(
+    deployment_id: str,
+    folder: str,
+    stichtag: dt.date,
+    deadline: dt.date,
+    *,
+    remind_days: int = DEFAULT_REMIND_DAYS,
+    timezone: str = "Europe/Berlin",
+    now: dt.datetime | None = None,
+) -> list[dict[str, str]]:
+    """Schedule the ``erinnern`` and ``entwurf`` runs of a round on ``deployment_id``.
+
+    Runs whose time has passed are skipped. Each run has an idempotency key
+    (folder, Stichtag, step), so a repeated quarter run schedules nothing twice.
+
+    Returns:
+        ``step``, ``scheduled`` (ISO time) and ``flow_run_id`` per scheduled run.
+    """
+    now = now or dt.datetime.now(dt.UTC)
+    scheduled = []
+    for step, when in follow_up_times(deadline, remind_days, timezone).items():
+        if when <= now:
+            continue
+        run = run_deployment(
+            name=deployment_id,
+            parameters={"folder": folder, "step": step, "remind_days": remind_days},
+            scheduled_time=when,
+            timeout=0,
+            as_subflow=False,
+            tags=["kik", municipality_tag(folder)],
+            idempotency_key=f"kik-{_folder_slug(folder)}-{stichtag.isoformat()}-{step}",
+        )
+        scheduled.append({"step": step, "scheduled": when.isoformat(), "flow_run_id": str(run.id)})
+    return scheduled
+
+
+def _follow_ups_of_this_deployment(
+    folder: str, round_values: Mapping[str, Any], remind_days: int
+) -> list[dict[str, str]]:
+    deployment_id = current_deployment.id
+    if not deployment_id:
+        _logger().info("%s: kein Deployment: Erinnerung und Entwurf nicht geplant", folder)
+        return []
+    planned = schedule_follow_ups(
+        str(deployment_id),
+        folder,
+        dt.date.fromisoformat(round_values["stichtag"]),
+        dt.date.fromisoformat(round_values["deadline"]),
+        remind_days=remind_days,
+        timezone=load_settings(folder).timezone,
+    )
+    for p in planned:
+        _logger().info("%s: %s geplant für %s", folder, p["step"], p["scheduled"])
+    return planned
+
+
+def _reminded(folder: str, values: dict[str, Any], key: str) -> State[dict[str, Any]]:
+    """The artifact and final state of an ``erinnern`` run."""
+    message = (
+        f"{plural(int(values['waiting']), 'Partner', 'Partner')} ohne vollständige "
+        f"Rückmeldung, {values['sent']} per E-Mail erinnert"
+    )
+    lines = [
+        f"# Erinnerung {Path(folder).name}: "
+        f"Frist {dt.date.fromisoformat(values['deadline']):%d.%m.%Y}",
+        "",
+        f"{message}.",
+        "",
+        "## Was zu tun ist",
+        "",
+    ]
+    if values["without_address"] or values["refused"] or not values["sent"]:
+        lines.append(
+            "- Partner ohne E-Mail-Adresse oder ohne Versand: die Liste für den Serienbrief "
+            "liegt unter"
+        )
+        lines += ["", f"      {values['csv']}"]
+    else:
+        lines.append("- Nichts: alle Partner mit fehlenden Meldungen wurden erinnert.")
+    create_markdown_artifact(
+        markdown="\n".join(lines) + "\n",
+        key=key,
+        description=f"Erinnerung: {Path(folder).name}",
+    )
+    return Completed(message=message, data=values)
 
 
 # Prefect enforces a task timeout only in the thread that runs the flow: in a pool

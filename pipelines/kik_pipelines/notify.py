@@ -16,16 +16,19 @@ A plain success sends nothing.
 ``kik.toml`` is reported too), plus ``KIK_BENACHRICHTIGUNG_AN`` (comma-separated)
 from the environment, for the operator.
 
-**How it is sent**: through the SMTP server in the environment of the process
-that runs the flow (``kik serve``, a worker), so that the password never sits in
-a municipality folder:
+**How it is sent**: through :mod:`kik_core.mail` (the same code as the partner
+reminders), with the folder's ``[email]`` table of ``kik.toml`` (server, sender,
+the environment variable holding the password). Where the folder has no
+``[email]`` (or its ``kik.toml`` cannot be read), the operator's server from the
+environment of the process that runs the flow (``kik serve``, a worker) is used:
 
 ==========================  ===============================================
-``KIK_SMTP_HOST``           the server; without it no mail is sent
+``KIK_SMTP_HOST``           the server; without it (and without ``[email]``)
+                            no mail is sent
 ``KIK_SMTP_PORT``           default 587 with STARTTLS, else 25
 ``KIK_SMTP_STARTTLS``       ``1`` (default) or ``0``
 ``KIK_SMTP_USER``           login name (optional)
-``KIK_SMTP_PASSWORD``       password (optional, only with a user)
+``KIK_SMTP_PASSWORD``       its password (only with a user)
 ``KIK_SMTP_ABSENDER``       the sender address (default ``kik@<host>``)
 ==========================  ===============================================
 
@@ -37,80 +40,63 @@ from __future__ import annotations
 
 import logging
 import os
-import smtplib
-import ssl
 import tomllib
-from collections.abc import Mapping, Sequence
-from email.message import EmailMessage
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import attrs
-
-from kik_core.settings import SETTINGS_FILE
+from kik_core.errors import KikError
+from kik_core.mail import Mailer, build_message, smtp_password
+from kik_core.settings import SETTINGS_FILE, EmailSettings, load_settings
 
 __all__ = [
+    "PASSWORD_ENV",
     "RECIPIENTS_ENV",
-    "MailConfig",
+    "env_email_settings",
+    "mail_server",
     "notify_run",
     "recipients",
-    "send_mail",
 ]
 
 #: Extra recipients of every notification (comma-separated), for the operator.
 RECIPIENTS_ENV = "KIK_BENACHRICHTIGUNG_AN"
+#: The variable holding the password of the operator's server (``KIK_SMTP_USER``).
+PASSWORD_ENV = "KIK_SMTP_PASSWORD"  # noqa: S105 - a variable name, not a password
 
 _log = logging.getLogger("kik_pipelines.notify")
 
 
-@attrs.frozen
-class MailConfig:
-    """An SMTP server to send through (see the module docstring for the variables)."""
-
-    host: str
-    port: int
-    starttls: bool = True
-    user: str = ""
-    password: str = attrs.field(default="", repr=False)
-    sender: str = ""
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> MailConfig | None:
-        """The server from ``KIK_SMTP_*``; ``None`` when ``KIK_SMTP_HOST`` is unset."""
-        env = os.environ if env is None else env
-        host = env.get("KIK_SMTP_HOST", "").strip()
-        if not host:
-            return None
-        starttls = env.get("KIK_SMTP_STARTTLS", "1").strip().lower() not in {"0", "false", "nein"}
-        port_text = env.get("KIK_SMTP_PORT", "").strip()
-        port = int(port_text) if port_text else (587 if starttls else 25)
-        return cls(
-            host=host,
-            port=port,
-            starttls=starttls,
-            user=env.get("KIK_SMTP_USER", "").strip(),
-            password=env.get("KIK_SMTP_PASSWORD", ""),
-            sender=env.get("KIK_SMTP_ABSENDER", "").strip() or f"kik@{host}",
-        )
+def env_email_settings(env: Mapping[str, str] | None = None) -> EmailSettings | None:
+    """The operator's SMTP server from ``KIK_SMTP_*``; ``None`` when ``KIK_SMTP_HOST`` is unset."""
+    env = os.environ if env is None else env
+    host = env.get("KIK_SMTP_HOST", "").strip()
+    if not host:
+        return None
+    starttls = env.get("KIK_SMTP_STARTTLS", "1").strip().lower() not in {"0", "false", "nein"}
+    port_text = env.get("KIK_SMTP_PORT", "").strip()
+    user = env.get("KIK_SMTP_USER", "").strip()
+    return EmailSettings(
+        host=host,
+        sender=env.get("KIK_SMTP_ABSENDER", "").strip() or f"kik@{host}",
+        port=int(port_text) if port_text else (587 if starttls else 25),
+        starttls=starttls,
+        user=user,
+        password_variable=PASSWORD_ENV if user else "",
+    )
 
 
-def send_mail(config: MailConfig, to: Sequence[str], subject: str, body: str) -> None:
-    """Send one plain-text mail (UTF-8) to ``to``.
-
-    Raises:
-        OSError: the server cannot be reached (``smtplib.SMTPException`` is one).
-    """
-    message = EmailMessage()
-    message["From"] = config.sender
-    message["To"] = ", ".join(to)
-    message["Subject"] = subject
-    message.set_content(body)
-    with smtplib.SMTP(config.host, config.port, timeout=30) as smtp:
-        if config.starttls:
-            smtp.starttls(context=ssl.create_default_context())
-        if config.user:
-            smtp.login(config.user, config.password)
-        smtp.send_message(message)
+def mail_server(
+    folder: str | Path | None, env: Mapping[str, str] | None = None
+) -> EmailSettings | None:
+    """The server to send through: the folder's ``[email]``, else :func:`env_email_settings`."""
+    if folder is not None:
+        try:
+            email = load_settings(folder).email
+        except KikError:  # a broken kik.toml is what the mail is about: use the operator's
+            email = None
+        if email is not None:
+            return email
+    return env_email_settings(env)
 
 
 def recipients(folder: str | Path | None, env: Mapping[str, str] | None = None) -> list[str]:
@@ -143,33 +129,39 @@ def notify_run(
     logger: logging.Logger | logging.LoggerAdapter[Any] | None = None,
     env: Mapping[str, str] | None = None,
 ) -> bool:
-    """Mail ``subject``/``body`` to the run's recipients; ``True`` if a mail was sent.
+    """Mail ``subject``/``body`` to the run's recipients; ``True`` if every mail went out.
 
-    Never raises for a missing configuration or an unreachable server: it logs
-    why no mail went out (German) and returns ``False``.
+    One message per recipient, through :class:`kik_core.mail.Mailer`. Never
+    raises for a missing configuration, an unreachable server or a refused
+    address: it logs why (German, no traceback) and returns ``False``.
     """
     log = logger or _log
     to = recipients(folder, env)
     if not to:
         log.debug("Keine Benachrichtigung: keine Empfänger ([zeitplan] benachrichtigung)")
         return False
-    config = MailConfig.from_env(env)
-    if config is None:
+    email = mail_server(folder, env)
+    if email is None:
         log.warning(
-            "Benachrichtigung an %s nicht gesendet: KIK_SMTP_HOST ist nicht gesetzt",
+            "Benachrichtigung an %s nicht gesendet: weder [email] in kik.toml noch "
+            "KIK_SMTP_HOST ist gesetzt",
             ", ".join(to),
         )
         return False
+    refused: list[str] = []
     try:
-        send_mail(config, to, subject, body)
-    except (OSError, smtplib.SMTPException) as exc:
-        log.error(  # noqa: TRY400 - a mail server problem is no bug: no traceback
-            "Benachrichtigung an %s nicht gesendet: SMTP-Server %s:%d: %s",
-            ", ".join(to),
-            config.host,
-            config.port,
-            exc,
-        )
+        password = smtp_password(email, env)
+        with Mailer(email, password) as mailer:
+            for address in to:
+                message = build_message(sender=email.sender, to=address, subject=subject, body=body)
+                refusal = mailer.send(message)
+                if refusal is not None:
+                    refused.append(f"{address}: {refusal}")
+    except KikError as exc:  # MailError: server down, login or sender refused
+        log.error("Benachrichtigung an %s nicht gesendet: %s", ", ".join(to), exc)  # noqa: TRY400
+        return False
+    if refused:
+        log.error("Benachrichtigung nicht zugestellt an %s", "; ".join(refused))
         return False
     log.info("Benachrichtigung gesendet an %s: %s", ", ".join(to), subject)
     return True
