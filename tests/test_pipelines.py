@@ -103,7 +103,8 @@ def _artifacts(*keys: str) -> dict[str, Any]:
             found = await client.read_artifacts(
                 artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=list(keys)))
             )
-        return {a.key: a for a in found}
+        # several artifacts may share a key: the newest wins
+        return {a.key: a for a in sorted(found, key=lambda a: a.created)}
 
     return asyncio.run(read())
 
