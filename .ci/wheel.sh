@@ -3,6 +3,8 @@
 # checkout, and produce a report from there: the distribution itself is a tested product.
 # Usage: .ci/wheel.sh [DIST_DIR]   (builds into a temp dir when DIST_DIR is not given)
 set -euo pipefail
+# the installed wheel alone: never the checkout's sources through PYTHONPATH
+unset PYTHONPATH
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d /tmp/kik-wheel-XXXXXX)"
 dist="${1:-$work/dist}"
