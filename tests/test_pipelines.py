@@ -624,3 +624,15 @@ def test_remind_step_writes_the_list_and_says_who_is_missing(tmp_path: Path) -> 
     assert state.message.endswith(", 0 per E-Mail erinnert")
     summary = str(_artifacts("erinner-stadt-zusammenfassung")["erinner-stadt-zusammenfassung"].data)
     assert "# Erinnerung erinner-stadt: Frist" in summary
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_draft_step_after_the_office_issued_the_round_is_skipped(tmp_path: Path) -> None:
+    folder = make_municipality(tmp_path, "fertig-stadt")
+    quarterly_report(str(folder), return_state=True)
+    issue(folder)
+    before = sorted(p.name for p in (folder / "berichte").iterdir())
+    state = quarterly_report(str(folder), step="entwurf", return_state=True)
+    assert (state.type, state.name) == (StateType.COMPLETED, "Übersprungen")
+    assert state.message == "Runde schon herausgegeben: kein Entwurf nötig"
+    assert sorted(p.name for p in (folder / "berichte").iterdir()) == before

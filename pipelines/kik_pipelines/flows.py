@@ -648,6 +648,11 @@ def quarterly_report(
                 return _reminded(folder, remind_task(folder), key)
             if step == STEP_QUARTER:
                 round_values = open_round_task(folder)
+            elif not any(not r.is_issued for r in workflow.rounds(folder)):
+                # the office issued the round before the deadline: no draft to write
+                message = "Runde schon herausgegeben: kein Entwurf nötig"
+                _logger().info("%s: %s", folder, message)
+                return Completed(name="Übersprungen", message=message, data={"folder": folder})
             ingested = ingest_task(folder)
             reported = report_task(folder)
     except KikError as exc:
