@@ -12,7 +12,7 @@ from rich.console import Console
 
 import kik_core.board
 from kik_core import Concept, PartnerContact, Provenance, StatusReport
-from kik_core._board_views import board_table, write_board_xlsx
+from kik_core._board_views import board_table, measures_table, write_board_xlsx
 from kik_core.board import PartnerState, build_board, format_time
 
 STICHTAG, DEADLINE = dt.date(2024, 9, 30), dt.date(2024, 10, 21)
@@ -181,3 +181,41 @@ def test_cli_table_lists_every_partner(concept: Concept) -> None:
     assert "Rückmeldungen zum Stichtag 30.09.2024 (Frist 21.10.2024)" in text
     assert "Agentur für Arbeit" in text
     assert "Von 2 Partnern hat noch keiner vollständig gemeldet, 1 teilweise." in text
+
+
+def test_cli_measures_table_says_who_reported(concept: Concept) -> None:
+    console = Console(width=160, record=True)
+    console.print(measures_table(_board(concept)))
+    lines = console.export_text().splitlines()
+    (bs21,) = [line for line in lines if "BS-2.1" in line]
+    assert "ja" in bs21
+    assert bs21.count("vhs Kempten") == 2  # responsible, and reported
+    (bs11,) = [line for line in lines if "BS-1.1" in line]
+    assert "nein" in bs11
+
+
+def test_board_of_an_issued_round_never_changes(tmp_path: Path) -> None:
+    from kik_core import workflow, write_concept_workbook
+
+    from .ingest_helpers import concept as small_concept
+    from .ingest_helpers import good_row, write_csv
+
+    folder = workflow.init_folder(tmp_path / "m", "Musterstadt")
+    write_concept_workbook(small_concept(), folder / "konzept.xlsx")
+    workflow.open_round(folder, stichtag=dt.date(2024, 3, 31), today=dt.date(2024, 4, 1))
+    rows = [good_row("BS-4.1", "implementiert", Stand_am="31.03.2024")]
+    write_csv(folder / "eingang" / "vhs.csv", rows)
+    workflow.ingest(folder, today=dt.date(2024, 4, 10))
+    workflow.issue(folder, accept_conflicts=True, pdf=False)
+    before = workflow.partner_board(folder).board
+    # a late file for the issued round
+    late = [
+        good_row("BS-5.1", "in Bearbeitung", Stand_am="30.03.2024", Institution="Stadtbibliothek")
+    ]
+    write_csv(folder / "eingang" / "bib.csv", late)
+    workflow.ingest(folder, today=dt.date(2024, 5, 2))
+    after = workflow.partner_board(folder, stichtag=dt.date(2024, 3, 31))
+    assert after.round.is_issued
+    assert after.board == before
+    library = next(p for p in after.board.partners if p.partner == "Stadtbibliothek")
+    assert library.arrived == ()

@@ -190,8 +190,9 @@ def _round_with_one_report(folder: Path) -> None:
 
 def test_board_reminder_list_and_decision(folder: Path) -> None:
     _round_with_one_report(folder)
-    board = kik("rueckmeldungen", folder, "--xlsx")
+    board = kik("rueckmeldungen", folder, "--xlsx", "--massnahmen")
     assert board.returncode == 0, board.stdout
+    assert "Maßnahmen in der Runde zum Stichtag 31.03.2024" in board.stdout
     assert "Rückmeldungen zum Stichtag 31.03.2024 (Frist 21.04.2024)" in board.stdout
     assert "Von 2 Partnern hat noch keiner vollständig gemeldet, 1 teilweise." in board.stdout
     workbook = load_workbook(folder / "ausgang" / "Rueckmeldungen_2024-03-31.xlsx")

@@ -44,6 +44,7 @@ class Recorder:
 
     def __init__(self) -> None:
         self.refuse: set[str] = set()
+        self.hang_up: set[str] = set()  # answer 421: the server closes the connection
         self.messages: list[tuple[list[str], EmailMessage]] = []
 
     async def handle_RCPT(  # noqa: N802 - the name aiosmtpd calls
@@ -51,6 +52,8 @@ class Recorder:
     ) -> str:
         if address in self.refuse:
             return "550 5.1.1 Mailbox unavailable"
+        if address in self.hang_up:
+            return "421 4.3.2 Service shutting down"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -292,3 +295,21 @@ def test_no_reminders_for_an_issued_round(tmp_path: Path) -> None:
     with pytest.raises(RoundError, match="ist herausgegeben"):
         workflow.remind(folder)
     assert not list((folder / "ausgang").glob("Erinnerungen_*"))
+
+
+def test_connection_lost_midway_marks_only_what_was_accepted(
+    tmp_path: Path, smtp: tuple[Recorder, int]
+) -> None:
+    recorder, port = smtp
+    folder = _folder(tmp_path, port)
+    recorder.hang_up = {"bib@musterstadt.example"}  # the first of the two
+    with pytest.raises(MailError, match=r"Verbindung zum Mailserver .* ist abgebrochen"):
+        workflow.remind(folder, send=True)
+    assert recorder.messages == []
+    assert _sent(folder) == []
+    recorder.hang_up = {"vhs@musterstadt.example"}  # now the second one
+    result = workflow.remind(folder, send=True)
+    assert result.sent is not None
+    assert result.sent.sent == (("Stadtbibliothek", "bib@musterstadt.example"),)
+    assert result.sent.refused == (("Volkshochschule", "vom Mailserver abgelehnt (Code 421)"),)
+    assert _sent(folder) == ["Stadtbibliothek"]

@@ -22,7 +22,7 @@ from kik_core._cells import write_cell
 from kik_core._locale import format_date
 from kik_core.board import PartnerBoard, PartnerState, format_time
 
-__all__ = ["board_table", "write_board_xlsx"]
+__all__ = ["board_table", "measures_table", "write_board_xlsx"]
 
 #: Colours per partner state (rich style, workbook fill).
 _STATE_STYLE: dict[PartnerState, tuple[str, str]] = {
@@ -65,6 +65,25 @@ def board_table(board: PartnerBoard) -> Table:
             f"{len(partner.arrived)} von {len(partner.asked)}",
             escape(", ".join(partner.missing)) or "–",
             format_time(partner.last_file),
+        )
+    return table
+
+
+def measures_table(board: PartnerBoard) -> Table:
+    """Per measure: reported this round, and by whom (for ``--massnahmen``)."""
+    table = Table(title=f"Maßnahmen in der Runde zum Stichtag {format_date(board.stichtag)}")
+    table.add_column("Nr.")
+    table.add_column("Maßnahme", overflow="fold")
+    table.add_column("Zuständig", overflow="fold")
+    table.add_column("gemeldet")
+    table.add_column("gemeldet von", overflow="fold")
+    for measure in board.measures:
+        table.add_row(
+            escape(measure.measure_id),
+            escape(measure.text),
+            escape("; ".join(measure.partners)) or "–",
+            "ja" if measure.reported else "[red]nein[/]",
+            escape("; ".join(measure.reported_by)) or "–",
         )
     return table
 

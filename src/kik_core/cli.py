@@ -421,6 +421,9 @@ def _partner_parser(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
     board.add_argument(
         "--xlsx", action="store_true", help="zusätzlich als Excel-Datei nach ausgang/ schreiben"
     )
+    board.add_argument(
+        "--massnahmen", action="store_true", help="auch je Maßnahme: gemeldet, von wem"
+    )
     remind = add(
         "erinnern",
         "Erinnerungsliste (CSV für den Serienbrief) nach ausgang/ schreiben; mit --senden "
@@ -454,10 +457,20 @@ def _dispatch_partners(args: argparse.Namespace, console: Console) -> int:
     from kik_core import workflow
 
     if args.command == "rueckmeldungen":
-        from kik_core._board_views import board_table
+        from zoneinfo import ZoneInfo
+
+        from kik_core._board_views import board_table, measures_table
 
         result = workflow.partner_board(args.folder, stichtag=args.stichtag, xlsx=args.xlsx)
         console.print(board_table(result.board))
+        if result.round.issued_at is not None:
+            issued = result.round.issued_at.astimezone(ZoneInfo("Europe/Berlin"))
+            console.print(
+                f"Die Runde ist herausgegeben: gezählt sind die Dateien, die bis zur "
+                f"Herausgabe am {issued:%d.%m.%Y, %H:%M} Uhr eingelesen waren."
+            )
+        if args.massnahmen:
+            console.print(measures_table(result.board))
         if result.xlsx is not None:
             console.print(f"[bold green]Übersicht geschrieben:[/] {_e(result.xlsx)}")
         return EXIT_OK

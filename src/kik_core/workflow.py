@@ -746,11 +746,26 @@ def _board_round(store: Store, stichtag: dt.date | None) -> Round:
 def _board_for(
     store: Store, concept: Concept, current: Round, contacts: Sequence[PartnerContact] = ()
 ) -> PartnerBoard:
-    """The board of round ``current`` from the store (membership: rounds rule 2)."""
+    """The board of round ``current`` from the store (membership: rounds rule 2).
+
+    For an issued round only the files ingested up to its issue count, so its
+    board never changes either (late files show in the next round).
+    """
     from kik_core.board import build_board
     from kik_core.rounds import round_for_date
 
     rounds = store.rounds()
+    file_times = {f.content_hash: f.ingested_at for f in store.files()}
+    reports = store.reports()
+    if current.issued_at is not None:
+        issued_at = current.issued_at
+        reports = [
+            r
+            for r in reports
+            if r.source is None
+            or r.source.content_hash not in file_times
+            or file_times[r.source.content_hash] <= issued_at
+        ]
 
     def in_round(report: StatusReport) -> bool:
         owner = round_for_date(rounds, report.as_of)
@@ -758,11 +773,11 @@ def _board_for(
 
     return build_board(
         concept,
-        store.reports(),
+        reports,
         stichtag=current.stichtag,
         deadline=current.deadline,
         in_round=in_round,
-        file_times={f.content_hash: f.ingested_at for f in store.files()},
+        file_times=file_times,
         contacts=contacts,
     )
 

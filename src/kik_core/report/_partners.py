@@ -59,7 +59,7 @@ def decisions_annex(w: _Writer, concept: Concept, snapshot: Snapshot) -> None:
             "Meldung eines Partners ersetzt sie. Im Bericht ist der entschiedene Status gezählt."
         )
     )
-    widths = [900, 2262, 1300, 1300, 2150, 1500]
+    widths = [900, 1962, 1550, 1300, 2100, 1600]
     body = [
         [
             Cell(d.measure_id, width=widths[0]),
