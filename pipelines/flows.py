@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -79,6 +78,7 @@ RETRY_DELAYS: list[float] = [10.0, 60.0]
 #: block the quarterly run forever).
 INGEST_TIMEOUT = 15 * 60
 REPORT_TIMEOUT = 30 * 60
+
 
 def slug(text: str) -> str:
     """A Prefect-safe name for a folder or municipality: lowercase, digits and dashes.

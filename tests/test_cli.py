@@ -118,7 +118,7 @@ def test_user_journey(folder: Path) -> None:
     assert "3 Dateien, 4 Zeilen angenommen, 1 abgelehnt, 1 in Quarantäne" in ingested.stdout
     error_book = folder / "ausgang" / "afa_Fehler.xlsx"
     assert error_book.is_file()
-    sheet = load_workbook(error_book).active
+    sheet = load_workbook(error_book)["Rückmeldung"]
     assert sheet is not None
     assert any("kein gültiger Status" in str(c.value) for row in sheet.iter_rows() for c in row)
     assert (folder / "quarantaene" / "kaputt.xlsx").is_file()
