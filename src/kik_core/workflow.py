@@ -683,9 +683,31 @@ def templates(
             concept, store.reports(), current.deadline, decisions=store.decisions()
         )
     settings.outbox.mkdir(parents=True, exist_ok=True)
+    contacts, office = _template_contacts(settings, concept)
     return write_partner_templates(
-        concept, snapshot, settings.outbox, as_of=current.stichtag, deadline=current.deadline
+        concept,
+        snapshot,
+        settings.outbox,
+        as_of=current.stichtag,
+        deadline=current.deadline,
+        contacts=contacts,
+        office=office,
     )
+
+
+def _template_contacts(
+    settings: Settings, concept: Concept
+) -> tuple[Sequence[PartnerContact], str | None]:
+    """Contacts printed at the top of templates: the ``Partner`` sheet and the office's address."""
+    from kik_core.concept_workbook import load_partner_contacts
+
+    try:
+        contacts = load_partner_contacts(settings.concept_file, concept)
+    except ConceptWorkbookError as exc:  # checked by kik validate; templates go out without
+        log.debug("Partner sheet not used for templates: %s", exc)
+        contacts = ()
+    office = settings.email.sender if settings.email is not None else None
+    return contacts, office
 
 
 def run(
@@ -916,9 +938,16 @@ def remind(
         return RemindResult(board, current, csv_path)
     due = [p.partner for p in board.waiting if p.email]
     snapshot = build_snapshot(concept, reports, current.deadline, decisions=decisions)
+    contacts, office = _template_contacts(settings, concept)
     with tempfile.TemporaryDirectory(prefix="kik-erinnern-") as temp:
         paths = write_partner_templates(
-            concept, snapshot, Path(temp), as_of=current.stichtag, deadline=current.deadline
+            concept,
+            snapshot,
+            Path(temp),
+            as_of=current.stichtag,
+            deadline=current.deadline,
+            contacts=contacts,
+            office=office,
         )
         with open_store(settings) as store:
             result = send_reminders(

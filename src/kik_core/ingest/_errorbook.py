@@ -155,10 +155,10 @@ def _row(rejected: RejectedRow, canonical: dict[str, str], extra: list[str]) -> 
     problems: dict[str, list[str]] = {}
     hints: list[str] = []
     for problem in rejected.problems:
-        column = known.get(normalize_header(problem.location.column or ""))
-        if column is not None:
-            problems.setdefault(column, []).append(problem.message)
-            hints.append(f"{column}: {problem.message}")
+        where = known.get(normalize_header(problem.location.column or ""))
+        if where is not None:
+            problems.setdefault(where, []).append(problem.message)
+            hints.append(f"{where}: {problem.message}")
         else:
             hints.append(problem.message)
     hints.append(f"(Zeile {rejected.row} Ihrer Datei)")

@@ -32,6 +32,8 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.header_footer import HeaderFooterItem, _HeaderFooterPart
+from openpyxl.worksheet.properties import Outline, PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from kik_core._cells import clean_text, write_cell
@@ -138,7 +140,7 @@ def _instructions(
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     sheet.print_options.gridLines = False
     sheet.page_margins.left = sheet.page_margins.right = 0.6
     sheet.protection.sheet = True
@@ -176,8 +178,8 @@ def update_workbook(
     names = [name for name, _width in columns]
     index = {name: i for i, name in enumerate(names, start=1)}
 
-    for row, line in enumerate(top, start=1):
-        cell = write_cell(ws, row, 1, line)
+    for row, text in enumerate(top, start=1):
+        cell = write_cell(ws, row, 1, text)
         cell.font = Font(bold=row == 1, size=14 if row == 1 else 11)
         ws.row_dimensions[row].height = 20 if row == 1 else 15
     header_row = len(top) + 2
@@ -195,12 +197,12 @@ def update_workbook(
     last = first + len(rows) - 1
     for number in range(last + 1, last + 1 + spare_rows):
         for name, column in index.items():
-            cell = ws.cell(row=number, column=column)
-            cell.protection = Protection(locked=name in (TEXT_COLUMN, HINT_COLUMN))
-            cell.border = _GRID
-            cell.alignment = _TOP
+            spare = ws.cell(row=number, column=column)
+            spare.protection = Protection(locked=name in (TEXT_COLUMN, HINT_COLUMN))
+            spare.border = _GRID
+            spare.alignment = _TOP
             if name == COL_DATE:
-                cell.number_format = "DD.MM.YYYY"
+                spare.number_format = "DD.MM.YYYY"
     end = last + spare_rows
 
     status = get_column_letter(index[COL_STATUS])
@@ -236,11 +238,11 @@ def update_workbook(
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.sheet_properties.outlinePr.summaryBelow = False
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.sheet_properties.outlinePr = Outline(summaryBelow=False, summaryRight=True)
     ws.page_margins.left = ws.page_margins.right = 0.4
     ws.page_margins.top = ws.page_margins.bottom = 0.5
-    ws.oddFooter.center.text = "Seite &P von &N"
+    ws.oddFooter = HeaderFooterItem(center=_HeaderFooterPart(text="Seite &P von &N"))
     ws.protection.sheet = True
     ws.protection.formatColumns = False
     ws.protection.formatRows = False
