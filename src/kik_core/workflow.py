@@ -876,7 +876,7 @@ def _templates_by_partner(paths: Sequence[Path], partners: Sequence[str]) -> dic
 
     from kik_core.model import partner_key
 
-    wanted = {f" – {p}": partner_key(p) for p in partners}
+    wanted = {f"Rückmeldung {p}": partner_key(p) for p in partners}
     found: dict[str, Path] = {}
     for path in paths:
         workbook = load_workbook(path, read_only=True)
@@ -884,8 +884,8 @@ def _templates_by_partner(paths: Sequence[Path], partners: Sequence[str]) -> dic
             lines = [str(row[0]) for row in workbook["Anleitung"].iter_rows(values_only=True)]
         finally:
             workbook.close()
-        for suffix, key in wanted.items():
-            if any(line.endswith(suffix) for line in lines):
+        for title, key in wanted.items():
+            if title in lines:
                 found[key] = path
     return found
 
