@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 from kik_core._argparse_de import ArgumentParser as GermanArgumentParser
 from kik_core._version import __version__
-from kik_core.errors import ConceptWorkbookError, KikError
+from kik_core.errors import ConceptWorkbookError, KikError, ModelError, german_message
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -696,6 +696,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in exc.problems:
             console.print(f"  - {_e(problem)}")
         console.print("Bitte korrigieren Sie die genannten Zellen und starten Sie erneut.")
+        return EXIT_FAILED
+    except ModelError as exc:  # the model's text is for developers: German here
+        logging.getLogger("kik_core.cli").debug("model error: %s", exc)
+        console.print(f"[bold red]Fehler:[/] {_e(german_message(exc))}")
         return EXIT_FAILED
     except KikError as exc:
         console.print(f"[bold red]Fehler:[/] {_e(exc)}")
