@@ -332,23 +332,66 @@ def _dispatch_round(args: argparse.Namespace, console: Console) -> int:
     raise AssertionError(args.action)  # pragma: no cover - argparse restricts the choices
 
 
-def _print_ingest(console: Console, summary: IngestSummary) -> None:
+#: The widest file name in the console table (longer ones lose their middle).
+NAME_WIDTH = 26
+
+
+def shorten_middle(text: str, width: int) -> str:
+    """``text`` in at most ``width`` terminal cells, its middle replaced by ``…``.
+
+    The start and the end (with the extension) stay, so the name stays recognisable.
+
+    >>> shorten_middle("Rueckmeldung_Volkshochschule_2024-09.xlsx", 24)
+    'Rueckmeldung…024-09.xlsx'
+    """
+    from rich.cells import cell_len
+
+    if cell_len(text) <= width:
+        return text
+    tail_room = (width - 1) // 2
+    head_room = width - 1 - tail_room
+    head, tail = "", ""
+    for char in text:
+        if cell_len(head + char) > head_room:
+            break
+        head += char
+    for char in reversed(text):
+        if cell_len(char + tail) > tail_room:
+            break
+        tail = char + tail
+    return f"{head}…{tail}"
+
+
+def _relative(path: Path, folder: Path | None) -> str:
+    if folder is not None:
+        try:
+            return str(path.resolve().relative_to(folder.resolve()))
+        except ValueError:
+            pass
+    return str(path)
+
+
+def _print_ingest(console: Console, summary: IngestSummary, folder: Path | None = None) -> None:
+    """The files of an ingest as a table that fits 80 columns, then the error workbooks."""
     from rich.table import Table
 
+    names = [shorten_middle(outcome.name, NAME_WIDTH) for outcome in summary.files]
     table = Table(title="Eingelesene Dateien", show_lines=False)
-    table.add_column("Datei", overflow="fold")
+    table.add_column("Datei", no_wrap=True, min_width=max((len(n) for n in names), default=5))
     table.add_column("Ergebnis")
-    table.add_column("angenommen", justify="right")
-    table.add_column("abgelehnt", justify="right")
-    table.add_column("Hinweis", overflow="fold")
-    for outcome in summary.files:
+    table.add_column("angen.", justify="right")
+    table.add_column("abgel.", justify="right")
+    table.add_column("Hinweis", overflow="fold", ratio=1)
+    workbooks: list[str] = []
+    for name, outcome in zip(names, summary.files, strict=True):
         hint = ""
         if outcome.error_workbook is not None:
-            hint = f"Fehlerliste: {outcome.error_workbook}"
+            workbooks.append(_relative(outcome.error_workbook, folder))
+            hint = "Fehlerliste (s. u.)"
         elif outcome.problems:
             hint = outcome.problems[0].message
         table.add_row(
-            _e(outcome.name),
+            _e(name),
             _OUTCOME_LABELS.get(outcome.outcome.value, outcome.outcome.value),
             str(outcome.rows_accepted),
             str(outcome.rows_rejected),
@@ -356,6 +399,10 @@ def _print_ingest(console: Console, summary: IngestSummary) -> None:
         )
     if summary.files:
         console.print(table)
+    if workbooks:
+        console.print("Fehlerlisten für die Partner (korrigiert zurücksenden lassen):")
+        for path in workbooks:
+            console.print(f"  {_e(shorten_middle(path, console.width - 2))}", no_wrap=True)
     _print_inbox_notes(console, summary.skipped, ())
     for name in summary.recovered:
         console.print(f"[yellow]Aus einem abgebrochenen Lauf übernommen:[/] {_e(name)}")
@@ -586,7 +633,7 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
         return EXIT_OK if result.ok else EXIT_REJECTED
     if args.command == "ingest":
         summary = _run_ingest(console, args.folder, args.heute)
-        _print_ingest(console, summary)
+        _print_ingest(console, summary, Path(args.folder))
         return _ingest_exit(summary)
     if args.command == "templates":
         target = workflow.template_round(args.folder, as_of=args.stand)
@@ -614,7 +661,7 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
         if args.command == "run":
             workflow.draft_round(args.folder, as_of=args.as_of)  # refuse before ingesting
             summary = _run_ingest(console, args.folder, None)
-            _print_ingest(console, summary)
+            _print_ingest(console, summary, Path(args.folder))
             code = _ingest_exit(summary)
             if summary.interrupted:
                 return code
