@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kik_core._argparse_de import ArgumentParser as GermanArgumentParser
+from kik_core._locale import format_date, format_datetime
 from kik_core._version import __version__
 from kik_core.errors import ConceptWorkbookError, KikError, ModelError, german_message
 
@@ -258,10 +259,10 @@ def _print_rounds(console: Console, folder: Path) -> None:
     for column in ("Stichtag", "Frist", "Stand", "Entwürfe", "herausgegeben am", "Bericht"):
         table.add_column(column)
     for item in found:
-        issued = item.issued_at.astimezone().strftime("%d.%m.%Y %H:%M") if item.issued_at else ""
+        issued = format_datetime(item.issued_at.astimezone()) if item.issued_at else ""
         table.add_row(
-            f"{item.stichtag:%d.%m.%Y}",
-            f"{item.deadline:%d.%m.%Y}",
+            f"{format_date(item.stichtag)}",
+            f"{format_date(item.deadline)}",
             item.state.label,
             str(item.drafts),
             issued,
@@ -278,7 +279,7 @@ def _issue(console: Console, args: argparse.Namespace) -> int:
     if conflicts:
         console.print(
             f"[yellow]{len(conflicts)} offene Widersprüche zwischen Partnern[/] "
-            f"in der Runde {preview.snapshot.as_of:%d.%m.%Y}:"
+            f"in der Runde {format_date(preview.snapshot.as_of)}:"
         )
         for conflict in conflicts:
             statuses = ", ".join(f"{p}: {s.label}" for p, s in conflict.statuses.items())
@@ -302,7 +303,8 @@ def _issue(console: Console, args: argparse.Namespace) -> int:
         args.folder, stichtag=args.stichtag, accept_conflicts=True, pdf=args.pdf or None
     )
     console.print(
-        f"[bold green]Runde {result.snapshot.as_of:%d.%m.%Y} herausgegeben:[/] {_e(result.docx)}"
+        f"[bold green]Runde {format_date(result.snapshot.as_of)} herausgegeben:[/] "
+        f"{_e(result.docx)}"
     )
     if result.pdf is not None:
         console.print(f"[bold green]PDF:[/] {_e(result.pdf)}")
@@ -319,8 +321,8 @@ def _dispatch_round(args: argparse.Namespace, console: Console) -> int:
     if args.action == "oeffnen":
         opened = workflow.open_round(args.folder, stichtag=args.stichtag, deadline=args.frist)
         console.print(
-            f"[bold green]Runde geöffnet:[/] Stichtag {opened.stichtag:%d.%m.%Y}, "
-            f"Frist für die Partner {opened.deadline:%d.%m.%Y}."
+            f"[bold green]Runde geöffnet:[/] Stichtag {format_date(opened.stichtag)}, "
+            f"Frist für die Partner {format_date(opened.deadline)}."
         )
         console.print(f"Nächster Schritt: kik templates {_e(args.folder)}")
         return EXIT_OK
@@ -451,12 +453,13 @@ def _ingest_exit(summary: IngestSummary) -> int:
 def _print_report(console: Console, result: ReportResult) -> None:
     counts = result.snapshot.overall
     console.print(
-        f"Bericht zum Stichtag {result.snapshot.as_of:%d.%m.%Y}: {counts.total} Maßnahmen, "
+        f"Bericht zum Stichtag {format_date(result.snapshot.as_of)}: {counts.total} Maßnahmen, "
         + ", ".join(f"{counts.counts[s]} {s.label}" for s in sorted(counts.counts))
     )
     if result.round is not None:
         console.print(
-            f"Runde {result.round.stichtag:%d.%m.%Y} (Frist {result.round.deadline:%d.%m.%Y}), "
+            f"Runde {format_date(result.round.stichtag)} "
+            f"(Frist {format_date(result.round.deadline)}), "
             f"Entwurf {result.round.drafts}"
         )
     console.print(f"[bold green]Bericht geschrieben:[/] {_e(result.docx)}")
@@ -569,7 +572,7 @@ def _dispatch_partners(args: argparse.Namespace, console: Console) -> int:
             issued = result.round.issued_at.astimezone(ZoneInfo("Europe/Berlin"))
             console.print(
                 f"Die Runde ist herausgegeben: gezählt sind die Dateien, die bis zur "
-                f"Herausgabe am {issued:%d.%m.%Y, %H:%M} Uhr eingelesen waren."
+                f"Herausgabe am {format_datetime(issued)} Uhr eingelesen waren."
             )
         if args.massnahmen:
             console.print(measures_table(result.board))
@@ -585,7 +588,7 @@ def _dispatch_partners(args: argparse.Namespace, console: Console) -> int:
             )
         console.print(
             f"Liste für den Serienbrief ({len(waiting)} Partner, Frist "
-            f"{sent.round.deadline:%d.%m.%Y}): {_e(sent.csv)}"
+            f"{format_date(sent.round.deadline)}): {_e(sent.csv)}"
         )
         if sent.sent is None:
             if waiting:
@@ -605,7 +608,7 @@ def _dispatch_partners(args: argparse.Namespace, console: Console) -> int:
     )
     console.print(
         f"[bold green]Entscheidung gespeichert:[/] {_e(decision.measure_id)} ist "
-        f"„{decision.status.label}“ ab {decision.as_of:%d.%m.%Y} "
+        f"„{decision.status.label}“ ab {format_date(decision.as_of)} "
         f"(entschieden von {_e(decision.decided_by)}). Begründung: {_e(decision.reason)}"
     )
     return EXIT_OK
@@ -639,7 +642,7 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
         target = workflow.template_round(args.folder, as_of=args.stand)
         if target.is_issued:
             console.print(
-                f"[yellow]Hinweis:[/] Die Runde {target.stichtag:%d.%m.%Y} ist schon "
+                f"[yellow]Hinweis:[/] Die Runde {format_date(target.stichtag)} ist schon "
                 "herausgegeben; Rückmeldungen dazu erscheinen in der nächsten Runde als "
                 "nachträgliche Korrekturen. Für die nächste Runde zuerst: "
                 f"kik runde oeffnen {_e(args.folder)}"
@@ -649,7 +652,7 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
             console.print(f"Vorlage: {_e(path)}")
         console.print(
             f"[bold green]{len(paths)} Vorlagen geschrieben[/] für den Stichtag "
-            f"{target.stichtag:%d.%m.%Y}, Frist {target.deadline:%d.%m.%Y}."
+            f"{format_date(target.stichtag)}, Frist {format_date(target.deadline)}."
         )
         return EXIT_OK
     if args.command == "runde":

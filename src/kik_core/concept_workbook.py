@@ -661,6 +661,7 @@ def load_partner_contacts(path: Path | str, concept: Concept) -> tuple[PartnerCo
 def _style_sheet(sheet: Any, widths: Sequence[int]) -> None:
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.properties import PageSetupProperties
 
     for cell in sheet[1]:
         cell.font = Font(bold=True, color="FFFFFF")
@@ -669,6 +670,13 @@ def _style_sheet(sheet: Any, widths: Sequence[int]) -> None:
     for i, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(i)].width = width
     sheet.freeze_panes = "A2"
+    # printed: landscape, all columns on the page, the header on every page
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    sheet.print_title_rows = "1:1"
 
 
 def _write_rows(sheet: Any, rows: Iterable[Sequence[str | float | dt.date | None]]) -> None:
@@ -732,9 +740,10 @@ _CONCEPT_INSTRUCTIONS = (
 
 def _instructions_sheet(workbook: Any) -> None:
     from openpyxl.styles import Alignment, Font
+    from openpyxl.worksheet.properties import PageSetupProperties
 
     sheet = workbook.create_sheet("Anleitung", 0)
-    width = 90
+    width = 76
     sheet.column_dimensions["A"].width = width
     for row, text in enumerate(_CONCEPT_INSTRUCTIONS, start=1):
         cell = write_cell(sheet, row, 1, text)
@@ -744,6 +753,9 @@ def _instructions_sheet(workbook: Any) -> None:
         lines = max(1, -(-len(text) // int(width * 1.05)))
         sheet.row_dimensions[row].height = lines * 15 + (6 if row == 1 else 4)
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     sheet.page_margins.left = sheet.page_margins.right = 0.6
 
 
