@@ -308,3 +308,46 @@ def test_example_file_matches_the_docs(tmp_path: Path) -> None:
     fresh = [[c.value for c in r] for r in load_workbook(path)["Rückmeldung"].iter_rows()]
     docs = [[c.value for c in r] for r in load_workbook(DOCS_EXAMPLE)["Rückmeldung"].iter_rows()]
     assert docs == fresh, "regenerate: python -c 'from kik_core.ingest import write_example_file'"
+
+
+@pytest.mark.slow
+def test_printed_page_shows_id_text_and_status_together(tmp_path: Path) -> None:
+    """Printed with LibreOffice: the table's first page holds id, text and status of a measure."""
+    import shutil
+    import subprocess
+
+    if not (shutil.which("soffice") and shutil.which("pdftotext")):
+        pytest.skip("LibreOffice or poppler not installed")
+    paths = write_partner_templates(concept(), None, tmp_path, as_of=AS_OF)
+    template = next(p for p in paths if "Volkshochschule" in p.name)
+    subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation=file://{tmp_path}/profil",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(template),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    pdf = template.with_suffix(".pdf")
+    pages = []
+    for page in (1, 2):
+        text = subprocess.run(
+            ["pdftotext", "-layout", "-f", str(page), "-l", str(page), str(pdf), "-"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        pages.append(text)
+    guide, table = pages
+    assert guide.lstrip().startswith("Anleitung")  # the instructions print first
+    line = next(x for x in table.splitlines() if "BS-4.3" in x)
+    assert "Kinderbetreuung" in line
+    assert "wartend" in line
+    assert "01.03.2024" in line
