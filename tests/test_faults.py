@@ -484,7 +484,7 @@ def test_non_utf8_names_are_processed_like_any_other(tmp_path: Path) -> None:
         out.write(b"PK\x03\x04kaputt")
     validated = _kik(folder, command="validate")
     assert "Traceback" not in validated.stdout + validated.stderr
-    assert "R�ckmeldung.xlsx: 1 Zeilen in Ordnung, 1 Fehler" in validated.stdout  # not "beschädigt"
+    assert "R�ckmeldung.xlsx: 1 Zeile in Ordnung, 1 Fehler" in validated.stdout  # not "beschädigt"
     done = _kik(folder)
     assert done.returncode == 3, done.stdout + done.stderr
     assert "Traceback" not in done.stdout + done.stderr

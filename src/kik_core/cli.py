@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kik_core._argparse_de import ArgumentParser as GermanArgumentParser
-from kik_core._locale import format_date, format_datetime
+from kik_core._locale import format_date, format_datetime, format_number, plural
 from kik_core._version import __version__
 from kik_core.errors import ConceptWorkbookError, KikError, ModelError, german_message
 
@@ -409,9 +409,10 @@ def _print_ingest(console: Console, summary: IngestSummary, folder: Path | None 
     for name in summary.recovered:
         console.print(f"[yellow]Aus einem abgebrochenen Lauf übernommen:[/] {_e(name)}")
     console.print(
-        f"[bold]{len(summary.files)}[/] Dateien, [green]{summary.rows_accepted}[/] Zeilen "
-        f"angenommen, [red]{summary.rows_rejected}[/] abgelehnt, "
-        f"{summary.files_quarantined} in Quarantäne."
+        f"[bold]{plural(len(summary.files), 'Datei', 'Dateien')}[/], "
+        f"[green]{plural(summary.rows_accepted, 'Zeile', 'Zeilen')}[/] angenommen, "
+        f"[red]{format_number(summary.rows_rejected)}[/] abgelehnt, "
+        f"{format_number(summary.files_quarantined)} in Quarantäne."
     )
     if summary.interrupted:
         console.print(
@@ -453,8 +454,9 @@ def _ingest_exit(summary: IngestSummary) -> int:
 def _print_report(console: Console, result: ReportResult) -> None:
     counts = result.snapshot.overall
     console.print(
-        f"Bericht zum Stichtag {format_date(result.snapshot.as_of)}: {counts.total} Maßnahmen, "
-        + ", ".join(f"{counts.counts[s]} {s.label}" for s in sorted(counts.counts))
+        f"Bericht zum Stichtag {format_date(result.snapshot.as_of)}: "
+        f"{plural(counts.total, 'Maßnahme', 'Maßnahmen')}, "
+        + ", ".join(f"{format_number(counts.counts[s])} {s.label}" for s in sorted(counts.counts))
     )
     if result.round is not None:
         console.print(
@@ -481,7 +483,8 @@ def _print_validation(console: Console, result: ValidationResult) -> None:
             console.print(f"[red]{_e(file.name)}:[/] {_e(file.unreadable.message)}")
             continue
         state = "[green]ok[/]" if not file.rejected else f"[red]{len(file.rejected)} Fehler[/]"
-        console.print(f"{_e(file.name)}: {len(file.accepted)} Zeilen in Ordnung, {state}")
+        rows = plural(len(file.accepted), "Zeile", "Zeilen")
+        console.print(f"{_e(file.name)}: {rows} in Ordnung, {state}")
         for row in file.rejected:
             for problem in row.problems:
                 console.print(f"  {_e(problem)}")
