@@ -664,7 +664,7 @@ def _style_sheet(sheet: Any, widths: Sequence[int]) -> None:
     from openpyxl.worksheet.properties import PageSetupProperties
 
     for cell in sheet[1]:
-        cell.font = Font(bold=True, color="FFFFFF")
+        cell.font = Font(name="Calibri", bold=True, color="FFFFFF")
         cell.fill = PatternFill("solid", fgColor="1F4E79")
         cell.alignment = Alignment(vertical="top")
     for i, width in enumerate(widths, start=1):
@@ -749,7 +749,7 @@ def _instructions_sheet(workbook: Any) -> None:
         cell = write_cell(sheet, row, 1, text)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         if row == 1:
-            cell.font = Font(bold=True, size=14)
+            cell.font = Font(name="Calibri", bold=True, size=14)
         lines = max(1, -(-len(text) // int(width * 1.05)))
         sheet.row_dimensions[row].height = lines * 15 + (6 if row == 1 else 4)
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4

@@ -29,7 +29,7 @@ from collections.abc import Mapping, Sequence
 import attrs
 from openpyxl import Workbook
 from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.header_footer import HeaderFooterItem, _HeaderFooterPart
@@ -84,7 +84,9 @@ _HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
 _GOAL_FILL = PatternFill("solid", fgColor="DDEBF7")
 _LOCKED_FILL = PatternFill("solid", fgColor="F2F2F2")
 _BAD_FILL = PatternFill("solid", fgColor="FFC7CE")
-_HINT_FONT = Font(color="9C0006")
+#: The workbook's body font (named styles need it spelled out, or they fall back to a serif).
+_BODY = "Calibri"
+_HINT_FONT = Font(name=_BODY, size=11, color="9C0006")
 _THIN = Side(style="thin", color="BFBFBF")
 _GRID = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _TOP = Alignment(wrap_text=True, vertical="top")
@@ -132,7 +134,7 @@ def _instructions(
         cell.alignment = _TOP
         size = 14 if row == 1 else 11
         if row == 1:
-            cell.font = Font(bold=True, size=size)
+            cell.font = Font(name=_BODY, bold=True, size=size)
         # explicit heights: LibreOffice and Excel do not grow rows of generated files
         lines = _lines_needed(text, width * 0.95) if text else 1
         sheet.row_dimensions[row].height = lines * (19 if row == 1 else 15) + 2
@@ -180,12 +182,12 @@ def update_workbook(
 
     for row, text in enumerate(top, start=1):
         cell = write_cell(ws, row, 1, text)
-        cell.font = Font(bold=row == 1, size=14 if row == 1 else 11)
+        cell.font = Font(name=_BODY, bold=row == 1, size=14 if row == 1 else 11)
         ws.row_dimensions[row].height = 20 if row == 1 else 15
     header_row = len(top) + 2
     for name, column in index.items():
         cell = write_cell(ws, header_row, column, name)
-        cell.font = Font(bold=True, color="FFFFFF")
+        cell.font = Font(name=_BODY, bold=True, color="FFFFFF")
         cell.fill = _HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="center")
         cell.border = _GRID
@@ -265,11 +267,6 @@ def _write_row(
         value = line.hint if name == HINT_COLUMN else line.values.get(name)
         if isinstance(value, str):
             value = clean_text(value) or None
-        cell = write_cell(ws, number, column, value)
-        cell.alignment = _TOP
-        cell.border = _GRID
-        if name == COL_DATE:
-            cell.number_format = "DD.MM.YYYY"
         messages = line.problems.get(name, ())
         if name in (TEXT_COLUMN, HINT_COLUMN):
             editable = False
@@ -279,19 +276,48 @@ def _write_row(
             editable = bool(messages or value)  # goals have no status
         else:
             editable = True  # inputs and the partner's own columns
-        cell.protection = Protection(locked=not editable)
-        if line.is_goal:
-            cell.fill = _GOAL_FILL
-            cell.font = Font(bold=name in (COL_ID, TEXT_COLUMN))
-        elif not editable:
-            cell.fill = _LOCKED_FILL
         if messages:
-            cell.fill = _BAD_FILL
-            cell.comment = Comment(clean_text("\n".join(messages)), "kik", width=300, height=120)
+            kind = "bad"
+        elif line.is_goal:
+            kind = "goal-title" if name in (COL_ID, TEXT_COLUMN) else "goal"
+        else:
+            kind = "locked" if not editable else "input"
         if name == HINT_COLUMN:
-            cell.font = _HINT_FONT
+            kind += "-hint"
+        elif name == COL_DATE:
+            kind += "-date"
+        ws.cell(row=number, column=column).style = _style(ws, kind, editable=editable)
+        cell = write_cell(ws, number, column, value)  # after the style: keeps the quote prefix
+        if messages:
+            cell.comment = Comment(clean_text("\n".join(messages)), "kik", width=300, height=120)
         if isinstance(value, str) and name in _WRAPPED:
             lines = max(lines, _lines_needed(value, widths[name]))
     ws.row_dimensions[number].height = lines * _LINE_HEIGHT + 3
     if not line.is_goal:
         ws.row_dimensions[number].outlineLevel = 1
+
+
+_FILLS = {"bad": _BAD_FILL, "goal": _GOAL_FILL, "goal-title": _GOAL_FILL, "locked": _LOCKED_FILL}
+
+
+def _style(ws: Worksheet, kind: str, *, editable: bool) -> str:
+    """The name of the cell style for ``kind`` (made once per workbook: styling cell by
+    cell costs openpyxl a hash of every style part, 10 s for 5000 rows)."""
+    name = f"kik {kind}{'' if editable else ' gesperrt'}"
+    workbook = ws.parent
+    assert workbook is not None  # noqa: S101 - a sheet of a workbook
+    if name not in workbook.named_styles:
+        base = kind.removesuffix("-hint").removesuffix("-date")
+        style = NamedStyle(
+            name=name,
+            font=_HINT_FONT
+            if kind.endswith("-hint")
+            else Font(name=_BODY, size=11, bold=base == "goal-title"),
+            fill=_FILLS.get(base, PatternFill()),
+            border=_GRID,
+            alignment=_TOP,
+            protection=Protection(locked=not editable),
+            number_format="DD.MM.YYYY" if kind.endswith("-date") else "General",
+        )
+        workbook.add_named_style(style)
+    return name
