@@ -297,13 +297,24 @@ def _write_row(
         ws.row_dimensions[number].outlineLevel = 1
 
 
+_STYLE_WORDS = {
+    "bad": "Fehler",
+    "goal": "Ziel",
+    "title": "Titel",
+    "locked": "Text",
+    "input": "Eingabe",
+    "hint": "Hinweis",
+    "date": "Datum",
+}
 _FILLS = {"bad": _BAD_FILL, "goal": _GOAL_FILL, "goal-title": _GOAL_FILL, "locked": _LOCKED_FILL}
 
 
 def _style(ws: Worksheet, kind: str, *, editable: bool) -> str:
     """The name of the cell style for ``kind`` (made once per workbook: styling cell by
     cell costs openpyxl a hash of every style part, 10 s for 5000 rows)."""
-    name = f"kik {kind}{'' if editable else ' gesperrt'}"
+    # the name shows in Excel's list of cell styles: German
+    words = [_STYLE_WORDS[part] for part in kind.split("-")]
+    name = " ".join(["kik", *words, *([] if editable else ["gesperrt"])])
     workbook = ws.parent
     assert workbook is not None  # noqa: S101 - a sheet of a workbook
     if name not in workbook.named_styles:
