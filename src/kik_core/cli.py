@@ -654,7 +654,8 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
         for path in paths:
             console.print(f"Vorlage: {_e(path)}")
         console.print(
-            f"[bold green]{len(paths)} Vorlagen geschrieben[/] für den Stichtag "
+            f"[bold green]{plural(len(paths), 'Vorlage', 'Vorlagen')} geschrieben[/] für den "
+            "Stichtag "
             f"{format_date(target.stichtag)}, Frist {format_date(target.deadline)}."
         )
         return EXIT_OK
