@@ -404,7 +404,8 @@ def _print_ingest(console: Console, summary: IngestSummary, folder: Path | None 
     if workbooks:
         console.print("Fehlerlisten für die Partner (korrigiert zurücksenden lassen):")
         for path in workbooks:
-            console.print(f"  {_e(shorten_middle(path, console.width - 2))}", no_wrap=True)
+            # in full (to copy it), never broken by rich; a narrow terminal wraps it itself
+            console.print(f"  {_e(path)}", soft_wrap=True)
     _print_inbox_notes(console, summary.skipped, ())
     for name in summary.recovered:
         console.print(f"[yellow]Aus einem abgebrochenen Lauf übernommen:[/] {_e(name)}")
