@@ -118,7 +118,7 @@ def test_user_journey(folder: Path) -> None:
     assert "3 Dateien, 4 Zeilen angenommen, 1 abgelehnt, 1 in Quarantäne" in ingested.stdout
     error_book = folder / "ausgang" / "afa_Fehler.xlsx"
     assert error_book.is_file()
-    sheet = load_workbook(error_book).active
+    sheet = load_workbook(error_book)["Rückmeldung"]
     assert sheet is not None
     assert any("kein gültiger Status" in str(c.value) for row in sheet.iter_rows() for c in row)
     assert (folder / "quarantaene" / "kaputt.xlsx").is_file()
@@ -273,3 +273,45 @@ def test_bad_partner_command_input_changes_nothing(folder: Path) -> None:
 
     with open_store(load_settings(folder)) as store:
         assert store.decisions() == []
+
+
+def test_ingest_table_fits_80_columns() -> None:
+    """Issue 14: file names stay unbroken (middle shortened), error workbooks relative."""
+    import io
+
+    from rich.console import Console
+
+    from kik_core.cli import _print_ingest, shorten_middle
+    from kik_core.errors import Location, Problem, Reason
+    from kik_core.ingest import FileOutcome, IngestSummary, Outcome
+
+    folder = Path("/kommunen/musterstadt")
+    long_name = "Rueckmeldung_Jugendmigrationsdienst_Musterstadt_Sued_2024-09-30_final.xlsx"
+    problem = Problem.of(Reason.ENCRYPTED, Location("x.xlsx"))
+    summary = IngestSummary(
+        (
+            FileOutcome(
+                long_name,
+                Outcome.PARTIAL,
+                12,
+                3,
+                (),
+                folder / "ausgang" / "Rueckmeldung_Jugendmigrationsdienst_Fehler.xlsx",
+                folder / "archiv" / long_name,
+            ),
+            FileOutcome("geheim.xlsx", Outcome.QUARANTINED, 0, 0, (problem,), None, folder),
+        )
+    )
+    out = io.StringIO()
+    console = Console(file=out, width=80, color_system=None, highlight=False)
+    _print_ingest(console, summary, folder)
+    text = out.getvalue()
+    assert all(len(line) <= 80 for line in text.splitlines())
+    short = shorten_middle(long_name, 26)
+    assert short.startswith("Rueckmeldung_")
+    assert short.endswith("final.xlsx")
+    assert "…" in short
+    assert short in text  # on one line, not folded
+    assert "  ausgang/Rueckmeldung_Jugendmigrationsdienst_Fehler.xlsx" in text.splitlines()
+    assert "/kommunen" not in text
+    assert "teilweise" in text

@@ -230,3 +230,26 @@ def test_plural_messages_are_german(capsys: pytest.CaptureFixture[str]) -> None:
         parser.parse_args(["--paar", "eins"])
     assert exit_info.value.code == 2
     assert "kik: Fehler: Argument --paar: erwartet 2 Werte" in capsys.readouterr().err
+
+
+def test_a_model_error_reaches_the_office_in_german(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """``StatusReport(status="fertig")``'s English ModelError never reaches the command line."""
+    import datetime as dt
+
+    from kik_core import cli
+    from kik_core.model import StatusReport
+
+    def dispatch(*_args: object) -> int:
+        StatusReport("BS-4.1", "fertig", dt.date(2024, 3, 1), "vhs")  # raises ModelError
+        return 0  # pragma: no cover
+
+    monkeypatch.setattr(cli, "_dispatch", dispatch)
+    monkeypatch.setenv("COLUMNS", "200")
+    code = cli.main(["validate", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert code != 0
+    assert "„fertig“ ist kein gültiger Status" in out
+    assert "is not a status" not in out
+    assert_german(out)

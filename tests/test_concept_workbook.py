@@ -64,6 +64,7 @@ def test_blank_template_has_every_sheet_and_column(tmp_path: Path) -> None:
     path = write_concept_template(tmp_path / "konzept.xlsx")
     wb = load_workbook(path)
     assert wb.sheetnames == [
+        "Anleitung",
         "Konzept",
         "Handlungsfelder",
         "Ziele",
@@ -184,11 +185,71 @@ def test_missing_sheet_and_column(tmp_path: Path) -> None:
 
 def test_invalid_id_parts_are_reported(tmp_path: Path) -> None:
     sheets = _valid_sheets()
-    sheets["Handlungsfelder"].append(["b s", "Kaputt", None])
+    sheets["Handlungsfelder"].append(["sp-neu", "Kaputt", None])
     with pytest.raises(ConceptWorkbookError) as info:
         load_concept(_workbook(tmp_path / "k.xlsx", sheets))
     (problem,) = info.value.problems
-    assert (problem.location.sheet, problem.location.row) == ("Handlungsfelder", 3)
+    where = (problem.location.sheet, problem.location.row, problem.location.column)
+    assert where == ("Handlungsfelder", 3, "Kürzel")
+    # German, with the value; not the model's English ("is not a field code")
+    assert problem.message.startswith("„sp-neu“ ist kein gültiges Kürzel eines Handlungsfelds")
+    assert "field code" not in str(info.value)
+
+
+def test_blank_template_formats_numbers_as_text_and_offers_references(tmp_path: Path) -> None:
+    wb = load_workbook(write_concept_template(tmp_path / "konzept.xlsx"))
+    for sheet in ("Ziele", "Maßnahmen"):
+        assert wb[sheet]["B2"].number_format == "@"
+        assert wb[sheet]["B250"].number_format == "@"
+        assert wb[sheet].column_dimensions["B"].number_format == "@"
+    (field, goal) = wb["Maßnahmen"].data_validations.dataValidation
+    assert field.type == "list"
+    assert field.formula1 == "Handlungsfelder!$A$2:$A$200"
+    assert "A2" in str(field.sqref)
+    assert goal.type == "custom"
+    assert "Ziele!" in goal.formula1
+    assert wb["Ziele"].data_validations.dataValidation[0].formula1 == field.formula1
+    guide = [c.value for c in wb["Anleitung"]["A"] if c.value]
+    assert guide[0] == "Anleitung: Konzept-Arbeitsbuch"
+    assert any("als Text formatiert" in line for line in guide)
+
+
+def test_written_numbers_stay_text(tmp_path: Path, concept: Concept) -> None:
+    wb = load_workbook(write_concept_workbook(concept, tmp_path / "k.xlsx"))
+    for sheet in ("Ziele", "Maßnahmen"):
+        values = [c.value for c in wb[sheet]["B"][1:] if c.value is not None]
+        assert values
+        assert all(isinstance(v, str) for v in values)
+
+
+def test_number_turned_into_a_date_gets_its_own_message(tmp_path: Path) -> None:
+    sheets = _valid_sheets()
+    sheets["Maßnahmen"].append(["BS", dt.datetime(2026, 2, 1), "Excel war schneller", None, None])
+    with pytest.raises(ConceptWorkbookError) as info:
+        load_concept(_workbook(tmp_path / "k.xlsx", sheets))
+    (problem,) = info.value.problems
+    assert problem.reason is Reason.NUMBER_AS_DATE
+    assert (problem.location.sheet, problem.location.row, problem.location.column) == (
+        "Maßnahmen",
+        5,
+        "Nr",
+    )
+    assert problem.message.startswith(
+        "Excel hat die Nummer 1.2 in ein Datum umgewandelt (01.02.2026)"
+    )
+    assert "„Nr“ als Text formatieren" in problem.message
+
+
+def test_number_that_lost_its_trailing_zero_is_named(tmp_path: Path) -> None:
+    sheets = _valid_sheets()
+    sheets["Maßnahmen"].append(["BS", "1.1", "Erste", None, None])
+    sheets["Maßnahmen"][1] = ["BS", 1.1, "Zehnte, als Zahl 1,1 gespeichert", None, None]
+    with pytest.raises(ConceptWorkbookError) as info:
+        load_concept(_workbook(tmp_path / "k.xlsx", sheets))
+    (problem,) = info.value.problems
+    assert problem.reason is Reason.NUMBER_AS_DECIMAL
+    assert problem.message.startswith("„1.1“ ist doppelt (schon in Zeile 2) – vermutlich hat Excel")
+    assert "„1.10“ als Zahl 1,1" in problem.message
 
 
 def test_corrupt_file(tmp_path: Path) -> None:

@@ -114,9 +114,12 @@ def _error_rows(outbox: Path) -> dict[str, list[int]]:
         workbook = load_workbook(path, read_only=True)
         marker = workbook.properties.identifier or ""
         content_hash = marker.rsplit(":", 1)[-1]
-        rows = list(workbook.active.iter_rows(min_row=2, values_only=True))  # type: ignore[union-attr]
-        errors = [str(r[-1]) for r in rows]
-        numbers = [int(e.split(",")[0].split(":")[0].removeprefix("Zeile ")) for e in errors]
+        rows = list(workbook["Rückmeldung"].iter_rows(values_only=True))
+        head = next(i for i, r in enumerate(rows) if r and r[0] == "Maßnahme")
+        hint = rows[head].index("Hinweis")
+        errors = [str(r[hint]) for r in rows[head + 1 :]]
+        # the last line of a hint names the row of the partner's file: "(Zeile 6 Ihrer Datei)"
+        numbers = [int(e.splitlines()[-1].split()[1]) for e in errors]
         found.setdefault(content_hash, []).extend(numbers)
         workbook.close()
     return found
@@ -481,7 +484,7 @@ def test_non_utf8_names_are_processed_like_any_other(tmp_path: Path) -> None:
         out.write(b"PK\x03\x04kaputt")
     validated = _kik(folder, command="validate")
     assert "Traceback" not in validated.stdout + validated.stderr
-    assert "R�ckmeldung.xlsx: 1 Zeilen in Ordnung, 1 Fehler" in validated.stdout  # not "beschädigt"
+    assert "R�ckmeldung.xlsx: 1 Zeile in Ordnung, 1 Fehler" in validated.stdout  # not "beschädigt"
     done = _kik(folder)
     assert done.returncode == 3, done.stdout + done.stderr
     assert "Traceback" not in done.stdout + done.stderr

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import threading
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from openpyxl.worksheet.worksheet import Worksheet
 
 from kik_core.errors import Reason
 from kik_core.ingest import FileOutcome, IngestSummary, Outcome, ingest_inbox
+from kik_core.model import Status
 from kik_core.store import Store, sqlite_url
-from tests.ingest_helpers import TODAY, concept, good_row, write_csv, write_xlsx
+from tests.ingest_helpers import HEADER, TODAY, concept, good_row, write_csv, write_xlsx
 
 
 @pytest.fixture
@@ -112,6 +115,11 @@ def test_nothing_lost_archive_never_overwrites(dirs: dict[str, Path], tmp_path: 
     assert sorted(p.name for p in dirs["outbox"].iterdir()) == ["x_Fehler.xlsx", "x_Fehler_2.xlsx"]
 
 
+def _table(ws: Worksheet) -> tuple[int, dict[str, int]]:
+    head = next(r for r in range(1, 12) if ws.cell(row=r, column=1).value == "Maßnahme")
+    return head, {str(c.value): c.column for c in ws[head] if c.value}
+
+
 def test_error_workbook(dirs: dict[str, Path], tmp_path: Path) -> None:
     header = [
         "Maßnahme",
@@ -132,44 +140,108 @@ def test_error_workbook(dirs: dict[str, Path], tmp_path: Path) -> None:
         (outcome,) = run(dirs, store).files
     assert outcome.error_workbook == dirs["outbox"] / "vhs_Fehler.xlsx"
     workbook = load_workbook(outcome.error_workbook)
+    # the partner's template again: Anleitung first, same columns, the reasons beside them
+    assert workbook.sheetnames == ["Anleitung", "Rückmeldung"]
     ws = workbook["Rückmeldung"]
-    assert [c.value for c in ws[1]] == [*header, "Fehler"]
-    assert ws.freeze_panes == "B2"
-    assert ws.max_row == 3
-    formula = ws["E2"]
+    head, col = _table(ws)
+    assert list(col) == [
+        "Maßnahme",
+        "Maßnahme (Text, nur zur Orientierung)",
+        "Status",
+        "Stand am",
+        "Aktueller Stand",
+        "Ausblick",
+        "Institution",
+        "Hinweis",
+        "Notiz",
+    ]
+    assert "vhs.csv" in ws["A1"].value
+    assert ws.max_row == head + 2  # only the rejected rows
+    first, second = head + 1, head + 2
+    formula = ws.cell(row=first, column=col["Aktueller Stand"])
     assert formula.value == '=HYPERLINK("http://böse")'
     assert formula.data_type == "s"
     assert formula.quotePrefix
-    assert ws["G2"].data_type == "s"
-    assert ws["G2"].quotePrefix
-    assert ws["B2"].fill.fgColor.rgb.endswith("FFC7CE")
-    assert ws["B2"].comment is not None
-    assert "kein gültiger Status" in ws["B2"].comment.text
-    assert ws["A2"].comment is None
-    assert ws["H2"].value == (
-        "Zeile 3, Spalte Status: „fertig“ ist kein gültiger Status "
-        "(erlaubt: wartend, in Bearbeitung, implementiert)"
-    )
-    assert ws["H3"].value.splitlines() == [
-        "Zeile 4, Spalte Maßnahme: „BS-4.4“ ist keine bekannte Maßnahme und kein bekanntes Ziel "
-        "– meinten Sie „BS-4.3“?",
-        "Zeile 4, Spalte Stand am: „gestern“ ist kein gültiges Datum (bitte als TT.MM.JJJJ "
-        "eintragen, z. B. 30.09.2023)",
+    note = ws.cell(row=first, column=col["Notiz"])
+    assert note.data_type == "s"
+    assert note.quotePrefix
+    status = ws.cell(row=first, column=col["Status"])
+    assert status.fill.fgColor.rgb.endswith("FFC7CE")
+    assert status.comment is not None
+    assert "kein gültiger Status" in status.comment.text
+    assert ws.cell(row=first, column=col["Maßnahme"]).comment is None
+    assert ws.cell(row=first, column=col["Hinweis"]).value.splitlines() == [
+        "Status: „fertig“ ist kein gültiger Status "
+        "(erlaubt: wartend, in Bearbeitung, implementiert)",
+        "(Zeile 3 Ihrer Datei)",
     ]
-    assert {c.value for c in ws[3]} >= {"BS-4.4", "gestern"}
+    assert ws.cell(row=second, column=col["Hinweis"]).value.splitlines() == [
+        "Maßnahme: „BS-4.4“ ist keine bekannte Maßnahme und kein bekanntes Ziel "
+        "– meinten Sie „BS-4.3“?",
+        "Stand am: „gestern“ ist kein gültiges Datum (bitte als TT.MM.JJJJ "
+        "eintragen, z. B. 30.09.2023)",
+        "(Zeile 4 Ihrer Datei)",
+    ]
+    # dates are real dates again; dropdowns and protection as in the template
+    assert ws.cell(row=first, column=col["Stand am"]).value == dt.datetime(2024, 3, 1)
+    assert ws.cell(row=second, column=col["Stand am"]).value == "gestern"
+    assert ws.protection.sheet
+    assert ws.cell(row=second, column=col["Maßnahme"]).protection.locked is False  # to fix
+    assert ws.cell(row=first, column=col["Maßnahme"]).protection.locked  # fine as it is
+    assert ws.cell(row=first, column=col["Hinweis"]).protection.locked
+    kinds = [v.type for v in ws.data_validations.dataValidation]
+    assert kinds == ["list", "date"]
 
 
 def test_corrected_error_workbook_can_be_sent_back(dirs: dict[str, Path], tmp_path: Path) -> None:
-    write_xlsx(dirs["inbox"] / "vhs.xlsx", [good_row("BS-4.1", "fertig")])
+    """Done-when of issue 14: corrected where the sheet allows it, the workbook is accepted."""
+    write_xlsx(
+        dirs["inbox"] / "vhs.xlsx",
+        [
+            good_row("BS-4.1"),
+            good_row("BS-4.2", "fertig"),
+            good_row("BS-4.4", Stand_am="31.02.2024"),
+        ],
+    )
     with Store.open(sqlite_url(tmp_path / "kik.sqlite")) as store:
         (outcome,) = run(dirs, store).files
         assert outcome.error_workbook is not None
+        assert outcome.rows_rejected == 2
         workbook = load_workbook(outcome.error_workbook)
-        workbook["Rückmeldung"]["B2"] = "implementiert"
+        ws = workbook["Rückmeldung"]
+        head, col = _table(ws)
+        fixes = {
+            (head + 1, "Status"): "implementiert",
+            (head + 2, "Maßnahme"): "BS-4.3",
+            (head + 2, "Stand am"): dt.datetime(2024, 2, 29),
+        }
+        for (row, column), value in fixes.items():
+            cell = ws.cell(row=row, column=col[column])
+            assert not cell.protection.locked, column
+            cell.value = value
         workbook.save(dirs["inbox"] / "vhs_korrigiert.xlsx")
         (again,) = run(dirs, store).files
-        assert again.outcome is Outcome.ACCEPTED
-        assert store.reports()[0].notes == ()  # the Fehler column is not a note
+        assert again.outcome is Outcome.ACCEPTED, again.problems
+        reports = {r.target_id: r for r in store.reports()}
+        assert reports["BS-4.2"].status is Status.IMPLEMENTIERT
+        assert reports["BS-4.3"].as_of == dt.date(2024, 2, 29)
+        # neither the Hinweis column nor the text column's emptiness become notes
+        assert reports["BS-4.2"].notes == ()
+
+
+def test_error_workbook_of_the_previous_kind_can_be_sent_back(
+    dirs: dict[str, Path], tmp_path: Path
+) -> None:
+    """Error workbooks of earlier versions (a ``Fehler`` column) are still read."""
+    write_xlsx(
+        dirs["inbox"] / "alt.xlsx",
+        [[*good_row("BS-4.1"), "Zeile 2, Spalte Status: …"]],
+        header=[*HEADER, "Fehler"],
+    )
+    with Store.open(sqlite_url(tmp_path / "kik.sqlite")) as store:
+        (outcome,) = run(dirs, store).files
+        assert outcome.outcome is Outcome.ACCEPTED
+        assert store.reports()[0].notes == ()
 
 
 def test_quarantine_kinds(dirs: dict[str, Path], tmp_path: Path) -> None:

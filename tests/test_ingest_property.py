@@ -189,9 +189,13 @@ def test_ingest_accounts_for_every_row_in_a_readable_error_workbook(
         assert outcome.error_workbook is not None
         workbook = load_workbook(outcome.error_workbook)
         sheet = workbook["Rückmeldung"]
-        listed = list(sheet.iter_rows(min_row=2, values_only=True))
+        table = list(sheet.iter_rows(values_only=True))
+        head = next(i for i, r in enumerate(table) if r[0] == "Maßnahme")
+        hint = table[head].index("Hinweis")
+        listed = table[head + 1 :]
         assert len(listed) == outcome.rows_rejected
         rejected_numbers = sorted({p.location.row for p in outcome.problems})
-        assert [str(r[-1]).split(",")[0].split(":")[0] for r in listed] == [
-            f"Zeile {n}" for n in rejected_numbers
+        # each hint ends with the row of the partner's file
+        assert [str(r[hint]).splitlines()[-1] for r in listed] == [
+            f"(Zeile {n} Ihrer Datei)" for n in rejected_numbers
         ]

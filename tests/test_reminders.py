@@ -105,7 +105,9 @@ def _attachment_ids(message: EmailMessage) -> set[str]:
     assert attachment.get_filename().endswith(".xlsx")
     workbook = load_workbook(io.BytesIO(attachment.get_content()))
     sheet = workbook["Rückmeldung"]
-    return {str(row[0]) for row in sheet.iter_rows(min_row=2, values_only=True) if row[0]}
+    rows = list(sheet.iter_rows(values_only=True))
+    head = next(i for i, row in enumerate(rows) if row[0] == "Maßnahme")
+    return {str(row[0]) for row in rows[head + 1 :] if row[0]}
 
 
 def test_each_partner_gets_their_own_template(tmp_path: Path, smtp: tuple[Recorder, int]) -> None:

@@ -215,7 +215,9 @@ def test_a_template_sent_back_unchanged_ingests_without_errors(folder: Path) -> 
 
     book = load_workbook(written[0])
     sheet = book["Rückmeldung"]
-    assert sheet.cell(2, 3).value.date() == Q3  # "Stand am" is the round's Stichtag
+    head = next(r for r in range(1, 12) if sheet.cell(r, 1).value == "Maßnahme")
+    assert sheet.cell(head, 4).value == "Stand am"
+    assert sheet.cell(head + 1, 4).value.date() == Q3  # "Stand am" is the round's Stichtag
     guide = "\n".join(str(c.value) for c in book["Anleitung"]["A"] if c.value)
     assert "30.09.2024" in guide
     assert "21.10.2024" in guide  # the deadline is printed

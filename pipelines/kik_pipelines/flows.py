@@ -43,8 +43,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
-import unicodedata
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -64,6 +62,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from kik_core import workflow
 from kik_core._locale import plural
+from kik_core._names import slug as _slug
 from kik_core.errors import KikError, StoreError
 from kik_core.settings import load_settings
 from kik_pipelines._logs import install_kik_error_filter
@@ -130,22 +129,19 @@ RETRY_DELAYS: list[float] = [10.0, 60.0]
 INGEST_TIMEOUT = 15 * 60
 REPORT_TIMEOUT = 30 * 60
 
-_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
-
 
 def slug(text: str) -> str:
     """A Prefect-safe name for a folder or municipality: lowercase, digits and dashes.
 
-    Used for deployment names and artifact keys (which allow only ``[a-z0-9-]``).
+    Used for deployment names and artifact keys (which allow only ``[a-z0-9-]``);
+    the one slug function of kik (:func:`kik_core._names.slug`).
 
     >>> slug("Kempten (Allgäu)")
     'kempten-allgaeu'
     >>> slug("Städte/Groß-Gerau")
     'staedte-gross-gerau'
     """
-    text = text.lower().translate(_UMLAUTS)
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", "-", text).strip("-") or "kommune"
+    return _slug(text, lower=True, fallback="kommune")
 
 
 def _logger() -> logging.Logger | logging.LoggerAdapter[logging.Logger]:

@@ -8,6 +8,8 @@ date or a number looks the same everywhere.
 ('30.09.2023', '30. September 2023')
 >>> format_number(70787), format_number(16.5)
 ('70.787', '16,5')
+>>> format_datetime(dt.datetime(2024, 10, 1, 14, 5))
+'01.10.2024, 14:05'
 >>> plural(1, "Rückschritt", "Rückschritte"), plural(3, "Partner", "Partnern")
 ('1 Rückschritt', '3 Partnern')
 """
@@ -18,9 +20,10 @@ import datetime as dt
 
 from babel import Locale
 from babel.dates import format_date as _babel_date
+from babel.dates import format_datetime as _babel_datetime
 from babel.numbers import format_decimal
 
-__all__ = ["LOCALE", "format_date", "format_month", "format_number", "plural"]
+__all__ = ["LOCALE", "format_date", "format_datetime", "format_month", "format_number", "plural"]
 
 #: The locale of everything kik shows to people.
 LOCALE = "de_DE"
@@ -30,6 +33,11 @@ _LOCALE = Locale.parse(LOCALE)
 def format_date(value: dt.date, *, long: bool = False) -> str:
     """``30.09.2023``, or with ``long`` ``30. September 2023``."""
     return _babel_date(value, "d. MMMM y" if long else "dd.MM.y", locale=LOCALE)
+
+
+def format_datetime(value: dt.datetime) -> str:
+    """``01.10.2024, 14:05`` (the time as given, no zone shown)."""
+    return _babel_datetime(value, "dd.MM.y, HH:mm", locale=LOCALE)
 
 
 def format_month(value: dt.date) -> str:

@@ -24,8 +24,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kik_core._argparse_de import ArgumentParser as GermanArgumentParser
+from kik_core._locale import format_date, format_datetime, format_number, plural
 from kik_core._version import __version__
-from kik_core.errors import ConceptWorkbookError, KikError
+from kik_core.errors import ConceptWorkbookError, KikError, ModelError, german_message
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -258,10 +259,10 @@ def _print_rounds(console: Console, folder: Path) -> None:
     for column in ("Stichtag", "Frist", "Stand", "Entwürfe", "herausgegeben am", "Bericht"):
         table.add_column(column)
     for item in found:
-        issued = item.issued_at.astimezone().strftime("%d.%m.%Y %H:%M") if item.issued_at else ""
+        issued = format_datetime(item.issued_at.astimezone()) if item.issued_at else ""
         table.add_row(
-            f"{item.stichtag:%d.%m.%Y}",
-            f"{item.deadline:%d.%m.%Y}",
+            f"{format_date(item.stichtag)}",
+            f"{format_date(item.deadline)}",
             item.state.label,
             str(item.drafts),
             issued,
@@ -278,7 +279,7 @@ def _issue(console: Console, args: argparse.Namespace) -> int:
     if conflicts:
         console.print(
             f"[yellow]{len(conflicts)} offene Widersprüche zwischen Partnern[/] "
-            f"in der Runde {preview.snapshot.as_of:%d.%m.%Y}:"
+            f"in der Runde {format_date(preview.snapshot.as_of)}:"
         )
         for conflict in conflicts:
             statuses = ", ".join(f"{p}: {s.label}" for p, s in conflict.statuses.items())
@@ -302,7 +303,8 @@ def _issue(console: Console, args: argparse.Namespace) -> int:
         args.folder, stichtag=args.stichtag, accept_conflicts=True, pdf=args.pdf or None
     )
     console.print(
-        f"[bold green]Runde {result.snapshot.as_of:%d.%m.%Y} herausgegeben:[/] {_e(result.docx)}"
+        f"[bold green]Runde {format_date(result.snapshot.as_of)} herausgegeben:[/] "
+        f"{_e(result.docx)}"
     )
     if result.pdf is not None:
         console.print(f"[bold green]PDF:[/] {_e(result.pdf)}")
@@ -319,8 +321,8 @@ def _dispatch_round(args: argparse.Namespace, console: Console) -> int:
     if args.action == "oeffnen":
         opened = workflow.open_round(args.folder, stichtag=args.stichtag, deadline=args.frist)
         console.print(
-            f"[bold green]Runde geöffnet:[/] Stichtag {opened.stichtag:%d.%m.%Y}, "
-            f"Frist für die Partner {opened.deadline:%d.%m.%Y}."
+            f"[bold green]Runde geöffnet:[/] Stichtag {format_date(opened.stichtag)}, "
+            f"Frist für die Partner {format_date(opened.deadline)}."
         )
         console.print(f"Nächster Schritt: kik templates {_e(args.folder)}")
         return EXIT_OK
@@ -332,23 +334,66 @@ def _dispatch_round(args: argparse.Namespace, console: Console) -> int:
     raise AssertionError(args.action)  # pragma: no cover - argparse restricts the choices
 
 
-def _print_ingest(console: Console, summary: IngestSummary) -> None:
+#: The widest file name in the console table (longer ones lose their middle).
+NAME_WIDTH = 26
+
+
+def shorten_middle(text: str, width: int) -> str:
+    """``text`` in at most ``width`` terminal cells, its middle replaced by ``…``.
+
+    The start and the end (with the extension) stay, so the name stays recognisable.
+
+    >>> shorten_middle("Rueckmeldung_Volkshochschule_2024-09.xlsx", 24)
+    'Rueckmeldung…024-09.xlsx'
+    """
+    from rich.cells import cell_len
+
+    if cell_len(text) <= width:
+        return text
+    tail_room = (width - 1) // 2
+    head_room = width - 1 - tail_room
+    head, tail = "", ""
+    for char in text:
+        if cell_len(head + char) > head_room:
+            break
+        head += char
+    for char in reversed(text):
+        if cell_len(char + tail) > tail_room:
+            break
+        tail = char + tail
+    return f"{head}…{tail}"
+
+
+def _relative(path: Path, folder: Path | None) -> str:
+    if folder is not None:
+        try:
+            return str(path.resolve().relative_to(folder.resolve()))
+        except ValueError:
+            pass
+    return str(path)
+
+
+def _print_ingest(console: Console, summary: IngestSummary, folder: Path | None = None) -> None:
+    """The files of an ingest as a table that fits 80 columns, then the error workbooks."""
     from rich.table import Table
 
+    names = [shorten_middle(outcome.name, NAME_WIDTH) for outcome in summary.files]
     table = Table(title="Eingelesene Dateien", show_lines=False)
-    table.add_column("Datei", overflow="fold")
+    table.add_column("Datei", no_wrap=True, min_width=max((len(n) for n in names), default=5))
     table.add_column("Ergebnis")
-    table.add_column("angenommen", justify="right")
-    table.add_column("abgelehnt", justify="right")
-    table.add_column("Hinweis", overflow="fold")
-    for outcome in summary.files:
+    table.add_column("angen.", justify="right")
+    table.add_column("abgel.", justify="right")
+    table.add_column("Hinweis", overflow="fold", ratio=1)
+    workbooks: list[str] = []
+    for name, outcome in zip(names, summary.files, strict=True):
         hint = ""
         if outcome.error_workbook is not None:
-            hint = f"Fehlerliste: {outcome.error_workbook}"
+            workbooks.append(_relative(outcome.error_workbook, folder))
+            hint = "Fehlerliste (s. u.)"
         elif outcome.problems:
             hint = outcome.problems[0].message
         table.add_row(
-            _e(outcome.name),
+            _e(name),
             _OUTCOME_LABELS.get(outcome.outcome.value, outcome.outcome.value),
             str(outcome.rows_accepted),
             str(outcome.rows_rejected),
@@ -356,13 +401,19 @@ def _print_ingest(console: Console, summary: IngestSummary) -> None:
         )
     if summary.files:
         console.print(table)
+    if workbooks:
+        console.print("Fehlerlisten für die Partner (korrigiert zurücksenden lassen):")
+        for path in workbooks:
+            # in full (to copy it), never broken by rich; a narrow terminal wraps it itself
+            console.print(f"  {_e(path)}", soft_wrap=True)
     _print_inbox_notes(console, summary.skipped, ())
     for name in summary.recovered:
         console.print(f"[yellow]Aus einem abgebrochenen Lauf übernommen:[/] {_e(name)}")
     console.print(
-        f"[bold]{len(summary.files)}[/] Dateien, [green]{summary.rows_accepted}[/] Zeilen "
-        f"angenommen, [red]{summary.rows_rejected}[/] abgelehnt, "
-        f"{summary.files_quarantined} in Quarantäne."
+        f"[bold]{plural(len(summary.files), 'Datei', 'Dateien')}[/], "
+        f"[green]{plural(summary.rows_accepted, 'Zeile', 'Zeilen')}[/] angenommen, "
+        f"[red]{format_number(summary.rows_rejected)}[/] abgelehnt, "
+        f"{format_number(summary.files_quarantined)} in Quarantäne."
     )
     if summary.interrupted:
         console.print(
@@ -404,12 +455,14 @@ def _ingest_exit(summary: IngestSummary) -> int:
 def _print_report(console: Console, result: ReportResult) -> None:
     counts = result.snapshot.overall
     console.print(
-        f"Bericht zum Stichtag {result.snapshot.as_of:%d.%m.%Y}: {counts.total} Maßnahmen, "
-        + ", ".join(f"{counts.counts[s]} {s.label}" for s in sorted(counts.counts))
+        f"Bericht zum Stichtag {format_date(result.snapshot.as_of)}: "
+        f"{plural(counts.total, 'Maßnahme', 'Maßnahmen')}, "
+        + ", ".join(f"{format_number(counts.counts[s])} {s.label}" for s in sorted(counts.counts))
     )
     if result.round is not None:
         console.print(
-            f"Runde {result.round.stichtag:%d.%m.%Y} (Frist {result.round.deadline:%d.%m.%Y}), "
+            f"Runde {format_date(result.round.stichtag)} "
+            f"(Frist {format_date(result.round.deadline)}), "
             f"Entwurf {result.round.drafts}"
         )
     console.print(f"[bold green]Bericht geschrieben:[/] {_e(result.docx)}")
@@ -431,7 +484,8 @@ def _print_validation(console: Console, result: ValidationResult) -> None:
             console.print(f"[red]{_e(file.name)}:[/] {_e(file.unreadable.message)}")
             continue
         state = "[green]ok[/]" if not file.rejected else f"[red]{len(file.rejected)} Fehler[/]"
-        console.print(f"{_e(file.name)}: {len(file.accepted)} Zeilen in Ordnung, {state}")
+        rows = plural(len(file.accepted), "Zeile", "Zeilen")
+        console.print(f"{_e(file.name)}: {rows} in Ordnung, {state}")
         for row in file.rejected:
             for problem in row.problems:
                 console.print(f"  {_e(problem)}")
@@ -522,7 +576,7 @@ def _dispatch_partners(args: argparse.Namespace, console: Console) -> int:
             issued = result.round.issued_at.astimezone(ZoneInfo("Europe/Berlin"))
             console.print(
                 f"Die Runde ist herausgegeben: gezählt sind die Dateien, die bis zur "
-                f"Herausgabe am {issued:%d.%m.%Y, %H:%M} Uhr eingelesen waren."
+                f"Herausgabe am {format_datetime(issued)} Uhr eingelesen waren."
             )
         if args.massnahmen:
             console.print(measures_table(result.board))
@@ -538,7 +592,7 @@ def _dispatch_partners(args: argparse.Namespace, console: Console) -> int:
             )
         console.print(
             f"Liste für den Serienbrief ({len(waiting)} Partner, Frist "
-            f"{sent.round.deadline:%d.%m.%Y}): {_e(sent.csv)}"
+            f"{format_date(sent.round.deadline)}): {_e(sent.csv)}"
         )
         if sent.sent is None:
             if waiting:
@@ -558,7 +612,7 @@ def _dispatch_partners(args: argparse.Namespace, console: Console) -> int:
     )
     console.print(
         f"[bold green]Entscheidung gespeichert:[/] {_e(decision.measure_id)} ist "
-        f"„{decision.status.label}“ ab {decision.as_of:%d.%m.%Y} "
+        f"„{decision.status.label}“ ab {format_date(decision.as_of)} "
         f"(entschieden von {_e(decision.decided_by)}). Begründung: {_e(decision.reason)}"
     )
     return EXIT_OK
@@ -586,13 +640,13 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
         return EXIT_OK if result.ok else EXIT_REJECTED
     if args.command == "ingest":
         summary = _run_ingest(console, args.folder, args.heute)
-        _print_ingest(console, summary)
+        _print_ingest(console, summary, Path(args.folder))
         return _ingest_exit(summary)
     if args.command == "templates":
         target = workflow.template_round(args.folder, as_of=args.stand)
         if target.is_issued:
             console.print(
-                f"[yellow]Hinweis:[/] Die Runde {target.stichtag:%d.%m.%Y} ist schon "
+                f"[yellow]Hinweis:[/] Die Runde {format_date(target.stichtag)} ist schon "
                 "herausgegeben; Rückmeldungen dazu erscheinen in der nächsten Runde als "
                 "nachträgliche Korrekturen. Für die nächste Runde zuerst: "
                 f"kik runde oeffnen {_e(args.folder)}"
@@ -601,8 +655,9 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
         for path in paths:
             console.print(f"Vorlage: {_e(path)}")
         console.print(
-            f"[bold green]{len(paths)} Vorlagen geschrieben[/] für den Stichtag "
-            f"{target.stichtag:%d.%m.%Y}, Frist {target.deadline:%d.%m.%Y}."
+            f"[bold green]{plural(len(paths), 'Vorlage', 'Vorlagen')} geschrieben[/] für den "
+            "Stichtag "
+            f"{format_date(target.stichtag)}, Frist {format_date(target.deadline)}."
         )
         return EXIT_OK
     if args.command == "runde":
@@ -614,7 +669,7 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
         if args.command == "run":
             workflow.draft_round(args.folder, as_of=args.as_of)  # refuse before ingesting
             summary = _run_ingest(console, args.folder, None)
-            _print_ingest(console, summary)
+            _print_ingest(console, summary, Path(args.folder))
             code = _ingest_exit(summary)
             if summary.interrupted:
                 return code
@@ -696,6 +751,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in exc.problems:
             console.print(f"  - {_e(problem)}")
         console.print("Bitte korrigieren Sie die genannten Zellen und starten Sie erneut.")
+        return EXIT_FAILED
+    except ModelError as exc:  # the model's text is for developers: German here
+        logging.getLogger("kik_core.cli").debug("model error: %s", exc)
+        console.print(f"[bold red]Fehler:[/] {_e(german_message(exc))}")
         return EXIT_FAILED
     except KikError as exc:
         console.print(f"[bold red]Fehler:[/] {_e(exc)}")

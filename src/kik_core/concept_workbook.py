@@ -35,7 +35,7 @@ import datetime as dt
 import functools
 import logging
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -49,6 +49,7 @@ from kik_core.errors import (
     ModelError,
     Problem,
     Reason,
+    german_message,
 )
 from kik_core.model import (
     Concept,
@@ -273,12 +274,20 @@ class _Reader:
             return None
         return text
 
-    def build(self, sheet: str, row: int, make: Callable[[], T]) -> T | None:
+    def build(
+        self, sheet: str, row: int, make: Callable[[], T], column: str | None = None
+    ) -> T | None:
         try:
             return make()
         except (ModelError, ValueError) as exc:
+            model = exc if isinstance(exc, ModelError) else ModelError(str(exc))
+            # the model words its errors for developers: German, with the column, here
             self.problems.append(
-                Problem(Reason.INVALID_VALUE, Location(self.file, sheet, row), str(exc))
+                Problem(
+                    Reason.INVALID_VALUE,
+                    Location(self.file, sheet, row, column),
+                    german_message(model),
+                )
             )
             return None
 
@@ -325,6 +334,7 @@ def _read_concept(reader: _Reader) -> Concept | None:
                 functools.partial(
                     FieldOfAction, code, name, intro, _source(file, "Handlungsfelder", row)
                 ),
+                "Kürzel",
             )
             if built:
                 fields.append(built)
@@ -333,6 +343,8 @@ def _read_concept(reader: _Reader) -> Concept | None:
     goals: list[Goal] = []
     for row, values in reader.rows("Ziele", required=True):
         code = reader.text(values, "Handlungsfeld", "Ziele", row)
+        if _number_as_date(reader, values, "Ziele", row):
+            continue
         number = reader.text(values, "Nr", "Ziele", row)
         text = reader.text(values, "Ziel", "Ziele", row)
         if code and code not in codes and "Handlungsfelder" in reader.sheets:
@@ -344,14 +356,20 @@ def _read_concept(reader: _Reader) -> Concept | None:
                 "Ziele",
                 row,
                 functools.partial(Goal, goal_id, text, _source(file, "Ziele", row)),
+                "Nr",
             )
             if built_goal:
                 goals.append(built_goal)
     goal_ids = {g.id for g in goals}
 
     measures: list[Measure] = []
+    decimals: set[int] = set()
     for row, values in reader.rows("Maßnahmen", required=True):
         code = reader.text(values, "Handlungsfeld", "Maßnahmen", row)
+        if _number_as_date(reader, values, "Maßnahmen", row):
+            continue
+        if isinstance(values.get("Nr"), float):
+            decimals.add(row)  # 4.10 may have become 4.1: named if it collides
         number = reader.text(values, "Nr", "Maßnahmen", row)
         text = reader.text(values, "Maßnahme", "Maßnahmen", row)
         if not (code and number and text):
@@ -372,6 +390,7 @@ def _read_concept(reader: _Reader) -> Concept | None:
             functools.partial(
                 Measure, measure_id, text, group, partners, _source(file, "Maßnahmen", row)
             ),
+            "Nr",
         )
         if built_measure:
             measures.append(built_measure)
@@ -383,7 +402,7 @@ def _read_concept(reader: _Reader) -> Concept | None:
             )
     _collect_duplicates(reader, fields, "Handlungsfelder", "Kürzel")
     _collect_duplicates(reader, goals, "Ziele", "Nr")
-    _collect_duplicates(reader, measures, "Maßnahmen", "Nr")
+    _collect_duplicates(reader, measures, "Maßnahmen", "Nr", decimals)
     if reader.problems:
         return None
     try:
@@ -393,8 +412,30 @@ def _read_concept(reader: _Reader) -> Concept | None:
         raise ConceptWorkbookError([problem]) from exc
 
 
+def _number_as_date(reader: _Reader, values: dict[str, Any], sheet: str, row: int) -> bool:
+    """Report a ``Nr`` that the spreadsheet program turned into a date (``1.2`` → 01.02.)."""
+    raw = values.get("Nr")
+    if not isinstance(raw, dt.date):
+        return False
+    # German Excel reads "1.2" as day 1, month 2 (of the current year)
+    reader.problem(
+        Reason.NUMBER_AS_DATE,
+        sheet,
+        row,
+        "Nr",
+        value=f"{raw.day}.{raw.month}",
+        date=f"{raw:%d.%m.%Y}",
+        spalte="Nr",
+    )
+    return True
+
+
 def _collect_duplicates(
-    reader: _Reader, items: Sequence[FieldOfAction | Goal | Measure], sheet: str, column: str
+    reader: _Reader,
+    items: Sequence[FieldOfAction | Goal | Measure],
+    sheet: str,
+    column: str,
+    decimals: Collection[int] = (),  # rows whose Nr was a number, not a text
 ) -> None:
     first: dict[str, FieldOfAction | Goal | Measure] = {}
     for item in items:
@@ -402,6 +443,20 @@ def _collect_duplicates(
             other = first[item.id].source
             where = f"Zeile {other.row}" if other else "einer früheren Zeile"
             row = item.source.row if item.source else None
+            rows = (row, other.row if other else None)
+            if isinstance(item, Measure) and any(r in decimals for r in rows if r is not None):
+                number = item.id.split("-", 1)[1]
+                reader.problem(
+                    Reason.NUMBER_AS_DECIMAL,
+                    sheet,
+                    row or 0,
+                    column,
+                    value=number,
+                    other=where,
+                    decimal=number.replace(".", ","),
+                    spalte=column,
+                )
+                continue
             reader.problems.append(
                 Problem.of(
                     Reason.DUPLICATE_ID,
@@ -606,14 +661,22 @@ def load_partner_contacts(path: Path | str, concept: Concept) -> tuple[PartnerCo
 def _style_sheet(sheet: Any, widths: Sequence[int]) -> None:
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.properties import PageSetupProperties
 
     for cell in sheet[1]:
-        cell.font = Font(bold=True, color="FFFFFF")
+        cell.font = Font(name="Calibri", bold=True, color="FFFFFF")
         cell.fill = PatternFill("solid", fgColor="1F4E79")
         cell.alignment = Alignment(vertical="top")
     for i, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(i)].width = width
     sheet.freeze_panes = "A2"
+    # printed: landscape, all columns on the page, the header on every page
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    sheet.print_title_rows = "1:1"
 
 
 def _write_rows(sheet: Any, rows: Iterable[Sequence[str | float | dt.date | None]]) -> None:
@@ -646,6 +709,110 @@ _WIDTHS = {
 }
 
 
+#: Rows prepared (text format, dropdowns) below the data for staff to fill in.
+_PREPARED_ROWS = 300
+#: Columns holding numbers that must stay text (``1.2`` is no date, ``1.10`` no 1.1).
+_TEXT_COLUMNS = {"Ziele": ("B",), "Maßnahmen": ("B",)}
+
+_CONCEPT_INSTRUCTIONS = (
+    "Anleitung: Konzept-Arbeitsbuch",
+    "In diesem Arbeitsbuch pflegen Sie Ihr Integrationskonzept: Handlungsfelder, Ziele und "
+    "Maßnahmen. kik liest die Blätter anhand ihrer Namen und der Spaltenüberschriften in "
+    "Zeile 1; bitte Blätter und Überschriften nicht umbenennen.",
+    "1. Blatt „Konzept“: Name der Kommune, Titel des Konzepts, Datum des Beschlusses (TT.MM.JJJJ).",
+    "2. Blatt „Handlungsfelder“: ein Kürzel (1 bis 8 Großbuchstaben oder Ziffern, z. B. „BS“) "
+    "und ein Name je Handlungsfeld.",
+    "3. Blatt „Ziele“: das Kürzel des Handlungsfelds (Auswahlliste) und die Nummer des Ziels "
+    "(„4“ ergibt das Ziel BS-4).",
+    "4. Blatt „Maßnahmen“: das Kürzel (Auswahlliste) und die Nummer „Ziel.Maßnahme“ (z. B. "
+    "„4.3“ ergibt BS-4.3). Das Ziel muss im Blatt „Ziele“ stehen. Unter „Zuständig“ die "
+    "Partner, getrennt durch „;“.",
+    "5. Die Spalten „Nr“ sind als Text formatiert, damit Excel aus „1.2“ kein Datum und aus "
+    "„1.10“ nicht 1,1 macht. Wenn Sie Nummern aus einer anderen Datei einfügen, fügen Sie "
+    "nur die Werte ein (Einfügen → Werte), sonst geht das Textformat verloren.",
+    "6. Optional: „Highlights“, „Kennzahlen“, „Zeitleiste“ für den Bericht, „Partner“ "
+    "(Ansprechperson und E-Mail je Partner, für Vorlagen und Erinnerungen) und „Hinweise“ "
+    "(redaktionelle Hinweise zu einem Kürzel, Ziel oder einer Maßnahme).",
+    "7. Prüfen Sie das Arbeitsbuch mit „kik validate ORDNER“: jede Meldung nennt Blatt, Zeile "
+    "und Spalte.",
+)
+
+
+def _instructions_sheet(workbook: Any) -> None:
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.worksheet.properties import PageSetupProperties
+
+    sheet = workbook.create_sheet("Anleitung", 0)
+    width = 76
+    sheet.column_dimensions["A"].width = width
+    for row, text in enumerate(_CONCEPT_INSTRUCTIONS, start=1):
+        cell = write_cell(sheet, row, 1, text)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        if row == 1:
+            cell.font = Font(name="Calibri", bold=True, size=14)
+        lines = max(1, -(-len(text) // int(width * 1.05)))
+        sheet.row_dimensions[row].height = lines * 15 + (6 if row == 1 else 4)
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    sheet.page_margins.left = sheet.page_margins.right = 0.6
+
+
+def _prepare_inputs(workbook: Any) -> None:
+    """Text format for ``Nr`` columns; dropdowns and checks for the references."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    last = _PREPARED_ROWS + 1
+    for name, letters in _TEXT_COLUMNS.items():
+        sheet = workbook[name]
+        for letter in letters:
+            sheet.column_dimensions[letter].number_format = "@"
+            for row in range(2, max(sheet.max_row, last) + 1):
+                cell = sheet[f"{letter}{row}"]
+                cell.number_format = "@"
+                if cell.value is not None and not isinstance(cell.value, str):
+                    cell.value = cell_text(cell.value)
+    codes = "Handlungsfelder!$A$2:$A$200"
+    for name in ("Ziele", "Maßnahmen", "Highlights"):
+        field = DataValidation(
+            type="list",
+            formula1=codes,
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle="Handlungsfeld",
+            error="Bitte ein Kürzel aus dem Blatt „Handlungsfelder“ wählen (dort zuerst anlegen).",
+        )
+        field.add(f"A2:A{last}")
+        workbook[name].add_data_validation(field)
+    goal = DataValidation(
+        type="custom",
+        formula1=(
+            'COUNTIFS(Ziele!$A$2:$A$1000,$A2,Ziele!$B$2:$B$1000,LEFT($B2,FIND(".",$B2&".")-1))>0'
+        ),
+        allow_blank=True,
+        showErrorMessage=True,
+        errorStyle="warning",
+        errorTitle="Nr",
+        error=(
+            "Die Nummer hat die Form Ziel.Maßnahme (z. B. 4.3), und das Ziel (hier 4) muss "
+            "im Blatt „Ziele“ zu diesem Handlungsfeld stehen."
+        ),
+    )
+    goal.add(f"B2:B{last}")
+    workbook["Maßnahmen"].add_data_validation(goal)
+    kinds = DataValidation(
+        type="list",
+        formula1='"Hinweis,Status erschlossen"',
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="Art",
+        error="Bitte „Hinweis“ oder „Status erschlossen“ wählen.",
+    )
+    kinds.add(f"C2:C{last}")
+    workbook["Hinweise"].add_data_validation(kinds)
+
+
 def write_concept_workbook(
     concept: Concept | None,
     path: Path | str,
@@ -656,10 +823,29 @@ def write_concept_workbook(
 
     ``partners`` fill the ``Partner`` sheet (contacts for reminders). The result
     loads back with :func:`load_concept` and :func:`load_partner_contacts` (round trip).
+    The ``Nr`` columns are formatted as text, the Handlungsfeld columns offer the
+    codes of the ``Handlungsfelder`` sheet, measure numbers are checked against
+    the ``Ziele`` sheet, and an ``Anleitung`` sheet comes first. Written atomically.
     """
+    return _save(_concept_workbook(concept, content, partners), Path(path))
+
+
+def _save(workbook: Any, path: Path) -> Path:
+    from kik_core._atomic import atomic_path
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(path) as temp:
+        workbook.save(temp)
+    return path
+
+
+def _concept_workbook(
+    concept: Concept | None,
+    content: ReportContent | None = None,
+    partners: Sequence[PartnerContact] = (),
+) -> Any:
     from openpyxl import Workbook
 
-    path = Path(path)
     workbook = Workbook()
     for default_sheet in list(workbook.worksheets):
         workbook.remove(default_sheet)
@@ -695,9 +881,6 @@ def write_concept_workbook(
                 for m in concept.measures
             ],
         )
-        for cell in workbook["Maßnahmen"]["B"][1:]:
-            cell.data_type = "s"
-            cell.number_format = "@"
     if content is not None:
         _write_rows(
             workbook["Highlights"],
@@ -727,9 +910,10 @@ def write_concept_workbook(
             for cell in row:
                 if isinstance(cell.value, dt.date):
                     cell.number_format = "DD.MM.YYYY"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    workbook.save(path)
-    return path
+    _prepare_inputs(workbook)
+    _instructions_sheet(workbook)
+    workbook.active = 0
+    return workbook
 
 
 def write_concept_template(
@@ -739,13 +923,10 @@ def write_concept_template(
 
     ``municipality`` and ``title``, when given, are pre-filled on the ``Konzept`` sheet.
     """
-    written = write_concept_workbook(None, path)
-    if municipality or title:
-        from openpyxl import load_workbook
-
-        workbook = load_workbook(written)
-        sheet = workbook["Konzept"]
-        sheet["B2"] = municipality
-        sheet["B3"] = title
-        workbook.save(written)
-    return written
+    workbook = _concept_workbook(None)
+    sheet = workbook["Konzept"]
+    if municipality:
+        write_cell(sheet, 2, 2, municipality)
+    if title:
+        write_cell(sheet, 3, 2, title)
+    return _save(workbook, Path(path))

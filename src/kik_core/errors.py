@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import enum
 import errno
+import logging
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -45,6 +47,7 @@ __all__ = [
     "SettingsError",
     "StoreError",
     "UnreadableFileError",
+    "german_message",
 ]
 
 
@@ -139,6 +142,9 @@ class Reason(enum.Enum):
     FIELD_TOO_LONG = "field_too_long"
     NOT_READABLE = "not_readable"
     FEEDBACK_FAILED = "feedback_failed"
+    # concept workbook numbers spoilt by the spreadsheet program (issue 14)
+    NUMBER_AS_DATE = "number_as_date"
+    NUMBER_AS_DECIMAL = "number_as_decimal"
 
     def message(self, **details: object) -> str:
         """Return the German message for this reason, filled with ``details``."""
@@ -233,7 +239,75 @@ _MESSAGES: dict[Reason, str] = {
         "Die Fehlerliste für diese Datei konnte nicht geschrieben werden; es wurde nichts "
         "gespeichert. Bitte die Datei prüfen und erneut senden"
     ),
+    # issue 14
+    Reason.NUMBER_AS_DATE: (
+        "Excel hat die Nummer {value} in ein Datum umgewandelt ({date}). Bitte die Spalte "
+        "„{spalte}“ als Text formatieren und „{value}“ neu eintragen (oder ein Apostroph "
+        "davor setzen: '{value})"
+    ),
+    Reason.NUMBER_AS_DECIMAL: (
+        "„{value}“ ist doppelt (schon in {other}) – vermutlich hat Excel eine Nummer wie "
+        "„{value}0“ als Zahl {decimal} gespeichert und die Null am Ende entfernt. Bitte die "
+        "Spalte „{spalte}“ als Text formatieren und die Nummern neu eintragen"
+    ),
 }
+
+
+#: German forms of the model's messages (``ModelError``), by the start of the English text.
+_MODEL_MESSAGES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        re.compile(r"^(?P<v>.+?) is not a status\b"),
+        "„{v}“ ist kein gültiger Status (erlaubt: wartend, in Bearbeitung, implementiert)",
+    ),
+    (
+        re.compile(r"^(?P<v>.+?) is not a field code\b"),
+        "„{v}“ ist kein gültiges Kürzel eines Handlungsfelds: 1 bis 8 Großbuchstaben oder "
+        "Ziffern, beginnend mit einem Buchstaben, z. B. „BS“",
+    ),
+    (
+        re.compile(r"^(?P<v>.+?) is not a goal id\b"),
+        "„{v}“ ist keine gültige Nummer eines Ziels (Kürzel-Nummer, z. B. „BS-4“)",
+    ),
+    (
+        re.compile(r"^(?P<v>.+?) is not a measure id\b"),
+        "„{v}“ ist keine gültige Nummer einer Maßnahme (Kürzel-Ziel.Nummer, z. B. „BS-4.3“)",
+    ),
+    (
+        re.compile(r"^(?P<v>.+?) is neither a measure id"),
+        "„{v}“ ist weder die Nummer einer Maßnahme („BS-4.3“) noch eines Ziels („BS-4“)",
+    ),
+    (
+        re.compile(r"^(?P<v>.+?) is a goal: goals carry texts"),
+        "„{v}“ ist ein Ziel: zu Zielen gibt es nur Texte, keinen Status",
+    ),
+    (
+        re.compile(r"^a report on measure (?P<v>.+?) needs a status"),
+        "Die Rückmeldung zur Maßnahme „{v}“ braucht einen Status",
+    ),
+    (re.compile(r"^(?P<v>\w+) must not be empty"), "Ein Pflichtwert ist leer"),
+    (re.compile(r"^as_of must be a date"), "„Stand am“ muss ein Datum sein"),
+)
+
+
+def german_message(exc: ModelError) -> str:
+    """The German text of a model error, for messages partners and the office read.
+
+    The model (value objects) words its errors for developers; at the edges (the
+    concept workbook, the command line) they are shown in German. An unknown text
+    becomes a general German sentence; the original goes to the debug log.
+
+    >>> german_message(ModelError("'fertig' is not a status (wartend, ...)"))
+    '„fertig“ ist kein gültiger Status (erlaubt: wartend, in Bearbeitung, implementiert)'
+    """
+    text = str(exc)
+    for pattern, german in _MODEL_MESSAGES:
+        if match := pattern.match(text):
+            value = match["v"]
+            if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+                value = value[1:-1]
+            return german.format(v=value)
+    logging.getLogger("kik_core").debug("untranslated model error: %s", text)
+    return "Ein Wert ist ungültig (Einzelheiten mit -vv im Protokoll)"
 
 
 @attrs.frozen

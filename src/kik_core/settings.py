@@ -64,8 +64,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 from cronsim import CronSim, CronSimError
-from slugify import slugify
 
+from kik_core._names import slug
 from kik_core.concept_workbook import parse_date
 from kik_core.errors import RoundError, SettingsError
 from kik_core.rounds import DEFAULT_DEADLINE_WEEKS, Cadence
@@ -176,21 +176,7 @@ def municipality_key(name: str) -> str:
     >>> municipality_key("Kempten (Allgäu)")
     'kempten-allgaeu'
     """
-    return str(
-        slugify(
-            name,
-            replacements=[
-                ["Ä", "Ae"],
-                ["Ö", "Oe"],
-                ["Ü", "Ue"],
-                ["ä", "ae"],
-                ["ö", "oe"],
-                ["ü", "ue"],
-                ["ß", "ss"],
-            ],
-            max_length=MUNICIPALITY_KEY_LENGTH,
-        )
-    )
+    return slug(name, lower=True, max_length=MUNICIPALITY_KEY_LENGTH)
 
 
 @attrs.frozen

@@ -683,9 +683,31 @@ def templates(
             concept, store.reports(), current.deadline, decisions=store.decisions()
         )
     settings.outbox.mkdir(parents=True, exist_ok=True)
+    contacts, office = _template_contacts(settings, concept)
     return write_partner_templates(
-        concept, snapshot, settings.outbox, as_of=current.stichtag, deadline=current.deadline
+        concept,
+        snapshot,
+        settings.outbox,
+        as_of=current.stichtag,
+        deadline=current.deadline,
+        contacts=contacts,
+        office=office,
     )
+
+
+def _template_contacts(
+    settings: Settings, concept: Concept
+) -> tuple[Sequence[PartnerContact], str | None]:
+    """Contacts printed at the top of templates: the ``Partner`` sheet and the office's address."""
+    from kik_core.concept_workbook import load_partner_contacts
+
+    try:
+        contacts = load_partner_contacts(settings.concept_file, concept)
+    except ConceptWorkbookError as exc:  # checked by kik validate; templates go out without
+        log.debug("Partner sheet not used for templates: %s", exc)
+        contacts = ()
+    office = settings.email.sender if settings.email is not None else None
+    return contacts, office
 
 
 def run(
@@ -854,7 +876,7 @@ def _templates_by_partner(paths: Sequence[Path], partners: Sequence[str]) -> dic
 
     from kik_core.model import partner_key
 
-    wanted = {f" – {p}": partner_key(p) for p in partners}
+    wanted = {f"Rückmeldung {p}": partner_key(p) for p in partners}
     found: dict[str, Path] = {}
     for path in paths:
         workbook = load_workbook(path, read_only=True)
@@ -862,8 +884,8 @@ def _templates_by_partner(paths: Sequence[Path], partners: Sequence[str]) -> dic
             lines = [str(row[0]) for row in workbook["Anleitung"].iter_rows(values_only=True)]
         finally:
             workbook.close()
-        for suffix, key in wanted.items():
-            if any(line.endswith(suffix) for line in lines):
+        for title, key in wanted.items():
+            if title in lines:
                 found[key] = path
     return found
 
@@ -916,9 +938,16 @@ def remind(
         return RemindResult(board, current, csv_path)
     due = [p.partner for p in board.waiting if p.email]
     snapshot = build_snapshot(concept, reports, current.deadline, decisions=decisions)
+    contacts, office = _template_contacts(settings, concept)
     with tempfile.TemporaryDirectory(prefix="kik-erinnern-") as temp:
         paths = write_partner_templates(
-            concept, snapshot, Path(temp), as_of=current.stichtag, deadline=current.deadline
+            concept,
+            snapshot,
+            Path(temp),
+            as_of=current.stichtag,
+            deadline=current.deadline,
+            contacts=contacts,
+            office=office,
         )
         with open_store(settings) as store:
             result = send_reminders(

@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from openpyxl import Workbook
-from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-
 from kik_core._atomic import atomic_write_bytes
-from kik_core._cells import clean_text, write_cell
+from kik_core._cells import clean_text, parse_date
 from kik_core.errors import Problem
-from kik_core.ingest._format import SHEET, normalize_header
-from kik_core.ingest._read import FileResult
+from kik_core.ingest._format import (
+    COL_DATE,
+    COL_ID,
+    COLUMNS,
+    IGNORED_COLUMNS,
+    normalize_header,
+)
+from kik_core.ingest._read import FileResult, RejectedRow
+from kik_core.ingest._rules import normalize_id
+from kik_core.ingest._sheet import HINT_COLUMN, LAYOUT, TEXT_COLUMN, SheetRow, update_workbook
+from kik_core.ingest._templates import instructions
+from kik_core.model import is_goal_id
 
 __all__ = [
     "ERROR_COLUMN",
@@ -27,9 +33,8 @@ __all__ = [
     "write_error_workbook_unique",
 ]
 
-ERROR_COLUMN = "Fehler"
-_BAD_FILL = "FFC7CE"
-_HEADER_FILL = "DDEBF7"
+#: The column with the reasons (``Fehler`` in workbooks of earlier versions).
+ERROR_COLUMN = HINT_COLUMN
 
 
 def format_problem(problem: Problem) -> str:
@@ -95,54 +100,67 @@ def write_error_workbook_unique(result: FileResult, folder: Path, names: Iterabl
 
 
 def error_workbook_bytes(result: FileResult) -> bytes:
-    """Write the rejected rows of ``result`` to ``path`` (xlsx), with a ``Fehler`` column.
+    """The error workbook of ``result`` (xlsx): the partner's template, only the rejected rows.
 
-    The sheet is called ``Rückmeldung`` and has the file's own columns, so the
-    partner can correct the rows and send the workbook back as it is (the
-    ``Fehler`` column is ignored on ingest). Bad cells are filled red and carry a
-    comment with the reason; all text is written as text (no formulas), without
-    control characters. The file's content hash is kept in the document's
-    identifier, so a rerun recognises its own feedback.
+    The layout is the template's (:mod:`kik_core.ingest._sheet`): Anleitung,
+    dropdowns, protection, real dates. Each rejected row is one row; the cells
+    a problem concerns are filled red and carry the reason as a comment, the
+    ``Hinweis`` column beside the inputs lists every reason of the row and, last,
+    the row of the partner's original file. Columns of the partner's own are
+    kept. Corrected and sent back as it is, the workbook is read like any
+    update file (the ``Hinweis`` column is ignored). All text is written as
+    text (no formulas), without control characters. The file's content hash
+    is kept in the document's identifier, so a rerun recognises its own feedback.
     """
+    canonical = {normalize_header(name): name for name, _width in LAYOUT}
+    skip = {normalize_header(name) for name in (*IGNORED_COLUMNS, HINT_COLUMN)}
     columns = list(result.columns or (result.rejected[0].values if result.rejected else ()))
-    workbook = Workbook()
-    ws = workbook.active
-    assert ws is not None  # noqa: S101 - a new workbook always has a sheet
-    ws.title = SHEET
-    bold = Font(bold=True)
-    header_fill = PatternFill("solid", fgColor=_HEADER_FILL)
-    bad_fill = PatternFill("solid", fgColor=_BAD_FILL)
-    wrap = Alignment(wrap_text=True, vertical="top")
-    for index, name in enumerate([*columns, ERROR_COLUMN], start=1):
-        cell = write_cell(ws, 1, index, clean_text(name))
-        cell.font = bold
-        cell.fill = header_fill
-    position = {normalize_header(name): i for i, name in enumerate(columns, start=1)}
-    for out_row, rejected in enumerate(result.rejected, start=2):
-        for index, name in enumerate(columns, start=1):
-            write_cell(ws, out_row, index, clean_text(rejected.values.get(name, "")))
-        messages: dict[int, list[str]] = {}
-        for problem in rejected.problems:
-            column = position.get(normalize_header(problem.location.column or ""))
-            if column is not None:
-                messages.setdefault(column, []).append(problem.message)
-        for column, texts in messages.items():
-            bad = ws.cell(row=out_row, column=column)
-            bad.fill = bad_fill
-            bad.comment = Comment(clean_text("\n".join(texts)), "kik")
-        error_cell = write_cell(
-            ws,
-            out_row,
-            len(columns) + 1,
-            clean_text("\n".join(format_problem(p) for p in rejected.problems)),
-        )
-        error_cell.alignment = wrap
-        error_cell.font = Font(color="9C0006")
-    for index in range(1, len(columns) + 1):
-        ws.column_dimensions[get_column_letter(index)].width = 18
-    ws.column_dimensions[get_column_letter(len(columns) + 1)].width = 80
-    ws.freeze_panes = "B2"
+    extra = [
+        name
+        for name in columns
+        if normalize_header(name) not in canonical and normalize_header(name) not in skip
+    ]
+    rows = [_row(rejected, canonical, extra) for rejected in result.rejected]
+    name = clean_text(result.name)
+    workbook = update_workbook(
+        rows,
+        top=[
+            f"Rückmeldung: zu korrigierende Zeilen aus „{name}“",
+            "Bitte korrigieren Sie die rot markierten Zellen (Grund in der Spalte „Hinweis“) "
+            "und senden Sie die Datei zurück. Alle anderen Zeilen sind angenommen.",
+        ],
+        heading="Anleitung: zu korrigierende Zeilen Ihrer Rückmeldung",
+        instructions=instructions(error_workbook=True),
+        extra_columns=extra,
+        hints=True,
+        spare_rows=0,
+    )
     workbook.properties.identifier = _marker(result.content_hash)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _row(rejected: RejectedRow, canonical: dict[str, str], extra: list[str]) -> SheetRow:
+    values: dict[str, str | dt.date | None] = {}
+    for column, text in rejected.values.items():
+        key = normalize_header(column)
+        target = canonical.get(key) or (column if column in extra else None)
+        if target is not None and target not in values:
+            values[target] = text
+    date = parse_date(values.get(COL_DATE))
+    if date is not None:
+        values[COL_DATE] = date  # a real date again, as in the template
+    known = {normalize_header(c): c for c in (*COLUMNS, TEXT_COLUMN, *extra)}
+    problems: dict[str, list[str]] = {}
+    hints: list[str] = []
+    for problem in rejected.problems:
+        where = known.get(normalize_header(problem.location.column or ""))
+        if where is not None:
+            problems.setdefault(where, []).append(problem.message)
+            hints.append(f"{where}: {problem.message}")
+        else:
+            hints.append(problem.message)
+    hints.append(f"(Zeile {rejected.row} Ihrer Datei)")
+    target = normalize_id(str(values.get(COL_ID) or ""))
+    return SheetRow(values, is_goal=is_goal_id(target), problems=problems, hint="\n".join(hints))

@@ -36,8 +36,9 @@ COL_OUTLOOK = "Ausblick"
 COLUMNS: tuple[str, ...] = (COL_ID, COL_STATUS, COL_DATE, COL_PARTNER, COL_CURRENT, COL_OUTLOOK)
 #: Columns a file must have; the two text columns may be left out.
 REQUIRED_COLUMNS: tuple[str, ...] = (COL_ID, COL_STATUS, COL_DATE, COL_PARTNER)
-#: Columns we write ourselves (error workbooks) and ignore when a file comes back.
-IGNORED_COLUMNS: tuple[str, ...] = ("Fehler",)
+#: Columns we write ourselves (error workbooks: ``Hinweis``, earlier ``Fehler``) and
+#: ignore when a file comes back.
+IGNORED_COLUMNS: tuple[str, ...] = ("Hinweis", "Fehler")
 
 
 def normalize_header(value: object) -> str:

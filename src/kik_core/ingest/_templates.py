@@ -9,20 +9,18 @@ pre-filled, a status dropdown, locked id columns and an instruction sheet
 from __future__ import annotations
 
 import datetime as dt
-import re
-import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import attrs
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill, Protection
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.styles import Font
 
 from kik_core._atomic import atomic_path
 from kik_core._cells import write_cell
+from kik_core._locale import format_date
+from kik_core._names import slug
 from kik_core.ingest._format import (
     COL_CURRENT,
     COL_DATE,
@@ -33,63 +31,77 @@ from kik_core.ingest._format import (
     COLUMNS,
     SHEET,
 )
-from kik_core.model import Concept, Measure, Status
+from kik_core.ingest._sheet import TEXT_COLUMN, SheetRow, status_labels, update_workbook
+from kik_core.model import Concept, Measure, PartnerContact, Status, partner_key
 
 if TYPE_CHECKING:
     from kik_core.rules import Snapshot
 
-__all__ = ["TEXT_COLUMN", "partner_slug", "write_example_file", "write_partner_templates"]
+__all__ = [
+    "TEXT_COLUMN",
+    "instructions",
+    "partner_slug",
+    "title_line",
+    "write_example_file",
+    "write_partner_templates",
+]
 
-#: The read-only orientation column of templates (kept as a note on ingest).
-TEXT_COLUMN = "Maßnahme (Text, nur zur Orientierung)"
-#: Spare editable rows below the pre-filled ones, for rows the partner adds.
-SPARE_ROWS = 50
-_STATUS_LIST = ",".join(s.label for s in Status)
-_UMLAUTS: dict[int, str] = {
-    ord(k): v
-    for k, v in {
-        "ä": "ae",
-        "ö": "oe",
-        "ü": "ue",
-        "Ä": "Ae",
-        "Ö": "Oe",
-        "Ü": "Ue",
-        "ß": "ss",
-    }.items()
-}
-_LOCKED_FILL = "EDEDED"
-_GOAL_FILL = "DDEBF7"
 
-_INSTRUCTIONS = (
-    "Anleitung: Rückmeldung zum Kommunalen Integrationskonzept",
-    "",
-    "1. Tragen Sie im Blatt „Rückmeldung“ für jede Maßnahme den aktuellen Status ein "
-    "(Auswahlliste: wartend, in Bearbeitung, implementiert).",
-    "2. „Stand am“ ist das Datum, auf das sich Ihre Angaben beziehen (TT.MM.JJJJ). "
-    "Es ist mit dem Stichtag vorausgefüllt; ein Datum in der Zukunft ist nicht erlaubt.",
-    "3. „Aktueller Stand“ und „Ausblick“: kurze Sätze zum Stand und zu den nächsten Schritten.",
-    "4. Zeilen mit einer Ziel-Nummer (z. B. BS-4, blau hinterlegt) sind für Text zum Ziel: "
-    "bitte keinen Status eintragen, nur „Aktueller Stand“ und „Ausblick“. Wenn Sie zum Ziel "
-    "nichts sagen möchten, lassen Sie die Texte einfach leer.",
-    "5. Die Spalten „Maßnahme“ (Nummer) und „Maßnahme (Text …)“ sind gesperrt. "
-    "Der Blattschutz hat kein Passwort. Unten sind freie Zeilen für weitere Maßnahmen.",
-    "6. Zusätzliche Spalten sind erlaubt und werden als Notiz übernommen.",
-    "7. Speichern Sie die Datei (xlsx, ohne Passwort) und senden Sie sie zurück. "
-    "Fehlerhafte Zeilen erhalten Sie mit einer Erklärung in der Spalte „Fehler“ zurück.",
-)
+def instructions(*, error_workbook: bool = False) -> tuple[str, ...]:
+    """The paragraphs of the ``Anleitung`` sheet (German)."""
+    labels = status_labels()
+    steps = (
+        "1. Im Blatt „Rückmeldung“ steht jede Maßnahme in einer Zeile: links die Nummer und "
+        "der Text der Maßnahme, rechts die Felder, die Sie ausfüllen. Die Maßnahmen eines "
+        "Ziels stehen unter der blau hinterlegten Zeile des Ziels.",
+        f"2. „Status“: wählen Sie aus der Liste ({', '.join(labels)}).",
+        "3. „Stand am“ ist das Datum, auf das sich Ihre Angaben beziehen (TT.MM.JJJJ). Es ist "
+        "mit dem Stichtag vorausgefüllt; ein Datum in der Zukunft ist nicht erlaubt.",
+        "4. „Aktueller Stand“ und „Ausblick“: kurze Sätze zum Stand und zu den nächsten "
+        "Schritten. In den blauen Ziel-Zeilen bitte keinen Status, nur Text zum Ziel – "
+        "oder nichts, wenn Sie zum Ziel nichts sagen möchten.",
+        "5. Nummer und Text der Maßnahmen sind gesperrt (Blattschutz ohne Passwort). Unter der "
+        "Tabelle sind freie Zeilen für weitere Maßnahmen; zusätzliche Spalten werden als "
+        "Notiz übernommen.",
+        "6. Speichern Sie die Datei als xlsx (ohne Passwort) und senden Sie sie zurück. "
+        "Zeilen, die nicht übernommen werden können, erhalten Sie in derselben Form zurück, "
+        "mit einem Hinweis neben jeder Zelle, die zu korrigieren ist.",
+    )
+    if not error_workbook:
+        return steps
+    return (
+        "Diese Datei enthält nur die Zeilen Ihrer Rückmeldung, die nicht übernommen werden "
+        "konnten; alle anderen Zeilen sind angenommen. Die zu korrigierenden Zellen sind rot "
+        "markiert, der Grund steht in der Spalte „Hinweis“ und als Kommentar an der Zelle. "
+        "Korrigieren Sie die markierten Zellen und senden Sie die Datei so zurück, wie sie ist.",
+        "",
+        *steps,
+    )
 
 
 def partner_slug(name: str) -> str:
-    """A file-name-safe form of a partner's name.
+    """A file-name-safe form of a partner's name (readable for any script).
 
     >>> partner_slug("Volkshochschule Kempten (vhs)")
     'Volkshochschule-Kempten-vhs'
-    >>> partner_slug("Jugendmigrationsdienst Süd/Ost")
-    'Jugendmigrationsdienst-Sued-Ost'
+    >>> partner_slug("Jugendmigrationsdienst Süd/Ost"), partner_slug("Ελληνική Κοινότητα")
+    ('Jugendmigrationsdienst-Sued-Ost', 'Ellenike-Koinoteta')
     """
-    text = name.translate(_UMLAUTS)
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-")[:80] or "Partner"
+    return slug(name, fallback="Partner")
+
+
+def title_line(concept: Concept) -> str:
+    """The concept's name for a title line, the municipality named once.
+
+    >>> from kik_core.model import Concept
+    >>> title_line(Concept("Neustadt", "Neustadt", None, (), (), ()))
+    'Neustadt'
+    >>> title_line(Concept("Kempten", "Integrationskonzept", None, (), (), ()))
+    'Integrationskonzept – Kempten'
+    """
+    if partner_key(concept.municipality) in partner_key(concept.title):
+        return concept.title
+    return f"{concept.title} – {concept.municipality}"
 
 
 @attrs.frozen
@@ -143,93 +155,67 @@ def _lines(
     return lines
 
 
-def _write_template(
-    lines: Sequence[_Line],
-    path: Path,
+def _contact_line(contact: PartnerContact | None, office: str | None) -> str:
+    parts = []
+    if contact is not None:
+        reach = ", ".join(x for x in (contact.email, contact.phone) if x)
+        person = contact.contact or ""
+        if person or reach:
+            parts.append("Für: " + (f"{person} ({reach})" if person and reach else person or reach))
+    if office:
+        parts.append(f"Rückfragen und Rücksendung an: {office}")
+    return " · ".join(parts)
+
+
+def template_top(
+    concept: Concept,
+    partner: str,
     as_of: dt.date,
-    title: str,
-    deadline: dt.date | None = None,
-) -> Path:
-    workbook = Workbook()
-    ws = workbook.active
-    assert ws is not None  # noqa: S101 - a new workbook always has a sheet
-    ws.title = SHEET
-    headers = [*COLUMNS, TEXT_COLUMN]
-    bold = Font(bold=True)
-    locked_fill = PatternFill("solid", fgColor=_LOCKED_FILL)
-    goal_fill = PatternFill("solid", fgColor=_GOAL_FILL)
-    wrap = Alignment(wrap_text=True, vertical="top")
-    for index, name in enumerate(headers, start=1):
-        write_cell(ws, 1, index, name).font = bold
-    editable = {COL_STATUS, COL_DATE, COL_PARTNER, COL_CURRENT, COL_OUTLOOK}
-    for row, line in enumerate(lines, start=2):
-        values: dict[str, str | dt.date] = {
-            COL_ID: line.target,
-            COL_STATUS: line.status,
-            COL_DATE: as_of,
-            COL_PARTNER: line.partner,
-            COL_CURRENT: line.current,
-            COL_OUTLOOK: line.outlook,
-            TEXT_COLUMN: line.text,
-        }
-        for index, name in enumerate(headers, start=1):
-            value = values[name]
-            cell = write_cell(ws, row, index, value if value != "" else None)
-            cell.alignment = wrap
-            unlocked = name in editable and not (line.is_goal and name == COL_STATUS)
-            cell.protection = Protection(locked=not unlocked)
-            if name == COL_DATE:
-                cell.number_format = "DD.MM.YYYY"
-            if line.is_goal:
-                cell.fill = goal_fill
-            elif not unlocked:
-                cell.fill = locked_fill
-    last = len(lines) + 1
-    for row in range(last + 1, last + 1 + SPARE_ROWS):
-        for index, name in enumerate(headers, start=1):
-            spare = ws.cell(row=row, column=index)
-            spare.protection = Protection(locked=name == TEXT_COLUMN)
-            if name == COL_DATE:
-                spare.number_format = "DD.MM.YYYY"
-    status_col = get_column_letter(headers.index(COL_STATUS) + 1)
-    validation = DataValidation(
-        type="list",
-        formula1=f'"{_STATUS_LIST}"',
-        allow_blank=True,
-        showErrorMessage=True,
-        errorTitle="Status",
-        error="Bitte wählen Sie: wartend, in Bearbeitung oder implementiert.",
+    *,
+    deadline: dt.date | None,
+    contact: PartnerContact | None = None,
+    office: str | None = None,
+) -> list[str]:
+    """The lines above a template's table: for whom, Stichtag and deadline, whom to ask."""
+    top = [
+        f"Rückmeldung {partner}" if partner else "Rückmeldung zu allen Maßnahmen",
+        title_line(concept),
+    ]
+    when = f"Stichtag: {format_date(as_of)}"
+    if deadline is not None:
+        when += f" · Bitte zurücksenden bis {format_date(deadline)}"
+    top.append(when)
+    if line := _contact_line(contact, office):
+        top.append(line)
+    return top
+
+
+def _write_template(lines: Sequence[_Line], path: Path, as_of: dt.date, top: list[str]) -> Path:
+    rows = [
+        SheetRow(
+            {
+                COL_ID: line.target,
+                TEXT_COLUMN: line.text,
+                COL_STATUS: line.status,
+                COL_DATE: as_of,
+                COL_CURRENT: line.current,
+                COL_OUTLOOK: line.outlook,
+                COL_PARTNER: line.partner,
+            },
+            is_goal=line.is_goal,
+        )
+        for line in lines
+    ]
+    workbook = update_workbook(
+        rows,
+        top=top,
+        heading="Anleitung: Rückmeldung zum Kommunalen Integrationskonzept",
+        instructions=instructions(),
     )
-    validation.add(f"{status_col}2:{status_col}{last + SPARE_ROWS}")
-    ws.add_data_validation(validation)
-    for name, width in zip(headers, (12, 16, 12, 24, 50, 50, 50), strict=True):
-        ws.column_dimensions[get_column_letter(headers.index(name) + 1)].width = width
-    ws.freeze_panes = "B2"
-    ws.protection.sheet = True
-    ws.protection.formatColumns = False
-    ws.protection.formatRows = False
-    ws.protection.insertRows = False
-    ws.protection.deleteRows = False
-    _instructions(workbook, title, as_of, deadline)
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(path) as temp:
         workbook.save(temp)
     return path
-
-
-def _instructions(
-    workbook: Workbook, title: str, as_of: dt.date, deadline: dt.date | None = None
-) -> None:
-    sheet = workbook.create_sheet("Anleitung")
-    stand = f"Stichtag: {as_of:%d.%m.%Y}"
-    if deadline is not None:
-        stand += f" – bitte senden Sie die Rückmeldung bis zum {deadline:%d.%m.%Y} zurück"
-    for row, text in enumerate((*_INSTRUCTIONS, "", title, stand), 1):
-        cell = write_cell(sheet, row, 1, text)
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-        if row == 1:
-            cell.font = Font(bold=True, size=14)
-    sheet.column_dimensions["A"].width = 110
 
 
 def write_partner_templates(
@@ -239,6 +225,8 @@ def write_partner_templates(
     *,
     as_of: dt.date,
     deadline: dt.date | None = None,
+    contacts: Sequence[PartnerContact] = (),
+    office: str | None = None,
 ) -> list[Path]:
     """Write one pre-filled template per partner into ``outbox``.
 
@@ -246,7 +234,8 @@ def write_partner_templates(
     with their measures and those measures' goals; when no measure names a
     partner, one ``Vorlage_alle.xlsx`` holds every measure (``Institution`` then
     left empty). Measures without a partner, in a concept where others have
-    one, go into ``Vorlage_ohne_Zustaendigkeit.xlsx``.
+    one, go into ``Vorlage_ohne_Zustaendigkeit.xlsx``. The layout is described
+    in :mod:`kik_core.ingest._sheet`.
 
     Args:
         concept: the concept.
@@ -255,32 +244,40 @@ def write_partner_templates(
         outbox: the folder to write to.
         as_of: the reporting date (the round's Stichtag), pre-filled as ``Stand am``.
         deadline: the round's deadline for the partners, printed on the templates.
+        contacts: the partners' contacts (sheet ``Partner``), printed at the top.
+        office: how to reach the integration office (an e-mail address), printed at the top.
 
     Returns:
         The written files, sorted by name.
     """
     partners = concept.partners()
     written: list[Path] = []
-    title = f"{concept.title} – {concept.municipality}"
+    by_key = {c.key: c for c in contacts}
     if not partners:
         lines = _lines(concept, concept.measures, "", snapshot)
-        return [_write_template(lines, outbox / "Vorlage_alle.xlsx", as_of, title, deadline)]
+        top = template_top(concept, "", as_of, deadline=deadline, office=office)
+        return [_write_template(lines, outbox / "Vorlage_alle.xlsx", as_of, top)]
     used: set[str] = set()
     for partner in partners:
-        slug = base = partner_slug(partner)
+        name = base = partner_slug(partner)
         n = 2
-        while slug.casefold() in used:
-            slug, n = f"{base}-{n}", n + 1
-        used.add(slug.casefold())
+        while name.casefold() in used:
+            name, n = f"{base}-{n}", n + 1
+        used.add(name.casefold())
         measures = [m for m in concept.measures if partner in m.partners]
         lines = _lines(concept, measures, partner, snapshot)
-        path = outbox / f"Vorlage_{slug}.xlsx"
-        written.append(_write_template(lines, path, as_of, f"{title} – {partner}", deadline))
+        path = outbox / f"Vorlage_{name}.xlsx"
+        contact = by_key.get(partner_key(partner))
+        top = template_top(
+            concept, partner, as_of, deadline=deadline, contact=contact, office=office
+        )
+        written.append(_write_template(lines, path, as_of, top))
     orphans = [m for m in concept.measures if not m.partners]
     if orphans:
         lines = _lines(concept, orphans, "", snapshot)
         path = outbox / "Vorlage_ohne_Zustaendigkeit.xlsx"
-        written.append(_write_template(lines, path, as_of, title, deadline))
+        top = template_top(concept, "(ohne Zuständigkeit)", as_of, deadline=deadline, office=office)
+        written.append(_write_template(lines, path, as_of, top))
     return sorted(written)
 
 
