@@ -10,6 +10,8 @@ date or a number looks the same everywhere.
 ('70.787', '16,5')
 >>> plural(1, "Rückschritt", "Rückschritte"), plural(3, "Partner", "Partnern")
 ('1 Rückschritt', '3 Partnern')
+>>> format_percent(23), format_signed(-1.5, "Prozentpunkte")
+('23 %', '−1,5 Prozentpunkte')
 """
 
 from __future__ import annotations
@@ -19,7 +21,15 @@ import datetime as dt
 from babel.dates import format_date as _babel_date
 from babel.numbers import format_decimal
 
-__all__ = ["LOCALE", "format_date", "format_month", "format_number", "plural"]
+__all__ = [
+    "LOCALE",
+    "format_date",
+    "format_month",
+    "format_number",
+    "format_percent",
+    "format_signed",
+    "plural",
+]
 
 #: The locale of everything kik shows to people.
 LOCALE = "de_DE"
@@ -50,3 +60,15 @@ def plural(count: int, one: str, other: str, *, number: bool = True) -> str:
     """
     noun = one if count == 1 else other
     return f"{format_number(count)} {noun}" if number else noun
+
+
+def format_percent(value: float) -> str:
+    """A rounded share as shown next to counts: ``23 %``."""
+    return f"{format_number(value)} %"
+
+
+def format_signed(delta: float, unit: str = "", decimals: int | None = None) -> str:
+    """A change with its sign (``+``, typographic ``−``, ``±`` for none): ``+2.340 Personen``."""
+    sign = "+" if delta > 0 else ("−" if delta < 0 else "±")
+    text = f"{sign}{format_number(abs(delta), decimals)}"
+    return f"{text} {unit}" if unit else text

@@ -11,6 +11,7 @@ The exception tree::
     ├── UnreadableFileError       a partner file cannot be read at all (quarantined)
     ├── StoreError                the status store cannot be opened or migrated
     └── ReportError               the report cannot be built or written
+        └── PublishError          the web edition cannot be written
 
 Row-level problems in partner files are *not* raised: they are collected as
 :class:`Problem` values (a fixed :class:`Reason` code, the place and a German
@@ -32,6 +33,7 @@ __all__ = [
     "Location",
     "ModelError",
     "Problem",
+    "PublishError",
     "Reason",
     "ReportError",
     "SettingsError",
@@ -72,6 +74,10 @@ class StoreError(KikError):
 
 class ReportError(KikError):
     """The report cannot be built or written."""
+
+
+class PublishError(ReportError):
+    """The web edition cannot be written (target not kik's, not writable, ...)."""
 
 
 class Reason(enum.Enum):

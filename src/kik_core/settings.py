@@ -50,6 +50,7 @@ from typing import Any
 
 import attrs
 
+from kik_core._licences import LICENCES
 from kik_core.concept_workbook import parse_date
 from kik_core.errors import SettingsError
 
@@ -59,6 +60,7 @@ __all__ = [
     "SETTINGS_FILE",
     "ReportSettings",
     "Settings",
+    "WebSettings",
     "load_settings",
     "settings_template",
 ]
@@ -91,6 +93,7 @@ _KNOWN: dict[str, set[str]] = {
     },
     "zeitplan": {"cron", "zeitzone"},
     "eingang": {"max_mb", "max_zeilen"},
+    "web": {"lizenz", "namensnennung", "ziel", "leichte_sprache"},
 }
 
 
@@ -128,6 +131,7 @@ class Settings:
     timezone: str = DEFAULT_TIMEZONE
     max_bytes: int = 20 * 1024 * 1024
     max_rows: int = 10_000
+    web: WebSettings = attrs.field(factory=lambda: WebSettings())  # noqa: PLW0108 - defined below
 
     @property
     def inbox(self) -> Path:
@@ -307,6 +311,7 @@ def load_settings(folder: Path | str) -> Settings:
         timezone=_str(zeitplan, "zeitzone", "zeitplan", path, DEFAULT_TIMEZONE),
         max_bytes=max_mb * 1024 * 1024,
         max_rows=max_rows,
+        web=_web_settings(data, folder, path),
     )
 
 
@@ -352,4 +357,56 @@ zeitzone = "{DEFAULT_TIMEZONE}"
 [eingang]
 max_mb = 20
 max_zeilen = 10000
+
+[web]
+# Die Website und die offenen Daten (kik veroeffentlichen)
+# lizenz = "dl-de/by-2-0"      # Datenlizenz der offenen Daten (auch: "dl-de/zero-2-0", "CC-BY-4.0")
+# namensnennung = "Stadt {name}"
+# ziel = "veroeffentlichung"   # Zielordner der Website
+# leichte_sprache = "texte/leichte-sprache.md"
 '''
+
+
+# --------------------------------------------------------------------------- [web]
+
+
+@attrs.frozen
+class WebSettings:
+    """The ``[web]`` table: the web edition and its open data (``kik veroeffentlichen``).
+
+    Attributes:
+        licence: the data licence's id (``dl-de/by-2-0``, ``dl-de/zero-2-0``,
+            ``CC-BY-4.0``, ``CC0-1.0``); empty: no licence stated.
+        attribution: whom to credit (default: the municipality).
+        target: where the site goes (default ``DIR/veroeffentlichung``).
+        easy_language: the Markdown of the "Leichte Sprache" page (default
+            ``texte/leichte-sprache.md`` if it exists).
+    """
+
+    licence: str = ""
+    attribution: str = ""
+    target: Path | None = None
+    easy_language: Path | None = None
+
+
+def _web_settings(data: dict[str, Any], folder: Path, path: Path) -> WebSettings:
+    web = _table(data, "web", path)
+    licence = _str(web, "lizenz", "web", path)
+    if licence and licence not in LICENCES:
+        raise SettingsError(
+            f"{path}: [web] lizenz = „{licence}“ ist unbekannt; erlaubt: "
+            + ", ".join(f'"{k}"' for k in LICENCES)
+        )
+    target = _str(web, "ziel", "web", path)
+    easy = _str(web, "leichte_sprache", "web", path)
+    default_easy = folder / "texte" / "leichte-sprache.md"
+    return WebSettings(
+        licence=licence,
+        attribution=_str(web, "namensnennung", "web", path),
+        target=_file(folder, target, "[web] ziel:", path, must_exist=False) if target else None,
+        easy_language=(
+            _file(folder, easy, "[web] leichte_sprache:", path)
+            if easy
+            else (default_easy if default_easy.is_file() else None)
+        ),
+    )

@@ -32,12 +32,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FOLDERS",
+    "PublishResult",
     "ReportResult",
     "RunResult",
     "ValidationResult",
     "ingest",
     "init_folder",
     "open_store",
+    "publish",
     "report",
     "run",
     "templates",
@@ -283,3 +285,80 @@ def run(
     summary = ingest(settings, today=today, on_file=on_file)
     result = report(settings, as_of=as_of, previous=previous, pdf=pdf)
     return RunResult(summary, result)
+
+
+# --------------------------------------------------------------------------- web edition
+
+#: The default folder of the web edition inside the municipality folder.
+PUBLISH_FOLDER = "veroeffentlichung"
+#: The default folder of a draft web edition.
+DRAFT_FOLDER = "veroeffentlichung-entwurf"
+
+
+@attrs.frozen
+class PublishResult:
+    """A written web edition: its folder, pages, open-data files and the snapshot used."""
+
+    folder: Path
+    pages: tuple[str, ...]
+    data_files: tuple[str, ...]
+    snapshot: Snapshot
+    draft: bool
+
+    @property
+    def index(self) -> Path:
+        """The start page."""
+        return self.folder / "index.html"
+
+
+def publish(
+    folder: Path | str | Settings,
+    *,
+    target: Path | None = None,
+    draft: bool = False,
+    as_of: dt.date | None = None,
+    previous: dt.date | None = None,
+) -> PublishResult:
+    """Write the static web edition with its open data (``kik veroeffentlichen``).
+
+    The site shows the same snapshot as the report (``as_of``/``previous`` as in
+    :func:`report`) with the history over the earlier reporting dates. It goes to
+    ``target``, else ``[web] ziel``, else ``DIR/veroeffentlichung`` (a draft to
+    ``DIR/veroeffentlichung-entwurf``); the folder is replaced as a whole.
+
+    Raises:
+        PublishError: the target holds files kik did not write or is not writable.
+    """
+    from kik_core._licences import LICENCES
+    from kik_core.presentation import present
+    from kik_core.web import SiteOptions, build_site
+
+    settings = _settings(folder)
+    concept, history, snapshot = _snapshot_inputs(settings, as_of, previous)
+    content = load_report_content(settings.concept_file, concept)
+    web = settings.web
+    presentation = present(
+        concept,
+        snapshot,
+        content=content,
+        history=history,
+        title=settings.report.title,
+        subtitle=settings.report.subtitle,
+        period_label=settings.report.period_label,
+        publisher=settings.report.publisher,
+    )
+    overrides = settings.folder / "web"
+    options = SiteOptions(
+        draft=draft,
+        licence=LICENCES[web.licence] if web.licence else None,
+        attribution=web.attribution or settings.municipality,
+        easy_language=_read_text(web.easy_language),
+        overrides=overrides if overrides.is_dir() else None,
+    )
+    default = settings.folder / (DRAFT_FOLDER if draft else PUBLISH_FOLDER)
+    destination = target or (web.target if web.target and not draft else None) or default
+    site = build_site(
+        presentation, concept, snapshot, destination, history=history, options=options
+    )
+    log.info("web edition %s written to %s", settings.municipality, site.folder)
+    return PublishResult(site.folder, site.pages, site.data_files, snapshot, draft)
