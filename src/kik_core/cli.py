@@ -153,6 +153,7 @@ def _parser(plugins: Sequence[str]) -> argparse.ArgumentParser:
         )
         p.add_argument("--pdf", action="store_true", help="zusätzlich PDF über LibreOffice")
         p.add_argument("-o", "--output", type=Path, help="Pfad der DOCX-Datei")
+    _add_publish(add)
     for name in plugins:
         sub.add_parser(name, help=f"{name} (Zusatzbefehl; kik {name} --help)", add_help=False)
     return parser
@@ -306,7 +307,52 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
         )
         _print_report(console, built)
         return code
+    if args.command == "veroeffentlichen":
+        return _run_publish(args, console)
     raise AssertionError(args.command)  # pragma: no cover - argparse restricts the choices
+
+
+# --------------------------------------------------------------------------- kik veroeffentlichen
+
+
+def _add_publish(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
+    p = add(
+        "veroeffentlichen",
+        "die barrierefreie Website mit offenen Daten (CSV, Excel, JSON) schreiben",
+    )
+    p.add_argument(
+        "--ziel",
+        type=Path,
+        help="Zielordner (Standard: [web] ziel, sonst ORDNER/veroeffentlichung)",
+    )
+    p.add_argument(
+        "--entwurf",
+        action="store_true",
+        help="Entwurf für das Büro: jede Seite trägt „Entwurf – nicht veröffentlichen“ "
+        "(Standard-Ziel: ORDNER/veroeffentlichung-entwurf)",
+    )
+    p.add_argument("--as-of", type=_date, help="Stichtag (Standard: kik.toml, sonst heute)")
+    p.add_argument("--previous", type=_date, help="Vergleichsstichtag (Standard: voriger)")
+
+
+def _run_publish(args: argparse.Namespace, console: Console) -> int:
+    from kik_core import workflow
+
+    result = workflow.publish(
+        args.folder,
+        target=args.ziel,
+        draft=args.entwurf,
+        as_of=args.as_of,
+        previous=args.previous,
+    )
+    kind = "Entwurf der Website" if result.draft else "Website"
+    console.print(
+        f"[bold green]{kind} geschrieben:[/] {_e(result.folder)} "
+        f"({len(result.pages)} Seiten, {len(result.data_files)} Dateien mit offenen Daten, "
+        f"Stichtag {result.snapshot.as_of:%d.%m.%Y})"
+    )
+    console.print(f"Startseite: {_e(result.index)}")
+    return EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:
