@@ -1,0 +1,221 @@
+"""The static web edition: strict HTML, links inside the site, draft view, overrides, atomic swap."""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import html5lib
+import pytest
+
+from kik_core import workflow
+from kik_core.cli import EXIT_FAILED, EXIT_OK, main
+from kik_core.errors import PublishError
+from kik_core.web import DRAFT_NOTICE, MARKER
+from tests.web_fixtures import kempten_folder, musterstadt_folder
+
+XHTML = "{http://www.w3.org/1999/xhtml}"
+
+
+@pytest.fixture(scope="module")
+def kempten(tmp_path_factory: pytest.TempPathFactory) -> workflow.PublishResult:
+    folder = kempten_folder(tmp_path_factory.mktemp("web"))
+    return workflow.publish(folder)
+
+
+@pytest.fixture(scope="module")
+def musterstadt(tmp_path_factory: pytest.TempPathFactory) -> workflow.PublishResult:
+    folder = musterstadt_folder(tmp_path_factory.mktemp("web"))
+    return workflow.publish(folder, draft=True)
+
+
+def _parse(path: Path):
+    parser = html5lib.HTMLParser(strict=True)
+    return parser.parse(path.read_bytes(), transport_encoding="utf-8")
+
+
+def _pages(site: workflow.PublishResult) -> list[Path]:
+    return sorted(site.folder.rglob("*.html"))
+
+
+@pytest.mark.parametrize("name", ["kempten", "musterstadt"])
+def test_every_page_parses_strictly_and_every_link_resolves(name, request) -> None:
+    site: workflow.PublishResult = request.getfixturevalue(name)
+    pages = _pages(site)
+    assert len(pages) == len(site.pages)
+    for page in pages:
+        tree = _parse(page)  # raises on any HTML parse error
+        ids = [e.get("id") for e in tree.iter() if e.get("id")]
+        assert len(ids) == len(set(ids)), f"duplicate ids in {page}"
+        assert tree.get("lang") == "de"
+        relative = page.relative_to(site.folder).as_posix()
+        for element in tree.iter():
+            for attribute in ("href", "src"):
+                target = element.get(attribute)
+                if target is None:
+                    continue
+                parts = urlsplit(target)
+                if parts.scheme in ("http", "https", "mailto"):
+                    assert element.tag == f"{XHTML}a", f"external resource {target} in {page}"
+                    continue
+                assert not parts.scheme, f"{target} in {page}"
+                assert not target.startswith("/"), f"absolute link {target} in {page}"
+                if parts.path:
+                    resolved = posixpath.normpath(
+                        posixpath.join(posixpath.dirname(relative), unquote(parts.path))
+                    )
+                    assert not resolved.startswith(".."), f"{target} leaves the site ({page})"
+                    assert (site.folder / resolved).is_file(), f"{target} missing ({page})"
+                elif parts.fragment:
+                    assert parts.fragment in ids, f"#{parts.fragment} not on {page}"
+
+
+@pytest.mark.parametrize("name", ["kempten", "musterstadt"])
+def test_one_h1_and_no_skipped_heading_level(name, request) -> None:
+    site: workflow.PublishResult = request.getfixturevalue(name)
+    for page in _pages(site):
+        tree = _parse(page)
+        levels = [int(e.tag[-1]) for e in tree.iter() if re.fullmatch(rf"{XHTML}h[1-6]", e.tag)]
+        assert levels[0] == 1 and levels.count(1) == 1, page
+        for before, after in zip(levels, levels[1:], strict=False):
+            assert after <= before + 1, f"heading jumps from h{before} to h{after} in {page}"
+
+
+def test_kempten_pages_show_the_seed_figures(kempten) -> None:
+    index = (kempten.folder / "index.html").read_text(encoding="utf-8")
+    assert (
+        "Von den 144 Maßnahmen des Integrationskonzepts sind 45 implementiert (31 %), "
+        "62 in Bearbeitung (43 %) und 37 wartend (26 %)." in index
+    )
+    field = (kempten.folder / "handlungsfelder" / "bs.html").read_text(encoding="utf-8")
+    assert (
+        "Von den 30 Maßnahmen im Handlungsfeld Bildung und Sprache sind 7 implementiert "
+        "(23 %), 13 in Bearbeitung (44 %) und 10 wartend (33 %)." in field
+    )
+    assert len(list((kempten.folder / "massnahmen").glob("*.html"))) == 144
+    assert DRAFT_NOTICE not in index
+    assert "noindex" not in index
+
+
+def test_charts_are_inline_svg_with_title_desc_and_a_table(kempten) -> None:
+    tree = _parse(kempten.folder / "handlungsfelder" / "bs.html")
+    svgs = [e for e in tree.iter() if e.tag == "{http://www.w3.org/2000/svg}svg"]
+    assert len(svgs) == 1
+    svg = svgs[0]
+    assert svg.get("role") == "img"
+    title = svg.find("{http://www.w3.org/2000/svg}title")
+    desc = svg.find("{http://www.w3.org/2000/svg}desc")
+    assert title is not None and desc is not None
+    assert desc.text.startswith("Kreisdiagramm Umsetzungsstand Bildung und Sprache: 7 implementiert")
+    assert svg.get("aria-labelledby") == f"{title.get('id')} {desc.get('id')}"
+    patterns = list(svg.iter("{http://www.w3.org/2000/svg}pattern"))
+    assert len(patterns) == 3
+    captions = [e.text for e in tree.iter(f"{XHTML}caption")]
+    assert "Umsetzungsstand Bildung und Sprache in Zahlen" in captions
+    assert not list(kempten.folder.rglob("*.png"))
+
+
+def test_no_page_loads_anything_from_elsewhere(kempten, musterstadt) -> None:
+    for site in (kempten, musterstadt):
+        for path in site.folder.rglob("*"):
+            if path.suffix in (".html", ".css", ".js"):
+                text = path.read_text(encoding="utf-8")
+                assert "@import" not in text and "url(http" not in text
+                assert not re.search(r'<(script|link|img)[^>]+(src|href)="(https?:)?//', text)
+
+
+def test_measure_page_has_status_partners_and_history(musterstadt) -> None:
+    page = (musterstadt.folder / "massnahmen" / "ar-1-2.html").read_text(encoding="utf-8")
+    assert "Verlauf der Maßnahme AR-1.2" in page
+    assert "31.03.2024" in page and "30.09.2024" in page
+    assert "Rückschritt" in page
+    assert "Jobcenter Musterstadt" in page
+
+
+def test_draft_notice_on_every_page(musterstadt) -> None:
+    assert musterstadt.folder.name == "veroeffentlichung-entwurf"
+    for page in _pages(musterstadt):
+        text = page.read_text(encoding="utf-8")
+        assert text.count(DRAFT_NOTICE) == 2, page
+        assert '<meta name="robots" content="noindex, nofollow">' in text
+        assert "<title>Entwurf: " in text
+    marker = json.loads((musterstadt.folder / MARKER).read_text(encoding="utf-8"))
+    assert marker["entwurf"] is True
+
+
+def test_easy_language_css_and_logo_from_the_municipality_folder(musterstadt) -> None:
+    easy = (musterstadt.folder / "leichte-sprache.html").read_text(encoding="utf-8")
+    assert "<h2>Was ist das Integrations-Konzept?</h2>" in easy
+    assert "<h3>Was steht im Plan?</h3>" in easy
+    assert (musterstadt.folder / "assets" / "logo.svg").is_file()
+    assert (musterstadt.folder / "assets" / "eigenes.css").is_file()
+    index = (musterstadt.folder / "index.html").read_text(encoding="utf-8")
+    assert 'href="assets/eigenes.css"' in index
+    assert 'src="assets/logo.svg"' in index
+    assert 'href="leichte-sprache.html"' in index
+    data = (musterstadt.folder / "daten.html").read_text(encoding="utf-8")
+    assert "Datenlizenz Deutschland – Namensnennung – Version 2.0" in data
+
+
+def test_a_municipality_template_replaces_the_shipped_one(tmp_path) -> None:
+    folder = musterstadt_folder(tmp_path)
+    templates = folder / "web" / "templates"
+    templates.mkdir()
+    (templates / "timeline.html").write_text(
+        '{% extends "base.html" %}{% block content %}<h1>Unser Fahrplan</h1>'
+        "<p>{{ p.timeline.rows | length }} Schritte</p>{% endblock %}",
+        encoding="utf-8",
+    )
+    site = workflow.publish(folder)
+    text = (site.folder / "zeitleiste.html").read_text(encoding="utf-8")
+    assert "<h1>Unser Fahrplan</h1>" in text
+
+
+def test_site_is_replaced_as_a_whole_and_never_half_written(tmp_path, monkeypatch) -> None:
+    folder = musterstadt_folder(tmp_path)
+    first = workflow.publish(folder)
+    stray = first.folder / "alt.html"
+    stray.write_text("old", encoding="utf-8")
+    second = workflow.publish(folder)
+    assert second.folder == first.folder
+    assert not stray.exists()
+    leftovers = [p.name for p in folder.iterdir() if p.name.startswith(".veroeffentlichung")]
+    assert leftovers == []
+
+    before = sorted(p.relative_to(first.folder) for p in first.folder.rglob("*"))
+
+    def broken(*_args, **_kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("kik_core.web._site.write_open_data", broken)
+    with pytest.raises(PublishError, match="kann nicht geschrieben werden"):
+        workflow.publish(folder)
+    assert sorted(p.relative_to(first.folder) for p in first.folder.rglob("*")) == before
+    assert [p.name for p in folder.iterdir() if p.name.startswith(".veroeffentlichung")] == []
+
+
+def test_a_folder_kik_did_not_write_is_never_replaced(tmp_path) -> None:
+    folder = musterstadt_folder(tmp_path)
+    own = tmp_path / "eigene-seite"
+    own.mkdir()
+    (own / "index.html").write_text("von Hand", encoding="utf-8")
+    with pytest.raises(PublishError, match="nicht von kik"):
+        workflow.publish(folder, target=own)
+    assert (own / "index.html").read_text(encoding="utf-8") == "von Hand"
+
+
+def test_cli_veroeffentlichen(tmp_path, capsys) -> None:
+    folder = musterstadt_folder(tmp_path)
+    target = tmp_path / "site"
+    assert main(["veroeffentlichen", str(folder), "--ziel", str(target), "--entwurf"]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert "Entwurf der Website geschrieben" in out
+    assert (target / "index.html").is_file()
+    (tmp_path / "fremd").mkdir()
+    (tmp_path / "fremd" / "x.txt").write_text("x", encoding="utf-8")
+    code = main(["veroeffentlichen", str(folder), "--ziel", str(tmp_path / "fremd")])
+    assert code == EXIT_FAILED
+    assert "nicht von kik" in capsys.readouterr().out
