@@ -209,8 +209,8 @@ def _arc(centre: tuple[float, float], r_out: float, r_in: float, start: float, e
 
 def _donut(prefix: str, chart: Chart) -> str:
     counts: CountsView = chart.series[0]
-    width, height = 460.0, 330.0
-    cx, cy, r_out, r_in = 130.0, 150.0, 118.0, 76.0
+    width, height = 460.0, 290.0
+    cx, cy, r_out, r_in = 130.0, 145.0, 118.0, 76.0
     out = [_open(prefix, chart, width, height)]
     if counts.total == 0:
         out.append(
@@ -235,7 +235,7 @@ def _donut(prefix: str, chart: Chart) -> str:
         )
         start = end
     out.append(_text(cx, cy, f"= {counts.total_text}", size=12, bold=True))
-    y = 90.0
+    y = 80.0
     for share in reversed(counts.shares):
         out.append(
             f'<rect x="280" y="{y:.1f}" width="22" height="22" {_fill(prefix, share.status)}/>'
