@@ -117,6 +117,10 @@ def test_axe_finds_no_wcag_violation_on_any_page_type(driver, sites, name, width
     for page in pages:
         assert (site.folder / page).is_file(), page
         violations = _axe(driver, (site.folder / page).as_uri())
+        widths = driver.execute_script(
+            "return [document.documentElement.clientWidth, document.documentElement.scrollWidth]"
+        )
+        assert widths[1] <= widths[0], f"{page} scrolls sideways at {width} px: {widths}"
         if violations:
             found[page] = [
                 (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in violations
