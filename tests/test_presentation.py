@@ -150,3 +150,21 @@ def test_slugs_and_status_keys() -> None:
     assert slug("BS-4.3") == "bs-4-3"
     assert slug("ÜB-1.2") == "ueb-1-2"
     assert [status_key(s) for s in STATUS_ORDER] == ["wartend", "in-bearbeitung", "implementiert"]
+
+
+def test_a_measure_added_later_has_history_from_when_it_exists() -> None:
+    concept = small_concept()
+    older = concept.__class__(
+        concept.municipality,
+        concept.title,
+        concept.adopted_on,
+        concept.fields,
+        concept.goals,
+        concept.measures[1:],
+    )
+    first, second = dt.date(2023, 9, 30), dt.date(2024, 3, 31)
+    early = build_snapshot(older, [], first)
+    now = build_snapshot(concept, [], second)
+    p = present(concept, now, history=[early])
+    assert [h.as_of for h in p.measures[0].history] == [second]
+    assert [h.as_of for h in p.measures[1].history] == [first, second]

@@ -144,6 +144,8 @@ def test_draft_notice_on_every_page(musterstadt) -> None:
         assert "<title>Entwurf: " in text
     marker = json.loads((musterstadt.folder / MARKER).read_text(encoding="utf-8"))
     assert marker["entwurf"] is True
+    data = json.loads((musterstadt.folder / "daten" / "massnahmen.json").read_text("utf-8"))
+    assert data["entwurf"] is True
 
 
 def test_easy_language_css_and_logo_from_the_municipality_folder(musterstadt) -> None:

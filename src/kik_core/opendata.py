@@ -209,6 +209,7 @@ def history_frame(concept: Concept, snapshots: Sequence[Snapshot]) -> pd.DataFra
         }
         for day in sorted(by_date)
         for m in concept.measures
+        if m.id in by_date[day].statuses
     ]
     return pd.DataFrame(rows, columns=list(HISTORY_COLUMNS))
 
@@ -281,12 +282,16 @@ def write_open_data(
     title: str = "",
     licence: Licence | None = None,
     attribution: str = "",
+    draft: bool = False,
 ) -> list[Path]:
     """Write the open-data files of one snapshot into ``folder`` (each file atomically).
 
     Files: ``massnahmen.csv``/``.xlsx``/``.json``, ``ziele.csv``, ``verlauf.csv``
     (the history over ``history`` plus ``snapshot``), ``massnahmen.schema.json`` and
     ``datenbeschreibung.json``.
+
+    With ``draft`` the JSON says ``"entwurf": true``, so a draft's data is never
+    mistaken for published data.
 
     Returns:
         The written paths.
@@ -309,6 +314,7 @@ def write_open_data(
         "kommune": concept.municipality,
         "titel": title or concept.title,
         "stichtag": snapshot.as_of.isoformat(),
+        "entwurf": draft,
         "lizenz": attrs.asdict(licence) if licence is not None else None,
         "namensnennung": attribution or None,
         "erzeugt_mit": f"kik {__version__}",

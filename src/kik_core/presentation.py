@@ -639,6 +639,8 @@ def _history(measure_id: str, points: Sequence[Snapshot]) -> tuple[HistoryPoint,
     result: list[HistoryPoint] = []
     previous: Status | None = None
     for point in points:
+        if measure_id not in point.statuses:
+            continue  # the measure was added to the concept after this date
         status = point.status_of(measure_id)
         result.append(
             HistoryPoint(

@@ -245,6 +245,7 @@ def _write(
         title=p.title,
         licence=options.licence,
         attribution=options.attribution,
+        draft=options.draft,
     )
     data_files = tuple(f"daten/{path.name}" for path in data_paths)
     assets = folder / "assets"
