@@ -70,7 +70,9 @@ def test_changes_regressions_and_conflicts(case, presentation) -> None:
     overview = presentation.overview
     changes = case.snapshot.changes
     regressions = [c for c in changes if c.is_regression]
-    assert overview.changes_sentence.startswith(f"Seit dem 30.09.2022 hat sich der Status von {len(changes)} Maßnahmen")
+    assert overview.changes_sentence.startswith(
+        f"Seit dem 30.09.2022 hat sich der Status von {len(changes)} Maßnahmen"
+    )
     assert overview.changes_table is not None
     assert overview.changes_table.rows[-1][0] == "Gesamt"
     assert int(overview.changes_table.rows[-1][2]) == len(regressions)

@@ -188,9 +188,8 @@ def test_the_filter_leaves_the_matching_measures(driver, sites) -> None:
     by_partner = _visible_ids(driver)
     assert by_partner
     assert all(
-        "Stadtbibliothek" in driver.find_element(By.LINK_TEXT, mid).find_element(
-            By.XPATH, "ancestor::li"
-        ).text
+        "Stadtbibliothek"
+        in driver.find_element(By.LINK_TEXT, mid).find_element(By.XPATH, "ancestor::li").text
         for mid in by_partner
     )
 
@@ -200,9 +199,10 @@ def test_the_filter_leaves_the_matching_measures(driver, sites) -> None:
     found = _visible_ids(driver)
     assert "BS-5.3" in found
     assert all(
-        "dolmetscher" in driver.find_element(By.LINK_TEXT, mid).find_element(
-            By.XPATH, "ancestor::li"
-        ).get_attribute("data-suche")
+        "dolmetscher"
+        in driver.find_element(By.LINK_TEXT, mid)
+        .find_element(By.XPATH, "ancestor::li")
+        .get_attribute("data-suche")
         for mid in found
     )
 
