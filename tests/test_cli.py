@@ -130,7 +130,7 @@ def test_user_journey(folder: Path) -> None:
 
     reported = kik("report", folder, "--as-of", "30.09.2023")
     assert reported.returncode == 0, reported.stdout + reported.stderr
-    docx = folder / "berichte" / "Zwischenbericht_2023-09-30.docx"
+    docx = folder / "berichte" / "Zwischenbericht_2023-09-30_Entwurf_1.docx"
     assert docx.is_file()
     assert str(docx) in reported.stdout.replace("\n", "")
     assert "2 implementiert" in reported.stdout
@@ -168,6 +168,7 @@ def test_two_ingest_processes_at_once_lose_nothing(folder: Path) -> None:
     from kik_core.settings import load_settings
     from kik_core.store import Store
 
-    with Store.open(load_settings(folder).store_url) as store:
+    settings = load_settings(folder)
+    with Store.open(settings.store_url, municipality=settings.municipality_key) as store:
         assert len(store.files()) == 24
         assert len(store.reports()) == 24

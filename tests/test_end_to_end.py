@@ -1,7 +1,9 @@
 """End to end on the flagship example: workbook and partner files → store → DOCX.
 
 The same `kik_core.workflow.run` that `kik run`, the README's main job and the quarterly
-flow call; the report is read back and checked against the seed's figures.
+flow call, followed by issuing the round (`kik runde herausgeben --ja`) as the main job
+does; the reports are read back and checked against the seed's figures, and against
+anything the seed does not contain (no trend, no changes, no regressions).
 """
 
 from __future__ import annotations
@@ -32,25 +34,67 @@ EXPECTED = {
 
 
 @pytest.fixture(scope="module")
-def kempten_run(tmp_path_factory: pytest.TempPathFactory) -> workflow.RunResult:
+def kempten_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("e2e") / "kempten"
     shutil.copytree(KEMPTEN, folder, ignore=shutil.ignore_patterns("source", "*.sqlite*"))
-    return workflow.run(folder, today=dt.date(2023, 12, 1))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def kempten_run(kempten_folder: Path) -> workflow.RunResult:
+    return workflow.run(kempten_folder, today=dt.date(2023, 12, 1))
+
+
+@pytest.fixture(scope="module")
+def kempten_issued(kempten_folder: Path, kempten_run: workflow.RunResult) -> workflow.ReportResult:
+    return workflow.issue(kempten_folder)
+
+
+def _headings(path: Path) -> list[str]:
+    document = docx.Document(str(path))
+    return [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
 
 
 def test_every_partner_row_is_accepted(kempten_run: workflow.RunResult) -> None:
     summary = kempten_run.ingest
-    assert len(summary.files) == 20
+    assert len(summary.files) == 10
     assert summary.rows_rejected == 0
     assert summary.files_quarantined == 0
-    assert summary.rows_accepted == sum(f.rows_accepted for f in summary.files) > 288
+    assert summary.rows_accepted == sum(f.rows_accepted for f in summary.files) == 187
+
+
+def test_main_job_issues_the_round_without_invented_history(
+    kempten_run: workflow.RunResult, kempten_issued: workflow.ReportResult
+) -> None:
+    assert kempten_run.report.docx.name == "Zwischenbericht_2023-09-30_Entwurf_1.docx"
+    assert kempten_issued.docx.name == "Zwischenbericht_2023-09-30_herausgegeben.docx"
+    assert kempten_issued.round is not None
+    assert kempten_issued.round.is_issued
+    assert kempten_issued.docx.stat().st_mode & 0o777 == 0o444
+    assert kempten_issued.snapshot == kempten_run.report.snapshot
+    for report in (kempten_run.report, kempten_issued):
+        assert report.snapshot.previous is None
+        assert report.snapshot.changes == ()
+        assert report.late == ()
+        headings = _headings(report.docx)
+        assert "Umsetzungsstand im Überblick" in headings
+        for absent in (
+            "Entwicklung über die Berichtszeitpunkte",
+            "Veränderungen seit dem letzten Bericht",
+            "Anhang: Alle Veränderungen seit dem letzten Bericht",
+            "Nachträgliche Korrekturen",
+        ):
+            assert absent not in headings, absent
+        text = "\n".join(p.text for p in docx.Document(str(report.docx)).paragraphs)
+        assert "Rückschritt" not in text
+        assert "30.09.2022" not in text  # the invented earlier state is gone
 
 
 def test_snapshot_matches_the_seed(kempten_run: workflow.RunResult) -> None:
     result = kempten_run.report
     snapshot, concept = result.snapshot, result.concept
     assert snapshot.as_of == dt.date(2023, 9, 30)
-    assert snapshot.previous == dt.date(2022, 9, 30)
+    assert snapshot.previous is None
     for field in concept.fields:
         counts, percentages = EXPECTED[field.name]
         got = snapshot.by_field[field.code]
@@ -58,7 +102,7 @@ def test_snapshot_matches_the_seed(kempten_run: workflow.RunResult) -> None:
         assert tuple(got.counts[s] for s in order) == counts, field.name
         assert tuple(got.percentages[s] for s in order) == percentages, field.name
     assert snapshot.overall.total == 144
-    assert [c.measure_id for c in snapshot.changes if c.is_regression] == ["BS-6.3"]
+    assert snapshot.changes == ()
     assert snapshot.conflicts == ()
 
 

@@ -25,7 +25,6 @@ EXAMPLE = REPO / "examples" / "kempten"
 KONZEPT = EXAMPLE / "konzept.xlsx"
 EINGANG = EXAMPLE / "eingang"
 STICHTAG = dt.date(2023, 9, 30)
-VERGLEICH = dt.date(2022, 9, 30)
 
 # implementiert / in Bearbeitung / wartend per field, as of 30.09.2023 (tables of the report)
 EXPECTED_COUNTS = {
@@ -192,10 +191,9 @@ def test_every_measure_has_a_partner(concept):
 def test_partner_files_present():
     names = [p.name for p in _partner_files()]
     assert any(n.endswith(".csv") for n in names)
-    assert any(n.startswith("2023-09-30_") for n in names)
-    illustrative = [n for n in names if n.startswith("2022-09-30_")]
-    assert illustrative
-    assert all("illustrativ" in n for n in illustrative)
+    # the report's own state only: nothing invented, no earlier (made-up) reporting date
+    assert names
+    assert all(n.startswith("2023-09-30_") for n in names), names
 
 
 def test_csv_is_excel_style():
@@ -250,14 +248,16 @@ def test_percentages(concept, reports):
     )
 
 
-def test_illustrative_2022_state_has_one_regression(concept, reports):
-    assert [c.measure_id for c in kik.regressions(concept, reports, STICHTAG)] == ["BS-6.3"]
-    earlier = kik.build_snapshot(concept, reports, as_of=VERGLEICH)
-    later = kik.build_snapshot(concept, reports, as_of=STICHTAG)
-    assert earlier.status_of("BS-6.3") == kik.Status.IN_BEARBEITUNG
-    assert later.status_of("BS-6.3") == kik.Status.WARTEND
-    back = [m.id for m in concept.measures if later.status_of(m.id) < earlier.status_of(m.id)]
-    assert back == ["BS-6.3"]
+def test_every_partner_row_is_dated_on_the_stichtag(reports):
+    """One reporting state, the seed's: no history to show trends or regressions from."""
+    assert {r.as_of for r in reports} == {STICHTAG}
+
+
+def test_example_says_nothing_is_invented():
+    for path in EXAMPLE.rglob("*"):
+        if path.is_file() and path.suffix in {".md", ".toml", ".yaml", ".py", ".csv"}:
+            assert "illustrativ" not in path.read_text(encoding="utf-8-sig").casefold(), path
+    assert not (EXAMPLE / "source" / "status_2022.yaml").exists()
 
 
 def _cell_values(path: Path) -> list[list[tuple]]:

@@ -33,7 +33,13 @@ def folder(tmp_path: Path) -> Path:
         EXAMPLE,
         target,
         ignore=shutil.ignore_patterns(
-            "kik.sqlite*", "archiv", "ausgang", "berichte", "quarantaene", "__pycache__"
+            "kik.sqlite*",
+            "archiv",
+            "ausgang",
+            "berichte",
+            "quarantaene",
+            "__pycache__",
+            "runden",
         ),
     )
     return target
@@ -50,7 +56,7 @@ def test_run_accepts_every_row_and_writes_the_report(folder: Path) -> None:
     assert not list((folder / "ausgang").glob("*_Fehler.xlsx"))
 
     report = result.report
-    assert report.docx == folder / "berichte" / "Zwischenbericht_2024-09-30.docx"
+    assert report.docx == folder / "berichte" / "Zwischenbericht_2024-09-30_Entwurf_1.docx"
     assert report.docx.stat().st_size > 10_000
     snapshot = report.snapshot
     assert snapshot.as_of == AS_OF
@@ -86,7 +92,7 @@ def test_cli_run_exits_zero(folder: Path) -> None:
         timeout=300,
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
-    assert (folder / "berichte" / "Zwischenbericht_2024-09-30.docx").is_file()
+    assert (folder / "berichte" / "Zwischenbericht_2024-09-30_Entwurf_1.docx").is_file()
     assert "8 Zeilen angenommen" in completed.stdout
 
 
@@ -102,6 +108,13 @@ def test_generator_reproduces_the_tracked_files(tmp_path: Path) -> None:
         "texte/vorwort.md",
         "eingang/2024-09-30_vhs-musterstadt.xlsx",
         "eingang/2024-09-30_jobcenter-musterstadt.csv",
+        "runden/2024-03-31/2024-03-31_vhs-musterstadt.xlsx",
+        "runden/2024-03-31/2024-03-31_jobcenter-musterstadt.csv",
+        "runden/2024-06-30/2024-06-30_vhs-musterstadt.xlsx",
+        "runden/2024-06-30/2024-07-05_jobcenter-musterstadt.csv",
+        "runden/2024-06-30_nachtrag/2024-06-25_stadtbibliothek.xlsx",
     ]
+    tracked = sorted(str(p.relative_to(EXAMPLE)) for p in (EXAMPLE / "runden").rglob("*.*"))
+    assert tracked == sorted(n for n in names if n.startswith("runden/"))
     for name in names:
         assert filecmp.cmp(EXAMPLE / name, tmp_path / name, shallow=False), name

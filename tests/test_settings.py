@@ -64,6 +64,12 @@ def test_missing_settings_file_says_what_to_do(tmp_path: Path) -> None:
         ),
         ('[kommune\nname = "X"\n', "ungültiges TOML"),
         ('[kommune]\nname = "X"\n[bericht]\nvorwort = "texte/fehlt.md"\n', "vorwort"),
+        ('[kommune]\nname = "X"\nschluessel = "Groß Stadt"\n', "kein gültiger Schlüssel"),
+        ('[kommune]\nname = "X"\nschluessel = ""\n', "kein gültiger Schlüssel"),
+        ('[kommune]\nname = "!!!"\n', "kein Schlüssel"),
+        ('[kommune]\nname = "X"\n[runde]\nrhythmus = "monatlich"\n', "Berichtsrhythmus"),
+        ('[kommune]\nname = "X"\n[runde]\nfrist_wochen = -1\n', "frist_wochen"),
+        ('[kommune]\nname = "X"\n[bericht]\ndateiname = "{stichtag}_{x}.docx"\n', "Platzhalter"),
     ],
 )
 def test_invalid_settings_are_explained(tmp_path: Path, toml: str, message: str) -> None:
@@ -91,3 +97,28 @@ def test_report_settings_are_read(tmp_path: Path) -> None:
     assert settings.report.sections_front == ((folder / "texte" / "vorwort.md").resolve(),)
     assert settings.report.pdf is True
     assert settings.report.published_on == dt.date(2023, 12, 1)
+
+
+@pytest.mark.parametrize(
+    ("kommune", "key"),
+    [
+        ('name = "Kempten (Allgäu)"', "kempten-allgaeu"),
+        ('name = "Groß-Gerau"\n[eingang]\nmax_zeilen = 5', "gross-gerau"),
+        ('name = "Kempten (Allgäu)"\nschluessel = "kempten"', "kempten"),
+    ],
+)
+def test_municipality_key(tmp_path: Path, kommune: str, key: str) -> None:
+    folder = _write(tmp_path / "k", f"[kommune]\n{kommune}\n")
+    assert load_settings(folder).municipality_key == key
+
+
+def test_init_writes_the_key_and_the_round_settings(tmp_path: Path) -> None:
+    folder = init_folder(tmp_path / "x", "Kempten (Allgäu)")
+    text = (folder / "kik.toml").read_text(encoding="utf-8")
+    assert 'schluessel = "kempten-allgaeu"' in text
+    settings = load_settings(folder)
+    assert settings.municipality_key == "kempten-allgaeu"
+    assert settings.rounds.deadline_weeks == 3
+    assert settings.report_path(dt.date(2024, 9, 30), "herausgegeben").name == (
+        "Zwischenbericht_2024-09-30_herausgegeben.docx"
+    )

@@ -9,13 +9,16 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import attrs
 import pytest
 from sqlalchemy import create_engine, inspect, text
 
-from kik_core.errors import StoreError
+from kik_core.errors import RoundError, StoreError
 from kik_core.ingest import FileResult, read_update_file
-from kik_core.model import Provenance, Status
-from kik_core.store import MIGRATIONS, Store, sqlite_url
+from kik_core.model import Decision, Provenance, Status, StatusReport
+from kik_core.rounds import Round, RoundState
+from kik_core.rules import build_snapshot
+from kik_core.store import MIGRATIONS, SentReminder, Store, sqlite_url
 from tests.ingest_helpers import TODAY, concept, good_row, write_xlsx
 
 PG_URL = os.environ.get("KIK_TEST_POSTGRES_URL")
@@ -120,7 +123,7 @@ def test_reopen_keeps_data_and_schema(store_url: str, tmp_path: Path) -> None:
         tables = set(inspect(store.engine).get_table_names())
         assert {"source_files", "status_reports", "alembic_version"} <= tables
         with store.engine.connect() as conn:
-            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
 
 
 def test_unreadable_result_is_refused(store_url: str, tmp_path: Path) -> None:
@@ -183,3 +186,170 @@ def test_processes_opening_a_new_sqlite_store_at_once(tmp_path: Path) -> None:
         ]
         errors = [p.communicate(timeout=120)[1] for p in procs]
         assert [p.returncode for p in procs] == [0, 0, 0], errors
+
+
+# --- one database, many municipalities (issue 11 point 11) ---------------------
+
+
+def _upgrade_to(url: str, revision: str) -> None:
+    """Create the schema of an older release (e.g. ``0001``) with Alembic."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("path_separator", "os")
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+    finally:
+        engine.dispose()
+
+
+def _insert_release_1_rows(url: str) -> None:
+    """Rows exactly as release 1 (schema 0001) wrote them: no municipality column."""
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO source_files (id, name, content_hash, sheet, partner, "
+                    "ingested_at, rows_accepted, rows_rejected) VALUES (1, 'alt.xlsx', "
+                    "'aaaa', 'Rückmeldung', 'vhs', '2024-03-01 08:00:00', 2, 0)"
+                )
+            )
+            for n, (target, status) in enumerate(
+                (("BS-4.1", "implementiert"), ("BS-4.3", "in Bearbeitung")), 2
+            ):
+                conn.execute(
+                    text(
+                        "INSERT INTO status_reports (target_id, status, as_of, partner, "
+                        "current_state, outlook, notes, file_id, row, sheet) VALUES "
+                        "(:t, :s, '2024-02-29', 'vhs', '', '', '[]', 1, :n, 'Rückmeldung')"
+                    ),
+                    {"t": target, "s": status, "n": n},
+                )
+    finally:
+        engine.dispose()
+
+
+def test_migration_0002_scopes_a_release_1_store(store_url: str) -> None:
+    """A store made by the current release (0001) migrates; its rows go to the first opener."""
+    _upgrade_to(store_url, "0001")
+    _insert_release_1_rows(store_url)
+    with Store.open(store_url, municipality="kempten") as store:
+        assert store.municipality == "kempten"
+        assert [(r.target_id, r.status) for r in store.reports()] == [
+            ("BS-4.1", Status.IMPLEMENTIERT),
+            ("BS-4.3", Status.IN_BEARBEITUNG),
+        ]
+        assert store.has_file("aaaa")
+        assert store.rounds() == []
+        tables = set(inspect(store.engine).get_table_names())
+        assert {"rounds", "issued_snapshots", "decisions", "reminders"} <= tables
+    # the second municipality does not see them: they were adopted by the first
+    with Store.open(store_url, municipality="musterstadt") as store:
+        assert store.reports() == []
+        assert not store.has_file("aaaa")
+    with Store.open(store_url, municipality="kempten") as store:
+        assert len(store.reports()) == 2
+
+
+def test_two_municipalities_share_one_database(store_url: str, tmp_path: Path) -> None:
+    path = sample_file(tmp_path)
+    with Store.open(store_url, municipality="stadt-a") as a:
+        assert a.add_file(result_for(path))
+    with Store.open(store_url, municipality="stadt-b") as b:
+        # the same file content is new for B ("schon eingelesen" only within A)
+        assert not b.has_file(result_for(path).content_hash)
+        assert b.reports() == []
+        assert b.report_dates() == []
+        assert b.count_reports() == 0
+        assert b.files() == []
+        assert b.add_file(result_for(path))
+        assert len(b.reports()) == 3
+        assert not b.add_file(result_for(path))
+    with Store.open(store_url, municipality="stadt-a") as a:
+        assert len(a.reports()) == 3
+        assert len(a.files()) == 1
+
+
+def _round(stichtag: dt.date, deadline: dt.date | None = None) -> Round:
+    return Round(
+        stichtag,
+        deadline or stichtag + dt.timedelta(weeks=3),
+        dt.datetime(2024, 10, 1, 8, tzinfo=dt.UTC),
+    )
+
+
+def test_rounds_are_scoped_and_issued_rounds_freeze(store_url: str) -> None:
+    from tests.conftest import small_concept
+
+    concept = small_concept()
+    q3 = dt.date(2024, 9, 30)
+    snapshot = build_snapshot(
+        concept,
+        [
+            StatusReport(
+                "BS-1.1", "implementiert", q3, "vhs", "Text", source=Provenance("a.xlsx", 2)
+            )
+        ],
+        q3,
+    )
+    with Store.open(store_url, municipality="a") as store:
+        store.open_round(_round(q3))
+        with pytest.raises(RoundError, match="gibt es schon"):
+            store.open_round(_round(q3))
+        with pytest.raises(RoundError, match="noch nicht herausgegeben"):
+            store.open_round(_round(dt.date(2024, 12, 31)))
+        assert store.current_round() == _round(q3)
+        drafted = store.record_draft(q3, 1)
+        assert (drafted.state, drafted.drafts) == (RoundState.ENTWURF, 1)
+        issued_at = dt.datetime(2024, 10, 25, 9, tzinfo=dt.UTC)
+        issued = store.issue_round(q3, snapshot, issued_at=issued_at, file_name="Z.docx")
+        assert issued.is_issued
+        assert issued.issued_at == issued_at
+        with pytest.raises(RoundError, match="schon herausgegeben"):
+            store.issue_round(q3, snapshot, issued_at=issued_at, file_name="Z2.docx")
+        with pytest.raises(RoundError, match="schon herausgegeben"):
+            store.record_draft(q3, 2)
+        assert store.issued_snapshot(q3) == snapshot
+        assert store.issued_snapshots() == [snapshot]
+        assert store.current_round() is None
+        with pytest.raises(RoundError, match="danach liegen"):
+            store.open_round(_round(dt.date(2024, 6, 30)))
+        store.open_round(_round(dt.date(2024, 12, 31)))
+        assert [r.stichtag for r in store.rounds()] == [q3, dt.date(2024, 12, 31)]
+    with Store.open(store_url, municipality="b") as other:
+        assert other.rounds() == []
+        assert other.issued_snapshot(q3) is None
+        other.open_round(_round(q3))  # the same Stichtag is free for another municipality
+
+
+def test_decisions_and_reminders(store_url: str) -> None:
+    when = dt.datetime(2024, 10, 2, 9, tzinfo=dt.UTC)
+    decision = Decision(
+        "BS-1.1", "in Bearbeitung", dt.date(2024, 9, 30), "Partner widersprechen sich", "Amt", when
+    )
+    earlier = attrs.evolve(decision, measure_id="BS-1.2", decided_at=when - dt.timedelta(days=1))
+    q3 = dt.date(2024, 9, 30)
+    with Store.open(store_url, municipality="a") as store:
+        store.add_decision(decision)
+        store.add_decision(earlier)
+        assert store.decisions() == [earlier, decision]
+        assert not store.reminder_sent(q3, "vhs")
+        store.record_reminder(
+            q3, "vhs", address="vhs@example.org", message_id="<1@x>", sent_at=when
+        )
+        store.record_reminder(  # idempotent: the first record stays
+            q3, "vhs", address="other@example.org", message_id="<2@x>", sent_at=when
+        )
+        assert store.reminder_sent(q3, "vhs")
+        assert not store.reminder_sent(dt.date(2024, 12, 31), "vhs")
+        assert store.reminders(q3) == [SentReminder(q3, "vhs", "vhs@example.org", "<1@x>", when)]
+    with Store.open(store_url, municipality="b") as other:
+        assert other.decisions() == []
+        assert not other.reminder_sent(q3, "vhs")
+        assert other.reminders(q3) == []

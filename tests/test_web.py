@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import json
 import posixpath
@@ -14,22 +15,40 @@ import pytest
 
 from kik_core import workflow
 from kik_core.cli import EXIT_FAILED, EXIT_OK, main
-from kik_core.errors import PublishError
+from kik_core.errors import PublishError, RoundError
 from kik_core.web import DRAFT_NOTICE, MARKER
-from tests.web_fixtures import kempten_folder, musterstadt_folder
+from tests.web_fixtures import (
+    MUSTERSTADT_ROUNDS,
+    copy_folder,
+    kempten_issued_folder,
+    musterstadt_played_folder,
+)
+
+__all__ = ["kempten_issued_folder", "musterstadt_played_folder"]  # fixtures used here
 
 XHTML = "{http://www.w3.org/1999/xhtml}"
 
 
 @pytest.fixture(scope="module")
-def kempten(tmp_path_factory: pytest.TempPathFactory) -> workflow.PublishResult:
-    folder = kempten_folder(tmp_path_factory.mktemp("web"))
-    return workflow.publish(folder)
+def kempten(kempten_issued_folder: Path, tmp_path_factory) -> workflow.PublishResult:
+    return workflow.publish(
+        kempten_issued_folder, target=tmp_path_factory.mktemp("site") / "kempten"
+    )
 
 
 @pytest.fixture(scope="module")
-def musterstadt(tmp_path_factory: pytest.TempPathFactory) -> workflow.PublishResult:
-    folder = musterstadt_folder(tmp_path_factory.mktemp("web"))
+def musterstadt(musterstadt_played_folder: Path, tmp_path_factory) -> workflow.PublishResult:
+    """The published site of Musterstadt's third issued round."""
+    return workflow.publish(
+        musterstadt_played_folder, target=tmp_path_factory.mktemp("site") / "musterstadt"
+    )
+
+
+@pytest.fixture(scope="module")
+def musterstadt_draft(musterstadt_played_folder: Path, tmp_path_factory) -> workflow.PublishResult:
+    """The draft site of Musterstadt's fourth round, opened but not issued."""
+    folder = copy_folder(musterstadt_played_folder, tmp_path_factory.mktemp("draft"))
+    workflow.open_round(folder, stichtag=dt.date(2024, 12, 31), today=dt.date(2025, 1, 2))
     return workflow.publish(folder, draft=True)
 
 
@@ -42,7 +61,7 @@ def _pages(site: workflow.PublishResult) -> list[Path]:
     return sorted(site.folder.rglob("*.html"))
 
 
-@pytest.mark.parametrize("name", ["kempten", "musterstadt"])
+@pytest.mark.parametrize("name", ["kempten", "musterstadt", "musterstadt_draft"])
 def test_every_page_parses_strictly_and_every_link_resolves(name, request) -> None:
     site: workflow.PublishResult = request.getfixturevalue(name)
     pages = _pages(site)
@@ -74,7 +93,7 @@ def test_every_page_parses_strictly_and_every_link_resolves(name, request) -> No
                     assert parts.fragment in ids, f"#{parts.fragment} not on {page}"
 
 
-@pytest.mark.parametrize("name", ["kempten", "musterstadt"])
+@pytest.mark.parametrize("name", ["kempten", "musterstadt", "musterstadt_draft"])
 def test_one_h1_and_no_skipped_heading_level(name, request) -> None:
     site: workflow.PublishResult = request.getfixturevalue(name)
     for page in _pages(site):
@@ -131,26 +150,75 @@ def test_no_page_loads_anything_from_elsewhere(kempten, musterstadt) -> None:
                 assert not re.search(r'<(script|link|img)[^>]+(src|href)="(https?:)?//', text)
 
 
-def test_measure_page_has_status_partners_and_history(musterstadt) -> None:
-    page = (musterstadt.folder / "massnahmen" / "ar-1-2.html").read_text(encoding="utf-8")
-    assert "Verlauf der Maßnahme AR-1.2" in page
-    assert "31.03.2024" in page
-    assert "30.09.2024" in page
-    assert "Rückschritt" in page
-    assert "Jobcenter Musterstadt" in page
+def test_measure_pages_show_the_history_over_the_issued_rounds(musterstadt) -> None:
+    tree = _parse(musterstadt.folder / "massnahmen" / "sp-1-1.html")
+    captions = [e.text for e in tree.iter(f"{XHTML}caption")]
+    assert "Verlauf der Maßnahme SP-1.1" in captions
+    text = (musterstadt.folder / "massnahmen" / "sp-1-1.html").read_text(encoding="utf-8")
+    for day in MUSTERSTADT_ROUNDS:
+        assert f"{day:%d.%m.%Y}" in text
+    index = (musterstadt.folder / "index.html").read_text(encoding="utf-8")
+    assert "Entwicklung über die Berichtszeitpunkte" in index
+    assert "Seit dem 30.06.2024 hat sich der Status" in index
 
 
-def test_draft_notice_on_every_page(musterstadt) -> None:
-    assert musterstadt.folder.name == "veroeffentlichung-entwurf"
-    for page in _pages(musterstadt):
+def test_open_data_per_issued_round(musterstadt) -> None:
+    data = musterstadt.folder / "daten"
+    for day in MUSTERSTADT_ROUNDS[:-1]:
+        document = json.loads((data / day.isoformat() / "massnahmen.json").read_text("utf-8"))
+        assert document["stichtag"] == day.isoformat()
+        assert document["entwurf"] is False
+    latest = json.loads((data / "massnahmen.json").read_text("utf-8"))
+    assert latest["stichtag"] == MUSTERSTADT_ROUNDS[-1].isoformat()
+    history = (data / "verlauf.csv").read_text(encoding="utf-8-sig")
+    assert all(day.isoformat() in history for day in MUSTERSTADT_ROUNDS)
+    page = (musterstadt.folder / "daten.html").read_text(encoding="utf-8")
+    assert 'href="daten/2024-03-31/massnahmen.csv"' in page
+
+
+def test_an_earlier_issued_round_can_be_published(musterstadt_played_folder, tmp_path) -> None:
+    site = workflow.publish(
+        musterstadt_played_folder, target=tmp_path / "q2", as_of=MUSTERSTADT_ROUNDS[1]
+    )
+    assert site.snapshot.as_of == MUSTERSTADT_ROUNDS[1]
+    text = (site.folder / "index.html").read_text(encoding="utf-8")
+    assert "Stand 30.06.2024" in text
+    assert "30.09.2024" not in text
+    with pytest.raises(RoundError, match="keine herausgegebene Runde"):
+        workflow.publish(
+            musterstadt_played_folder, target=tmp_path / "x", as_of=dt.date(2024, 5, 1)
+        )
+
+
+def test_nothing_is_published_before_a_round_is_issued(tmp_path) -> None:
+    folder = tmp_path / "stadt"
+    workflow.init_folder(folder, "Neustadt")
+    with pytest.raises(RoundError, match="noch keine herausgegebene Runde"):
+        workflow.publish(folder)
+    with pytest.raises(RoundError, match="keine Runde offen"):
+        workflow.publish(folder, draft=True)
+    assert not (folder / "veroeffentlichung").exists()
+
+
+def test_draft_notice_on_every_page(musterstadt_draft) -> None:
+    assert musterstadt_draft.folder.name == "veroeffentlichung-entwurf"
+    assert musterstadt_draft.snapshot.as_of == dt.date(2024, 12, 31)
+    for page in _pages(musterstadt_draft):
         text = page.read_text(encoding="utf-8")
         assert text.count(DRAFT_NOTICE) == 2, page
         assert '<meta name="robots" content="noindex, nofollow">' in text
         assert "<title>Entwurf: " in text
-    marker = json.loads((musterstadt.folder / MARKER).read_text(encoding="utf-8"))
+    marker = json.loads((musterstadt_draft.folder / MARKER).read_text(encoding="utf-8"))
     assert marker["entwurf"] is True
-    data = json.loads((musterstadt.folder / "daten" / "massnahmen.json").read_text("utf-8"))
+    data = json.loads((musterstadt_draft.folder / "daten" / "massnahmen.json").read_text("utf-8"))
     assert data["entwurf"] is True
+
+
+def test_the_published_site_has_no_draft_notice(musterstadt) -> None:
+    for page in _pages(musterstadt):
+        text = page.read_text(encoding="utf-8")
+        assert DRAFT_NOTICE not in text
+        assert "noindex" not in text
 
 
 def test_easy_language_css_and_logo_from_the_municipality_folder(musterstadt) -> None:
@@ -167,8 +235,10 @@ def test_easy_language_css_and_logo_from_the_municipality_folder(musterstadt) ->
     assert "Datenlizenz Deutschland – Namensnennung – Version 2.0" in data
 
 
-def test_a_municipality_template_replaces_the_shipped_one(tmp_path) -> None:
-    folder = musterstadt_folder(tmp_path)
+def test_a_municipality_template_replaces_the_shipped_one(
+    musterstadt_played_folder, tmp_path
+) -> None:
+    folder = copy_folder(musterstadt_played_folder, tmp_path)
     templates = folder / "web" / "templates"
     templates.mkdir()
     (templates / "timeline.html").write_text(
@@ -181,8 +251,10 @@ def test_a_municipality_template_replaces_the_shipped_one(tmp_path) -> None:
     assert "<h1>Unser Fahrplan</h1>" in text
 
 
-def test_site_is_replaced_as_a_whole_and_never_half_written(tmp_path, monkeypatch) -> None:
-    folder = musterstadt_folder(tmp_path)
+def test_site_is_replaced_as_a_whole_and_never_half_written(
+    musterstadt_played_folder, tmp_path, monkeypatch
+) -> None:
+    folder = copy_folder(musterstadt_played_folder, tmp_path)
     first = workflow.publish(folder)
     stray = first.folder / "alt.html"
     stray.write_text("old", encoding="utf-8")
@@ -204,8 +276,8 @@ def test_site_is_replaced_as_a_whole_and_never_half_written(tmp_path, monkeypatc
     assert [p.name for p in folder.iterdir() if p.name.startswith(".veroeffentlichung")] == []
 
 
-def test_a_folder_kik_did_not_write_is_never_replaced(tmp_path) -> None:
-    folder = musterstadt_folder(tmp_path)
+def test_a_folder_kik_did_not_write_is_never_replaced(musterstadt_played_folder, tmp_path) -> None:
+    folder = copy_folder(musterstadt_played_folder, tmp_path)
     own = tmp_path / "eigene-seite"
     own.mkdir()
     (own / "index.html").write_text("von Hand", encoding="utf-8")
@@ -214,12 +286,13 @@ def test_a_folder_kik_did_not_write_is_never_replaced(tmp_path) -> None:
     assert (own / "index.html").read_text(encoding="utf-8") == "von Hand"
 
 
-def test_cli_veroeffentlichen(tmp_path, capsys) -> None:
-    folder = musterstadt_folder(tmp_path)
+def test_cli_veroeffentlichen(musterstadt_played_folder, tmp_path, capsys) -> None:
+    folder = copy_folder(musterstadt_played_folder, tmp_path)
     target = tmp_path / "site"
-    assert main(["veroeffentlichen", str(folder), "--ziel", str(target), "--entwurf"]) == EXIT_OK
+    assert main(["veroeffentlichen", str(folder), "--ziel", str(target)]) == EXIT_OK
     out = capsys.readouterr().out
-    assert "Entwurf der Website geschrieben" in out
+    assert "Website geschrieben" in out
+    assert "Stichtag 30.09.2024" in out
     assert (target / "index.html").is_file()
     (tmp_path / "fremd").mkdir()
     (tmp_path / "fremd" / "x.txt").write_text("x", encoding="utf-8")

@@ -10,6 +10,7 @@ checks the list it leaves.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -19,7 +20,9 @@ from pathlib import Path
 import pytest
 
 from kik_core import workflow
-from tests.web_fixtures import kempten_folder, musterstadt_folder
+from tests.web_fixtures import copy_folder, kempten_issued_folder, musterstadt_played_folder
+
+__all__ = ["kempten_issued_folder", "musterstadt_played_folder"]  # fixtures used here
 
 pytestmark = pytest.mark.slow
 
@@ -64,11 +67,20 @@ def driver() -> Iterator[object]:
 
 
 @pytest.fixture(scope="module")
-def sites(tmp_path_factory: pytest.TempPathFactory) -> dict[str, workflow.PublishResult]:
+def sites(
+    tmp_path_factory: pytest.TempPathFactory,
+    kempten_issued_folder: Path,
+    musterstadt_played_folder: Path,
+) -> dict[str, workflow.PublishResult]:
     base = tmp_path_factory.mktemp("browser")
+    draft = copy_folder(musterstadt_played_folder, base)
+    workflow.open_round(draft, stichtag=dt.date(2024, 12, 31), today=dt.date(2025, 1, 2))
     return {
-        "kempten": workflow.publish(kempten_folder(base)),
-        "musterstadt": workflow.publish(musterstadt_folder(base), draft=True),
+        "kempten": workflow.publish(kempten_issued_folder, target=base / "site-kempten"),
+        "musterstadt": workflow.publish(
+            musterstadt_played_folder, target=base / "site-musterstadt"
+        ),
+        "musterstadt_draft": workflow.publish(draft, draft=True),
     }
 
 
@@ -102,7 +114,7 @@ def _axe(driver, url: str) -> list[dict]:
     return result["violations"]
 
 
-@pytest.mark.parametrize("name", ["kempten", "musterstadt"])
+@pytest.mark.parametrize("name", ["kempten", "musterstadt", "musterstadt_draft"])
 @pytest.mark.parametrize("width", [1280, 320])
 def test_axe_finds_no_wcag_violation_on_any_page_type(driver, sites, name, width) -> None:
     site = sites[name]
@@ -110,7 +122,7 @@ def test_axe_finds_no_wcag_violation_on_any_page_type(driver, sites, name, width
         p.format(field=site.pages and _first(site, "handlungsfelder/"), measure=_measure(site))
         for p in PAGES
     ]
-    if name == "musterstadt":
+    if name.startswith("musterstadt"):
         pages.append("leichte-sprache.html")
     driver.set_window_size(width, 900)
     found = {}
@@ -144,8 +156,8 @@ def _first(site: workflow.PublishResult, prefix: str) -> str:
 
 
 def _measure(site: workflow.PublishResult) -> str:
-    """A measure page with history (the most content)."""
-    return "ar-1-2" if site.snapshot.as_of.year == 2024 else "bs-2-3"
+    """A measure page with the most content: history (Musterstadt), goal texts (Kempten)."""
+    return "sp-1-1" if site.snapshot.as_of.year == 2024 else "gp-3-1"
 
 
 def _visible_ids(driver) -> list[str]:

@@ -1,4 +1,9 @@
-"""Generate the Musterstadt minimal example: concept workbook, foreword and two partner files.
+"""Generate the Musterstadt example: concept workbook, foreword, partner files and history.
+
+``eingang/`` holds the partner files of the round 30.09.2024 (the minimal example:
+copy the folder, ``kik run``). ``runden/`` holds the partner files of the two
+earlier rounds and a late file for the second one; ``quartale.py`` plays the
+three quarters through (all fictional).
 
 Usage (from the repository root)::
 
@@ -216,6 +221,61 @@ def write_partner_csv(path: Path, rows: list[tuple[str, str, dt.date, str, str, 
             writer.writerow([ident, status, as_of.strftime("%d.%m.%Y"), partner, current, outlook])
 
 
+#: The history (fictional): the rounds before 30.09.2024 and a late file for round 2.
+Q1 = dt.date(2024, 3, 31)
+Q2 = dt.date(2024, 6, 30)
+#: After Q2's Stichtag, before its deadline (21.07.2024): still counts for round 2.
+Q2_JOBCENTER = dt.date(2024, 7, 5)
+#: Dated inside round 2, but it arrives only after round 2 was issued.
+LATE = dt.date(2024, 6, 25)
+HISTORY: dict[str, list[tuple[str, str, dt.date, str, str, str]]] = {
+    "2024-03-31/2024-03-31_vhs-musterstadt.xlsx": [
+        ("SP-1.1", "in Bearbeitung", Q1, VHS, "Die ersten Kurse sind ausgeschrieben.", ""),
+        ("SP-1.2", "wartend", Q1, VHS, "", ""),
+        ("AR-2.1", "wartend", Q1, VHS, "", ""),
+    ],
+    "2024-03-31/2024-03-31_jobcenter-musterstadt.csv": [
+        ("AR-1.1", "in Bearbeitung", Q1, JOBCENTER, "", ""),
+        ("AR-1.2", "wartend", Q1, JOBCENTER, "", ""),
+        ("AR-2.2", "wartend", Q1, JOBCENTER, "", ""),
+    ],
+    "2024-06-30/2024-06-30_vhs-musterstadt.xlsx": [
+        ("SP-1.1", "implementiert", Q2, VHS, "Vier Integrationskurse laufen.", ""),
+        ("SP-1.2", "in Bearbeitung", Q2, VHS, "", ""),
+        ("AR-2.1", "wartend", Q2, VHS, "", ""),
+    ],
+    "2024-06-30/2024-07-05_jobcenter-musterstadt.csv": [
+        ("AR-1.1", "in Bearbeitung", Q2_JOBCENTER, JOBCENTER, "", ""),
+        ("AR-1.2", "in Bearbeitung", Q2_JOBCENTER, JOBCENTER, "", ""),
+        ("AR-2.2", "in Bearbeitung", Q2_JOBCENTER, JOBCENTER, "Zwei Patenschaften.", ""),
+    ],
+    "2024-06-30_nachtrag/2024-06-25_stadtbibliothek.xlsx": [
+        (
+            "SP-2.2",
+            "in Bearbeitung",
+            LATE,
+            "Stadtbibliothek",
+            "Die ersten Vorlesestunden auf Arabisch und Ukrainisch sind geplant.",
+            "",
+        ),
+    ],
+}
+
+
+def build_history(out: Path) -> list[Path]:
+    """Write the partner files of the earlier rounds into ``out/runden``."""
+    written = []
+    for name, rows in HISTORY.items():
+        path = out / "runden" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.suffix == ".csv":
+            write_partner_csv(path, rows)
+        else:
+            write_partner_xlsx(path, rows)
+        written.append(path)
+    return written
+
+
 def build(out: Path) -> list[Path]:
     """Write the example into ``out``; return the files written."""
     (out / "eingang").mkdir(parents=True, exist_ok=True)
@@ -229,7 +289,7 @@ def build(out: Path) -> list[Path]:
     write_partner_xlsx(vhs, VHS_ROWS)
     jobcenter = out / "eingang" / "2024-09-30_jobcenter-musterstadt.csv"
     write_partner_csv(jobcenter, JOBCENTER_ROWS)
-    return [concept, foreword, vhs, jobcenter]
+    return [concept, foreword, vhs, jobcenter, *build_history(out)]
 
 
 def main() -> None:

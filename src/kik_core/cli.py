@@ -48,10 +48,12 @@ Exit-Codes / exit codes:
   1  fehlgeschlagen / failed
   2  falscher Aufruf / usage error
 
-Beispiel / example:
-  kik init meine-stadt          # Ordner anlegen
-  kik ingest meine-stadt        # Rückmeldungen aus eingang/ einlesen
-  kik report meine-stadt        # Bericht nach berichte/ schreiben
+Beispiel / example (ein Quartal):
+  kik init meine-stadt                      # Ordner anlegen (einmal)
+  kik runde oeffnen meine-stadt             # Runde zum letzten Quartalsende öffnen
+  kik templates meine-stadt                 # Vorlagen für die Partner nach ausgang/
+  kik run meine-stadt                       # Rückmeldungen einlesen, neuer Entwurf
+  kik runde herausgeben meine-stadt         # Bericht herausgeben (danach unveränderlich)
 """
 
 
@@ -139,24 +141,165 @@ def _parser(plugins: Sequence[str]) -> argparse.ArgumentParser:
         "--heute", type=_date, help="Bezugsdatum für „Datum in der Zukunft“ (Standard: heute)"
     )
     tpl = add("templates", "vorausgefüllte Rückmelde-Vorlagen je Partner nach ausgang/ schreiben")
-    tpl.add_argument("--stand", type=_date, help="Stand am (Standard: heute)")
+    tpl.add_argument(
+        "--stand",
+        type=_date,
+        help="Stichtag der Runde, vorausgefüllt als „Stand am“ (Standard: die offene Runde)",
+    )
     for name, text in (
-        ("report", "den Zwischenbericht (DOCX, optional PDF) nach berichte/ schreiben"),
-        ("run", "einlesen und danach den Bericht schreiben (der Quartalslauf)"),
+        ("report", "einen neuen Entwurf des Berichts der offenen Runde nach berichte/ schreiben"),
+        ("run", "einlesen und danach einen neuen Entwurf schreiben (der Quartalslauf)"),
     ):
         p = add(name, text)
-        p.add_argument("--as-of", type=_date, help="Stichtag (Standard: kik.toml, sonst heute)")
+        p.add_argument(
+            "--as-of",
+            type=_date,
+            help="Stichtag der Runde (Standard: die offene Runde, sonst kik.toml, "
+            "sonst das letzte Quartalsende)",
+        )
         p.add_argument(
             "--previous",
             type=_date,
-            help="Vergleichsstichtag für „Veränderungen“ (Standard: voriger Stichtag)",
+            help="Vergleich mit der herausgegebenen Runde zu diesem Stichtag "
+            "(Standard: die zuletzt herausgegebene)",
         )
         p.add_argument("--pdf", action="store_true", help="zusätzlich PDF über LibreOffice")
-        p.add_argument("-o", "--output", type=Path, help="Pfad der DOCX-Datei")
+        p.add_argument(
+            "-o", "--output", type=Path, help="Pfad der DOCX-Datei (wird nie überschrieben)"
+        )
+    _round_parser(sub)
     _add_publish(add)
     for name in plugins:
         sub.add_parser(name, help=f"{name} (Zusatzbefehl; kik {name} --help)", add_help=False)
     return parser
+
+
+def _round_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    text = "Berichtsrunden: öffnen, zeigen, herausgeben"
+    runde = sub.add_parser(
+        "runde",
+        help=text,
+        description=text,
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    actions = runde.add_subparsers(dest="action", metavar="AKTION", required=True)
+
+    def action(name: str, help_text: str) -> argparse.ArgumentParser:
+        p = actions.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("folder", metavar="ORDNER", type=Path, help="der Ordner der Kommune")
+        return p
+
+    opening = action("oeffnen", "eine neue Berichtsrunde öffnen (Stichtag und Frist)")
+    opening.add_argument(
+        "--stichtag",
+        type=_date,
+        help="Stichtag (Standard: [bericht] stichtag, sonst das letzte Quartalsende vor heute)",
+    )
+    opening.add_argument(
+        "--frist", type=_date, help="Frist für die Partner (Standard: Stichtag + 3 Wochen)"
+    )
+    action("zeigen", "alle Runden mit Stichtag, Frist, Stand und Berichtsdateien zeigen")
+    issuing = action(
+        "herausgeben",
+        "die offene Runde herausgeben: endgültiger Bericht, danach unveränderlich",
+    )
+    issuing.add_argument("--stichtag", type=_date, help="Stichtag (Standard: die offene Runde)")
+    issuing.add_argument(
+        "--ja",
+        action="store_true",
+        help="ohne Rückfrage herausgeben, auch wenn Partner sich widersprechen",
+    )
+    issuing.add_argument("--pdf", action="store_true", help="zusätzlich PDF über LibreOffice")
+
+
+def _print_rounds(console: Console, folder: Path) -> None:
+    from rich.table import Table
+
+    from kik_core import workflow
+
+    found = workflow.rounds(folder)
+    if not found:
+        console.print(
+            f"Noch keine Berichtsrunde. Öffnen Sie die erste mit: kik runde oeffnen {_e(folder)}"
+        )
+        return
+    table = Table(title="Berichtsrunden")
+    for column in ("Stichtag", "Frist", "Stand", "Entwürfe", "herausgegeben am", "Bericht"):
+        table.add_column(column)
+    for item in found:
+        issued = item.issued_at.astimezone().strftime("%d.%m.%Y %H:%M") if item.issued_at else ""
+        table.add_row(
+            f"{item.stichtag:%d.%m.%Y}",
+            f"{item.deadline:%d.%m.%Y}",
+            item.state.label,
+            str(item.drafts),
+            issued,
+            _e(item.issued_file or ""),
+        )
+    console.print(table)
+
+
+def _issue(console: Console, args: argparse.Namespace) -> int:
+    from kik_core import workflow
+
+    preview = workflow.round_preview(args.folder, stichtag=args.stichtag)
+    conflicts = preview.snapshot.conflicts
+    if conflicts:
+        console.print(
+            f"[yellow]{len(conflicts)} offene Widersprüche zwischen Partnern[/] "
+            f"in der Runde {preview.snapshot.as_of:%d.%m.%Y}:"
+        )
+        for conflict in conflicts:
+            statuses = ", ".join(f"{p}: {s.label}" for p, s in conflict.statuses.items())
+            console.print(f"  {conflict.measure_id}: {_e(statuses)}")
+        console.print(
+            "Gezählt wird jeweils der am wenigsten fortgeschrittene Status; der Bericht "
+            "listet die Widersprüche."
+        )
+        if not args.ja:
+            if not sys.stdin.isatty():
+                console.print(
+                    "[bold red]Nicht herausgegeben:[/] bitte die Widersprüche klären oder "
+                    "ausdrücklich bestätigen mit --ja."
+                )
+                return EXIT_FAILED
+            answer = console.input("Trotzdem herausgeben? Das ist endgültig. [j/N] ")
+            if answer.strip().casefold() not in ("j", "ja", "y", "yes"):
+                console.print("Nicht herausgegeben; nichts wurde geändert.")
+                return EXIT_FAILED
+    result = workflow.issue(
+        args.folder, stichtag=args.stichtag, accept_conflicts=True, pdf=args.pdf or None
+    )
+    console.print(
+        f"[bold green]Runde {result.snapshot.as_of:%d.%m.%Y} herausgegeben:[/] {_e(result.docx)}"
+    )
+    if result.pdf is not None:
+        console.print(f"[bold green]PDF:[/] {_e(result.pdf)}")
+    console.print(
+        "Der Bericht ist schreibgeschützt, sein Datenstand im Speicher eingefroren. "
+        "Später eingehende Meldungen erscheinen in der nächsten Runde."
+    )
+    return EXIT_OK
+
+
+def _dispatch_round(args: argparse.Namespace, console: Console) -> int:
+    from kik_core import workflow
+
+    if args.action == "oeffnen":
+        opened = workflow.open_round(args.folder, stichtag=args.stichtag, deadline=args.frist)
+        console.print(
+            f"[bold green]Runde geöffnet:[/] Stichtag {opened.stichtag:%d.%m.%Y}, "
+            f"Frist für die Partner {opened.deadline:%d.%m.%Y}."
+        )
+        console.print(f"Nächster Schritt: kik templates {_e(args.folder)}")
+        return EXIT_OK
+    if args.action == "zeigen":
+        _print_rounds(console, args.folder)
+        return EXIT_OK
+    if args.action == "herausgeben":
+        return _issue(console, args)
+    raise AssertionError(args.action)  # pragma: no cover - argparse restricts the choices
 
 
 def _print_ingest(console: Console, summary: IngestSummary) -> None:
@@ -210,6 +353,11 @@ def _print_report(console: Console, result: ReportResult) -> None:
         f"Bericht zum Stichtag {result.snapshot.as_of:%d.%m.%Y}: {counts.total} Maßnahmen, "
         + ", ".join(f"{counts.counts[s]} {s.label}" for s in sorted(counts.counts))
     )
+    if result.round is not None:
+        console.print(
+            f"Runde {result.round.stichtag:%d.%m.%Y} (Frist {result.round.deadline:%d.%m.%Y}), "
+            f"Entwurf {result.round.drafts}"
+        )
     console.print(f"[bold green]Bericht geschrieben:[/] {_e(result.docx)}")
     if result.pdf is not None:
         console.print(f"[bold green]PDF geschrieben:[/] {_e(result.pdf)}")
@@ -287,11 +435,17 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
         _print_ingest(console, summary)
         return _ingest_exit(summary)
     if args.command == "templates":
+        target = workflow.template_round(args.folder, as_of=args.stand)
         paths = workflow.templates(args.folder, as_of=args.stand)
         for path in paths:
             console.print(f"Vorlage: {_e(path)}")
-        console.print(f"[bold green]{len(paths)} Vorlagen geschrieben.[/]")
+        console.print(
+            f"[bold green]{len(paths)} Vorlagen geschrieben[/] für den Stichtag "
+            f"{target.stichtag:%d.%m.%Y}, Frist {target.deadline:%d.%m.%Y}."
+        )
         return EXIT_OK
+    if args.command == "runde":
+        return _dispatch_round(args, console)
     if args.command in ("report", "run"):
         code = EXIT_OK
         if args.command == "run":
@@ -328,11 +482,15 @@ def _add_publish(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--entwurf",
         action="store_true",
-        help="Entwurf für das Büro: jede Seite trägt „Entwurf – nicht veröffentlichen“ "
-        "(Standard-Ziel: ORDNER/veroeffentlichung-entwurf)",
+        help="Entwurf der offenen Runde für das Büro: jede Seite trägt „Entwurf – nicht "
+        "veröffentlichen“ (Standard-Ziel: ORDNER/veroeffentlichung-entwurf)",
     )
-    p.add_argument("--as-of", type=_date, help="Stichtag (Standard: kik.toml, sonst heute)")
-    p.add_argument("--previous", type=_date, help="Vergleichsstichtag (Standard: voriger)")
+    p.add_argument(
+        "--stichtag",
+        type=_date,
+        help="die herausgegebene Runde zu diesem Stichtag (Standard: die zuletzt "
+        "herausgegebene; mit --entwurf: die offene Runde)",
+    )
 
 
 def _run_publish(args: argparse.Namespace, console: Console) -> int:
@@ -342,8 +500,7 @@ def _run_publish(args: argparse.Namespace, console: Console) -> int:
         args.folder,
         target=args.ziel,
         draft=args.entwurf,
-        as_of=args.as_of,
-        previous=args.previous,
+        as_of=args.stichtag,
     )
     kind = "Entwurf der Website" if result.draft else "Website"
     console.print(

@@ -23,6 +23,7 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, overrid
 
 from kik_core.model import (
     Concept,
+    Decision,
     FieldOfAction,
     Goal,
     Highlight,
@@ -32,6 +33,7 @@ from kik_core.model import (
     StatusReport,
     TimelineEntry,
 )
+from kik_core.rules import Snapshot
 
 __all__ = [
     "concept_from_json",
@@ -40,7 +42,12 @@ __all__ = [
     "concept_to_yaml",
     "configure_converter",
     "make_converter",
+    "snapshot_from_json",
+    "snapshot_to_json",
 ]
+
+#: The version of the snapshot JSON written by :func:`snapshot_to_json`.
+SNAPSHOT_FORMAT = 1
 
 _WITH_SOURCE = (FieldOfAction, Goal, Measure)
 
@@ -53,6 +60,8 @@ def configure_converter(converter: cattrs.Converter) -> None:
     """
     converter.register_unstructure_hook(dt.date, dt.date.isoformat)
     converter.register_structure_hook(dt.date, lambda v, _: dt.date.fromisoformat(v))
+    converter.register_unstructure_hook(dt.datetime, dt.datetime.isoformat)
+    converter.register_structure_hook(dt.datetime, lambda v, _: dt.datetime.fromisoformat(v))
     converter.register_unstructure_hook(Status, lambda s: s.value)
     converter.register_structure_hook(Status, lambda v, _: Status.parse(v))
     for cls in _WITH_SOURCE:
@@ -65,7 +74,7 @@ def configure_converter(converter: cattrs.Converter) -> None:
                 cls, converter, source=override(omit=True), _cattrs_forbid_extra_keys=True
             ),
         )
-    for plain in (Concept, Highlight, Indicator, TimelineEntry, StatusReport):
+    for plain in (Concept, Highlight, Indicator, TimelineEntry, StatusReport, Decision):
         converter.register_structure_hook(
             plain, make_dict_structure_fn(plain, converter, _cattrs_forbid_extra_keys=True)
         )
@@ -114,3 +123,25 @@ def concept_from_yaml(text: str) -> Concept:
     import yaml
 
     return concept_from_data(yaml.safe_load(text))
+
+
+def snapshot_to_json(snapshot: Snapshot) -> str:
+    """A snapshot as JSON: every effective status, count and text with its provenance.
+
+    This is what an issued round stores (see :meth:`kik_core.store.Store.issue_round`),
+    so its report can be shown again, unchanged, whatever arrives later.
+    """
+    data = {"format": SNAPSHOT_FORMAT, "snapshot": _CONVERTER.unstructure(snapshot, Snapshot)}
+    return json.dumps(data, ensure_ascii=False)
+
+
+def snapshot_from_json(text: str) -> Snapshot:
+    """Rebuild a snapshot written by :func:`snapshot_to_json`.
+
+    Raises:
+        ValueError: the JSON was written in a format this version does not know.
+    """
+    data = json.loads(text)
+    if data.get("format") != SNAPSHOT_FORMAT:
+        raise ValueError(f"unknown snapshot format {data.get('format')!r}")
+    return _CONVERTER.structure(data["snapshot"], Snapshot)

@@ -10,6 +10,7 @@ The exception tree::
     ├── SettingsError             kik.toml is missing, malformed or incomplete
     ├── UnreadableFileError       a partner file cannot be read at all (quarantined)
     ├── StoreError                the status store cannot be opened or migrated
+    ├── RoundError                a reporting round cannot be opened, drafted or issued
     └── ReportError               the report cannot be built or written
         └── PublishError          the web edition cannot be written
 
@@ -36,6 +37,7 @@ __all__ = [
     "PublishError",
     "Reason",
     "ReportError",
+    "RoundError",
     "SettingsError",
     "StoreError",
     "UnreadableFileError",
@@ -78,6 +80,10 @@ class ReportError(KikError):
 
 class PublishError(ReportError):
     """The web edition cannot be written (target not kik's, not writable, ...)."""
+
+
+class RoundError(KikError):
+    """A reporting round cannot be opened, drafted or issued (the message is German)."""
 
 
 class Reason(enum.Enum):

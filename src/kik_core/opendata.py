@@ -34,7 +34,7 @@ from kik_core._cells import FORMULA_PREFIXES, write_cell
 from kik_core._licences import LICENCES, Licence
 from kik_core._version import __version__
 from kik_core.model import Concept
-from kik_core.presentation import status_key
+from kik_core.presentation import concept_at, status_key
 from kik_core.rules import Snapshot
 
 __all__ = [
@@ -297,6 +297,7 @@ def write_open_data(
         The written paths.
     """
     folder.mkdir(parents=True, exist_ok=True)
+    concept = concept_at(concept, snapshot)
     measures = snapshot_frame(concept, snapshot)
     goals = goal_frame(concept, snapshot)
     points = [s for s in history if s.as_of < snapshot.as_of] + [snapshot]

@@ -63,6 +63,7 @@ __all__ = [
     "ReportTextView",
     "StatusShare",
     "Table",
+    "concept_at",
     "count_text",
     "counts_view",
     "field_sentence",
@@ -833,6 +834,29 @@ def _timeline(content: ReportContent | None) -> Table | None:
         header=("Zeitpunkt", "Schritt"),
         rows=tuple((e.when, e.text) for e in content.timeline),
     )
+
+
+def concept_at(concept: Concept, snapshot: Snapshot) -> Concept:
+    """The concept as ``snapshot`` knows it.
+
+    An issued round's frozen snapshot predates later additions to the concept:
+    fields, goals and measures it has no figures for are left out, so the round is
+    shown as it was issued.
+    """
+    if (
+        all(m.id in snapshot.statuses for m in concept.measures)
+        and all(g.id in snapshot.by_goal for g in concept.goals)
+        and all(f.code in snapshot.by_field for f in concept.fields)
+    ):
+        return concept
+    fields = tuple(f for f in concept.fields if f.code in snapshot.by_field)
+    codes = {f.code for f in fields}
+    goals = tuple(g for g in concept.goals if g.field_code in codes and g.id in snapshot.by_goal)
+    goal_ids = {g.id for g in goals}
+    measures = tuple(
+        m for m in concept.measures if m.goal_id in goal_ids and m.id in snapshot.statuses
+    )
+    return attrs.evolve(concept, fields=fields, goals=goals, measures=measures)
 
 
 def present(

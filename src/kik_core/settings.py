@@ -17,6 +17,11 @@ A municipality's folder is the unit of work::
 
     [kommune]
     name = "Musterstadt"
+    schluessel = "musterstadt"        # the key of its rows in a shared database
+
+    [runde]
+    rhythmus = "quartal"              # quartal, halbjahr or jahr
+    frist_wochen = 3                  # partners' deadline: Stichtag + 3 weeks
 
     [konzept]
     datei = "konzept.xlsx"
@@ -49,16 +54,19 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+from slugify import slugify
 
 from kik_core._licences import LICENCES
 from kik_core.concept_workbook import parse_date
-from kik_core.errors import SettingsError
+from kik_core.errors import RoundError, SettingsError
+from kik_core.rounds import DEFAULT_DEADLINE_WEEKS, Cadence
 
 __all__ = [
     "DEFAULT_CRON",
     "DEFAULT_TIMEZONE",
     "SETTINGS_FILE",
     "ReportSettings",
+    "RoundSettings",
     "Settings",
     "WebSettings",
     "load_settings",
@@ -69,9 +77,12 @@ SETTINGS_FILE = "kik.toml"
 DEFAULT_CRON = "0 6 1 1,4,7,10 *"
 DEFAULT_TIMEZONE = "Europe/Berlin"
 DEFAULT_TITLE = "Kommunales Integrationskonzept – Zwischenbericht"
+#: The longest ``[kommune] schluessel`` (the store's municipality column).
+MUNICIPALITY_KEY_LENGTH = 100
 
 _KNOWN: dict[str, set[str]] = {
-    "kommune": {"name"},
+    "kommune": {"name", "schluessel"},
+    "runde": {"rhythmus", "frist_wochen"},
     "konzept": {"datei"},
     "speicher": {"url"},
     "bericht": {
@@ -119,6 +130,37 @@ class ReportSettings:
 
 
 @attrs.frozen
+class RoundSettings:
+    """The ``[runde]`` table: how often the municipality reports and the partners' deadline."""
+
+    cadence: Cadence = Cadence.QUARTAL
+    deadline_weeks: int = DEFAULT_DEADLINE_WEEKS
+
+
+def municipality_key(name: str) -> str:
+    """The default ``[kommune] schluessel``: a lower-case ASCII slug of the name.
+
+    >>> municipality_key("Kempten (Allgäu)")
+    'kempten-allgaeu'
+    """
+    return str(
+        slugify(
+            name,
+            replacements=[
+                ["Ä", "Ae"],
+                ["Ö", "Oe"],
+                ["Ü", "Ue"],
+                ["ä", "ae"],
+                ["ö", "oe"],
+                ["ü", "ue"],
+                ["ß", "ss"],
+            ],
+            max_length=MUNICIPALITY_KEY_LENGTH,
+        )
+    )
+
+
+@attrs.frozen
 class Settings:
     """A municipality folder and its validated ``kik.toml``."""
 
@@ -131,7 +173,14 @@ class Settings:
     timezone: str = DEFAULT_TIMEZONE
     max_bytes: int = 20 * 1024 * 1024
     max_rows: int = 10_000
+    key: str = ""
+    rounds: RoundSettings = RoundSettings()
     web: WebSettings = attrs.field(factory=lambda: WebSettings())  # noqa: PLW0108 - defined below
+
+    @property
+    def municipality_key(self) -> str:
+        """The key of this municipality's rows in the store (``[kommune] schluessel``)."""
+        return self.key or municipality_key(self.municipality)
 
     @property
     def inbox(self) -> Path:
@@ -158,9 +207,17 @@ class Settings:
         """Unreadable files with their reason (``quarantaene/``)."""
         return self.folder / "quarantaene"
 
-    def report_path(self, as_of: dt.date) -> Path:
-        """The report file for a reporting date."""
-        name = self.report.filename.format(stichtag=as_of.isoformat())
+    def report_path(self, as_of: dt.date, version: str | None = None) -> Path:
+        """The report file for a Stichtag and a version (``Entwurf_2``, ``herausgegeben``).
+
+        ``[bericht] dateiname`` may place the version with ``{fassung}``; otherwise
+        it is appended to the name before ``.docx``:
+        ``Zwischenbericht_{stichtag}.docx`` → ``Zwischenbericht_2024-09-30_Entwurf_2.docx``.
+        """
+        template = self.report.filename
+        if version and "{fassung}" not in template:
+            template = f"{template.removesuffix('.docx')}_{{fassung}}.docx"
+        name = template.format(stichtag=as_of.isoformat(), fassung=version or "")
         return self.reports_dir / name
 
 
@@ -249,10 +306,36 @@ def load_settings(folder: Path | str) -> Settings:
     bericht = _table(data, "bericht", path)
     zeitplan = _table(data, "zeitplan", path)
     eingang = _table(data, "eingang", path)
+    runde = _table(data, "runde", path)
 
     municipality = _str(kommune, "name", "kommune", path)
     if not municipality:
         raise SettingsError(f'{path}: [kommune] name fehlt, z. B. name = "Musterstadt"')
+    slug = _str(kommune, "schluessel", "kommune", path)
+    if "schluessel" in kommune and not (
+        slug and len(slug) <= MUNICIPALITY_KEY_LENGTH and slug == municipality_key(slug)
+    ):
+        raise SettingsError(
+            f"{path}: [kommune] schluessel = „{slug}“ ist kein gültiger Schlüssel: nur "
+            "Kleinbuchstaben a–z, Ziffern und Bindestriche, höchstens "
+            f"{MUNICIPALITY_KEY_LENGTH} Zeichen, "
+            f'z. B. schluessel = "{municipality_key(municipality)}"'
+        )
+    if not municipality_key(municipality) and not slug:
+        raise SettingsError(
+            f"{path}: aus dem Namen „{municipality}“ lässt sich kein Schlüssel bilden; "
+            'setzen Sie [kommune] schluessel, z. B. schluessel = "meine-stadt"'
+        )
+    try:
+        cadence = Cadence.parse(_str(runde, "rhythmus", "runde", path, "quartal"))
+    except RoundError as exc:
+        raise SettingsError(f"{path}: [runde] rhythmus: {exc}") from exc
+    weeks = runde.get("frist_wochen", DEFAULT_DEADLINE_WEEKS)
+    if not isinstance(weeks, int) or isinstance(weeks, bool) or not 0 <= weeks <= 52:
+        raise SettingsError(
+            f"{path}: [runde] frist_wochen muss eine ganze Zahl von 0 bis 52 sein, "
+            f"z. B. frist_wochen = {DEFAULT_DEADLINE_WEEKS}"
+        )
     concept_file = _file(
         folder, _str(konzept, "datei", "konzept", path, "konzept.xlsx"), "Konzept-Datei", path
     )
@@ -290,6 +373,13 @@ def load_settings(folder: Path | str) -> Settings:
             f"{path}: [bericht] dateiname muss {{stichtag}} enthalten und auf .docx enden, "
             'z. B. dateiname = "Zwischenbericht_{stichtag}.docx"'
         )
+    try:
+        report.filename.format(stichtag="2024-09-30", fassung="Entwurf_1")
+    except (KeyError, ValueError, IndexError) as exc:
+        raise SettingsError(
+            f"{path}: [bericht] dateiname darf nur die Platzhalter {{stichtag}} und "
+            f"{{fassung}} enthalten (gefunden: {exc})"
+        ) from exc
     cron = _str(zeitplan, "cron", "zeitplan", path, DEFAULT_CRON)
     if len(cron.split()) != 5:
         raise SettingsError(
@@ -311,6 +401,8 @@ def load_settings(folder: Path | str) -> Settings:
         timezone=_str(zeitplan, "zeitzone", "zeitplan", path, DEFAULT_TIMEZONE),
         max_bytes=max_mb * 1024 * 1024,
         max_rows=max_rows,
+        key=slug,
+        rounds=RoundSettings(cadence, weeks),
         web=_web_settings(data, folder, path),
     )
 
@@ -323,6 +415,15 @@ def settings_template(municipality: str) -> str:
 
 [kommune]
 name = "{name}"
+# Der Schlüssel der Kommune in der Datenbank (bleibt gleich, auch wenn sich der Name ändert).
+schluessel = "{municipality_key(municipality) or "meine-stadt"}"
+
+[runde]
+# Berichtsrhythmus: "quartal", "halbjahr" oder "jahr". Der Stichtag einer Runde ist
+# das letzte Quartals-, Halbjahres- bzw. Jahresende vor heute.
+rhythmus = "quartal"
+# Frist für die Partner: Stichtag plus so viele Wochen
+frist_wochen = {DEFAULT_DEADLINE_WEEKS}
 
 [konzept]
 # Das Konzept-Arbeitsbuch (Handlungsfelder, Ziele, Maßnahmen)
@@ -336,8 +437,8 @@ url = "sqlite:///kik.sqlite"
 [bericht]
 titel = "{DEFAULT_TITLE}"
 # untertitel = "Dezember 2023"
-# stichtag = 2023-09-30        # ohne Angabe: heute
-# vergleich = 2022-09-30       # ohne Angabe: der vorige Stichtag in der Historie
+# stichtag = 2023-09-30        # Stichtag einer neuen Runde (ohne Angabe: letztes Quartalsende)
+# vergleich = 2022-09-30       # ohne Angabe: die zuletzt herausgegebene Runde
 # veroeffentlicht_am = 2023-12-01  # Datum auf dem Titelblatt (ohne Angabe: heute)
 # zeitraum = "November 2021 bis September 2023"
 # herausgeber = "Stadt {name}, Amt für Integration"

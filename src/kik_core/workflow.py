@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,13 +22,15 @@ from kik_core.concept_workbook import (
     load_report_content,
     write_concept_template,
 )
-from kik_core.errors import ConceptWorkbookError, Problem, SettingsError
+from kik_core.errors import ConceptWorkbookError, Problem, ReportError, RoundError
 from kik_core.model import Concept
 from kik_core.rules import Snapshot, build_snapshot
 from kik_core.settings import SETTINGS_FILE, Settings, load_settings, settings_template
 
 if TYPE_CHECKING:
     from kik_core.ingest import FileOutcome, FileResult, IngestSummary, Limits
+    from kik_core.report import ReportOptions
+    from kik_core.rounds import LateCorrection, Round
     from kik_core.store import Store
 
 __all__ = [
@@ -38,10 +41,15 @@ __all__ = [
     "ValidationResult",
     "ingest",
     "init_folder",
+    "issue",
+    "open_round",
     "open_store",
     "publish",
     "report",
+    "round_preview",
+    "rounds",
     "run",
+    "template_round",
     "templates",
     "validate",
 ]
@@ -70,12 +78,18 @@ class ValidationResult:
 
 @attrs.frozen
 class ReportResult:
-    """A generated report: its files and the snapshot every number came from."""
+    """A generated report: its files and the snapshot every number came from.
+
+    ``round`` is the reporting round the report belongs to (its state after the
+    report was written); ``late`` the late corrections the report lists.
+    """
 
     docx: Path
     pdf: Path | None
     snapshot: Snapshot
     concept: Concept
+    round: Round | None = None
+    late: tuple[LateCorrection, ...] = ()
 
 
 @attrs.frozen
@@ -117,7 +131,7 @@ def open_store(settings: Settings) -> Store:
     """Open (and migrate) the folder's status store."""
     from kik_core.store import Store
 
-    return Store.open(settings.store_url)
+    return Store.open(settings.store_url, municipality=settings.municipality_key)
 
 
 def _limits(settings: Settings) -> Limits:
@@ -183,28 +197,6 @@ def ingest(
     return summary
 
 
-def _snapshot_inputs(
-    settings: Settings, as_of: dt.date | None, previous: dt.date | None
-) -> tuple[Concept, list[Snapshot], Snapshot]:
-    from kik_core.ingest import local_today
-
-    concept = load_concept(settings.concept_file)
-    with open_store(settings) as store:
-        reports = store.reports()
-        dates = store.report_dates()
-    as_of = as_of or settings.report.as_of or local_today()
-    earlier = [d for d in dates if d < as_of]
-    previous = previous or settings.report.previous or (earlier[-1] if earlier else None)
-    if previous is not None and previous >= as_of:
-        raise SettingsError(
-            f"Der Vergleichsstichtag {previous:%d.%m.%Y} muss vor dem "
-            f"Stichtag {as_of:%d.%m.%Y} liegen"
-        )
-    snapshot = build_snapshot(concept, reports, as_of, previous)
-    history = [build_snapshot(concept, reports, d) for d in earlier] + [snapshot]
-    return concept, history, snapshot
-
-
 def _read_text(path: Path | None) -> str:
     return path.read_text(encoding="utf-8") if path is not None else ""
 
@@ -213,28 +205,132 @@ def _texts(paths: Sequence[Path]) -> tuple[str, ...]:
     return tuple(p.read_text(encoding="utf-8") for p in paths)
 
 
-def report(
+#: The version suffix of a draft report file (``{n}`` is the draft number).
+REPORT_DRAFT = "Entwurf_{n}"
+#: The version suffix of an issued report file.
+REPORT_ISSUED = "herausgegeben"
+
+
+def _today(today: dt.date | None) -> dt.date:
+    from kik_core.rounds import local_today
+
+    return today or local_today()
+
+
+def _new_round(
+    settings: Settings,
+    stichtag: dt.date | None,
+    deadline: dt.date | None,
+    today: dt.date,
+) -> Round:
+    from kik_core.rounds import Round, default_deadline, default_stichtag, local_now
+
+    stichtag = stichtag or settings.report.as_of or default_stichtag(today, settings.rounds.cadence)
+    if stichtag > today:
+        raise RoundError(
+            f"Der Stichtag {stichtag:%d.%m.%Y} liegt in der Zukunft (heute ist der "
+            f"{today:%d.%m.%Y}): Rückmeldungen mit diesem Datum würden abgelehnt. "
+            "Öffnen Sie die Runde am oder nach dem Stichtag"
+        )
+    deadline = deadline or default_deadline(stichtag, settings.rounds.deadline_weeks)
+    return Round(stichtag, deadline, local_now().astimezone(dt.UTC))
+
+
+def open_round(
     folder: Path | str | Settings,
     *,
-    as_of: dt.date | None = None,
-    previous: dt.date | None = None,
-    pdf: bool | None = None,
-    output: Path | None = None,
-) -> ReportResult:
-    """Build the interim report from the store at ``as_of`` (default: settings, then today).
+    stichtag: dt.date | None = None,
+    deadline: dt.date | None = None,
+    today: dt.date | None = None,
+) -> Round:
+    """Open a new reporting round (``kik runde oeffnen``).
 
-    ``previous`` (default: settings, then the latest recorded date before
-    ``as_of``) is the date that "changes since the last report" compares with.
-    With ``pdf`` (default: the ``pdf`` setting) a PDF is exported through
-    LibreOffice beside the DOCX.
+    Args:
+        folder: the municipality folder (or its settings).
+        stichtag: the round's Stichtag (default: ``[bericht] stichtag``, else the last
+            cadence end before today, see :func:`kik_core.rounds.default_stichtag`).
+        deadline: the partners' deadline (default: Stichtag + ``[runde] frist_wochen``).
+        today: today's date (default: today in Europe/Berlin).
+
+    Raises:
+        RoundError: the round exists already, another round is not issued yet, the
+            deadline lies before the Stichtag or the Stichtag in the future.
+            Nothing is changed.
     """
-    from kik_core.report import ReportOptions, build_report, export_pdf
-
     settings = _settings(folder)
-    concept, history, snapshot = _snapshot_inputs(settings, as_of, previous)
-    content = load_report_content(settings.concept_file, concept)
+    new = _new_round(settings, stichtag, deadline, _today(today))
+    with open_store(settings) as store:
+        store.open_round(new)
+    log.info("%s: Runde %s geöffnet, Frist %s", settings.municipality, new.stichtag, new.deadline)
+    return new
+
+
+def rounds(folder: Path | str | Settings) -> list[Round]:
+    """Every reporting round of the municipality, by Stichtag (``kik runde zeigen``)."""
+    settings = _settings(folder)
+    with open_store(settings) as store:
+        return store.rounds()
+
+
+def _round_to_draft(
+    store: Store, settings: Settings, as_of: dt.date | None, today: dt.date
+) -> Round:
+    """The round a new draft belongs to; opens it when no round is open."""
+    if as_of is not None:
+        existing = store.round(as_of)
+        if existing is not None:
+            return existing
+    else:
+        current = store.current_round()
+        if current is not None:
+            return current
+        candidate = _new_round(settings, None, None, today)
+        existing = store.round(candidate.stichtag)
+        if existing is not None:
+            return existing
+        return store.open_round(candidate)
+    return store.open_round(_new_round(settings, as_of, None, today))
+
+
+@attrs.frozen
+class _RoundInputs:
+    concept: Concept
+    current: Round
+    snapshot: Snapshot
+    history: tuple[Snapshot, ...]
+    late: tuple[LateCorrection, ...]
+
+
+def _round_inputs(
+    store: Store, settings: Settings, current: Round, previous: dt.date | None
+) -> _RoundInputs:
+    from kik_core.rounds import late_corrections, round_snapshot
+
+    concept = load_concept(settings.concept_file)
+    reports = store.reports()
+    issued = [s for s in store.issued_snapshots() if s.as_of < current.stichtag]
+    previous = previous or settings.report.previous
+    compare: Snapshot | None = issued[-1] if issued else None
+    if previous is not None:
+        matching = [s for s in issued if s.as_of == previous]
+        if not matching:
+            raise RoundError(
+                f"Zum Vergleichsstichtag {previous:%d.%m.%Y} gibt es keine herausgegebene "
+                "Runde vor dieser. Verglichen wird nur mit herausgegebenen Berichten "
+                "(kik runde zeigen listet sie)"
+            )
+        compare = matching[0]
+    snapshot = round_snapshot(concept, reports, current, previous=compare)
+    ingested = {f.content_hash: f.ingested_at for f in store.files()}
+    late = late_corrections(reports, store.rounds(), ingested, current=current)
+    return _RoundInputs(concept, current, snapshot, tuple(issued), late)
+
+
+def _report_options(settings: Settings, version_label: str = "") -> ReportOptions:
+    from kik_core.report import ReportOptions
+
     rs = settings.report
-    options = ReportOptions(
+    return ReportOptions(
         title=rs.title,
         municipality=settings.municipality,
         subtitle=rs.subtitle,
@@ -247,28 +343,273 @@ def report(
         thanks=rs.thanks,
         template=rs.template,
         published_on=rs.published_on,
+        version_label=version_label,
     )
-    target = output or settings.report_path(snapshot.as_of)
+
+
+def _draft_label(current: Round, number: int) -> str:
+    return (
+        f"Entwurf {number} – nicht herausgegeben (Runde {current.stichtag:%d.%m.%Y}, "
+        f"Frist {current.deadline:%d.%m.%Y})"
+    )
+
+
+def _write_docx(
+    settings: Settings, inputs: _RoundInputs, target: Path, *, mode: int, version_label: str = ""
+) -> Path:
+    """Build the report into ``target``; an existing file is never replaced."""
+    from kik_core._atomic import atomic_path
+    from kik_core.report import build_report
+
+    content = load_report_content(settings.concept_file, inputs.concept)
     target.parent.mkdir(parents=True, exist_ok=True)
-    docx = build_report(
-        concept, snapshot, target, options=options, content=content, history=history
+    with atomic_path(target, overwrite=False, mode=mode) as temp:
+        build_report(
+            inputs.concept,
+            inputs.snapshot,
+            temp,
+            options=_report_options(settings, version_label),
+            content=content,
+            history=(*inputs.history, inputs.snapshot),
+            late=inputs.late,
+        )
+    return target
+
+
+def _draft_numbers(settings: Settings, stichtag: dt.date) -> set[int]:
+    """The draft numbers used by files in berichte/ (DOCX or PDF) for this Stichtag."""
+    marker = "\x00"
+    name = settings.report_path(stichtag, REPORT_DRAFT.format(n=marker)).name
+    prefix, suffix = name.split(marker)
+    stem = suffix.removesuffix(".docx")
+    pattern = re.compile(
+        re.escape(prefix) + r"(\d+)" + re.escape(stem) + r"\.(docx|pdf)$", re.IGNORECASE
     )
-    pdf_path = export_pdf(docx) if (rs.pdf if pdf is None else pdf) else None
+    found = set()
+    if settings.reports_dir.is_dir():
+        for path in settings.reports_dir.iterdir():
+            if m := pattern.match(path.name):
+                found.add(int(m.group(1)))
+    return found
+
+
+def _export_pdf(docx: Path, *, read_only: bool) -> Path:
+    from kik_core.report import export_pdf
+
+    pdf = docx.with_suffix(".pdf")
+    if pdf.exists():
+        raise RoundError(
+            f"{pdf.name} gibt es schon in {pdf.parent}; kik überschreibt keine Berichte. "
+            "Benennen Sie die Datei um, dann starten Sie erneut"
+        )
+    written = export_pdf(docx)
+    if read_only:
+        written.chmod(0o444)
+    return written
+
+
+def report(
+    folder: Path | str | Settings,
+    *,
+    as_of: dt.date | None = None,
+    previous: dt.date | None = None,
+    pdf: bool | None = None,
+    output: Path | None = None,
+    today: dt.date | None = None,
+) -> ReportResult:
+    """Write a new draft report of the current round (``Zwischenbericht_<Stichtag>_Entwurf_<n>``).
+
+    The round is the open round; with ``as_of`` the round with that Stichtag.
+    When none is open, the round for ``[bericht] stichtag`` (else the default
+    Stichtag) is opened. The trend and the changes come from issued rounds only
+    (``previous``, default: the last issued round, picks the one to compare with).
+    No file in ``berichte/`` is ever replaced: each draft gets the next number.
+
+    Raises:
+        RoundError: the round is issued already (it never changes), or ``previous``
+            is not an issued round.
+    """
+    settings = _settings(folder)
+    day = _today(today)
+    with open_store(settings) as store:
+        current = _round_to_draft(store, settings, as_of, day)
+        if current.is_issued:
+            raise RoundError(
+                f"Die Runde zum Stichtag {current.stichtag:%d.%m.%Y} ist herausgegeben "
+                f"({current.issued_file}) und ändert sich nicht mehr. Für einen neuen Bericht "
+                "öffnen Sie die nächste Runde: kik runde oeffnen ORDNER --stichtag JJJJ-MM-TT"
+            )
+        inputs = _round_inputs(store, settings, current, previous)
+        if output is not None:
+            number = current.drafts + 1
+            try:
+                docx = _write_docx(
+                    settings,
+                    inputs,
+                    Path(output),
+                    mode=0o644,
+                    version_label=_draft_label(current, number),
+                )
+            except FileExistsError as exc:
+                raise ReportError(
+                    f"{Path(output)} gibt es schon; kik überschreibt keine Berichte. "
+                    "Wählen Sie einen anderen Namen"
+                ) from exc
+        else:
+            number = max(current.drafts, *_draft_numbers(settings, current.stichtag), 0) + 1
+            while True:
+                target = settings.report_path(current.stichtag, REPORT_DRAFT.format(n=number))
+                try:
+                    docx = _write_docx(
+                        settings,
+                        inputs,
+                        target,
+                        mode=0o644,
+                        version_label=_draft_label(current, number),
+                    )
+                    break
+                except FileExistsError:
+                    number += 1
+        current = store.record_draft(current.stichtag, number)
+    pdf_path = (
+        _export_pdf(docx, read_only=False)
+        if (settings.report.pdf if pdf is None else pdf)
+        else None
+    )
     log.info("report %s written to %s", settings.municipality, docx)
-    return ReportResult(docx, pdf_path, snapshot, concept)
+    return ReportResult(docx, pdf_path, inputs.snapshot, inputs.concept, current, inputs.late)
 
 
-def templates(folder: Path | str | Settings, *, as_of: dt.date | None = None) -> list[Path]:
-    """Write a pre-filled update template per partner into the outbox."""
-    from kik_core.ingest import local_today, write_partner_templates
+def round_preview(
+    folder: Path | str | Settings, *, stichtag: dt.date | None = None
+) -> ReportResult:
+    """What issuing would freeze, without writing or storing anything.
+
+    ``docx`` of the result is the path the issued report would get.
+
+    Raises:
+        RoundError: there is no such round (or no open round), or it is issued already.
+    """
+    settings = _settings(folder)
+    with open_store(settings) as store:
+        current = _round_to_issue(store, stichtag)
+        inputs = _round_inputs(store, settings, current, None)
+    target = settings.report_path(current.stichtag, REPORT_ISSUED)
+    return ReportResult(target, None, inputs.snapshot, inputs.concept, current, inputs.late)
+
+
+def _round_to_issue(store: Store, stichtag: dt.date | None) -> Round:
+    current = store.round(stichtag) if stichtag is not None else store.current_round()
+    if current is None:
+        raise RoundError(
+            f"Es gibt keine Runde zum Stichtag {stichtag:%d.%m.%Y}"
+            if stichtag is not None
+            else "Es ist keine Runde offen. Öffnen Sie eine mit: kik runde oeffnen ORDNER"
+        )
+    if current.is_issued:
+        raise RoundError(
+            f"Die Runde zum Stichtag {current.stichtag:%d.%m.%Y} ist schon herausgegeben "
+            f"({current.issued_file}); eine herausgegebene Runde ändert sich nicht mehr"
+        )
+    return current
+
+
+def issue(
+    folder: Path | str | Settings,
+    *,
+    stichtag: dt.date | None = None,
+    accept_conflicts: bool = False,
+    pdf: bool | None = None,
+) -> ReportResult:
+    """Issue a round (``kik runde herausgeben``): freeze its snapshot, write the final report.
+
+    The report ``Zwischenbericht_<Stichtag>_herausgegeben.docx`` is written (never
+    over an existing file) and made read-only; in the same step the store keeps
+    the full snapshot and marks the round herausgegeben. Whatever arrives later,
+    the issued round never changes.
+
+    Args:
+        folder: the municipality folder (or its settings).
+        stichtag: the round (default: the open round).
+        accept_conflicts: issue although partners contradict each other (the
+            conflicts are listed in the report).
+        pdf: also export a (read-only) PDF (default: the ``pdf`` setting).
+
+    Raises:
+        RoundError: no such round, already issued, the report file exists, or open
+            conflicts without ``accept_conflicts``. Nothing is changed.
+    """
+    from kik_core._atomic import atomic_path
+    from kik_core.rounds import local_now
+
+    settings = _settings(folder)
+    with open_store(settings) as store:
+        current = _round_to_issue(store, stichtag)
+        inputs = _round_inputs(store, settings, current, None)
+        if inputs.snapshot.conflicts and not accept_conflicts:
+            ids = ", ".join(c.measure_id for c in inputs.snapshot.conflicts)
+            raise RoundError(
+                f"{len(inputs.snapshot.conflicts)} offene Widersprüche zwischen Partnern "
+                f"({ids}). Klären Sie sie oder bestätigen Sie die Herausgabe ausdrücklich "
+                "(kik runde herausgeben ORDNER --ja)"
+            )
+        target = settings.report_path(current.stichtag, REPORT_ISSUED)
+        if target.exists() or (target.with_suffix(".pdf").exists() and pdf):
+            raise RoundError(
+                f"{target.name} gibt es schon in {target.parent}; kik überschreibt keine "
+                "Berichte. Benennen Sie die vorhandene Datei um, dann starten Sie erneut"
+            )
+        issued_at = local_now().astimezone(dt.UTC)
+        # the store commits only once the full report is on disk (as a temp file);
+        # the file gets its final name only after the commit succeeded
+        with atomic_path(target, overwrite=False) as temp:
+            _write_docx(settings, inputs, temp, mode=0o644)
+            current = store.issue_round(
+                current.stichtag, inputs.snapshot, issued_at=issued_at, file_name=target.name
+            )
+        target.chmod(0o444)  # an issued report is read-only
+    pdf_path = (
+        _export_pdf(target, read_only=True)
+        if (settings.report.pdf if pdf is None else pdf)
+        else None
+    )
+    log.info("%s: Runde %s herausgegeben: %s", settings.municipality, current.stichtag, target)
+    return ReportResult(target, pdf_path, inputs.snapshot, inputs.concept, current, inputs.late)
+
+
+def template_round(
+    folder: Path | str | Settings, *, as_of: dt.date | None = None, today: dt.date | None = None
+) -> Round:
+    """The round templates are written for: the open round, the round with Stichtag
+    ``as_of``, or (not stored) the round that ``kik runde oeffnen`` would open."""
+    settings = _settings(folder)
+    with open_store(settings) as store:
+        found = store.round(as_of) if as_of is not None else store.current_round()
+    if found is not None:
+        return found
+    return _new_round(settings, as_of, None, _today(today))
+
+
+def templates(
+    folder: Path | str | Settings, *, as_of: dt.date | None = None, today: dt.date | None = None
+) -> list[Path]:
+    """Write a pre-filled update template per partner into the outbox.
+
+    The templates belong to a round (see :func:`template_round`): "Stand am" is
+    pre-filled with its Stichtag and its deadline is printed on them; statuses and
+    texts are pre-filled with what the store knows up to the deadline.
+    """
+    from kik_core.ingest import write_partner_templates
 
     settings = _settings(folder)
     concept = load_concept(settings.concept_file)
-    as_of = as_of or local_today()
+    current = template_round(settings, as_of=as_of, today=today)
     with open_store(settings) as store:
-        snapshot = build_snapshot(concept, store.reports(), as_of)
+        snapshot = build_snapshot(concept, store.reports(), current.deadline)
     settings.outbox.mkdir(parents=True, exist_ok=True)
-    return write_partner_templates(concept, snapshot, settings.outbox, as_of=as_of)
+    return write_partner_templates(
+        concept, snapshot, settings.outbox, as_of=current.stichtag, deadline=current.deadline
+    )
 
 
 def run(
@@ -280,10 +621,14 @@ def run(
     today: dt.date | None = None,
     on_file: Callable[[FileOutcome], None] | None = None,
 ) -> RunResult:
-    """Ingest the inbox, then build the report: the quarterly job."""
+    """Ingest the inbox, then write a new draft of the current round: the quarterly job.
+
+    When no round is open, the round for ``as_of`` (default: ``[bericht] stichtag``,
+    else the last cadence end before today) is opened first (see :func:`report`).
+    """
     settings = _settings(folder)
     summary = ingest(settings, today=today, on_file=on_file)
-    result = report(settings, as_of=as_of, previous=previous, pdf=pdf)
+    result = report(settings, as_of=as_of, previous=previous, pdf=pdf, today=today)
     return RunResult(summary, result)
 
 
@@ -311,31 +656,75 @@ class PublishResult:
         return self.folder / "index.html"
 
 
+def _publish_inputs(
+    store: Store, settings: Settings, *, draft: bool, as_of: dt.date | None
+) -> tuple[Concept, Snapshot, tuple[Snapshot, ...]]:
+    """The snapshot a site shows and the issued rounds before it; changes nothing."""
+    issued = store.issued_snapshots()
+    if draft:
+        current = store.round(as_of) if as_of is not None else store.current_round()
+        if current is None:
+            raise RoundError(
+                "Es ist keine Runde offen, deren Entwurf veröffentlicht werden könnte"
+                + (f" (Stichtag {as_of:%d.%m.%Y})" if as_of else "")
+                + ". Öffnen Sie eine mit: kik runde oeffnen ORDNER"
+            )
+        if current.is_issued:
+            raise RoundError(
+                f"Die Runde zum Stichtag {current.stichtag:%d.%m.%Y} ist herausgegeben: "
+                "veröffentlichen Sie sie ohne --entwurf"
+            )
+        inputs = _round_inputs(store, settings, current, None)
+        return inputs.concept, inputs.snapshot, inputs.history
+    if not issued:
+        raise RoundError(
+            "Es gibt noch keine herausgegebene Runde: veröffentlicht wird nur ein "
+            "herausgegebener Bericht (kik runde herausgeben ORDNER). Einen Entwurf der "
+            "Website für das Büro schreibt: kik veroeffentlichen ORDNER --entwurf"
+        )
+    chosen = issued[-1]
+    if as_of is not None:
+        matching = [s for s in issued if s.as_of == as_of]
+        if not matching:
+            raise RoundError(
+                f"Zum Stichtag {as_of:%d.%m.%Y} gibt es keine herausgegebene Runde "
+                "(kik runde zeigen listet sie)"
+            )
+        chosen = matching[0]
+    earlier = tuple(s for s in issued if s.as_of < chosen.as_of)
+    return load_concept(settings.concept_file), chosen, earlier
+
+
 def publish(
     folder: Path | str | Settings,
     *,
     target: Path | None = None,
     draft: bool = False,
     as_of: dt.date | None = None,
-    previous: dt.date | None = None,
 ) -> PublishResult:
     """Write the static web edition with its open data (``kik veroeffentlichen``).
 
-    The site shows the same snapshot as the report (``as_of``/``previous`` as in
-    :func:`report`) with the history over the earlier reporting dates. It goes to
-    ``target``, else ``[web] ziel``, else ``DIR/veroeffentlichung`` (a draft to
+    The site shows an issued round: its frozen snapshot (the latest issued round,
+    or the one with Stichtag ``as_of``), with the history over the issued rounds
+    before it and their open data. With ``draft`` it shows the open round (as its
+    next draft report would) and says "Entwurf – nicht veröffentlichen" on every
+    page. Nothing in the store changes. The site goes to ``target``, else
+    ``[web] ziel``, else ``DIR/veroeffentlichung`` (a draft to
     ``DIR/veroeffentlichung-entwurf``); the folder is replaced as a whole.
 
     Raises:
+        RoundError: no issued round (or, for a draft, no open round).
         PublishError: the target holds files kik did not write or is not writable.
     """
     from kik_core._licences import LICENCES
-    from kik_core.presentation import present
+    from kik_core.presentation import concept_at, present
     from kik_core.web import SiteOptions, build_site
 
     settings = _settings(folder)
-    concept, history, snapshot = _snapshot_inputs(settings, as_of, previous)
-    content = load_report_content(settings.concept_file, concept)
+    with open_store(settings) as store:
+        full_concept, snapshot, history = _publish_inputs(store, settings, draft=draft, as_of=as_of)
+    concept = concept_at(full_concept, snapshot)
+    content = load_report_content(settings.concept_file, full_concept)
     web = settings.web
     presentation = present(
         concept,
@@ -358,7 +747,7 @@ def publish(
     default = settings.folder / (DRAFT_FOLDER if draft else PUBLISH_FOLDER)
     destination = target or (web.target if web.target and not draft else None) or default
     site = build_site(
-        presentation, concept, snapshot, destination, history=history, options=options
+        presentation, full_concept, snapshot, destination, history=history, options=options
     )
     log.info("web edition %s written to %s", settings.municipality, site.folder)
     return PublishResult(site.folder, site.pages, site.data_files, snapshot, draft)

@@ -220,15 +220,13 @@ def partner_rows(konzept, status, goal_texts, stand_am, extra=None):
     return rows
 
 
-def write_update_file(
-    path: Path, fmt: str, institution: str, rows: list[list], hinweis: str | None
-):
-    header = list(UPDATE_COLUMNS) + (["Hinweis"] if hinweis else [])
+def write_update_file(path: Path, fmt: str, institution: str, rows: list[list]):
+    header = list(UPDATE_COLUMNS)
     full = []
     for r in rows:
         r = list(r)
         r[3] = institution
-        full.append(r + ([hinweis] if hinweis else []))
+        full.append(r)
     if fmt == "xlsx":
         wb = new_workbook()
         add_sheet(
@@ -243,7 +241,6 @@ def write_update_file(
                 "Institution": 30,
                 "Aktueller Stand": 70,
                 "Ausblick": 70,
-                "Hinweis": 40,
             },
         )
         save_deterministic(wb, path)
@@ -261,36 +258,31 @@ def write_update_file(
         path.write_bytes(buf.getvalue().encode("utf-8-sig"))
 
 
-def build_eingang(out: Path, konzept, partners, status23, status22, goal_texts) -> list[Path]:
+def build_eingang(out: Path, konzept, partners, status23, goal_texts) -> list[Path]:
     eingang = out / "eingang"
     eingang.mkdir(parents=True, exist_ok=True)
     for old in list(eingang.glob("*.xlsx")) + list(eingang.glob("*.csv")):
         old.unlink()
     written = []
-    for status, texts, prefix, hinweis in (
-        (status23, goal_texts, "", None),
-        (status22, None, "illustrativ_", status22.get("hinweis")),
-    ):
-        stand_am = status["stand_am"]
-        rows = partner_rows(konzept, status, texts, stand_am)
-        for key, partner in partners.items():
-            if not rows.get(key):
-                continue
-            name = f"{stand_am.isoformat()}_{prefix}{partner['datei']}.{partner['format']}"
-            path = eingang / name
-            write_update_file(path, partner["format"], partner["name"], rows[key], hinweis)
-            written.append(path)
+    stand_am = status23["stand_am"]
+    rows = partner_rows(konzept, status23, goal_texts, stand_am)
+    for key, partner in partners.items():
+        if not rows.get(key):
+            continue
+        path = eingang / f"{stand_am.isoformat()}_{partner['datei']}.{partner['format']}"
+        write_update_file(path, partner["format"], partner["name"], rows[key])
+        written.append(path)
     return written
 
 
 # --------------------------------------------------------------------------- checks
 
 
-def check(konzept, status23, status22, goal_texts, partners) -> None:
+def check(konzept, status23, goal_texts, partners) -> None:
     ids = list(measure_ids(konzept))
     assert len(ids) == len(set(ids)) == 144, len(ids)
     assert sum(len(hf["ziele"]) for hf in konzept["handlungsfelder"]) == 43
-    assert set(status23["massnahmen"]) == set(ids) == set(status22["massnahmen"])
+    assert set(status23["massnahmen"]) == set(ids)
     assert len(goal_texts) == 43
     assert all(v[1] in partners for v in status23["massnahmen"].values())
     assert all(g["partner"] in partners for g in goal_texts.values())
@@ -322,9 +314,8 @@ def main(argv: list[str] | None = None) -> None:
     konzept = load("konzept.yaml")
     partners = load("partner.yaml")["partner"]
     status23 = load("status_2023.yaml")
-    status22 = load("status_2022.yaml")
     goal_texts = load("goal_texts.yaml")
-    check(konzept, status23, status22, goal_texts, partners)
+    check(konzept, status23, goal_texts, partners)
     args.out.mkdir(parents=True, exist_ok=True)
     build_konzept(
         args.out,
@@ -335,7 +326,7 @@ def main(argv: list[str] | None = None) -> None:
         load("kennzahlen.yaml"),
         load("zeitleiste.yaml"),
     )
-    written = build_eingang(args.out, konzept, partners, status23, status22, goal_texts)
+    written = build_eingang(args.out, konzept, partners, status23, goal_texts)
     print(
         f"wrote {args.out / 'konzept.xlsx'} and {len(written)} partner files in {args.out / 'eingang'}"
     )

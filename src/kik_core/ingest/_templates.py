@@ -142,7 +142,13 @@ def _lines(
     return lines
 
 
-def _write_template(lines: Sequence[_Line], path: Path, as_of: dt.date, title: str) -> Path:
+def _write_template(
+    lines: Sequence[_Line],
+    path: Path,
+    as_of: dt.date,
+    title: str,
+    deadline: dt.date | None = None,
+) -> Path:
     workbook = Workbook()
     ws = workbook.active
     assert ws is not None  # noqa: S101 - a new workbook always has a sheet
@@ -203,15 +209,20 @@ def _write_template(lines: Sequence[_Line], path: Path, as_of: dt.date, title: s
     ws.protection.formatRows = False
     ws.protection.insertRows = False
     ws.protection.deleteRows = False
-    _instructions(workbook, title, as_of)
+    _instructions(workbook, title, as_of, deadline)
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook.save(path)
     return path
 
 
-def _instructions(workbook: Workbook, title: str, as_of: dt.date) -> None:
+def _instructions(
+    workbook: Workbook, title: str, as_of: dt.date, deadline: dt.date | None = None
+) -> None:
     sheet = workbook.create_sheet("Anleitung")
-    for row, text in enumerate((*_INSTRUCTIONS, "", title, f"Stichtag: {as_of:%d.%m.%Y}"), 1):
+    stand = f"Stichtag: {as_of:%d.%m.%Y}"
+    if deadline is not None:
+        stand += f" – bitte senden Sie die Rückmeldung bis zum {deadline:%d.%m.%Y} zurück"
+    for row, text in enumerate((*_INSTRUCTIONS, "", title, stand), 1):
         cell = write_cell(sheet, row, 1, text)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         if row == 1:
@@ -220,7 +231,12 @@ def _instructions(workbook: Workbook, title: str, as_of: dt.date) -> None:
 
 
 def write_partner_templates(
-    concept: Concept, snapshot: Snapshot | None, outbox: Path, *, as_of: dt.date
+    concept: Concept,
+    snapshot: Snapshot | None,
+    outbox: Path,
+    *,
+    as_of: dt.date,
+    deadline: dt.date | None = None,
 ) -> list[Path]:
     """Write one pre-filled template per partner into ``outbox``.
 
@@ -235,7 +251,8 @@ def write_partner_templates(
         snapshot: the current state (statuses and texts to pre-fill); None
             pre-fills every measure as ``wartend`` with empty texts.
         outbox: the folder to write to.
-        as_of: the reporting date, pre-filled as ``Stand am``.
+        as_of: the reporting date (the round's Stichtag), pre-filled as ``Stand am``.
+        deadline: the round's deadline for the partners, printed on the templates.
 
     Returns:
         The written files, sorted by name.
@@ -245,7 +262,7 @@ def write_partner_templates(
     title = f"{concept.title} – {concept.municipality}"
     if not partners:
         lines = _lines(concept, concept.measures, "", snapshot)
-        return [_write_template(lines, outbox / "Vorlage_alle.xlsx", as_of, title)]
+        return [_write_template(lines, outbox / "Vorlage_alle.xlsx", as_of, title, deadline)]
     used: set[str] = set()
     for partner in partners:
         slug = base = partner_slug(partner)
@@ -256,12 +273,12 @@ def write_partner_templates(
         measures = [m for m in concept.measures if partner in m.partners]
         lines = _lines(concept, measures, partner, snapshot)
         path = outbox / f"Vorlage_{slug}.xlsx"
-        written.append(_write_template(lines, path, as_of, f"{title} – {partner}"))
+        written.append(_write_template(lines, path, as_of, f"{title} – {partner}", deadline))
     orphans = [m for m in concept.measures if not m.partners]
     if orphans:
         lines = _lines(concept, orphans, "", snapshot)
         path = outbox / "Vorlage_ohne_Zustaendigkeit.xlsx"
-        written.append(_write_template(lines, path, as_of, title))
+        written.append(_write_template(lines, path, as_of, title, deadline))
     return sorted(written)
 
 

@@ -42,6 +42,7 @@ from kik_core.rules import Snapshot, StatusCounts
 
 if TYPE_CHECKING:
     from kik_core.concept_workbook import ReportContent
+    from kik_core.rounds import LateCorrection
 
 __all__ = ["build_report", "format_date", "format_number"]
 
@@ -212,6 +213,8 @@ def _title_page(w: _Writer, options: ReportOptions, snapshot: Snapshot) -> None:
     if options.period_label:
         w.label("Berichtszeitraum:", options.period_label).paragraph_format.space_before = Pt(36)
     w.label("Datenstand:", format_date(snapshot.as_of, long=True))
+    if options.version_label:
+        w.label("Fassung:", options.version_label)
     if options.publisher:
         w.label("Herausgeber:", options.publisher)
     published = options.published_on or dt.date.today()  # noqa: DTZ011 - a calendar date
@@ -539,6 +542,49 @@ def _changes_annex(w: _Writer, concept: Concept, snapshot: Snapshot) -> None:
     )
 
 
+def _late_corrections(w: _Writer, concept: Concept, late: Sequence[LateCorrection]) -> None:
+    """Reports for already issued rounds that arrived after the issue (absent when none)."""
+    if not late:
+        return
+    w.heading("Nachträgliche Korrekturen", 2)
+    rounds = sorted({c.round_stichtag for c in late})
+    w.paragraph(
+        text=(
+            "Diese Meldungen betreffen bereits herausgegebene Berichte (Stichtag "
+            + ", ".join(format_date(d) for d in rounds)
+            + "). Sie kamen erst nach der Herausgabe an. Die herausgegebenen Berichte "
+            "bleiben unverändert; in diesem Bericht sind die Meldungen berücksichtigt, "
+            "soweit keine neuere Meldung vorliegt."
+        )
+    )
+    widths = [900, 3062, 1500, 1250, 1650, 1250]
+    body = [
+        [
+            Cell(c.report.target_id, width=widths[0]),
+            Cell(_target_text(concept, c.report.target_id), width=widths[1]),
+            Cell(c.report.status.label if c.report.status else "Text zum Ziel", width=widths[2]),
+            Cell(format_date(c.report.as_of), center=True, width=widths[3]),
+            Cell(c.report.partner, width=widths[4]),
+            Cell(format_date(c.round_stichtag), center=True, width=widths[5]),
+        ]
+        for c in late
+    ]
+    w.table(
+        ["Nr.", "Maßnahme", "gemeldet", "Stand am", "Partner", "Bericht vom"],
+        body,
+        widths=widths,
+        caption="Nachträgliche Korrekturen",
+        description=f"{len(body)} Meldungen, die nach der Herausgabe eines Berichts eingingen",
+    )
+
+
+def _target_text(concept: Concept, target_id: str) -> str:
+    if concept.has_id(target_id):
+        item = concept.goal(target_id) if "." not in target_id else concept.measure(target_id)
+        return item.text
+    return "–"
+
+
 def _conflicts(w: _Writer, concept: Concept, snapshot: Snapshot) -> None:
     w.heading("Offene Konflikte zwischen Partnern", 2)
     if not snapshot.conflicts:
@@ -777,6 +823,7 @@ def compose(
     options: ReportOptions,
     content: ReportContent | None = None,
     history: Sequence[Snapshot] = (),
+    late: Sequence[LateCorrection] = (),
 ) -> Any:
     """Build the report as an in-memory python-docx ``Document``."""
     missing = [f.code for f in concept.fields if f.code not in snapshot.by_field]
@@ -795,6 +842,7 @@ def compose(
     for highlight in content.highlights if content is not None else ():
         by_field.setdefault(_highlight_field(concept, highlight), []).append(highlight)
     _overview(w, concept, snapshot, history, by_field.get(None, []))
+    _late_corrections(w, concept, late)
     for field in concept.fields:
         _field(w, concept, snapshot, field, by_field.get(field.code, []))
     for text in options.sections_back:
@@ -823,6 +871,7 @@ def build_report(
     options: ReportOptions,
     content: ReportContent | None = None,
     history: Sequence[Snapshot] = (),
+    late: Sequence[LateCorrection] = (),
 ) -> Path:
     """Build the committee-ready interim report (DOCX) and write it atomically.
 
@@ -836,7 +885,9 @@ def build_report(
         output: where to write the ``.docx``.
         options: titles, texts and the corporate-design template.
         content: highlights, key figures and timeline from the concept workbook.
-        history: snapshots at each recorded reporting date (oldest first) for the trend.
+        history: the snapshots of the issued rounds and of this report (oldest first)
+            for the trend; with fewer than two the trend is absent.
+        late: late corrections to list ("Nachträgliche Korrekturen"; absent when empty).
 
     Returns:
         The path of the written report.
@@ -850,7 +901,7 @@ def build_report(
         ...              options=ReportOptions("KIK – Zwischenbericht", "Musterstadt"))
     """
     output = Path(output)
-    doc = compose(concept, snapshot, options=options, content=content, history=history)
+    doc = compose(concept, snapshot, options=options, content=content, history=history, late=late)
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
         handle, temp_name = tempfile.mkstemp(

@@ -38,6 +38,8 @@ class ReportOptions:
         template: a reference ``.docx`` or ``.dotx`` with the corporate design;
             ``None`` uses the bundled default.
         published_on: the date on the title page (default: today).
+        version_label: printed on the title page as "Fassung", e.g. "Entwurf 2 – nicht
+            herausgegeben" (empty for an issued report).
 
     Example:
         >>> ReportOptions("KIK – Zwischenbericht", "Musterstadt", subtitle="Dezember 2023").subtitle
@@ -56,3 +58,4 @@ class ReportOptions:
     thanks: str = ""
     template: Path | None = attrs.field(default=None, converter=_optional_path)
     published_on: dt.date | None = None
+    version_label: str = ""

@@ -11,9 +11,9 @@ Example:
     []
 """
 
-from kik_core.store._store import MIGRATIONS, Store, StoredFile, sqlite_url
+from kik_core.store._store import MIGRATIONS, SentReminder, Store, StoredFile, sqlite_url
 
-__all__ = ["MIGRATIONS", "Store", "StoredFile", "sqlite_url"]
+__all__ = ["MIGRATIONS", "SentReminder", "Store", "StoredFile", "sqlite_url"]
 
 
 def __dir__() -> list[str]:

@@ -16,19 +16,30 @@ from typing import TYPE_CHECKING, Any, Self
 import attrs
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, event, func, select
+from sqlalchemy import create_engine, event, func, select, update
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from kik_core.errors import StoreError
-from kik_core.model import Provenance, StatusReport
-from kik_core.store._tables import SourceFileRow, StatusReportRow
+from kik_core.convert import SNAPSHOT_FORMAT, snapshot_from_json, snapshot_to_json
+from kik_core.errors import RoundError, StoreError
+from kik_core.model import Decision, Provenance, Status, StatusReport
+from kik_core.rounds import Round, RoundState
+from kik_core.store._tables import (
+    MUNICIPALITY_LENGTH,
+    DecisionRow,
+    IssuedSnapshotRow,
+    ReminderRow,
+    RoundRow,
+    SourceFileRow,
+    StatusReportRow,
+)
 
 if TYPE_CHECKING:
     from kik_core.ingest import FileResult
+    from kik_core.rules import Snapshot
 
-__all__ = ["MIGRATIONS", "Store", "StoredFile", "sqlite_url"]
+__all__ = ["MIGRATIONS", "SentReminder", "Store", "StoredFile", "sqlite_url"]
 
 log = logging.getLogger("kik_core.store")
 
@@ -58,6 +69,29 @@ class StoredFile:
     ingested_at: dt.datetime
     rows_accepted: int
     rows_rejected: int
+
+
+@attrs.frozen
+class SentReminder:
+    """A reminder e-mail that was sent to a partner for a round."""
+
+    stichtag: dt.date
+    partner: str
+    address: str
+    message_id: str
+    sent_at: dt.datetime
+
+
+def _round(row: RoundRow) -> Round:
+    return Round(
+        stichtag=row.stichtag,
+        deadline=row.deadline,
+        opened_at=row.opened_at,
+        state=RoundState(row.state),
+        issued_at=row.issued_at,
+        drafts=row.drafts,
+        issued_file=row.issued_file,
+    )
 
 
 def _enable_wal(cursor: Any) -> None:
@@ -105,18 +139,31 @@ class Store:
         True
     """
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, municipality: str = "") -> None:
         """Wrap an engine whose schema is up to date (use :meth:`open` instead)."""
+        if len(municipality) > MUNICIPALITY_LENGTH:
+            raise StoreError(
+                f"Der Schlüssel der Kommune „{municipality[:40]}…“ ist zu lang "
+                f"(höchstens {MUNICIPALITY_LENGTH} Zeichen)"
+            )
         self._engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._municipality = municipality
 
     @classmethod
-    def open(cls, url: str) -> Store:
+    def open(cls, url: str, *, municipality: str = "") -> Store:
         """Connect to the store at ``url`` and create or upgrade its schema.
+
+        Every row the store reads or writes belongs to ``municipality``: several
+        municipalities can share one database. Rows written before the
+        municipality key existed (schema revision 0001, key ``''``) are adopted by
+        the first municipality with a non-empty key that opens the store.
 
         Args:
             url: an SQLAlchemy URL, e.g. ``sqlite:///path/kik.sqlite`` (the embedded
                 default) or ``postgresql+psycopg://user:password@host/db``.
+            municipality: the municipality's key (``[kommune] schluessel``);
+                the empty default is the unscoped store of a library user.
 
         Raises:
             StoreError: the URL is invalid, the database cannot be reached, or
@@ -149,7 +196,34 @@ class Store:
             engine.dispose()
             raise StoreError(f"cannot open store {safe}: {_first_line(exc)}") from exc
         log.debug("store opened: %s", safe)
-        return cls(engine)
+        store = cls(engine, municipality)
+        store._adopt_unscoped()
+        return store
+
+    @property
+    def municipality(self) -> str:
+        """The key of the municipality whose rows this store reads and writes."""
+        return self._municipality
+
+    def _adopt_unscoped(self) -> None:
+        """Give rows written before the municipality key existed to this municipality."""
+        if not self._municipality:
+            return
+        with self._session() as session, session.begin():
+            adopted = 0
+            for table in (SourceFileRow, StatusReportRow):
+                result = session.execute(
+                    update(table)
+                    .where(table.municipality == "")
+                    .values(municipality=self._municipality)
+                )
+                adopted += int(getattr(result, "rowcount", 0) or 0)
+        if adopted:
+            log.info(
+                "Speicher: %d Zeilen aus der Zeit vor dem Kommunen-Schlüssel gehören jetzt zu „%s“",
+                adopted,
+                self._municipality,
+            )
 
     @property
     def engine(self) -> Engine:
@@ -185,7 +259,10 @@ class Store:
         """Whether a file with this content (sha256 hex) has been ingested."""
         with self._session() as session:
             found = session.scalar(
-                select(SourceFileRow.id).where(SourceFileRow.content_hash == content_hash)
+                select(SourceFileRow.id).where(
+                    SourceFileRow.municipality == self._municipality,
+                    SourceFileRow.content_hash == content_hash,
+                )
             )
             return found is not None
 
@@ -204,6 +281,7 @@ class Store:
         when = ingested_at or dt.datetime.now(dt.UTC)
         partners = sorted({r.partner for r in result.accepted}, key=str.casefold)
         file_row = SourceFileRow(
+            municipality=self._municipality,
             name=result.path.name,
             content_hash=result.content_hash,
             sheet=result.sheet,
@@ -214,6 +292,7 @@ class Store:
         )
         file_row.reports = [
             StatusReportRow(
+                municipality=self._municipality,
                 target_id=r.target_id,
                 status=r.status.value if r.status is not None else None,
                 as_of=r.as_of,
@@ -240,6 +319,7 @@ class Store:
             rows = session.execute(
                 select(StatusReportRow, SourceFileRow)
                 .join(SourceFileRow, StatusReportRow.file_id == SourceFileRow.id)
+                .where(StatusReportRow.municipality == self._municipality)
                 .order_by(SourceFileRow.id, StatusReportRow.row, StatusReportRow.id)
             ).all()
             return [
@@ -261,7 +341,10 @@ class Store:
         with self._session() as session:
             return list(
                 session.scalars(
-                    select(StatusReportRow.as_of).distinct().order_by(StatusReportRow.as_of)
+                    select(StatusReportRow.as_of)
+                    .where(StatusReportRow.municipality == self._municipality)
+                    .distinct()
+                    .order_by(StatusReportRow.as_of)
                 )
             )
 
@@ -279,13 +362,280 @@ class Store:
                     f.rows_accepted,
                     f.rows_rejected,
                 )
-                for f in session.scalars(select(SourceFileRow).order_by(SourceFileRow.id))
+                for f in session.scalars(
+                    select(SourceFileRow)
+                    .where(SourceFileRow.municipality == self._municipality)
+                    .order_by(SourceFileRow.id)
+                )
             ]
 
     def count_reports(self) -> int:
         """The number of stored reports."""
         with self._session() as session:
-            return session.scalar(select(func.count(StatusReportRow.id))) or 0
+            return (
+                session.scalar(
+                    select(func.count(StatusReportRow.id)).where(
+                        StatusReportRow.municipality == self._municipality
+                    )
+                )
+                or 0
+            )
+
+    # --- reporting rounds -------------------------------------------------------
+
+    def _round_row(self, session: Session, stichtag: dt.date) -> RoundRow | None:
+        return session.scalar(
+            select(RoundRow).where(
+                RoundRow.municipality == self._municipality, RoundRow.stichtag == stichtag
+            )
+        )
+
+    def rounds(self) -> list[Round]:
+        """Every reporting round of the municipality, by Stichtag."""
+        with self._session() as session:
+            rows = session.scalars(
+                select(RoundRow)
+                .where(RoundRow.municipality == self._municipality)
+                .order_by(RoundRow.stichtag)
+            )
+            return [_round(r) for r in rows]
+
+    def round(self, stichtag: dt.date) -> Round | None:
+        """The round with this Stichtag, or None."""
+        with self._session() as session:
+            row = self._round_row(session, stichtag)
+            return _round(row) if row is not None else None
+
+    def current_round(self) -> Round | None:
+        """The latest round that is not issued yet (offen or Entwurf), or None."""
+        open_rounds = [r for r in self.rounds() if not r.is_issued]
+        return open_rounds[-1] if open_rounds else None
+
+    def open_round(self, new: Round) -> Round:
+        """Store a new round (state offen).
+
+        Raises:
+            RoundError: a round with this Stichtag exists, another round is still
+                open, or a later round exists (German message; nothing changes).
+        """
+        if new.state is not RoundState.OFFEN or new.drafts:
+            raise RoundError("a new round starts in state offen without drafts")
+        try:
+            with self._session() as session, session.begin():
+                existing = session.scalars(
+                    select(RoundRow).where(RoundRow.municipality == self._municipality)
+                ).all()
+                for row in existing:
+                    if row.stichtag == new.stichtag:
+                        raise RoundError(
+                            f"Die Runde zum Stichtag {new.stichtag:%d.%m.%Y} gibt es schon "
+                            f"(Stand: {RoundState(row.state).label}); "
+                            "eine Runde wird nur einmal geöffnet"
+                        )
+                    if row.state != RoundState.HERAUSGEGEBEN.value:
+                        raise RoundError(
+                            f"Die Runde zum Stichtag {row.stichtag:%d.%m.%Y} ist noch nicht "
+                            "herausgegeben. Geben Sie sie zuerst heraus "
+                            "(kik runde herausgeben), dann öffnen Sie die nächste"
+                        )
+                    if row.stichtag > new.stichtag:
+                        raise RoundError(
+                            f"Es gibt schon eine spätere Runde (Stichtag "
+                            f"{row.stichtag:%d.%m.%Y}); eine neue Runde muss danach liegen"
+                        )
+                session.add(
+                    RoundRow(
+                        municipality=self._municipality,
+                        stichtag=new.stichtag,
+                        deadline=new.deadline,
+                        state=new.state.value,
+                        opened_at=new.opened_at,
+                        issued_at=None,
+                        drafts=0,
+                        issued_file=None,
+                    )
+                )
+        except IntegrityError as exc:
+            raise RoundError(
+                f"Die Runde zum Stichtag {new.stichtag:%d.%m.%Y} gibt es schon"
+            ) from exc
+        return new
+
+    def record_draft(self, stichtag: dt.date, number: int) -> Round:
+        """Note that draft ``number`` of a round was written (state Entwurf).
+
+        Raises:
+            RoundError: the round does not exist or is issued already.
+        """
+        with self._session() as session, session.begin():
+            row = self._round_row(session, stichtag)
+            if row is None:
+                raise RoundError(f"Es gibt keine Runde zum Stichtag {stichtag:%d.%m.%Y}")
+            if row.state == RoundState.HERAUSGEGEBEN.value:
+                raise RoundError(
+                    f"Die Runde zum Stichtag {stichtag:%d.%m.%Y} ist schon herausgegeben"
+                )
+            row.drafts = max(row.drafts, number)
+            row.state = RoundState.ENTWURF.value
+            return _round(row)
+
+    def issue_round(
+        self,
+        stichtag: dt.date,
+        snapshot: Snapshot,
+        *,
+        issued_at: dt.datetime,
+        file_name: str,
+    ) -> Round:
+        """Freeze a round: store its snapshot and mark it herausgegeben, in one transaction.
+
+        Raises:
+            RoundError: the round does not exist or is issued already (nothing changes).
+        """
+        data = snapshot_to_json(snapshot)
+        try:
+            with self._session() as session, session.begin():
+                row = self._round_row(session, stichtag)
+                if row is None:
+                    raise RoundError(f"Es gibt keine Runde zum Stichtag {stichtag:%d.%m.%Y}")
+                if row.state == RoundState.HERAUSGEGEBEN.value:
+                    raise RoundError(
+                        f"Die Runde zum Stichtag {stichtag:%d.%m.%Y} ist schon herausgegeben "
+                        f"({row.issued_file}); eine herausgegebene Runde ändert sich nicht mehr"
+                    )
+                row.state = RoundState.HERAUSGEGEBEN.value
+                row.issued_at = issued_at
+                row.issued_file = file_name
+                session.flush()
+                session.add(
+                    IssuedSnapshotRow(
+                        municipality=self._municipality,
+                        stichtag=stichtag,
+                        round_id=row.id,
+                        created_at=issued_at,
+                        format=SNAPSHOT_FORMAT,
+                        data=data,
+                    )
+                )
+                return _round(row)
+        except IntegrityError as exc:
+            raise RoundError(
+                f"Die Runde zum Stichtag {stichtag:%d.%m.%Y} ist schon herausgegeben"
+            ) from exc
+
+    def issued_snapshot(self, stichtag: dt.date) -> Snapshot | None:
+        """The frozen snapshot of the issued round with this Stichtag, or None."""
+        with self._session() as session:
+            data = session.scalar(
+                select(IssuedSnapshotRow.data).where(
+                    IssuedSnapshotRow.municipality == self._municipality,
+                    IssuedSnapshotRow.stichtag == stichtag,
+                )
+            )
+        return snapshot_from_json(data) if data is not None else None
+
+    def issued_snapshots(self) -> list[Snapshot]:
+        """The frozen snapshots of every issued round, oldest first."""
+        with self._session() as session:
+            rows = session.scalars(
+                select(IssuedSnapshotRow.data)
+                .where(IssuedSnapshotRow.municipality == self._municipality)
+                .order_by(IssuedSnapshotRow.stichtag)
+            ).all()
+        return [snapshot_from_json(d) for d in rows]
+
+    # --- office decisions -------------------------------------------------------
+
+    def add_decision(self, decision: Decision) -> None:
+        """Store a decision of the integration office."""
+        with self._session() as session, session.begin():
+            session.add(
+                DecisionRow(
+                    municipality=self._municipality,
+                    measure_id=decision.measure_id,
+                    status=decision.status.value,
+                    as_of=decision.as_of,
+                    reason=decision.reason,
+                    decided_by=decision.decided_by,
+                    decided_at=decision.decided_at,
+                )
+            )
+
+    def decisions(self) -> list[Decision]:
+        """Every decision of the municipality's office, ordered by when it was made."""
+        with self._session() as session:
+            rows = session.scalars(
+                select(DecisionRow)
+                .where(DecisionRow.municipality == self._municipality)
+                .order_by(DecisionRow.decided_at, DecisionRow.id)
+            ).all()
+            return [
+                Decision(
+                    measure_id=r.measure_id,
+                    status=Status(r.status),
+                    as_of=r.as_of,
+                    reason=r.reason,
+                    decided_by=r.decided_by,
+                    decided_at=r.decided_at,
+                )
+                for r in rows
+            ]
+
+    # --- reminders --------------------------------------------------------------
+
+    def reminder_sent(self, stichtag: dt.date, partner: str) -> bool:
+        """Whether a reminder for this round was recorded as sent to ``partner``."""
+        with self._session() as session:
+            found = session.scalar(
+                select(ReminderRow.id).where(
+                    ReminderRow.municipality == self._municipality,
+                    ReminderRow.stichtag == stichtag,
+                    ReminderRow.partner == partner,
+                )
+            )
+            return found is not None
+
+    def record_reminder(
+        self,
+        stichtag: dt.date,
+        partner: str,
+        *,
+        address: str,
+        message_id: str,
+        sent_at: dt.datetime,
+    ) -> None:
+        """Record a sent reminder; recording the same round and partner again changes nothing."""
+        row = ReminderRow(
+            municipality=self._municipality,
+            stichtag=stichtag,
+            partner=partner,
+            address=address,
+            message_id=message_id,
+            sent_at=sent_at,
+        )
+        if self.reminder_sent(stichtag, partner):
+            return
+        try:
+            with self._session() as session, session.begin():
+                session.add(row)
+        except IntegrityError:
+            log.debug("reminder %s/%s recorded concurrently", stichtag, partner)
+
+    def reminders(self, stichtag: dt.date) -> list[SentReminder]:
+        """The reminders recorded for a round, by partner."""
+        with self._session() as session:
+            rows = session.scalars(
+                select(ReminderRow)
+                .where(
+                    ReminderRow.municipality == self._municipality,
+                    ReminderRow.stichtag == stichtag,
+                )
+                .order_by(ReminderRow.partner)
+            ).all()
+            return [
+                SentReminder(r.stichtag, r.partner, r.address, r.message_id, r.sent_at)
+                for r in rows
+            ]
 
 
 def _first_line(exc: BaseException) -> str:

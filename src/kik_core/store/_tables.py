@@ -18,11 +18,25 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-__all__ = ["Base", "SourceFileRow", "StatusReportRow", "UtcDateTime"]
+__all__ = [
+    "MUNICIPALITY_LENGTH",
+    "Base",
+    "DecisionRow",
+    "IssuedSnapshotRow",
+    "ReminderRow",
+    "RoundRow",
+    "SourceFileRow",
+    "StatusReportRow",
+    "UtcDateTime",
+]
+
+#: The longest municipality key (``[kommune] schluessel``) the store accepts.
+MUNICIPALITY_LENGTH = 100
 
 
 class UtcDateTime(TypeDecorator[dt.datetime]):
@@ -56,10 +70,14 @@ class SourceFileRow(Base):
     """One ingested partner file."""
 
     __tablename__ = "source_files"
+    __table_args__ = (
+        UniqueConstraint("municipality", "content_hash", name="uq_source_files_municipality_hash"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    municipality: Mapped[str] = mapped_column(String(MUNICIPALITY_LENGTH), index=True)
     name: Mapped[str] = mapped_column(String(255))
-    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
     sheet: Mapped[str | None] = mapped_column(String(255))
     partner: Mapped[str | None] = mapped_column(Text)
     ingested_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
@@ -75,6 +93,7 @@ class StatusReportRow(Base):
     __tablename__ = "status_reports"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    municipality: Mapped[str] = mapped_column(String(MUNICIPALITY_LENGTH), index=True)
     target_id: Mapped[str] = mapped_column(String(32), index=True)
     status: Mapped[str | None] = mapped_column(String(32))
     as_of: Mapped[dt.date] = mapped_column(Date, index=True)
@@ -89,3 +108,71 @@ class StatusReportRow(Base):
     sheet: Mapped[str | None] = mapped_column(String(255))
 
     file: Mapped[SourceFileRow] = relationship(back_populates="reports")
+
+
+class RoundRow(Base):
+    """One reporting round (Berichtsrunde) of a municipality."""
+
+    __tablename__ = "rounds"
+    __table_args__ = (
+        UniqueConstraint("municipality", "stichtag", name="uq_rounds_municipality_stichtag"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    municipality: Mapped[str] = mapped_column(String(MUNICIPALITY_LENGTH), index=True)
+    stichtag: Mapped[dt.date] = mapped_column(Date)
+    deadline: Mapped[dt.date] = mapped_column(Date)
+    state: Mapped[str] = mapped_column(String(16))
+    opened_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    issued_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    drafts: Mapped[int] = mapped_column(Integer, default=0)
+    issued_file: Mapped[str | None] = mapped_column(Text)
+
+
+class IssuedSnapshotRow(Base):
+    """The frozen snapshot an issued round's report was built from (cattrs JSON)."""
+
+    __tablename__ = "issued_snapshots"
+    __table_args__ = (
+        UniqueConstraint("municipality", "stichtag", name="uq_issued_snapshots_round"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    municipality: Mapped[str] = mapped_column(String(MUNICIPALITY_LENGTH), index=True)
+    stichtag: Mapped[dt.date] = mapped_column(Date)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="RESTRICT"))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    format: Mapped[int] = mapped_column(Integer)
+    data: Mapped[str] = mapped_column(Text)
+
+
+class DecisionRow(Base):
+    """A status the integration office set for a measure, with its reason."""
+
+    __tablename__ = "decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    municipality: Mapped[str] = mapped_column(String(MUNICIPALITY_LENGTH), index=True)
+    measure_id: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(32))
+    as_of: Mapped[dt.date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text)
+    decided_by: Mapped[str] = mapped_column(Text)
+    decided_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+
+
+class ReminderRow(Base):
+    """A reminder sent to a partner for a round (one per municipality, round and partner)."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (
+        UniqueConstraint("municipality", "stichtag", "partner", name="uq_reminders_round_partner"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    municipality: Mapped[str] = mapped_column(String(MUNICIPALITY_LENGTH), index=True)
+    stichtag: Mapped[dt.date] = mapped_column(Date)
+    partner: Mapped[str] = mapped_column(String(255))
+    address: Mapped[str] = mapped_column(Text)
+    message_id: Mapped[str] = mapped_column(Text)
+    sent_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())

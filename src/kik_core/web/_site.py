@@ -25,6 +25,7 @@ import attrs
 import jinja2
 
 from kik_core._atomic import atomic_write_bytes, atomic_write_text
+from kik_core._locale import format_date
 from kik_core._version import __version__
 from kik_core.errors import PublishError
 from kik_core.model import Concept
@@ -56,7 +57,6 @@ class SiteOptions:
         overrides: the municipality's ``web/`` folder: ``templates/*.html``
             replace the shipped templates, ``eigenes.css`` is loaded after the
             shipped CSS, ``logo.svg``/``logo.png`` is shown in the header.
-        rounds: (label, relative folder) of open data of earlier rounds to list.
     """
 
     draft: bool = False
@@ -64,7 +64,6 @@ class SiteOptions:
     attribution: str = ""
     easy_language: str = ""
     overrides: Path | None = None
-    rounds: tuple[tuple[str, str], ...] = ()
 
 
 @attrs.frozen
@@ -248,6 +247,22 @@ def _write(
         draft=options.draft,
     )
     data_files = tuple(f"daten/{path.name}" for path in data_paths)
+    # open data of every earlier round shown in the history, one folder per Stichtag
+    rounds: list[tuple[str, str]] = []
+    earlier = sorted((s for s in history if s.as_of < snapshot.as_of), key=lambda s: s.as_of)
+    for index, past in enumerate(earlier):
+        name = past.as_of.isoformat()
+        write_open_data(
+            data_dir / name,
+            concept,
+            past,
+            history=earlier[:index],
+            title=p.title,
+            licence=options.licence,
+            attribution=options.attribution,
+            draft=False,
+        )
+        rounds.append((format_date(past.as_of), f"daten/{name}"))
     assets = folder / "assets"
     assets.mkdir()
     static = resources.files("kik_core.web").joinpath("static")
@@ -275,7 +290,7 @@ def _write(
         "easy_language": options.easy_language,
         "data_files": data_files,
         "dictionary": load_dictionary(),
-        "rounds": options.rounds,
+        "rounds": tuple(reversed(rounds)),
         "version": __version__,
     }
     for page in pages:
