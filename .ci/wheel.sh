@@ -44,6 +44,9 @@ cp "$repo/examples/musterstadt/konzept.xlsx" "$work/stadt/konzept.xlsx"
 cp "$repo"/examples/musterstadt/eingang/* "$work/stadt/eingang/"
 "$work/env/bin/kik" run "$work/stadt"
 ls "$work"/stadt/berichte/*.docx
+"$work/env/bin/kik" veroeffentlichen "$work/stadt" --entwurf
+ls "$work"/stadt/veroeffentlichung-entwurf/index.html
+"$work/env/bin/kik" runde herausgeben "$work/stadt" --ja
 "$work/env/bin/kik" veroeffentlichen "$work/stadt"
 ls "$work"/stadt/veroeffentlichung/index.html "$work"/stadt/veroeffentlichung/daten/massnahmen.csv
 "$work/env/bin/kik" serve --help >/dev/null

@@ -54,6 +54,7 @@ Beispiel / example (ein Quartal):
   kik templates meine-stadt                 # Vorlagen für die Partner nach ausgang/
   kik run meine-stadt                       # Rückmeldungen einlesen, neuer Entwurf
   kik runde herausgeben meine-stadt         # Bericht herausgeben (danach unveränderlich)
+  kik veroeffentlichen meine-stadt          # Website und offene Daten der Runde schreiben
 """
 
 
