@@ -353,3 +353,28 @@ def test_decisions_and_reminders(store_url: str) -> None:
         assert other.decisions() == []
         assert not other.reminder_sent(q3, "vhs")
         assert other.reminders(q3) == []
+
+
+def test_migration_0002_downgrades_without_losing_reports(store_url: str) -> None:
+    """Going back to 0001 (an older kik) keeps every file and report (SQLite rebuilds tables)."""
+    _upgrade_to(store_url, "0001")
+    _insert_release_1_rows(store_url)
+    with Store.open(store_url, municipality="kempten") as store:
+        assert len(store.reports()) == 2
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("path_separator", "os")
+    engine = create_engine(store_url)
+    try:
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0001")
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM status_reports")).scalar() == 2
+            assert conn.execute(text("SELECT count(*) FROM source_files")).scalar() == 1
+            assert "rounds" not in inspect(conn).get_table_names()
+    finally:
+        engine.dispose()

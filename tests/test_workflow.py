@@ -113,6 +113,13 @@ def test_issue_freezes_the_round(folder: Path) -> None:
         workflow.issue(folder, stichtag=Q3)
     with pytest.raises(RoundError, match="ist herausgegeben"):
         workflow.report(folder, today=TODAY)
+    # kik run refuses before it ingests anything: the new file stays in the inbox
+    late = _conflicting_file(folder)
+    with pytest.raises(RoundError, match="ist herausgegeben"):
+        workflow.run(folder, today=TODAY)
+    assert late.is_file()
+    assert kik(["run", str(folder)]) == 1
+    assert late.is_file()
     assert _berichte(folder) == before
 
 
@@ -294,6 +301,7 @@ def test_two_municipalities_share_one_database(shared_url: str, tmp_path: Path) 
         settings = target / "kik.toml"
         text = settings.read_text(encoding="utf-8")
         text = text.replace('name = "Musterstadt"', f'name = "{name}"')
+        text = text.replace('schluessel = "musterstadt"\n', "")  # the key follows the name
         text = text.replace('url = "sqlite:///kik.sqlite"', f'url = "{shared_url}"')
         settings.write_text(text, encoding="utf-8")
         folders.append(target)
@@ -311,3 +319,31 @@ def test_two_municipalities_share_one_database(shared_url: str, tmp_path: Path) 
     assert [r.is_issued for r in workflow.rounds(a)] == [False]
     keys = {load_settings(f).municipality_key for f in folders}
     assert keys == {"stadt-a", "stadt-b"}
+
+
+@pytest.mark.parametrize(("answer", "code"), [("n\n", 1), ("j\n", 0)])
+def test_issuing_with_conflicts_asks_at_a_terminal(folder: Path, answer: str, code: int) -> None:
+    import os
+    import pty
+
+    _conflicting_file(folder)
+    workflow.run(folder, today=TODAY)
+    primary, secondary = pty.openpty()
+    try:
+        os.write(primary, answer.encode())
+        done = subprocess.run(
+            [sys.executable, "-m", "kik_core", "runde", "herausgeben", str(folder)],
+            stdin=secondary,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=300,
+        )
+    finally:
+        os.close(primary)
+        os.close(secondary)
+    assert done.returncode == code, done.stdout + done.stderr
+    assert "Trotzdem herausgeben?" in done.stdout
+    issued = "Zwischenbericht_2024-09-30_herausgegeben.docx" in _berichte(folder)
+    assert issued is (code == 0)
+    assert [r.is_issued for r in workflow.rounds(folder)] == [code == 0]

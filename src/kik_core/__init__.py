@@ -2,7 +2,8 @@
 
 The public API: the model (:class:`Concept`, :class:`FieldOfAction`, :class:`Goal`,
 :class:`Measure`, :class:`Status`, :class:`StatusReport`, ...), the status rules
-(:func:`build_snapshot` and friends), the concept workbook
+(:func:`build_snapshot` and friends), reporting rounds (:class:`Round`,
+:func:`default_stichtag`), the concept workbook
 (:func:`load_concept`, :func:`write_concept_template`) and the errors.
 Ingest, store and report live in the subpackages :mod:`kik_core.ingest`,
 :mod:`kik_core.store` and :mod:`kik_core.report`.
@@ -26,6 +27,7 @@ from kik_core.errors import (
     Problem,
     Reason,
     ReportError,
+    RoundError,
     SettingsError,
     StoreError,
     UnreadableFileError,
@@ -44,6 +46,7 @@ from kik_core.model import (
     StatusReport,
     TimelineEntry,
 )
+from kik_core.rounds import Cadence, LateCorrection, Round, RoundState, default_stichtag
 from kik_core.rules import (
     Change,
     Conflict,
@@ -60,6 +63,7 @@ from kik_core.rules import (
 )
 
 __all__ = [
+    "Cadence",
     "Change",
     "Concept",
     "ConceptWorkbookError",
@@ -73,6 +77,7 @@ __all__ = [
     "Highlight",
     "Indicator",
     "KikError",
+    "LateCorrection",
     "Location",
     "Measure",
     "ModelError",
@@ -82,6 +87,9 @@ __all__ = [
     "ReportContent",
     "ReportError",
     "ReportingPeriod",
+    "Round",
+    "RoundError",
+    "RoundState",
     "SettingsError",
     "Snapshot",
     "Status",
@@ -95,6 +103,7 @@ __all__ = [
     "changes_between",
     "concept_from_json",
     "concept_to_json",
+    "default_stichtag",
     "effective_statuses",
     "goal_texts",
     "largest_remainder_percentages",

@@ -437,6 +437,13 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
         return _ingest_exit(summary)
     if args.command == "templates":
         target = workflow.template_round(args.folder, as_of=args.stand)
+        if target.is_issued:
+            console.print(
+                f"[yellow]Hinweis:[/] Die Runde {target.stichtag:%d.%m.%Y} ist schon "
+                "herausgegeben; Rückmeldungen dazu erscheinen in der nächsten Runde als "
+                "nachträgliche Korrekturen. Für die nächste Runde zuerst: "
+                f"kik runde oeffnen {_e(args.folder)}"
+            )
         paths = workflow.templates(args.folder, as_of=args.stand)
         for path in paths:
             console.print(f"Vorlage: {_e(path)}")
@@ -450,6 +457,7 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
     if args.command in ("report", "run"):
         code = EXIT_OK
         if args.command == "run":
+            workflow.draft_round(args.folder, as_of=args.as_of)  # refuse before ingesting
             summary = _run_ingest(console, args.folder, None)
             _print_ingest(console, summary)
             code = _ingest_exit(summary)

@@ -235,9 +235,9 @@ def round_for_date(rounds: Iterable[Round], day: dt.date) -> Round | None:
     >>> now = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
     >>> q3 = Round(dt.date(2024, 9, 30), dt.date(2024, 10, 21), now)
     >>> q4 = Round(dt.date(2024, 12, 31), dt.date(2025, 1, 21), now)
-    >>> [round_for_date([q3, q4], d).stichtag.month for d in
-    ...  (dt.date(2024, 5, 1), dt.date(2024, 10, 21), dt.date(2024, 10, 22))]
-    [9, 9, 12]
+    >>> tuple(round_for_date([q3, q4], d).stichtag.month for d in
+    ...       (dt.date(2024, 5, 1), dt.date(2024, 10, 21), dt.date(2024, 10, 22)))
+    (9, 9, 12)
     >>> round_for_date([q3, q4], dt.date(2025, 2, 1)) is None
     True
     """

@@ -39,6 +39,7 @@ __all__ = [
     "ReportResult",
     "RunResult",
     "ValidationResult",
+    "draft_round",
     "ingest",
     "init_folder",
     "issue",
@@ -272,24 +273,48 @@ def rounds(folder: Path | str | Settings) -> list[Round]:
         return store.rounds()
 
 
-def _round_to_draft(
-    store: Store, settings: Settings, as_of: dt.date | None, today: dt.date
-) -> Round:
-    """The round a new draft belongs to; opens it when no round is open."""
-    if as_of is not None:
-        existing = store.round(as_of)
-        if existing is not None:
-            return existing
-    else:
+def _target_round(store: Store, settings: Settings, as_of: dt.date | None, today: dt.date) -> Round:
+    """The round a new draft belongs to, without opening it (it may not be stored yet)."""
+    if as_of is None:
         current = store.current_round()
         if current is not None:
             return current
-        candidate = _new_round(settings, None, None, today)
-        existing = store.round(candidate.stichtag)
-        if existing is not None:
-            return existing
-        return store.open_round(candidate)
-    return store.open_round(_new_round(settings, as_of, None, today))
+    candidate = _new_round(settings, as_of, None, today)
+    return store.round(candidate.stichtag) or candidate
+
+
+def _refuse_issued(current: Round) -> None:
+    if current.is_issued:
+        raise RoundError(
+            f"Die Runde zum Stichtag {current.stichtag:%d.%m.%Y} ist herausgegeben "
+            f"({current.issued_file}) und ändert sich nicht mehr. Für einen neuen Bericht "
+            "öffnen Sie die nächste Runde: kik runde oeffnen ORDNER --stichtag JJJJ-MM-TT"
+        )
+
+
+def draft_round(
+    folder: Path | str | Settings, *, as_of: dt.date | None = None, today: dt.date | None = None
+) -> Round:
+    """The round the next draft will belong to (opened by :func:`report` if not stored yet).
+
+    Raises:
+        RoundError: that round is issued already (no draft can be written), or its
+            Stichtag lies in the future. Nothing is changed.
+    """
+    settings = _settings(folder)
+    with open_store(settings) as store:
+        target = _target_round(store, settings, as_of, _today(today))
+    _refuse_issued(target)
+    return target
+
+
+def _round_to_draft(
+    store: Store, settings: Settings, as_of: dt.date | None, today: dt.date
+) -> Round:
+    """The round a new draft belongs to; opens it when it is not stored yet."""
+    target = _target_round(store, settings, as_of, today)
+    _refuse_issued(target)
+    return target if store.round(target.stichtag) is not None else store.open_round(target)
 
 
 @attrs.frozen
@@ -433,12 +458,6 @@ def report(
     day = _today(today)
     with open_store(settings) as store:
         current = _round_to_draft(store, settings, as_of, day)
-        if current.is_issued:
-            raise RoundError(
-                f"Die Runde zum Stichtag {current.stichtag:%d.%m.%Y} ist herausgegeben "
-                f"({current.issued_file}) und ändert sich nicht mehr. Für einen neuen Bericht "
-                "öffnen Sie die nächste Runde: kik runde oeffnen ORDNER --stichtag JJJJ-MM-TT"
-            )
         inputs = _round_inputs(store, settings, current, previous)
         if output is not None:
             number = current.drafts + 1
@@ -562,11 +581,18 @@ def issue(
         issued_at = local_now().astimezone(dt.UTC)
         # the store commits only once the full report is on disk (as a temp file);
         # the file gets its final name only after the commit succeeded
-        with atomic_path(target, overwrite=False) as temp:
-            _write_docx(settings, inputs, temp, mode=0o644)
-            current = store.issue_round(
-                current.stichtag, inputs.snapshot, issued_at=issued_at, file_name=target.name
-            )
+        try:
+            with atomic_path(target, overwrite=False) as temp:
+                _write_docx(settings, inputs, temp, mode=0o644)
+                current = store.issue_round(
+                    current.stichtag, inputs.snapshot, issued_at=issued_at, file_name=target.name
+                )
+        except FileExistsError as exc:  # another file appeared under this name meanwhile
+            raise RoundError(
+                f"{target.name} ist in {target.parent} während des Herausgebens von anderer "
+                "Seite angelegt worden; kik überschreibt keine Berichte. Die Runde ist im "
+                "Speicher eingefroren, ihre Berichtsdatei aber nicht geschrieben"
+            ) from exc
         target.chmod(0o444)  # an issued report is read-only
     pdf_path = (
         _export_pdf(target, read_only=True)
@@ -585,9 +611,10 @@ def template_round(
     settings = _settings(folder)
     with open_store(settings) as store:
         found = store.round(as_of) if as_of is not None else store.current_round()
-    if found is not None:
-        return found
-    return _new_round(settings, as_of, None, _today(today))
+        if found is not None:
+            return found
+        candidate = _new_round(settings, as_of, None, _today(today))
+        return store.round(candidate.stichtag) or candidate
 
 
 def templates(
@@ -625,8 +652,12 @@ def run(
 
     When no round is open, the round for ``as_of`` (default: ``[bericht] stichtag``,
     else the last cadence end before today) is opened first (see :func:`report`).
+
+    Raises:
+        RoundError: the round is issued already; checked before anything is ingested.
     """
     settings = _settings(folder)
+    draft_round(settings, as_of=as_of, today=today)
     summary = ingest(settings, today=today, on_file=on_file)
     result = report(settings, as_of=as_of, previous=previous, pdf=pdf, today=today)
     return RunResult(summary, result)

@@ -557,7 +557,7 @@ def _late_corrections(w: _Writer, concept: Concept, late: Sequence[LateCorrectio
             "soweit keine neuere Meldung vorliegt."
         )
     )
-    widths = [900, 3062, 1500, 1250, 1650, 1250]
+    widths = [900, 2762, 1800, 1250, 1650, 1250]
     body = [
         [
             Cell(c.report.target_id, width=widths[0]),
