@@ -170,3 +170,25 @@ def test_a_measure_added_later_has_history_from_when_it_exists() -> None:
     p = present(concept, now, history=[early])
     assert [h.as_of for h in p.measures[0].history] == [second]
     assert [h.as_of for h in p.measures[1].history] == [first, second]
+
+
+def test_texts_take_their_title_from_the_first_heading() -> None:
+    concept = small_concept()
+    snapshot = build_snapshot(concept, [], dt.date(2024, 3, 31))
+    p = present(
+        concept,
+        snapshot,
+        foreword="Liebe Leserinnen,\n\nes geht los.",
+        foreword_author="Erika Mustermann\nBürgermeisterin",
+        sections=["# Einführung\n\nText.\n\n## Mehr\n\nNoch mehr.", "# Einführung\n\nZwei.", " "],
+        thanks="Danke!",
+    )
+    titles = [(t.title, t.slug) for t in p.texts]
+    assert titles == [
+        ("Vorwort", "vorwort"),
+        ("Einführung", "einfuehrung"),
+        ("Einführung", "einfuehrung-2"),
+    ]
+    assert p.texts[0].author == "Erika Mustermann\nBürgermeisterin"
+    assert p.texts[1].markdown == "Text.\n\n## Mehr\n\nNoch mehr."
+    assert p.thanks == "Danke!"

@@ -121,6 +121,22 @@ def test_kempten_pages_show_the_seed_figures(kempten) -> None:
     assert "noindex" not in index
 
 
+def test_the_texts_of_the_report_have_their_pages(kempten) -> None:
+    index = (kempten.folder / "index.html").read_text(encoding="utf-8")
+    assert '<a href="texte/vorwort.html">Vorwort</a>' in index
+    assert '<a href="texte/querschnittsthemen.html">Querschnittsthemen</a>' in index
+    foreword = (kempten.folder / "texte" / "vorwort.html").read_text(encoding="utf-8")
+    assert "<h1>Vorwort</h1>" in foreword
+    assert "Philipp Wagner" in foreword
+    assert "Netzwerkpartner*innen" in foreword  # the gender star is text, not emphasis
+    cross = _parse(kempten.folder / "texte" / "querschnittsthemen.html")
+    regions = [d for d in cross.iter(f"{XHTML}div") if d.get("role") == "region"]
+    assert regions
+    assert all(d.find(f"{XHTML}table") is not None for d in regions)
+    assert len(list(cross.iter(f"{XHTML}table"))) == len(regions)
+    assert "Die Stadt Kempten (Allgäu) bedankt sich" in index
+
+
 def test_charts_are_inline_svg_with_title_desc_and_a_table(kempten) -> None:
     tree = _parse(kempten.folder / "handlungsfelder" / "bs.html")
     svgs = [e for e in tree.iter() if e.tag == "{http://www.w3.org/2000/svg}svg"]

@@ -63,6 +63,7 @@ __all__ = [
     "ReportTextView",
     "StatusShare",
     "Table",
+    "TextSection",
     "concept_at",
     "count_text",
     "counts_view",
@@ -73,6 +74,7 @@ __all__ = [
     "slug",
     "status_key",
     "status_summary",
+    "text_section",
 ]
 
 #: Statuses in display order (least to most advanced), as in the charts' stacks.
@@ -342,6 +344,30 @@ class FieldView:
 
 
 @attrs.frozen
+class TextSection:
+    """A text of the report written by the office (Markdown), e.g. the foreword.
+
+    ``title`` comes from the text's first ``# `` heading (which is then not part of
+    ``markdown``), else from the default the section was given.
+    """
+
+    title: str
+    slug: str
+    markdown: str
+    author: str = ""
+
+
+def text_section(text: str, default_title: str, author: str = "") -> TextSection:
+    """Split a Markdown text into its title (a leading ``# `` line) and body."""
+    body = text.strip()
+    first, _, rest = body.partition("\n")
+    title = default_title
+    if first.startswith("# "):
+        title, body = first[2:].strip(), rest.strip()
+    return TextSection(title=title, slug=slug(title), markdown=body, author=author)
+
+
+@attrs.frozen
 class Overview:
     """The overview section: sentence, charts, changes, conflicts, highlights."""
 
@@ -380,6 +406,8 @@ class Presentation:
     key_figures_sentence: str
     key_figures: Table | None
     history_dates: tuple[str, ...]
+    texts: tuple[TextSection, ...] = ()
+    thanks: str = ""
 
     def measure(self, measure_id: str) -> MeasureView:
         """The view of one measure (``KeyError`` if there is none)."""
@@ -869,6 +897,10 @@ def present(
     subtitle: str = "",
     period_label: str = "",
     publisher: str = "",
+    foreword: str = "",
+    foreword_author: str = "",
+    sections: Sequence[str] = (),
+    thanks: str = "",
 ) -> Presentation:
     """Compute every display value of the report from one snapshot.
 
@@ -882,6 +914,11 @@ def present(
         subtitle: e.g. ``Dezember 2023``.
         period_label: e.g. ``November 2021 bis September 2023``.
         publisher: who publishes the report.
+        foreword: the foreword (Markdown; a leading ``# `` line is its title).
+        foreword_author: who signed the foreword (lines).
+        sections: further texts of the report (Markdown, each titled by its
+            leading ``# `` line), in report order.
+        thanks: the thanks at the end of the report (Markdown).
 
     Returns:
         The presentation every renderer lays out.
@@ -934,4 +971,27 @@ def present(
         key_figures_sentence=key_sentence,
         key_figures=key_table,
         history_dates=tuple(format_date(p.as_of) for p in points),
+        texts=_texts(foreword, foreword_author, sections),
+        thanks=thanks.strip(),
     )
+
+
+def _texts(foreword: str, author: str, sections: Sequence[str]) -> tuple[TextSection, ...]:
+    found = []
+    if foreword.strip():
+        found.append(text_section(foreword, "Vorwort", author))
+    found += [
+        text_section(text, f"Abschnitt {number}")
+        for number, text in enumerate(sections, start=1)
+        if text.strip()
+    ]
+    # slugs name pages: keep them unique
+    seen: dict[str, int] = {}
+    unique = []
+    for section in found:
+        count = seen.get(section.slug, 0)
+        seen[section.slug] = count + 1
+        unique.append(
+            attrs.evolve(section, slug=f"{section.slug}-{count + 1}") if count else section
+        )
+    return tuple(unique)

@@ -766,6 +766,10 @@ def publish(
         subtitle=settings.report.subtitle,
         period_label=settings.report.period_label,
         publisher=settings.report.publisher,
+        foreword=_read_text(settings.report.foreword),
+        foreword_author=settings.report.foreword_author,
+        sections=(*_texts(settings.report.sections_front), *_texts(settings.report.sections_back)),
+        thanks=settings.report.thanks,
     )
     overrides = settings.folder / "web"
     options = SiteOptions(

@@ -39,4 +39,10 @@ def markdown_html(text: str, base_level: int = 2) -> Markup:
         if token.type == "table_open":
             token.attrSet("class", "data")
     html: str = _PARSER.renderer.render(tokens, _PARSER.options, {})
+    # a wide table scrolls inside its own (keyboard-reachable) region, not the page
+    html = html.replace(
+        '<table class="data">',
+        '<div class="table-scroll" role="region" aria-label="Tabelle" tabindex="0">'
+        '<table class="data">',
+    ).replace("</table>", "</table></div>")
     return Markup(html)  # noqa: S704 - markdown-it escapes text; raw HTML is disabled

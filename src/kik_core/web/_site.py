@@ -125,6 +125,9 @@ def _pages(p: Presentation, options: SiteOptions) -> list[_Page]:
         )
         for m in p.measures
     ]
+    pages += [
+        _Page(f"texte/{t.slug}.html", "text.html", t.title, "texts", {"text": t}) for t in p.texts
+    ]
     if p.timeline is not None:
         pages.append(_Page("zeitleiste.html", "timeline.html", "Zeitliche Umsetzung", "timeline"))
     if p.key_figures is not None:
