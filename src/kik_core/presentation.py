@@ -45,6 +45,7 @@ from kik_core.rules import Change, EffectiveStatus, Snapshot, StatusCounts
 
 if TYPE_CHECKING:
     from kik_core.concept_workbook import ReportContent
+    from kik_core.rounds import LateCorrection
 
 __all__ = [
     "NO_FEEDBACK",
@@ -382,6 +383,8 @@ class Overview:
     conflicts_sentence: str
     conflicts_table: Table | None
     highlights: tuple[HighlightView, ...]
+    late_sentence: str = ""
+    late_table: Table | None = None
 
 
 @attrs.frozen
@@ -624,6 +627,43 @@ def _conflicts(concept: Concept, snapshot: Snapshot) -> tuple[str, Table | None]
         ),
     )
     return _CONFLICT_NOTE, table
+
+
+def _target_text(concept: Concept, target_id: str) -> str:
+    if not concept.has_id(target_id):
+        return "–"
+    return concept.measure(target_id).text if "." in target_id else concept.goal(target_id).text
+
+
+def _late(concept: Concept, late: Sequence[LateCorrection]) -> tuple[str, Table | None]:
+    """Reports for issued rounds that arrived after the issue (rule 4 of the rounds)."""
+    if not late:
+        return "", None
+    rounds = sorted({c.round_stichtag for c in late})
+    sentence = (
+        "Diese Meldungen betreffen bereits herausgegebene Berichte (Stichtag "
+        + ", ".join(format_date(d) for d in rounds)
+        + "). Sie kamen erst nach der Herausgabe an. Die herausgegebenen Berichte "
+        "bleiben unverändert; in diesem Bericht sind die Meldungen berücksichtigt, "
+        "soweit keine neuere Meldung vorliegt."
+    )
+    table = Table(
+        caption="Nachträgliche Korrekturen",
+        description=f"{len(late)} Meldungen, die nach der Herausgabe eines Berichts eingingen",
+        header=("Nr.", "Maßnahme", "gemeldet", "Stand am", "Partner", "Bericht vom"),
+        rows=tuple(
+            (
+                c.report.target_id,
+                _target_text(concept, c.report.target_id),
+                c.report.status.label if c.report.status else "Text zum Ziel",
+                format_date(c.report.as_of),
+                c.report.partner,
+                format_date(c.round_stichtag),
+            )
+            for c in late
+        ),
+    )
+    return sentence, table
 
 
 def _highlight_field(highlight: Highlight) -> str | None:
@@ -901,6 +941,7 @@ def present(
     foreword_author: str = "",
     sections: Sequence[str] = (),
     thanks: str = "",
+    late: Sequence[LateCorrection] = (),
 ) -> Presentation:
     """Compute every display value of the report from one snapshot.
 
@@ -919,6 +960,7 @@ def present(
         sections: further texts of the report (Markdown, each titled by its
             leading ``# `` line), in report order.
         thanks: the thanks at the end of the report (Markdown).
+        late: late corrections the round's report lists ("Nachträgliche Korrekturen").
 
     Returns:
         The presentation every renderer lays out.
@@ -938,6 +980,7 @@ def present(
     )
     changes_sentence, changes_table, regression_lines, annex = _changes(concept, snapshot)
     conflicts_sentence, conflicts_table = _conflicts(concept, snapshot)
+    late_sentence, late_table = _late(concept, late)
     overview = Overview(
         sentence=overview_sentence(snapshot),
         counts=counts_view(snapshot.overall),
@@ -950,6 +993,8 @@ def present(
         conflicts_sentence=conflicts_sentence,
         conflicts_table=conflicts_table,
         highlights=tuple(_highlight(concept, h) for h in by_field.get(None, [])),
+        late_sentence=late_sentence,
+        late_table=late_table,
     )
     key_sentence, key_table = _key_figures(content)
     return Presentation(

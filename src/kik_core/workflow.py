@@ -689,8 +689,13 @@ class PublishResult:
 
 def _publish_inputs(
     store: Store, settings: Settings, *, draft: bool, as_of: dt.date | None
-) -> tuple[Concept, Snapshot, tuple[Snapshot, ...]]:
-    """The snapshot a site shows and the issued rounds before it; changes nothing."""
+) -> tuple[Concept, Snapshot, tuple[Snapshot, ...], tuple[LateCorrection, ...]]:
+    """The snapshot a site shows, the issued rounds before it and its late corrections.
+
+    Changes nothing in the store.
+    """
+    from kik_core.rounds import late_corrections
+
     issued = store.issued_snapshots()
     if draft:
         current = store.round(as_of) if as_of is not None else store.current_round()
@@ -706,7 +711,7 @@ def _publish_inputs(
                 "veröffentlichen Sie sie ohne --entwurf"
             )
         inputs = _round_inputs(store, settings, current, None)
-        return inputs.concept, inputs.snapshot, inputs.history
+        return inputs.concept, inputs.snapshot, inputs.history, inputs.late
     if not issued:
         raise RoundError(
             "Es gibt noch keine herausgegebene Runde: veröffentlicht wird nur ein "
@@ -723,7 +728,19 @@ def _publish_inputs(
             )
         chosen = matching[0]
     earlier = tuple(s for s in issued if s.as_of < chosen.as_of)
-    return load_concept(settings.concept_file), chosen, earlier
+    # the late corrections the issued report listed: those ingested before its issue
+    issued_round = store.round(chosen.as_of)
+    late: tuple[LateCorrection, ...] = ()
+    if issued_round is not None and issued_round.issued_at is not None:
+        ingested = {f.content_hash: f.ingested_at for f in store.files()}
+        late = tuple(
+            c
+            for c in late_corrections(
+                store.reports(), store.rounds(), ingested, current=issued_round
+            )
+            if c.ingested_at <= issued_round.issued_at
+        )
+    return load_concept(settings.concept_file), chosen, earlier, late
 
 
 def publish(
@@ -753,7 +770,9 @@ def publish(
 
     settings = _settings(folder)
     with open_store(settings) as store:
-        full_concept, snapshot, history = _publish_inputs(store, settings, draft=draft, as_of=as_of)
+        full_concept, snapshot, history, late = _publish_inputs(
+            store, settings, draft=draft, as_of=as_of
+        )
     concept = concept_at(full_concept, snapshot)
     content = load_report_content(settings.concept_file, full_concept)
     web = settings.web
@@ -770,6 +789,7 @@ def publish(
         foreword_author=settings.report.foreword_author,
         sections=(*_texts(settings.report.sections_front), *_texts(settings.report.sections_back)),
         thanks=settings.report.thanks,
+        late=late,
     )
     overrides = settings.folder / "web"
     options = SiteOptions(
