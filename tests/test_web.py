@@ -292,6 +292,21 @@ def test_site_is_replaced_as_a_whole_and_never_half_written(
     assert [p.name for p in folder.iterdir() if p.name.startswith(".veroeffentlichung")] == []
 
 
+def test_leftovers_of_a_killed_run_are_removed(musterstadt_played_folder, tmp_path) -> None:
+    import os
+
+    folder = copy_folder(musterstadt_played_folder, tmp_path)
+    old = folder / ".veroeffentlichung.dead.tmp"
+    young = folder / ".veroeffentlichung.busy.tmp"
+    for leftover in (old, young):
+        leftover.mkdir()
+        (leftover / "index.html").write_text("halb", encoding="utf-8")
+    os.utime(old, (0, 0))
+    workflow.publish(folder)
+    assert not old.exists()
+    assert young.exists()  # it may belong to a run that is still writing
+
+
 def test_a_folder_kik_did_not_write_is_never_replaced(musterstadt_played_folder, tmp_path) -> None:
     folder = copy_folder(musterstadt_played_folder, tmp_path)
     own = tmp_path / "eigene-seite"

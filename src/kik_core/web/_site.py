@@ -13,9 +13,11 @@ not write (no ``.kik-website`` marker) is never replaced.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
 import shutil
+import time
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
@@ -167,6 +169,23 @@ def _check_target(target: Path) -> None:
         )
 
 
+#: Leftovers of a killed run older than this (seconds) are removed by the next run.
+STALE_AFTER = 3600.0
+
+
+def _remove_stale(target: Path) -> None:
+    """Remove temp and old-site folders a killed run left beside ``target``."""
+    if not target.parent.is_dir():
+        return
+    now = time.time()
+    for path in target.parent.glob(f".{target.name}.*"):
+        if path.suffix not in (".tmp", ".alt") or not path.is_dir():
+            continue
+        with contextlib.suppress(OSError):
+            if now - path.stat().st_mtime >= STALE_AFTER:
+                shutil.rmtree(path)
+
+
 def _swap(temp: Path, target: Path) -> None:
     """Put the finished ``temp`` folder in place of ``target`` (replaced as a whole)."""
     old: Path | None = None
@@ -211,6 +230,7 @@ def build_site(
     options = options or SiteOptions()
     target = Path(target).absolute()
     _check_target(target)
+    _remove_stale(target)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         temp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
