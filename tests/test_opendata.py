@@ -133,3 +133,5 @@ def test_dictionary_describes_every_column(written) -> None:
         with (folder / f"{name}.csv").open(encoding="utf-8-sig", newline="") as handle:
             header = next(csv.reader(handle, delimiter=";"))
         assert header == list(dictionary["dateien"][name]["spalten"])
+    written_names = {p.name for p in folder.iterdir()}
+    assert set(dictionary["downloads"]) == written_names
