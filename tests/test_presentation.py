@@ -192,3 +192,40 @@ def test_texts_take_their_title_from_the_first_heading() -> None:
     assert p.texts[0].author == "Erika Mustermann\nBürgermeisterin"
     assert p.texts[1].markdown == "Text.\n\n## Mehr\n\nNoch mehr."
     assert p.thanks == "Danke!"
+
+
+def test_the_docx_says_what_the_presentation_says(case, presentation, tmp_path) -> None:
+    """Until the builder is switched over, its sentences must equal the presentation's."""
+    docx = pytest.importorskip("docx")
+    from kik_core.report import build_report
+    from tests.report_fixtures import make_options
+
+    path = build_report(
+        case.concept,
+        case.snapshot,
+        tmp_path / "bericht.docx",
+        options=make_options(),
+        content=case.content,
+        history=case.history,
+    )
+    document = docx.Document(str(path))
+    paragraphs = {p.text for p in document.paragraphs}
+    overview = presentation.overview
+    # the DOCX adds where its annex is; the site shows the full list on the same page
+    assert any(p.startswith(overview.changes_sentence + " Die vollständige") for p in paragraphs)
+    for sentence in (
+        overview.sentence,
+        overview.conflicts_sentence,
+        presentation.key_figures_sentence,
+        *(f.sentence for f in presentation.fields),
+    ):
+        assert sentence in paragraphs
+    captions = {
+        t._tbl.tblPr.find(
+            "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}tblCaption"
+        ).get("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}val")
+        for t in document.tables
+    }
+    for table in (overview.chart.table, overview.changes_table, overview.conflicts_table):
+        assert table is not None
+        assert table.caption in captions
