@@ -105,6 +105,12 @@ def _open(prefix: str, chart: Chart, width: float, height: float) -> str:
     )
 
 
+def _fitting_label(share: StatusShare, room: float, size: int) -> str:
+    """``7 (23 %)`` where it fits into ``room`` pixels, else the count alone."""
+    full = f"{share.count} ({share.percent} %)"
+    return full if 0.62 * size * len(full) + 10 <= room else str(share.count)
+
+
 def _bar_label(share: StatusShare, size: float, *, horizontal: bool) -> str:
     if horizontal:
         return f"{share.count} ({share.percent} %)" if size >= 16 else str(share.count)
@@ -112,39 +118,40 @@ def _bar_label(share: StatusShare, size: float, *, horizontal: bool) -> str:
 
 
 def _bars(prefix: str, chart: Chart) -> str:
-    label_w, bar_w, row_h = 250.0, 400.0, 40.0
-    width = label_w + bar_w + 20
-    height = row_h * len(chart.series) + 70
+    """One 100 % bar per row, its label above it: narrow enough to stay readable on phones."""
+    left, bar_w, row_h, bar_h = 10.0, 440.0, 58.0, 28.0
+    width = left + bar_w + 10
+    height = row_h * len(chart.series) + 64
     out = [_open(prefix, chart, width, height)]
     for row, (label, counts) in enumerate(zip(chart.labels, chart.series, strict=True)):
-        y = 10 + row * row_h
+        y = 8 + row * row_h
         bold = row == len(chart.series) - 1 and label == "Gesamt"
-        out.append(_text(label_w - 10, y + 11, label, anchor="end", size=13, bold=bold))
-        out.append(_text(label_w - 10, y + 27, f"({counts.total_text})", anchor="end", size=11))
-        x = label_w
+        out.append(
+            _text(left, y + 8, f"{label} ({counts.total_text})", anchor="start", size=14, bold=bold)
+        )
+        x, top = left, y + 18
         for share in counts.shares:
             w = bar_w * share.percent / 100
             if share.count == 0 or w <= 0:
                 continue
             out.append(
-                f'<rect x="{x:.1f}" y="{y + 4:.1f}" width="{w:.1f}" height="{row_h - 12:.1f}" '
+                f'<rect x="{x:.1f}" y="{top:.1f}" width="{w:.1f}" height="{bar_h:.1f}" '
                 f"{_fill(prefix, share.status)}/>"
             )
             out.append(
-                _label_box(
-                    x + w / 2, y + row_h / 2 - 2, _bar_label(share, share.percent, horizontal=True)
-                )
+                _label_box(x + w / 2, top + bar_h / 2, _fitting_label(share, w, 13), size=13)
             )
             x += w
-    axis_y = 10 + row_h * len(chart.series)
+    axis_y = 8 + row_h * len(chart.series)
     for tick in (0, 25, 50, 75, 100):
-        x = label_w + bar_w * tick / 100
+        x = left + bar_w * tick / 100
         out.append(
-            f'<line x1="{x:.1f}" y1="{axis_y:.1f}" x2="{x:.1f}" y2="{axis_y + 5:.1f}" '
+            f'<line x1="{x:.1f}" y1="{axis_y - 10:.1f}" x2="{x:.1f}" y2="{axis_y - 4:.1f}" '
             'stroke="#555555"/>'
         )
-        out.append(_text(x, axis_y + 14, f"{tick} %", size=11))
-    out.append(_legend(prefix, axis_y + 30, width))
+        anchor = "start" if tick == 0 else ("end" if tick == 100 else "middle")
+        out.append(_text(x, axis_y + 6, f"{tick} %", anchor=anchor, size=12))
+    out.append(_legend(prefix, axis_y + 26, width))
     out.append("</svg>")
     return "".join(out)
 
