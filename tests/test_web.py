@@ -178,7 +178,17 @@ def test_measure_pages_show_the_history_over_the_issued_rounds(musterstadt) -> N
     assert "Seit dem 30.06.2024 hat sich der Status" in index
 
 
-def test_open_data_per_issued_round(musterstadt) -> None:
+def test_open_data_per_issued_round(musterstadt, kempten) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    from kik_core.opendata import load_schema
+
+    for site in (musterstadt, kempten):
+        for path in site.folder.rglob("massnahmen.json"):
+            jsonschema.validate(
+                json.loads(path.read_text(encoding="utf-8")),
+                load_schema(),
+                format_checker=jsonschema.FormatChecker(),
+            )
     data = musterstadt.folder / "daten"
     for day in MUSTERSTADT_ROUNDS[:-1]:
         document = json.loads((data / day.isoformat() / "massnahmen.json").read_text("utf-8"))
