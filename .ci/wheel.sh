@@ -24,7 +24,11 @@ names = zipfile.ZipFile(sys.argv[1]).namelist()
 for name in names:
     print("   ", name)
 needed = ["kik_core/py.typed", "kik_core/report/default_template.docx",
-          "kik_core/store/migrations/env.py", "kik_pipelines/flows.py"]
+          "kik_core/store/migrations/env.py", "kik_pipelines/flows.py",
+          # web edition: templates, CSS/JS and the open-data schema are package data
+          "kik_core/web/templates/base.html", "kik_core/web/static/kik.css",
+          "kik_core/web/static/kik.js", "kik_core/schemas/massnahmen.schema.json",
+          "kik_core/schemas/datenbeschreibung.json"]
 missing = [n for n in needed if n not in names]
 if missing:
     sys.exit(f"wheel lacks {missing}")
@@ -45,6 +49,11 @@ cp "$repo/examples/musterstadt/konzept.xlsx" "$work/stadt/konzept.xlsx"
 cp "$repo"/examples/musterstadt/eingang/* "$work/stadt/eingang/"
 "$work/env/bin/kik" run "$work/stadt"
 ls "$work"/stadt/berichte/*.docx
+"$work/env/bin/kik" veroeffentlichen "$work/stadt" --entwurf
+ls "$work"/stadt/veroeffentlichung-entwurf/index.html
+"$work/env/bin/kik" runde herausgeben "$work/stadt" --ja
+"$work/env/bin/kik" veroeffentlichen "$work/stadt"
+ls "$work"/stadt/veroeffentlichung/index.html "$work"/stadt/veroeffentlichung/daten/massnahmen.csv
 "$work/env/bin/kik" serve --help >/dev/null
 if "$work/env/bin/kik" serve "$work/stadt" 2>"$work/serve.err"; then
   echo "kik serve without the pipelines extra should fail"; exit 1

@@ -245,6 +245,8 @@ def test_good_schedule_is_kept(tmp_path: Path) -> None:
     )
     settings = load_settings(folder)
     assert (settings.cron, settings.timezone) == ("30 7 15 3,6,9,12 mon-fri", "Europe/Vienna")
+
+
 def test_email_settings_are_read(tmp_path: Path) -> None:
     folder = _write(
         tmp_path / "k",
@@ -342,4 +344,38 @@ def test_notification_addresses_must_be_addresses(tmp_path: Path) -> None:
         tmp_path / "k", '[kommune]\nname = "X"\n[zeitplan]\nbenachrichtigung = ["Amt"]\n'
     )
     with pytest.raises(SettingsError, match="E-Mail-Adressen"):
+        load_settings(folder)
+
+
+# --- [web] (the web edition) ----------------------------------------------------------------
+
+
+def test_web_settings_defaults_and_values(tmp_path: Path) -> None:
+    folder = _write(tmp_path / "k", '[kommune]\nname = "X"\n')
+    web = load_settings(folder).web
+    assert (web.licence, web.attribution, web.target, web.easy_language) == ("", "", None, None)
+    (folder / "texte" / "leichte-sprache.md").write_text("# Hallo\n", encoding="utf-8")
+    assert load_settings(folder).web.easy_language == folder.resolve() / "texte/leichte-sprache.md"
+    _write(
+        folder,
+        '[kommune]\nname = "X"\n[web]\nlizenz = "dl-de/zero-2-0"\nnamensnennung = "Stadt X"\n'
+        'ziel = "site"\n',
+    )
+    web = load_settings(folder).web
+    assert web.licence == "dl-de/zero-2-0"
+    assert web.attribution == "Stadt X"
+    assert web.target == folder.resolve() / "site"
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ('[kommune]\nname = "X"\n[web]\nlizenz = "MIT"\n', "dl-de/by-2-0"),
+        ('[kommune]\nname = "X"\n[web]\nlicense = "CC0-1.0"\n', "unbekannte Einstellung"),
+        ('[kommune]\nname = "X"\n[web]\nleichte_sprache = "texte/fehlt.md"\n', "nicht gefunden"),
+    ],
+)
+def test_invalid_web_settings_are_explained(tmp_path: Path, toml: str, message: str) -> None:
+    folder = _write(tmp_path / "k", toml)
+    with pytest.raises(SettingsError, match=message):
         load_settings(folder)

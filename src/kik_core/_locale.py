@@ -12,6 +12,8 @@ date or a number looks the same everywhere.
 '01.10.2024, 14:05'
 >>> plural(1, "Rückschritt", "Rückschritte"), plural(3, "Partner", "Partnern")
 ('1 Rückschritt', '3 Partnern')
+>>> format_percent(23), format_signed(-1.5, "Prozentpunkte")
+('23 %', '−1,5 Prozentpunkte')
 """
 
 from __future__ import annotations
@@ -23,7 +25,16 @@ from babel.dates import format_date as _babel_date
 from babel.dates import format_datetime as _babel_datetime
 from babel.numbers import format_decimal
 
-__all__ = ["LOCALE", "format_date", "format_datetime", "format_month", "format_number", "plural"]
+__all__ = [
+    "LOCALE",
+    "format_date",
+    "format_datetime",
+    "format_month",
+    "format_number",
+    "format_percent",
+    "format_signed",
+    "plural",
+]
 
 #: The locale of everything kik shows to people.
 LOCALE = "de_DE"
@@ -60,3 +71,15 @@ def plural(count: int, one: str, other: str, *, number: bool = True) -> str:
     """
     noun = one if _LOCALE.plural_form(count) == "one" else other
     return f"{format_number(count)} {noun}" if number else noun
+
+
+def format_percent(value: float) -> str:
+    """A rounded share as shown next to counts: ``23 %``."""
+    return f"{format_number(value)} %"
+
+
+def format_signed(delta: float, unit: str = "", decimals: int | None = None) -> str:
+    """A change with its sign (``+``, typographic ``−``, ``±`` for none): ``+2.340 Personen``."""
+    sign = "+" if delta > 0 else ("−" if delta < 0 else "±")
+    text = f"{sign}{format_number(abs(delta), decimals)}"
+    return f"{text} {unit}" if unit else text

@@ -56,6 +56,7 @@ Beispiel (ein Quartal):
   kik templates meine-stadt                 # Vorlagen für die Partner nach ausgang/
   kik run meine-stadt                       # Rückmeldungen einlesen, neuer Entwurf
   kik runde herausgeben meine-stadt         # Bericht herausgeben (danach unveränderlich)
+  kik veroeffentlichen meine-stadt          # Website und offene Daten der Runde schreiben
 """
 
 
@@ -200,6 +201,7 @@ def _parser(plugins: Sequence[str]) -> argparse.ArgumentParser:
         )
     _round_parser(sub)
     _partner_parser(add)
+    _add_publish(add)
     for name in plugins:
         sub.add_parser(name, help=f"{name} (Zusatzbefehl; kik {name} --help)", add_help=False)
     return parser
@@ -682,6 +684,8 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
         )
         _print_report(console, built)
         return code
+    if args.command == "veroeffentlichen":
+        return _run_publish(args, console)
     raise AssertionError(args.command)  # pragma: no cover - argparse restricts the choices
 
 
@@ -727,6 +731,52 @@ def _configure_logging(verbosity: int) -> None:
         logging.getLogger(name).setLevel(
             logging.DEBUG if technical else logging.INFO if verbosity else logging.NOTSET
         )
+
+
+# --------------------------------------------------------------------------- kik veroeffentlichen
+
+
+def _add_publish(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
+    p = add(
+        "veroeffentlichen",
+        "die barrierefreie Website mit offenen Daten (CSV, Excel, JSON) schreiben",
+    )
+    p.add_argument(
+        "--ziel",
+        type=Path,
+        help="Zielordner (Standard: [web] ziel, sonst ORDNER/veroeffentlichung)",
+    )
+    p.add_argument(
+        "--entwurf",
+        action="store_true",
+        help="Entwurf der offenen Runde für das Büro: jede Seite trägt „Entwurf – nicht "
+        "veröffentlichen“ (Standard-Ziel: ORDNER/veroeffentlichung-entwurf)",
+    )
+    p.add_argument(
+        "--stichtag",
+        type=_date,
+        help="die herausgegebene Runde zu diesem Stichtag (Standard: die zuletzt "
+        "herausgegebene; mit --entwurf: die offene Runde)",
+    )
+
+
+def _run_publish(args: argparse.Namespace, console: Console) -> int:
+    from kik_core import workflow
+
+    result = workflow.publish(
+        args.folder,
+        target=args.ziel,
+        draft=args.entwurf,
+        as_of=args.stichtag,
+    )
+    kind = "Entwurf der Website" if result.draft else "Website"
+    console.print(
+        f"[bold green]{kind} geschrieben:[/] {_e(result.folder)} "
+        f"({len(result.pages)} Seiten, {len(result.data_files)} Dateien mit offenen Daten, "
+        f"Stichtag {result.snapshot.as_of:%d.%m.%Y})"
+    )
+    console.print(f"Startseite: {_e(result.index)}")
+    return EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:

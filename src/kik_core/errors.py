@@ -12,6 +12,7 @@ The exception tree::
     ├── StoreError                the status store cannot be opened or migrated
     ├── RoundError                a reporting round cannot be opened, drafted or issued
     ├── ReportError               the report cannot be built or written
+    │   └── PublishError          the web edition cannot be written
     ├── MailError                 reminders cannot be sent (server, password, sender)
     └── DecisionError             an office decision is invalid (unknown measure, ...)
 
@@ -41,6 +42,7 @@ __all__ = [
     "MailError",
     "ModelError",
     "Problem",
+    "PublishError",
     "Reason",
     "ReportError",
     "RoundError",
@@ -91,6 +93,10 @@ class MailError(KikError):
 
 class DecisionError(KikError):
     """An office decision cannot be recorded (unknown measure, date after the Stichtag, ...)."""
+
+
+class PublishError(ReportError):
+    """The web edition cannot be written (target not kik's, not writable, ...)."""
 
 
 class RoundError(KikError):

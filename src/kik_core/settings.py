@@ -65,6 +65,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import attrs
 from cronsim import CronSim, CronSimError
 
+from kik_core._licences import LICENCES
 from kik_core._names import slug
 from kik_core.concept_workbook import parse_date
 from kik_core.errors import RoundError, SettingsError
@@ -78,6 +79,7 @@ __all__ = [
     "ReportSettings",
     "RoundSettings",
     "Settings",
+    "WebSettings",
     "load_settings",
     "settings_template",
 ]
@@ -114,6 +116,7 @@ _KNOWN: dict[str, set[str]] = {
     "zeitplan": {"cron", "zeitzone"},
     "eingang": {"max_mb", "max_zeilen"},
     "email": {"host", "port", "starttls", "absender", "benutzer", "passwort_variable"},
+    "web": {"lizenz", "namensnennung", "ziel", "leichte_sprache"},
 }
 # Operations (kik serve, Prefect): where Prefect keeps its own data, and who is mailed
 # when a scheduled run fails or has rejected rows (see _operations below).
@@ -200,6 +203,7 @@ class Settings:
     prefect_home: Path | None = None
     #: ``[zeitplan] benachrichtigung``: addresses mailed about failed runs and rejections.
     notify: tuple[str, ...] = ()
+    web: WebSettings = attrs.field(factory=lambda: WebSettings())  # noqa: PLW0108 - defined below
 
     @property
     def municipality_key(self) -> str:
@@ -592,6 +596,7 @@ def load_settings(folder: Path | str) -> Settings:
         key=slug,
         rounds=RoundSettings(cadence, weeks),
         **_operations(folder, zeitplan, path),
+        web=_web_settings(data, folder, path),
     )
 
 
@@ -658,4 +663,63 @@ max_zeilen = 10000
 # absender = "integration@stadt.example"
 # benutzer = "integration"
 # passwort_variable = "KIK_SMTP_PASSWORT"
+[web]
+# Die Website und die offenen Daten (kik veroeffentlichen)
+# lizenz = "dl-de/by-2-0"      # Datenlizenz der offenen Daten (auch: "dl-de/zero-2-0", "CC-BY-4.0")
+# namensnennung = "Stadt {name}"
+# ziel = "veroeffentlichung"   # Zielordner der Website
+# leichte_sprache = "texte/leichte-sprache.md"
 '''
+
+
+# --------------------------------------------------------------------------- [web]
+
+
+@attrs.frozen
+class WebSettings:
+    """The ``[web]`` table: the web edition and its open data (``kik veroeffentlichen``).
+
+    Attributes:
+        licence: the data licence's id (``dl-de/by-2-0``, ``dl-de/zero-2-0``,
+            ``CC-BY-4.0``, ``CC0-1.0``); empty: no licence stated.
+        attribution: whom to credit (default: the municipality).
+        target: where the site goes (default ``DIR/veroeffentlichung``).
+        easy_language: the Markdown of the "Leichte Sprache" page (default
+            ``texte/leichte-sprache.md`` if it exists).
+    """
+
+    licence: str = ""
+    attribution: str = ""
+    target: Path | None = None
+    easy_language: Path | None = None
+
+
+def _web_target(folder: Path, value: str, path: Path) -> Path:
+    """``[web] ziel``: relative paths stay inside the folder; an absolute path is the
+    operator's deliberate publishing target (e.g. the city's web server folder)."""
+    if Path(value).is_absolute():
+        return Path(value)
+    return _inside(folder, value, "[web] ziel", path, 'ziel = "veroeffentlichung"')
+
+
+def _web_settings(data: dict[str, Any], folder: Path, path: Path) -> WebSettings:
+    web = _table(data, "web", path)
+    licence = _str(web, "lizenz", "web", path)
+    if licence and licence not in LICENCES:
+        raise SettingsError(
+            f"{path}: [web] lizenz = „{licence}“ ist unbekannt; erlaubt: "
+            + ", ".join(f'"{k}"' for k in LICENCES)
+        )
+    target = _str(web, "ziel", "web", path)
+    easy = _str(web, "leichte_sprache", "web", path)
+    default_easy = folder / "texte" / "leichte-sprache.md"
+    return WebSettings(
+        licence=licence,
+        attribution=_str(web, "namensnennung", "web", path),
+        target=_web_target(folder, target, path) if target else None,
+        easy_language=(
+            _file(folder, easy, "[web] leichte_sprache", path, 'leichte_sprache = "texte/ls.md"')
+            if easy
+            else (default_easy if default_easy.is_file() else None)
+        ),
+    )

@@ -51,6 +51,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FOLDERS",
+    "PublishResult",
     "ReportResult",
     "RunResult",
     "ValidationResult",
@@ -60,6 +61,7 @@ __all__ = [
     "issue",
     "open_round",
     "open_store",
+    "publish",
     "report",
     "round_preview",
     "rounds",
@@ -1039,3 +1041,148 @@ def decide(
         store.add_decision(decision)
     log.info("%s: Entscheidung %s → %s", settings.municipality, measure_id, parsed.label)
     return decision
+
+
+# --------------------------------------------------------------------------- web edition
+
+#: The default folder of the web edition inside the municipality folder.
+PUBLISH_FOLDER = "veroeffentlichung"
+#: The default folder of a draft web edition.
+DRAFT_FOLDER = "veroeffentlichung-entwurf"
+
+
+@attrs.frozen
+class PublishResult:
+    """A written web edition: its folder, pages, open-data files and the snapshot used."""
+
+    folder: Path
+    pages: tuple[str, ...]
+    data_files: tuple[str, ...]
+    snapshot: Snapshot
+    draft: bool
+
+    @property
+    def index(self) -> Path:
+        """The start page."""
+        return self.folder / "index.html"
+
+
+def _publish_inputs(
+    store: Store, settings: Settings, *, draft: bool, as_of: dt.date | None
+) -> tuple[Concept, Snapshot, tuple[Snapshot, ...], tuple[LateCorrection, ...]]:
+    """The snapshot a site shows, the issued rounds before it and its late corrections.
+
+    Changes nothing in the store.
+    """
+    from kik_core.rounds import late_corrections
+
+    issued = store.issued_snapshots()
+    if draft:
+        current = store.round(as_of) if as_of is not None else store.current_round()
+        if current is None:
+            raise RoundError(
+                "Es ist keine Runde offen, deren Entwurf veröffentlicht werden könnte"
+                + (f" (Stichtag {as_of:%d.%m.%Y})" if as_of else "")
+                + ". Öffnen Sie eine mit: kik runde oeffnen ORDNER"
+            )
+        if current.is_issued:
+            raise RoundError(
+                f"Die Runde zum Stichtag {current.stichtag:%d.%m.%Y} ist herausgegeben: "
+                "veröffentlichen Sie sie ohne --entwurf"
+            )
+        inputs = _round_inputs(store, settings, current, None)
+        return inputs.concept, inputs.snapshot, inputs.history, inputs.late
+    if not issued:
+        raise RoundError(
+            "Es gibt noch keine herausgegebene Runde: veröffentlicht wird nur ein "
+            "herausgegebener Bericht (kik runde herausgeben ORDNER). Einen Entwurf der "
+            "Website für das Büro schreibt: kik veroeffentlichen ORDNER --entwurf"
+        )
+    chosen = issued[-1]
+    if as_of is not None:
+        matching = [s for s in issued if s.as_of == as_of]
+        if not matching:
+            raise RoundError(
+                f"Zum Stichtag {as_of:%d.%m.%Y} gibt es keine herausgegebene Runde "
+                "(kik runde zeigen listet sie)"
+            )
+        chosen = matching[0]
+    earlier = tuple(s for s in issued if s.as_of < chosen.as_of)
+    # the late corrections the issued report listed: those ingested before its issue
+    issued_round = store.round(chosen.as_of)
+    late: tuple[LateCorrection, ...] = ()
+    if issued_round is not None and issued_round.issued_at is not None:
+        ingested = {f.content_hash: f.ingested_at for f in store.files()}
+        late = tuple(
+            c
+            for c in late_corrections(
+                store.reports(), store.rounds(), ingested, current=issued_round
+            )
+            if c.ingested_at <= issued_round.issued_at
+        )
+    return load_concept(settings.concept_file), chosen, earlier, late
+
+
+def publish(
+    folder: Path | str | Settings,
+    *,
+    target: Path | None = None,
+    draft: bool = False,
+    as_of: dt.date | None = None,
+) -> PublishResult:
+    """Write the static web edition with its open data (``kik veroeffentlichen``).
+
+    The site shows an issued round: its frozen snapshot (the latest issued round,
+    or the one with Stichtag ``as_of``), with the history over the issued rounds
+    before it and their open data. With ``draft`` it shows the open round (as its
+    next draft report would) and says "Entwurf – nicht veröffentlichen" on every
+    page. Nothing in the store changes. The site goes to ``target``, else
+    ``[web] ziel``, else ``DIR/veroeffentlichung`` (a draft to
+    ``DIR/veroeffentlichung-entwurf``); the folder is replaced as a whole.
+
+    Raises:
+        RoundError: no issued round (or, for a draft, no open round).
+        PublishError: the target holds files kik did not write or is not writable.
+    """
+    from kik_core._licences import LICENCES
+    from kik_core.presentation import concept_at, present
+    from kik_core.web import SiteOptions, build_site
+
+    settings = _settings(folder)
+    with open_store(settings) as store:
+        full_concept, snapshot, history, late = _publish_inputs(
+            store, settings, draft=draft, as_of=as_of
+        )
+    concept = concept_at(full_concept, snapshot)
+    content = load_report_content(settings.concept_file, full_concept)
+    web = settings.web
+    presentation = present(
+        concept,
+        snapshot,
+        content=content,
+        history=history,
+        title=settings.report.title,
+        subtitle=settings.report.subtitle,
+        period_label=settings.report.period_label,
+        publisher=settings.report.publisher,
+        foreword=_read_text(settings.report.foreword),
+        foreword_author=settings.report.foreword_author,
+        sections=(*_texts(settings.report.sections_front), *_texts(settings.report.sections_back)),
+        thanks=settings.report.thanks,
+        late=late,
+    )
+    overrides = settings.folder / "web"
+    options = SiteOptions(
+        draft=draft,
+        licence=LICENCES[web.licence] if web.licence else None,
+        attribution=web.attribution or settings.municipality,
+        easy_language=_read_text(web.easy_language),
+        overrides=overrides if overrides.is_dir() else None,
+    )
+    default = settings.folder / (DRAFT_FOLDER if draft else PUBLISH_FOLDER)
+    destination = target or (web.target if web.target and not draft else None) or default
+    site = build_site(
+        presentation, full_concept, snapshot, destination, history=history, options=options
+    )
+    log.info("web edition %s written to %s", settings.municipality, site.folder)
+    return PublishResult(site.folder, site.pages, site.data_files, snapshot, draft)
