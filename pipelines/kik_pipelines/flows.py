@@ -61,7 +61,7 @@ from prefect.states import Completed, Failed
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from kik_core import workflow
-from kik_core._locale import plural
+from kik_core._locale import format_date, plural
 from kik_core._names import slug as _slug
 from kik_core.errors import KikError, StoreError
 from kik_core.settings import load_settings
@@ -278,7 +278,7 @@ def counts_markdown(result: ReportResult) -> str:
     statuses = list(snapshot.overall.counts)
     head = ["Handlungsfeld", *(str(s.value) for s in statuses), "gesamt"]
     lines = [
-        f"# {result.concept.municipality}: Umsetzungsstand am {snapshot.as_of:%d.%m.%Y}",
+        f"# {result.concept.municipality}: Umsetzungsstand am {format_date(snapshot.as_of)}",
         "",
         "| " + " | ".join(head) + " |",
         "|" + "|".join(["---"] + ["---:"] * (len(head) - 1)) + "|",
@@ -290,7 +290,10 @@ def counts_markdown(result: ReportResult) -> str:
         cells = [f"{counts.counts[s]} ({counts.percentages[s]} %)" for s in statuses]
         lines.append("| " + " | ".join([label, *cells, str(counts.total)]) + " |")
     if snapshot.previous is not None:
-        lines += ["", f"Veränderungen seit {snapshot.previous:%d.%m.%Y}: {len(snapshot.changes)}"]
+        lines += [
+            "",
+            f"Veränderungen seit {format_date(snapshot.previous)}: {len(snapshot.changes)}",
+        ]
     if snapshot.conflicts:
         lines += ["", f"Widersprüchliche Meldungen: {len(snapshot.conflicts)}"]
     return "\n".join(lines) + "\n"
@@ -363,8 +366,8 @@ def open_round_task(folder: str) -> dict[str, Any]:
         _logger().info(
             "%s: Runde %s geöffnet, Frist %s",
             folder,
-            f"{current.stichtag:%d.%m.%Y}",
-            f"{current.deadline:%d.%m.%Y}",
+            f"{format_date(current.stichtag)}",
+            f"{format_date(current.deadline)}",
         )
     return {
         "folder": folder,
@@ -515,7 +518,7 @@ def quarterly_markdown(values: Mapping[str, Any]) -> str:
         "",
         "## Bericht",
         "",
-        f"Stichtag {dt.date.fromisoformat(reported['as_of']):%d.%m.%Y}, "
+        f"Stichtag {format_date(dt.date.fromisoformat(reported['as_of']))}, "
         f"{plural(int(reported['measures']), 'Maßnahme', 'Maßnahmen')}. Gespeichert unter:",
         "",
         f"    {reported['docx']}",
@@ -531,7 +534,7 @@ def _round_lines(round_values: Mapping[str, Any], follow_ups: list[dict[str, str
     lines = [
         "## Berichtsrunde",
         "",
-        f"Stichtag {stichtag:%d.%m.%Y}, Frist für die Partner {deadline:%d.%m.%Y}"
+        f"Stichtag {format_date(stichtag)}, Frist für die Partner {format_date(deadline)}"
         + (" (heute geöffnet)." if round_values["opened"] else "."),
     ]
     labels = {STEP_REMIND: "Erinnerung an die Partner", STEP_DRAFT: "Entwurf nach der Frist"}
@@ -752,7 +755,7 @@ def _reminded(folder: str, values: dict[str, Any], key: str) -> State[dict[str, 
     )
     lines = [
         f"# Erinnerung {Path(folder).name}: "
-        f"Frist {dt.date.fromisoformat(values['deadline']):%d.%m.%Y}",
+        f"Frist {format_date(dt.date.fromisoformat(values['deadline']))}",
         "",
         f"{message}.",
         "",

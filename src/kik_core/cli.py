@@ -773,7 +773,7 @@ def _run_publish(args: argparse.Namespace, console: Console) -> int:
     console.print(
         f"[bold green]{kind} geschrieben:[/] {_e(result.folder)} "
         f"({len(result.pages)} Seiten, {len(result.data_files)} Dateien mit offenen Daten, "
-        f"Stichtag {result.snapshot.as_of:%d.%m.%Y})"
+        f"Stichtag {format_date(result.snapshot.as_of)})"
     )
     console.print(f"Startseite: {_e(result.index)}")
     return EXIT_OK

@@ -42,6 +42,7 @@ from typing import Any, TypeVar
 import attrs
 
 from kik_core._cells import cell_text, write_cell
+from kik_core._locale import format_date
 from kik_core.errors import (
     ConceptWorkbookError,
     KikError,
@@ -424,7 +425,7 @@ def _number_as_date(reader: _Reader, values: dict[str, Any], sheet: str, row: in
         row,
         "Nr",
         value=f"{raw.day}.{raw.month}",
-        date=f"{raw:%d.%m.%Y}",
+        date=f"{format_date(raw)}",
         spalte="Nr",
     )
     return True

@@ -42,6 +42,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 
+from kik_core._locale import format_date
 from kik_core.errors import RoundError
 from kik_core.model import Concept, Decision, Status, StatusReport
 from kik_core.rules import Change, Snapshot, build_snapshot
@@ -210,8 +211,8 @@ class Round:
     def __attrs_post_init__(self) -> None:
         if self.deadline < self.stichtag:
             raise RoundError(
-                f"Die Frist {self.deadline:%d.%m.%Y} liegt vor dem Stichtag "
-                f"{self.stichtag:%d.%m.%Y}: die Frist muss am oder nach dem Stichtag liegen"
+                f"Die Frist {format_date(self.deadline)} liegt vor dem Stichtag "
+                f"{format_date(self.stichtag)}: die Frist muss am oder nach dem Stichtag liegen"
             )
         if (self.state is RoundState.HERAUSGEGEBEN) != (self.issued_at is not None):
             raise RoundError("issued_at is set exactly when the round is herausgegeben")
@@ -222,7 +223,7 @@ class Round:
         return self.state is RoundState.HERAUSGEGEBEN
 
     def __str__(self) -> str:
-        return f"Runde {self.stichtag:%d.%m.%Y} ({self.state.label})"
+        return f"Runde {format_date(self.stichtag)} ({self.state.label})"
 
 
 def _ordered(rounds: Iterable[Round]) -> list[Round]:

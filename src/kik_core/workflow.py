@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from kik_core._locale import format_date
 from kik_core.concept_workbook import (
     load_concept,
     load_report_content,
@@ -266,8 +267,8 @@ def _new_round(
     stichtag = stichtag or settings.report.as_of or default_stichtag(today, settings.rounds.cadence)
     if stichtag > today:
         raise RoundError(
-            f"Der Stichtag {stichtag:%d.%m.%Y} liegt in der Zukunft (heute ist der "
-            f"{today:%d.%m.%Y}): Rückmeldungen mit diesem Datum würden abgelehnt. "
+            f"Der Stichtag {format_date(stichtag)} liegt in der Zukunft (heute ist der "
+            f"{format_date(today)}): Rückmeldungen mit diesem Datum würden abgelehnt. "
             "Öffnen Sie die Runde am oder nach dem Stichtag"
         )
     deadline = deadline or default_deadline(stichtag, settings.rounds.deadline_weeks)
@@ -323,7 +324,7 @@ def _target_round(store: Store, settings: Settings, as_of: dt.date | None, today
 def _refuse_issued(current: Round) -> None:
     if current.is_issued:
         raise RoundError(
-            f"Die Runde zum Stichtag {current.stichtag:%d.%m.%Y} ist herausgegeben "
+            f"Die Runde zum Stichtag {format_date(current.stichtag)} ist herausgegeben "
             f"({current.issued_file}) und ändert sich nicht mehr. Für einen neuen Bericht "
             "öffnen Sie die nächste Runde: kik runde oeffnen ORDNER --stichtag JJJJ-MM-TT"
         )
@@ -377,7 +378,7 @@ def _round_inputs(
         matching = [s for s in issued if s.as_of == previous]
         if not matching:
             raise RoundError(
-                f"Zum Vergleichsstichtag {previous:%d.%m.%Y} gibt es keine herausgegebene "
+                f"Zum Vergleichsstichtag {format_date(previous)} gibt es keine herausgegebene "
                 "Runde vor dieser. Verglichen wird nur mit herausgegebenen Berichten "
                 "(kik runde zeigen listet sie)"
             )
@@ -413,8 +414,8 @@ def _report_options(settings: Settings, version_label: str = "") -> ReportOption
 
 def _draft_label(current: Round, number: int) -> str:
     return (
-        f"Entwurf {number} – nicht herausgegeben (Runde {current.stichtag:%d.%m.%Y}, "
-        f"Frist {current.deadline:%d.%m.%Y})"
+        f"Entwurf {number} – nicht herausgegeben (Runde {format_date(current.stichtag)}, "
+        f"Frist {format_date(current.deadline)})"
     )
 
 
@@ -570,13 +571,13 @@ def _round_to_issue(store: Store, stichtag: dt.date | None) -> Round:
     current = store.round(stichtag) if stichtag is not None else store.current_round()
     if current is None:
         raise RoundError(
-            f"Es gibt keine Runde zum Stichtag {stichtag:%d.%m.%Y}"
+            f"Es gibt keine Runde zum Stichtag {format_date(stichtag)}"
             if stichtag is not None
             else "Es ist keine Runde offen. Öffnen Sie eine mit: kik runde oeffnen ORDNER"
         )
     if current.is_issued:
         raise RoundError(
-            f"Die Runde zum Stichtag {current.stichtag:%d.%m.%Y} ist schon herausgegeben "
+            f"Die Runde zum Stichtag {format_date(current.stichtag)} ist schon herausgegeben "
             f"({current.issued_file}); eine herausgegebene Runde ändert sich nicht mehr"
         )
     return current
@@ -781,7 +782,7 @@ def _board_round(store: Store, stichtag: dt.date | None) -> Round:
         found = store.round(stichtag)
         if found is None:
             raise RoundError(
-                f"Es gibt keine Berichtsrunde zum Stichtag {stichtag:%d.%m.%Y}. "
+                f"Es gibt keine Berichtsrunde zum Stichtag {format_date(stichtag)}. "
                 "Die Runden zeigt: kik runde zeigen ORDNER"
             )
         return found
@@ -932,7 +933,7 @@ def remind(
     concept, board, current, reports, decisions = _build_board(settings, stichtag)
     if current.is_issued:
         raise RoundError(
-            f"Die Runde zum Stichtag {current.stichtag:%d.%m.%Y} ist herausgegeben: "
+            f"Die Runde zum Stichtag {format_date(current.stichtag)} ist herausgegeben: "
             "Erinnerungen gibt es nur für eine offene Runde (kik runde oeffnen ORDNER)"
         )
     csv_path = write_reminder_csv(board, concept, settings.outbox)
@@ -1025,8 +1026,8 @@ def decide(
     today = today or local_today()
     if as_of is not None and as_of > today:
         raise DecisionError(
-            f"Das Datum {as_of:%d.%m.%Y} liegt in der Zukunft (heute ist der "
-            f"{today:%d.%m.%Y}). Nichts wurde gespeichert."
+            f"Das Datum {format_date(as_of)} liegt in der Zukunft (heute ist der "
+            f"{format_date(today)}). Nichts wurde gespeichert."
         )
     if not by:
         try:
@@ -1082,12 +1083,12 @@ def _publish_inputs(
         if current is None:
             raise RoundError(
                 "Es ist keine Runde offen, deren Entwurf veröffentlicht werden könnte"
-                + (f" (Stichtag {as_of:%d.%m.%Y})" if as_of else "")
+                + (f" (Stichtag {format_date(as_of)})" if as_of else "")
                 + ". Öffnen Sie eine mit: kik runde oeffnen ORDNER"
             )
         if current.is_issued:
             raise RoundError(
-                f"Die Runde zum Stichtag {current.stichtag:%d.%m.%Y} ist herausgegeben: "
+                f"Die Runde zum Stichtag {format_date(current.stichtag)} ist herausgegeben: "
                 "veröffentlichen Sie sie ohne --entwurf"
             )
         inputs = _round_inputs(store, settings, current, None)
@@ -1103,7 +1104,7 @@ def _publish_inputs(
         matching = [s for s in issued if s.as_of == as_of]
         if not matching:
             raise RoundError(
-                f"Zum Stichtag {as_of:%d.%m.%Y} gibt es keine herausgegebene Runde "
+                f"Zum Stichtag {format_date(as_of)} gibt es keine herausgegebene Runde "
                 "(kik runde zeigen listet sie)"
             )
         chosen = matching[0]

@@ -23,6 +23,7 @@ from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from kik_core._locale import format_date
 from kik_core.convert import SNAPSHOT_FORMAT, snapshot_from_json, snapshot_to_json
 from kik_core.errors import RoundError, StoreError
 from kik_core.model import Decision, Provenance, Status, StatusReport
@@ -474,20 +475,20 @@ class Store:
                 for row in existing:
                     if row.stichtag == new.stichtag:
                         raise RoundError(
-                            f"Die Runde zum Stichtag {new.stichtag:%d.%m.%Y} gibt es schon "
+                            f"Die Runde zum Stichtag {format_date(new.stichtag)} gibt es schon "
                             f"(Stand: {RoundState(row.state).label}); "
                             "eine Runde wird nur einmal geöffnet"
                         )
                     if row.state != RoundState.HERAUSGEGEBEN.value:
                         raise RoundError(
-                            f"Die Runde zum Stichtag {row.stichtag:%d.%m.%Y} ist noch nicht "
+                            f"Die Runde zum Stichtag {format_date(row.stichtag)} ist noch nicht "
                             "herausgegeben. Geben Sie sie zuerst heraus "
                             "(kik runde herausgeben), dann öffnen Sie die nächste"
                         )
                     if row.stichtag > new.stichtag:
                         raise RoundError(
                             f"Es gibt schon eine spätere Runde (Stichtag "
-                            f"{row.stichtag:%d.%m.%Y}); eine neue Runde muss danach liegen"
+                            f"{format_date(row.stichtag)}); eine neue Runde muss danach liegen"
                         )
                 session.add(
                     RoundRow(
@@ -503,7 +504,7 @@ class Store:
                 )
         except IntegrityError as exc:
             raise RoundError(
-                f"Die Runde zum Stichtag {new.stichtag:%d.%m.%Y} gibt es schon"
+                f"Die Runde zum Stichtag {format_date(new.stichtag)} gibt es schon"
             ) from exc
         return new
 
@@ -516,10 +517,10 @@ class Store:
         with self._session() as session, session.begin():
             row = self._round_row(session, stichtag)
             if row is None:
-                raise RoundError(f"Es gibt keine Runde zum Stichtag {stichtag:%d.%m.%Y}")
+                raise RoundError(f"Es gibt keine Runde zum Stichtag {format_date(stichtag)}")
             if row.state == RoundState.HERAUSGEGEBEN.value:
                 raise RoundError(
-                    f"Die Runde zum Stichtag {stichtag:%d.%m.%Y} ist schon herausgegeben"
+                    f"Die Runde zum Stichtag {format_date(stichtag)} ist schon herausgegeben"
                 )
             row.drafts = max(row.drafts, number)
             row.state = RoundState.ENTWURF.value
@@ -543,10 +544,10 @@ class Store:
             with self._session() as session, session.begin():
                 row = self._round_row(session, stichtag)
                 if row is None:
-                    raise RoundError(f"Es gibt keine Runde zum Stichtag {stichtag:%d.%m.%Y}")
+                    raise RoundError(f"Es gibt keine Runde zum Stichtag {format_date(stichtag)}")
                 if row.state == RoundState.HERAUSGEGEBEN.value:
                     raise RoundError(
-                        f"Die Runde zum Stichtag {stichtag:%d.%m.%Y} ist schon herausgegeben "
+                        f"Die Runde zum Stichtag {format_date(stichtag)} ist schon herausgegeben "
                         f"({row.issued_file}); eine herausgegebene Runde ändert sich nicht mehr"
                     )
                 row.state = RoundState.HERAUSGEGEBEN.value
@@ -566,7 +567,7 @@ class Store:
                 return _round(row)
         except IntegrityError as exc:
             raise RoundError(
-                f"Die Runde zum Stichtag {stichtag:%d.%m.%Y} ist schon herausgegeben"
+                f"Die Runde zum Stichtag {format_date(stichtag)} ist schon herausgegeben"
             ) from exc
 
     def issued_snapshot(self, stichtag: dt.date) -> Snapshot | None:
