@@ -496,8 +496,10 @@ def test_failed_quarterly_run_mails_the_reason_and_logs_it_without_traceback(
 
     run = _flow_run(state.state_details.flow_run_id)
     assert run.state.type == StateType.FAILED
-    assert run.state.message.endswith(
-        f"Konzept-Datei „fehlt.xlsx“ nicht gefunden (gesucht: {folder / 'fehlt.xlsx'})"
+    # the settings error names kik.toml, the key and what was looked for, in German
+    assert run.state.message == (
+        f"{folder / 'kik.toml'}: [konzept] datei: „fehlt.xlsx“ nicht gefunden "
+        f"(gesucht: {folder / 'fehlt.xlsx'})"
     )
     summary = str(_artifacts("kaputt-zusammenfassung")["kaputt-zusammenfassung"].data)
     assert "# Quartalslauf kaputt: abgebrochen" in summary
