@@ -177,6 +177,27 @@ def test_two_ingest_processes_at_once_lose_nothing(folder: Path) -> None:
 # --- partner board, reminders, office decisions ------------------------------------
 
 
+@pytest.mark.parametrize("command", ["ingest", "run"])
+def test_in_process_main_leaves_the_hosts_signal_handlers_alone(folder: Path, command: str) -> None:
+    """A script or test calling main() must not keep kik's handlers, let alone SIG_IGN:
+    ignored signals are inherited by every process the host starts afterwards."""
+    import signal
+
+    from kik_core.cli import main
+
+    partner_file(folder / "eingang" / "vhs.xlsx", [["BS-1.1", "implementiert", "2023-09-30"]])
+    before = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+    assert main([command, str(folder)]) in (0, 3)  # 3: the file has rejected rows
+    assert {sig: signal.getsignal(sig) for sig in before} == before
+    child = subprocess.run(
+        [sys.executable, "-c", "import signal; print(signal.getsignal(signal.SIGTERM))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert child.stdout.strip() == "0"  # SIG_DFL, not SIG_IGN (1)
+
+
 def _round_with_one_report(folder: Path) -> None:
     opened = kik("runde", "oeffnen", folder, "--stichtag", "2024-03-31", "--frist", "2024-04-21")
     assert opened.returncode == 0, opened.stdout + opened.stderr

@@ -10,6 +10,9 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -311,6 +314,36 @@ def test_kik_error_logged_without_traceback_but_bugs_with_one() -> None:
     assert bug.getMessage() == "failed: ZeroDivisionError('division by zero')"
 
 
+def test_kik_core_logs_outside_a_flow_without_warning_or_error() -> None:
+    """Importing kik_pipelines lets kik_core through to Prefect; outside a flow run (CLI,
+    library, tests after a flow) those records must not warn or raise (pytest -W error)."""
+    code = (
+        "import kik_pipelines, logging, warnings\n"
+        "warnings.simplefilter('error')\n"
+        "from prefect.logging.handlers import APILogHandler\n"
+        "from prefect.settings import get_current_settings\n"
+        "s = get_current_settings().logging\n"
+        "assert 'kik_core' in s.extra_loggers, s.extra_loggers\n"
+        "log = logging.getLogger('kik_core.ingest')\n"
+        "log.addHandler(APILogHandler())\n"
+        "log.warning('ausserhalb eines Laufs')\n"
+        "print(s.to_api.when_missing_flow)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_LOGGING")}
+    env["PYTHONPATH"] = os.pathsep.join(sys.path)
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ignore"
+    assert "Warning" not in done.stderr
+
+
 # --- flows on a temporary server -------------------------------------------------
 
 
@@ -463,8 +496,10 @@ def test_failed_quarterly_run_mails_the_reason_and_logs_it_without_traceback(
 
     run = _flow_run(state.state_details.flow_run_id)
     assert run.state.type == StateType.FAILED
-    assert run.state.message.endswith(
-        f"Konzept-Datei „fehlt.xlsx“ nicht gefunden (gesucht: {folder / 'fehlt.xlsx'})"
+    # the settings error names kik.toml, the key and what was looked for, in German
+    assert run.state.message == (
+        f"{folder / 'kik.toml'}: [konzept] datei: „fehlt.xlsx“ nicht gefunden "
+        f"(gesucht: {folder / 'fehlt.xlsx'})"
     )
     summary = str(_artifacts("kaputt-zusammenfassung")["kaputt-zusammenfassung"].data)
     assert "# Quartalslauf kaputt: abgebrochen" in summary

@@ -58,9 +58,10 @@ def _document(case: Case, *, decisions: bool, board: bool, tmp: Any) -> Any:
 def test_decision_counts_and_is_listed_in_the_annex(case: Case, tmp_path: Any) -> None:
     document, snapshot, _ = _document(case, decisions=True, board=False, tmp=tmp_path)
     assert snapshot.status_of(CONFLICT_ID) is Status.IMPLEMENTIERT
-    # the conflict is decided: no longer open
-    conflicts = [p.text for p in document.paragraphs]
-    assert "Es gibt keine widersprüchlichen Meldungen." in conflicts
+    # the conflict is decided: no longer open (the overview says so in one sentence)
+    paragraphs = [p.text for p in document.paragraphs]
+    assert "Widersprüchliche Meldungen von Partnern gibt es zu diesem Stand nicht." in paragraphs
+    assert "Offene Konflikte zwischen Partnern" not in [text for _, text in headings(document)]
     annex = table_by_caption(document, "Entscheidungen des Integrationsbüros")
     rows = [cell_texts(r) for r in annex.rows]
     assert rows[0] == ["Nr.", "Maßnahme", "Status", "gilt ab", "Begründung", "entschieden von, am"]

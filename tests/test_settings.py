@@ -130,7 +130,7 @@ def _settings_with(tmp_path: Path, table: str, line: str) -> Path:
         ("bericht", 'abschnitte_hinten = ["../draussen.md"]', "[bericht] abschnitte_hinten"),
         ("bericht", 'vorlage = "../draussen.md"', "[bericht] vorlage"),
         ("speicher", 'url = "sqlite:///../kik.sqlite"', "[speicher] url"),
-        ("speicher", 'url = "sqlite:///{outside}/kik.sqlite"', "[speicher] url"),
+        ("speicher", 'url = "sqlite:///daten/../../kik.sqlite"', "[speicher] url"),
     ],
 )
 def test_paths_outside_the_folder_are_refused(
@@ -157,6 +157,15 @@ def test_a_symlinked_store_out_of_the_folder_is_refused(tmp_path: Path) -> None:
     (folder / "daten").symlink_to(tmp_path, target_is_directory=True)
     with pytest.raises(SettingsError, match=r"\[speicher\] url.*hinaus"):
         load_settings(folder)
+
+
+def test_an_absolute_store_path_outside_the_folder_is_the_operators_choice(
+    tmp_path: Path,
+) -> None:
+    """A shared store or one on another disk: an absolute SQLite path may point anywhere."""
+    outside = tmp_path / "gemeinsam" / "kik.sqlite"
+    folder = _settings_with(tmp_path, "speicher", f'url = "sqlite:///{outside}?timeout=5"')
+    assert load_settings(folder).store_url == f"sqlite:///{outside.resolve()}?timeout=5"
 
 
 def test_paths_inside_the_folder_are_fine(tmp_path: Path) -> None:

@@ -15,7 +15,11 @@ Modules:
 
 Importing this package switches Prefect's analytics and telemetry off unless the
 environment says otherwise (the machines it runs on are offline), and lets the
-``kik_core`` loggers through to Prefect's run logs. This happens here, before any
+``kik_core`` loggers through to Prefect's run logs. ``kik_core`` also logs outside any
+flow run (the ``kik`` CLI, the library in a process that imported this package), so
+records without a flow run are kept out of the API handler silently
+(``PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW=ignore``) instead of raising a warning or
+an error: they still reach the console and file handlers. This happens here, before any
 module imports Prefect, because Prefect reads its settings at import time.
 """
 
@@ -27,6 +31,7 @@ for _name, _value in (
     ("PREFECT_SERVER_ANALYTICS_ENABLED", "false"),
     ("DO_NOT_TRACK", "1"),
     ("PREFECT_LOGGING_EXTRA_LOGGERS", "kik_core"),
+    ("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore"),
 ):
     os.environ.setdefault(_name, _value)
 

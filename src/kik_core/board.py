@@ -17,7 +17,7 @@ Partner names are matched without regard to case and spacing
 The renderers (CLI table, office workbook, report annex, Prefect artifact) all
 take their words and numbers from :class:`PartnerBoard`.
 
-Example:
+Examples:
     >>> import datetime as dt
     >>> from kik_core.model import Concept, FieldOfAction, Goal, Measure, StatusReport
     >>> measures = (Measure("BS-1.1", "A", None, ("vhs",)), Measure("BS-1.2", "B", None, ("SmF",)))

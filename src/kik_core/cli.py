@@ -780,7 +780,16 @@ def _run_publish(args: argparse.Namespace, console: Console) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the ``kik`` command line; returns the exit code."""
+    """Run the ``kik`` command line; returns the exit code.
+
+    ``ingest`` and ``run`` end at a file boundary on SIGTERM/SIGINT. Called without
+    ``argv`` (the ``kik`` script, ``python -m kik_core``) the command owns the process:
+    the handlers stay, and a late signal while Python exits is ignored. Called with
+    ``argv`` (tests, scripts, a notebook) the host's handlers are restored afterwards,
+    so nothing of the command's signal handling is left in the host process or
+    inherited by the processes it starts later.
+    """
+    owns_process = argv is None
     argv = list(sys.argv[1:] if argv is None else argv)
     plugins = _plugins()
     if argv and argv[0] in plugins:
@@ -789,13 +798,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     _configure_logging(args.verbose)
     console = _console()
+    stops_on_signals = args.command in ("ingest", "run")
     try:
-        if args.command in ("ingest", "run"):
-            from kik_core.ingest import stop_for_process
+        if not stops_on_signals:
+            return _dispatch(args, console)
+        from kik_core.ingest import stop_for_process, stop_on_signals
 
+        if owns_process:
             # SIGTERM/SIGINT from here on end the run at a file boundary
             stop_for_process()
-        return _dispatch(args, console)
+            return _dispatch(args, console)
+        with stop_on_signals():
+            return _dispatch(args, console)
     except ConceptWorkbookError as exc:
         console.print(f"[bold red]Das Konzept-Arbeitsbuch hat {len(exc.problems)} Fehler:[/]")
         for problem in exc.problems:
@@ -819,7 +833,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return EXIT_FAILED
     finally:
-        if args.command in ("ingest", "run"):
+        if stops_on_signals and owns_process:
             _ignore_late_signals()
 
 

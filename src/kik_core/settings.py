@@ -329,14 +329,26 @@ def _files(folder: Path, table: dict[str, Any], key: str, path: Path) -> tuple[P
 
 
 def _store_url(folder: Path, url: str, path: Path) -> str:
-    """Make an SQLite URL absolute and keep its file inside the folder; pass others through."""
+    """Make an SQLite URL absolute; pass other URLs through.
+
+    A relative SQLite path (the default ``sqlite:///kik.sqlite``) must stay inside the
+    municipality folder, like every other path in kik.toml (no ``..``, no symbolic link
+    out of it). An absolute path (``sqlite:////srv/kik/gemeinsam.sqlite``) is the
+    operator's deliberate choice, e.g. one store shared by several municipalities or a
+    file on another disk, and is allowed wherever it points.
+    """
     prefix = "sqlite:///"
     if not url.startswith(prefix):
         return url
     database, sep, query = url[len(prefix) :].partition("?")
     if not database or database == ":memory:" or database.startswith("file:"):
         return url
-    resolved = _inside(folder, database, "[speicher] url", path, 'url = "sqlite:///kik.sqlite"')
+    key = "[speicher] url"
+    if "\x00" in database:
+        raise SettingsError(f"{path}: {key} = „{database}“ enthält ein ungültiges Zeichen")
+    if Path(database).is_absolute():
+        return prefix + str(Path(database).resolve()) + sep + query
+    resolved = _inside(folder, database, key, path, 'url = "sqlite:///kik.sqlite"')
     return prefix + str(resolved) + sep + query
 
 
