@@ -28,6 +28,7 @@ from kik_core.model import Concept, FieldOfAction, Highlight, Indicator, Status,
 from kik_core.report import _partners, charts
 from kik_core.report._markdown import add_text, render_markdown, strip_language_marks
 from kik_core.report._ooxml import (
+    BodyAppender,
     Cell,
     append_rows,
     field_runs_xml,
@@ -101,6 +102,8 @@ class _Writer:
         self.headings: list[tuple[int, str]] = []
         self._last_level = 0
         self._styles: dict[str, Any] = {}
+        self._body = BodyAppender(doc)
+        self._table_style: tuple[str | None] | None = None
 
     def style(self, name: str | None) -> Any:
         if name is None:
@@ -123,7 +126,7 @@ class _Writer:
         python-docx resolves a style object to its id with an XPath search on
         every assignment, which dominated the build time of large reports.
         """
-        paragraph = self.doc.add_paragraph()
+        paragraph = self._body.paragraph()
         chosen = self.style(style)
         if chosen is not None:
             paragraph._p.style = chosen.style_id
@@ -184,9 +187,14 @@ class _Writer:
         description: str,
         vertical_header: Sequence[int] = (),
     ) -> Any:
-        table = self.doc.add_table(rows=0, cols=len(widths))
-        with contextlib.suppress(KeyError, ValueError):
-            table.style = TABLE_STYLE
+        table = self._body.table(0, len(widths))
+        if self._table_style is None:  # the style id is looked up once
+            self._table_style = (None,)
+            with contextlib.suppress(KeyError, ValueError):
+                table.style = TABLE_STYLE
+                self._table_style = (table._tbl.tblStyle_val,)
+        elif self._table_style[0] is not None:
+            table._tbl.tblStyle_val = self._table_style[0]
         table.autofit = False
         for grid_col, width in zip(table._tbl.tblGrid.gridCol_lst, widths, strict=True):
             grid_col.w = Twips(width)
@@ -230,7 +238,7 @@ class _Writer:
         paragraph = self._add("KIK Abbildung")
         if self.style("KIK Abbildung") is None:
             paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        shape = paragraph.add_run().add_picture(io.BytesIO(png), width=Cm(width_cm))
+        shape = self._body.picture(paragraph.add_run(), png, Cm(width_cm))
         set_alt_text(shape, alt)
         return shape
 
