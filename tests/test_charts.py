@@ -117,3 +117,18 @@ def test_charts_use_the_body_font_where_installed() -> None:
     except ValueError:
         pytest.skip("neither Arial nor Liberation Sans is installed")
     assert charts.FONT in ("Arial", "Liberation Sans")
+
+
+# --- issue 16: the overview chart is paged for large concepts ---
+
+
+def test_overview_pages_keep_small_concepts_in_one_chart():
+    assert charts.overview_pages(7) == [range(7)]
+    assert charts.overview_pages(charts.OVERVIEW_MAX_BARS) == [range(charts.OVERVIEW_MAX_BARS)]
+
+
+def test_overview_pages_bound_every_chart_of_a_600_field_concept():
+    pages = charts.overview_pages(601)
+    assert all(0 < len(p) <= charts.OVERVIEW_MAX_BARS for p in pages)
+    assert [i for p in pages for i in p] == list(range(601))
+    assert max(map(len, pages)) - min(map(len, pages)) <= 1

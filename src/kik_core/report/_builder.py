@@ -442,20 +442,32 @@ def _overview(
         w.paragraph(text="Widersprüchliche Meldungen von Partnern gibt es zu diesem Stand nicht.")
     names = [f.name for f in concept.fields] + ["Gesamt"]
     rows = [snapshot.by_field[f.code] for f in concept.fields] + [overall]
-    alt = (
-        "Balkendiagramm Umsetzungsstand je Handlungsfeld: "
-        + "; ".join(
-            f"{n}: {charts.status_summary(r)}, insgesamt {_measures(r.total)}"
-            for n, r in zip(names, rows, strict=True)
-        )
-        + "."
-    )
+    pages = charts.overview_pages(len(rows))
+    if len(pages) == 1:
+        intro_text = "Das Diagramm und die Tabelle zeigen"
+    else:  # many fields: one chart per part, so that none outgrows its page
+        intro_text = f"Die {len(pages)} Diagramme und die Tabelle zeigen"
     intro = w.paragraph(
-        text="Das Diagramm und die Tabelle zeigen den Umsetzungsstand je Handlungsfeld, "
+        text=f"{intro_text} den Umsetzungsstand je Handlungsfeld, "
         f"gezählt aus den Rückmeldungen der Partner bis zum {format_date(snapshot.as_of)}."
     )
     intro.paragraph_format.keep_with_next = True
-    w.picture(charts.overview_chart(names, rows), alt, charts.OVERVIEW_WIDTH_CM)
+    for number, page in enumerate(pages, start=1):
+        part = "" if len(pages) == 1 else f" (Teil {number} von {len(pages)})"
+        alt = (
+            f"Balkendiagramm Umsetzungsstand je Handlungsfeld{part}: "
+            + "; ".join(
+                f"{names[i]}: {charts.status_summary(r)}, insgesamt {_measures(r.total)}"
+                for i in page
+                for r in (rows[i],)
+            )
+            + "."
+        )
+        w.picture(
+            charts.overview_chart([names[i] for i in page], [rows[i] for i in page]),
+            alt,
+            charts.OVERVIEW_WIDTH_CM,
+        )
     widths = [2912, 1400, 1600, 1800, 1700]
     statuses = (Status.WARTEND, Status.IN_BEARBEITUNG, Status.IMPLEMENTIERT)
     body = [

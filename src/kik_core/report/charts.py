@@ -42,6 +42,7 @@ __all__ = [
     "FONT",
     "HATCHES",
     "MIN_FONT_PT",
+    "OVERVIEW_MAX_BARS",
     "OVERVIEW_WIDTH_CM",
     "PALETTE",
     "STATUS_ORDER",
@@ -49,6 +50,7 @@ __all__ = [
     "donut_chart",
     "format_count",
     "overview_chart",
+    "overview_pages",
     "status_alt_text",
     "status_summary",
     "trend_chart",
@@ -61,6 +63,9 @@ DPI = 200
 DONUT_WIDTH_CM = 13.0
 OVERVIEW_WIDTH_CM = 16.5
 TREND_WIDTH_CM = 12.0
+#: At most this many bars per overview chart (1 + 0.5 in per bar: one chart stays within
+#: an A4 page); a concept with more fields gets several charts (issue 16).
+OVERVIEW_MAX_BARS = 16
 #: The smallest font size on any chart (pt, at the size shown in the report).
 MIN_FONT_PT = 9.0
 _CM = 1 / 2.54
@@ -294,8 +299,27 @@ def _stacked_bars(
         base = [b + v for b, v in zip(base, values, strict=True)]
 
 
+def overview_pages(count: int) -> list[range]:
+    """The bars of each overview chart when there are ``count`` bars (fields and the total).
+
+    Up to :data:`OVERVIEW_MAX_BARS` bars make one chart; more are split into
+    charts of nearly equal size, in order, so no chart grows without bound.
+    """
+    charts_needed = max(1, math.ceil(count / OVERVIEW_MAX_BARS))
+    size, larger = divmod(count, charts_needed)
+    pages, start = [], 0
+    for number in range(charts_needed):
+        end = start + size + (1 if number < larger else 0)
+        pages.append(range(start, end))
+        start = end
+    return pages
+
+
 def overview_chart(names: Sequence[str], rows: Sequence[StatusCounts]) -> bytes:
     """Horizontal 100 % stacked bars, one per field (plus the total if given last).
+
+    For more than :data:`OVERVIEW_MAX_BARS` bars, draw one chart per
+    :func:`overview_pages` part instead.
 
     Args:
         names: bar labels (field names, e.g. "Gesamt" last).
