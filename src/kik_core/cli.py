@@ -19,13 +19,11 @@ import datetime as dt
 import logging
 import sys
 from collections.abc import Callable, Sequence
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kik_core._argparse_de import ArgumentParser as GermanArgumentParser
 from kik_core._version import __version__
-from kik_core.errors import ConceptWorkbookError, KikError
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -83,14 +81,28 @@ def _e(value: object) -> str:
 
 
 def _plugins() -> dict[str, Callable[[list[str]], int]]:
+    from importlib.metadata import entry_points  # scanning installed packages costs ~40 ms
+
     found: dict[str, Callable[[list[str]], int]] = {}
     for ep in entry_points(group="kik.commands"):
         found[ep.name] = _lazy(ep.name, ep.value)
     return found
 
 
+def _command_names(parser: argparse.ArgumentParser) -> set[str]:
+    """The built-in sub-commands of ``parser``."""
+    return {
+        name
+        for action in parser._subparsers._group_actions  # type: ignore[union-attr]
+        if isinstance(action, argparse._SubParsersAction)
+        for name in action.choices
+    }
+
+
 def _lazy(name: str, target: str) -> Callable[[list[str]], int]:
     def run(argv: list[str]) -> int:
+        from importlib.metadata import entry_points
+
         ep = next(e for e in entry_points(group="kik.commands") if e.name == name)
         try:
             command: Callable[[list[str]], int] = ep.load()
@@ -707,11 +719,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``kik`` command line; returns the exit code."""
     own_process = argv is None
     argv = list(sys.argv[1:] if argv is None else argv)
-    plugins = _plugins()
-    if argv and argv[0] in plugins:
-        return plugins[argv[0]](argv[1:])
-    parser = _parser(sorted(plugins))
+    parser = _parser(())
+    if not (argv and argv[0] in _command_names(parser)):
+        # a plugin command, or the overview (--help) that lists them: scan entry points
+        plugins = _plugins()
+        if argv and argv[0] in plugins:
+            return plugins[argv[0]](argv[1:])
+        parser = _parser(sorted(plugins))
     args = parser.parse_args(argv)
+    from kik_core.errors import ConceptWorkbookError, KikError  # after --help has exited
+
     if own_process:
         _freeze_gc(args.command)
     _configure_logging(args.verbose)
