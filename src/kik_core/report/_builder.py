@@ -104,6 +104,13 @@ class _Writer:
         self._styles: dict[str, Any] = {}
         self._body = BodyAppender(doc)
         self._table_style: tuple[str | None] | None = None
+        #: Charts drawn ahead (in worker processes), by key; see :func:`_prerender`.
+        self.charts: dict[tuple[str, str], bytes] = {}
+
+    def chart(self, key: tuple[str, str], job: charts.ChartJob) -> bytes:
+        """The chart ``key`` if it was drawn ahead, else drawn now from ``job``."""
+        png = self.charts.pop(key, None)
+        return png if png is not None else charts.render_all([job])[0]
 
     def style(self, name: str | None) -> Any:
         if name is None:
@@ -422,6 +429,31 @@ def _counts_cell(counts: StatusCounts, status: Status, width: int) -> Cell:
     )
 
 
+def _overview_rows(concept: Concept, snapshot: Snapshot) -> tuple[list[str], list[StatusCounts]]:
+    names = [f.name for f in concept.fields] + ["Gesamt"]
+    rows = [snapshot.by_field[f.code] for f in concept.fields] + [snapshot.overall]
+    return names, rows
+
+
+def _overview_job(names: list[str], rows: list[StatusCounts], page: range) -> charts.ChartJob:
+    return (charts.overview_chart, ([names[i] for i in page], [rows[i] for i in page]))
+
+
+def _prerender(w: _Writer, concept: Concept, snapshot: Snapshot) -> None:
+    """Draw the overview and field charts ahead, in worker processes where that pays."""
+    names, rows = _overview_rows(concept, snapshot)
+    jobs: dict[tuple[str, str], charts.ChartJob] = {
+        ("overview", str(number)): _overview_job(names, rows, page)
+        for number, page in enumerate(charts.overview_pages(len(rows)), start=1)
+    }
+    for field in concept.fields:
+        jobs[("donut", field.code)] = (
+            charts.donut_chart,
+            (field.name, snapshot.by_field[field.code]),
+        )
+    w.charts = dict(zip(jobs, charts.render_all(list(jobs.values())), strict=True))
+
+
 def _overview(
     w: _Writer,
     concept: Concept,
@@ -440,8 +472,7 @@ def _overview(
     _codes_sentence(w, concept)
     if not snapshot.conflicts:
         w.paragraph(text="Widersprüchliche Meldungen von Partnern gibt es zu diesem Stand nicht.")
-    names = [f.name for f in concept.fields] + ["Gesamt"]
-    rows = [snapshot.by_field[f.code] for f in concept.fields] + [overall]
+    names, rows = _overview_rows(concept, snapshot)
     pages = charts.overview_pages(len(rows))
     if len(pages) == 1:
         intro_text = "Das Diagramm und die Tabelle zeigen"
@@ -464,7 +495,7 @@ def _overview(
             + "."
         )
         w.picture(
-            charts.overview_chart([names[i] for i in page], [rows[i] for i in page]),
+            w.chart(("overview", str(number)), _overview_job(names, rows, page)),
             alt,
             charts.OVERVIEW_WIDTH_CM,
         )
@@ -576,7 +607,7 @@ def _trend(w: _Writer, snapshot: Snapshot, history: Sequence[Snapshot]) -> None:
         "gezählt aus den Rückmeldungen der Partner bis zu diesem Tag."
     ).paragraph_format.keep_with_next = True
     w.picture(
-        charts.trend_chart(labels, [p.overall for p in points]),
+        w.chart(("trend", ""), (charts.trend_chart, (labels, [p.overall for p in points]))),
         alt,
         charts.trend_width_cm(len(points)),
     )
@@ -921,7 +952,7 @@ def _field(
     )
     sentence.paragraph_format.keep_with_next = True  # the chart stays with its sentence
     w.picture(
-        charts.donut_chart(field.name, counts),
+        w.chart(("donut", field.code), (charts.donut_chart, (field.name, counts))),
         charts.status_alt_text(field.name, counts),
         charts.DONUT_WIDTH_CM,
     )
@@ -1090,6 +1121,7 @@ def compose(
         raise ReportError(f"the snapshot has no counts for the fields {missing}")
     doc = open_template(options.template)
     w = _Writer(doc)
+    _prerender(w, concept, snapshot)
     notes = content.notes if content is not None else ()
     _title_page(w, options, snapshot)
     toc = _toc_placeholder(w)

@@ -23,7 +23,12 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Sequence
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 import matplotlib as mpl
@@ -51,6 +56,7 @@ __all__ = [
     "format_count",
     "overview_chart",
     "overview_pages",
+    "render_all",
     "status_alt_text",
     "status_summary",
     "trend_chart",
@@ -379,3 +385,66 @@ def trend_chart(dates: Sequence[str], rows: Sequence[StatusCounts]) -> bytes:
             ax.spines[side].set_visible(False)
         _legend(fig, y=0.0)
         return _png(fig)
+
+
+# --- drawing many charts at once (issue 16) ------------------------------------------
+
+#: From this many charts on, :func:`render_all` draws them in worker processes.
+POOL_MIN_CHARTS = 4
+#: Worker processes for :func:`render_all` (at most the number of CPUs).
+POOL_PROCESSES = 2
+
+ChartJob = tuple[Callable[..., bytes], tuple[Any, ...]]
+
+
+def _draw(job: ChartJob) -> bytes:
+    function, args = job
+    return function(*args)
+
+
+def _warm_up() -> None:
+    """Load the body font and its glyph cache once, before worker processes fork from here."""
+    with mpl.rc_context(_RC):
+        fig = Figure(figsize=(1, 1))
+        fig.text(0.5, 0.5, "Maßnahmen 0 %", fontweight="bold")
+        fig.text(0.5, 0.2, "Maßnahmen 0 %")
+        _png(fig)
+
+
+def _pool_size(count: int) -> int:
+    """Worker processes for ``count`` charts: 0 means draw them here.
+
+    Only a single-threaded, non-daemon process on a machine with more than one CPU
+    forks workers: forking a process with other threads running is unsafe, and
+    daemon processes (Dask's, multiprocessing's) may not have children. There,
+    charts are drawn one after another as before.
+    """
+    processes = min(POOL_PROCESSES, os.cpu_count() or 1)
+    if count < POOL_MIN_CHARTS or processes < 2:
+        return 0
+    if threading.active_count() > 1 or multiprocessing.current_process().daemon:
+        return 0
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 0
+    return processes
+
+
+def render_all(jobs: Sequence[ChartJob]) -> list[bytes]:
+    """Draw the charts ``jobs`` (a chart function and its arguments each), in order.
+
+    With :data:`POOL_MIN_CHARTS` or more, they are drawn in :data:`POOL_PROCESSES`
+    forked worker processes (see :func:`_pool_size` for when not). The PNG bytes are
+    the same either way: every chart is drawn from its arguments alone.
+    """
+    processes = _pool_size(len(jobs))
+    if processes:
+        _warm_up()
+        try:
+            with ProcessPoolExecutor(
+                processes, mp_context=multiprocessing.get_context("fork")
+            ) as pool:
+                chunk = max(1, len(jobs) // (processes * 4))
+                return list(pool.map(_draw, jobs, chunksize=chunk))
+        except (BrokenProcessPool, OSError):  # no processes to be had: draw them here
+            pass
+    return [_draw(job) for job in jobs]
