@@ -142,10 +142,17 @@ def test_render_all_gives_the_same_bytes_in_worker_processes(monkeypatch):
     serial = [function(*args) for function, args in jobs]
     monkeypatch.setattr(charts, "POOL_PROCESSES", 2)
     monkeypatch.setattr(charts.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(charts.os, "getloadavg", lambda: (0.2, 0.2, 0.2))
     assert charts._pool_size(len(jobs)) == 2  # pytest runs single-threaded
     assert charts.render_all(jobs) == serial
 
 
 def test_render_all_draws_here_with_other_threads_running(monkeypatch):
     monkeypatch.setattr(charts.threading, "active_count", lambda: 2)
+    assert charts._pool_size(100) == 0
+
+
+def test_render_all_draws_here_on_a_busy_machine(monkeypatch):
+    monkeypatch.setattr(charts.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(charts.os, "getloadavg", lambda: (4.0, 4.0, 4.0))
     assert charts._pool_size(100) == 0

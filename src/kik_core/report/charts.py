@@ -415,7 +415,7 @@ def _pool_size(count: int) -> int:
     """Worker processes for ``count`` charts: 0 means draw them here.
 
     Only a single-threaded, non-daemon process on a machine with more than one CPU
-    forks workers: forking a process with other threads running is unsafe, and
+    and a spare one (load average) forks workers: forking a process with other threads running is unsafe, and
     daemon processes (Dask's, multiprocessing's) may not have children. There,
     charts are drawn one after another as before.
     """
@@ -426,7 +426,18 @@ def _pool_size(count: int) -> int:
         return 0
     if "fork" not in multiprocessing.get_all_start_methods():
         return 0
+    if _busy(processes):  # no spare CPU: workers would only add the cost of forking
+        return 0
     return processes
+
+
+def _busy(processes: int) -> bool:
+    """Whether the machine's load already keeps its CPUs busy (1-minute load average)."""
+    try:
+        load = os.getloadavg()[0]
+    except OSError:
+        return False
+    return load > (os.cpu_count() or 1) - processes + 1.0
 
 
 def render_all(jobs: Sequence[ChartJob]) -> list[bytes]:
