@@ -415,9 +415,9 @@ def _pool_size(count: int) -> int:
     """Worker processes for ``count`` charts: 0 means draw them here.
 
     Only a single-threaded, non-daemon process on a machine with more than one CPU
-    and a spare one (load average) forks workers: forking a process with other threads running is unsafe, and
-    daemon processes (Dask's, multiprocessing's) may not have children. There,
-    charts are drawn one after another as before.
+    and a spare one (load average) forks workers: forking a process with other
+    threads running is unsafe, and daemon processes (Dask's, multiprocessing's)
+    may not have children. Otherwise charts are drawn one after another as before.
     """
     processes = min(POOL_PROCESSES, os.cpu_count() or 1)
     if count < POOL_MIN_CHARTS or processes < 2:
