@@ -25,10 +25,11 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pipelines.dask import dask_state_report
-from pipelines.flows import state_report
 from prefect.testing.utilities import prefect_test_harness
 from tests.pipeline_fixtures import make_municipalities
+
+from kik_pipelines.dask import dask_state_report
+from kik_pipelines.flows import state_report
 
 
 def _folders(root: Path, count: int) -> list[str]:

@@ -7,9 +7,15 @@ update files (``Rückmeldung`` sheets) in ``eingang/``.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import email
+import email.policy
 import socket
+from collections.abc import Iterator
+from email.message import Message
 from pathlib import Path
+from typing import Any
 
 from openpyxl import Workbook
 
@@ -19,11 +25,13 @@ from kik_core.workflow import init_folder
 __all__ = [
     "AS_OF",
     "HEADER",
+    "SmtpSink",
     "break_folder",
     "free_port",
     "make_municipalities",
     "make_municipality",
     "pipeline_concept",
+    "smtp_sink",
     "write_update_file",
 ]
 
@@ -130,3 +138,45 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+class SmtpSink:
+    """An aiosmtpd handler keeping every received mail (a real SMTP server, no network)."""
+
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+        self.recipients: list[list[str]] = []
+        self.host = "127.0.0.1"
+        self.port = 0
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's name
+        """Store the mail (aiosmtpd calls this for every message)."""
+        self.messages.append(
+            email.message_from_bytes(envelope.original_content, policy=email.policy.default)
+        )
+        self.recipients.append(list(envelope.rcpt_tos))
+        return "250 OK"
+
+    def env(self) -> dict[str, str]:
+        """The ``KIK_SMTP_*`` variables that send through this server."""
+        return {
+            "KIK_SMTP_HOST": self.host,
+            "KIK_SMTP_PORT": str(self.port),
+            "KIK_SMTP_STARTTLS": "0",
+            "KIK_SMTP_ABSENDER": "kik@test.example",
+        }
+
+
+@contextlib.contextmanager
+def smtp_sink() -> Iterator[SmtpSink]:
+    """An SMTP server on 127.0.0.1 (aiosmtpd) for as long as the block runs."""
+    from aiosmtpd.controller import Controller
+
+    sink = SmtpSink()
+    sink.port = free_port()
+    controller = Controller(sink, hostname=sink.host, port=sink.port)
+    controller.start()
+    try:
+        yield sink
+    finally:
+        controller.stop()

@@ -1,4 +1,4 @@
-"""The Prefect flows in ``pipelines.flows`` (and ``pipelines.dask``).
+"""The Prefect flows in ``kik_pipelines.flows`` (and ``kik_pipelines.dask``).
 
 Task logic runs through ``.fn()`` without a server. The flows run against one
 temporary Prefect server for the whole session (:func:`prefect_server`), since
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,25 +19,17 @@ import pytest
 
 pytest.importorskip("prefect")
 
-from pipelines.flows import (
-    build_report,
-    counts_markdown,
-    ingest_inbox,
-    ingest_task,
-    quarterly_report,
-    report_task,
-    retry_transient,
-    slug,
-    state_report,
-    summary_markdown,
-)
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import (
     ArtifactFilter,
     ArtifactFilterKey,
     FlowRunFilter,
     FlowRunFilterId,
+    LogFilter,
+    LogFilterFlowRunId,
 )
+from prefect.client.schemas.objects import StateType
+from prefect.logging.handlers import APILogHandler
 from prefect.settings import PREFECT_HOME, PREFECT_LOGGING_LEVEL, temporary_settings
 from prefect.states import Completed, Failed
 from prefect.testing.utilities import prefect_test_harness
@@ -44,7 +37,31 @@ from prefect.testing.utilities import prefect_test_harness
 from kik_core import ConceptWorkbookError, SettingsError, StoreError
 from kik_core.workflow import issue
 from kik_core.workflow import report as workflow_report
-from tests.pipeline_fixtures import AS_OF, break_folder, make_municipalities, make_municipality
+from kik_pipelines._logs import KikErrorFilter
+from kik_pipelines.flows import (
+    PARTLY_FAILED,
+    WITH_REJECTIONS,
+    attention,
+    build_report,
+    counts_markdown,
+    ingest_inbox,
+    ingest_task,
+    municipality_tag,
+    quarterly_markdown,
+    quarterly_report,
+    report_task,
+    retry_transient,
+    slug,
+    state_report,
+    summary_markdown,
+)
+from tests.pipeline_fixtures import (
+    AS_OF,
+    break_folder,
+    make_municipalities,
+    make_municipality,
+    smtp_sink,
+)
 
 pytestmark = [
     # The temporary Prefect server subprocess and its client leave sockets to the
@@ -86,9 +103,45 @@ def _artifacts(*keys: str) -> dict[str, Any]:
             found = await client.read_artifacts(
                 artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=list(keys)))
             )
-        return {a.key: a for a in found}
+        # several artifacts may share a key: the newest wins
+        return {a.key: a for a in sorted(found, key=lambda a: a.created)}
 
     return asyncio.run(read())
+
+
+def _flow_run(flow_run_id: UUID) -> Any:
+    """The flow run as the server (and so the UI's run list) has it."""
+
+    async def read() -> Any:
+        async with get_client() as client:
+            return await client.read_flow_run(flow_run_id)
+
+    return asyncio.run(read())
+
+
+def _log_messages(flow_run_id: UUID) -> list[str]:
+    """Every log line of a flow run and its task runs, as stored by the server."""
+    APILogHandler().flush()
+
+    async def read() -> list[str]:
+        async with get_client() as client:
+            logs = await client.read_logs(
+                log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[flow_run_id]))
+            )
+        return [log.message for log in logs]
+
+    return asyncio.run(read())
+
+
+def _with_recipients(folder: Path, *addresses: str) -> Path:
+    settings = folder / "kik.toml"
+    listed = ", ".join(f'"{a}"' for a in addresses)
+    text = settings.read_text(encoding="utf-8")
+    settings.write_text(
+        text.replace("[zeitplan]\n", f"[zeitplan]\nbenachrichtigung = [{listed}]\n"),
+        encoding="utf-8",
+    )
+    return folder
 
 
 def _task_runs(flow_run_id: UUID) -> list[Any]:
@@ -140,6 +193,8 @@ def test_ingest_task_counts(tmp_path: Path) -> None:
         "rows_rejected": 2,
         "files_quarantined": 0,
         "outcomes": {"partial": 1},
+        "error_workbooks": [str(folder / "ausgang" / "vhs_Fehler.xlsx")],
+        "quarantined": [],
     }
     assert not (folder / "eingang" / "vhs.xlsx").exists()
     assert (folder / "ausgang" / "vhs_Fehler.xlsx").is_file()
@@ -195,7 +250,65 @@ def test_summary_markdown() -> None:
     markdown = summary_markdown(summary)
     assert "1 von 2 erfolgreich, 1 fehlgeschlagen." in markdown
     assert "| /d/b | ingest | SettingsError: a\\|b |" in markdown
-    assert "[Z.docx](file:///d/a/berichte/Z.docx)" in markdown
+    assert "`/d/a/berichte/Z.docx`" in markdown
+    assert "file://" not in markdown
+    assert "- /d/b: Schritt ingest fehlgeschlagen" in markdown
+
+
+def test_attention_says_what_to_do() -> None:
+    clean = {"rows_accepted": 6, "rows_rejected": 0, "files_quarantined": 0}
+    assert attention(clean) == []
+    points = attention(
+        {
+            "rows_accepted": 6,
+            "rows_rejected": 1,
+            "files_quarantined": 2,
+            "error_workbooks": ["/k/ausgang/vhs_Fehler.xlsx"],
+            "quarantined": ["/k/quarantaene/a.xlsx", "/k/quarantaene/b.xlsx"],
+        }
+    )
+    assert points[0].startswith("1 Zeile abgelehnt. Die Fehler-Arbeitsmappen (vhs_Fehler.xlsx)")
+    assert points[1].startswith("2 Dateien in Quarantäne, weil nicht lesbar (a.xlsx, b.xlsx)")
+
+
+def test_quarterly_markdown_without_problems() -> None:
+    values = {
+        "ingest": {"folder": "/k", "rows_accepted": 6, "rows_rejected": 0, "files_quarantined": 0},
+        "report": {
+            "municipality": "Kempten",
+            "as_of": "2024-03-31",
+            "measures": 6,
+            "docx": "/k/berichte/Z.docx",
+        },
+    }
+    markdown = quarterly_markdown(values)
+    assert "**Erfolgreich:** 6 Zeilen angenommen." in markdown
+    assert "Nichts: alle Zeilen wurden angenommen." in markdown
+    assert "Stichtag 31.03.2024, 6 Maßnahmen." in markdown
+    assert "    /k/berichte/Z.docx" in markdown
+
+
+def test_municipality_tag() -> None:
+    assert municipality_tag("/srv/kik/Groß-Gerau") == "kommune:gross-gerau"
+
+
+def _record(exc: BaseException) -> logging.LogRecord:
+    """A record as Prefect's engine logs a failure (``exc_info=True``)."""
+    exc_info = (type(exc), exc, exc.__traceback__)
+    return logging.LogRecord(
+        "prefect.task_runs", logging.ERROR, __file__, 1, "failed: %r", (exc,), exc_info
+    )
+
+
+def test_kik_error_logged_without_traceback_but_bugs_with_one() -> None:
+    record = _record(SettingsError("kik.toml fehlt in /k"))
+    assert KikErrorFilter().filter(record) is True
+    assert record.exc_info is None
+    assert record.getMessage() == "Abgebrochen (SettingsError): kik.toml fehlt in /k"
+    bug = _record(ZeroDivisionError("division by zero"))
+    assert KikErrorFilter().filter(bug) is True
+    assert bug.exc_info is not None
+    assert bug.getMessage() == "failed: ZeroDivisionError('division by zero')"
 
 
 # --- flows on a temporary server -------------------------------------------------
@@ -204,17 +317,28 @@ def test_summary_markdown() -> None:
 @pytest.mark.usefixtures("prefect_server")
 def test_quarterly_report_writes_report_and_artifacts(tmp_path: Path) -> None:
     folder = make_municipality(tmp_path, "quartal-stadt", bad_rows=1)
-    result = quarterly_report(str(folder))
+    state = quarterly_report(str(folder), return_state=True)
+    result = state.result()
     assert result["ingest"]["rows_accepted"] == 6
     assert result["ingest"]["rows_rejected"] == 1
     docx = Path(result["report"]["docx"])
     assert docx.is_file()
     assert docx.parent == folder / "berichte"
 
-    keys = ("quartal-stadt-status-counts", "quartal-stadt-rejected-rows", "quartal-stadt-report")
+    keys = (
+        "quartal-stadt-status-counts",
+        "quartal-stadt-rejected-rows",
+        "quartal-stadt-report",
+        "quartal-stadt-zusammenfassung",
+    )
     found = _artifacts(*keys)
     assert set(found) == set(keys)
-    assert docx.as_uri() in str(found["quartal-stadt-report"].data)
+    assert found["quartal-stadt-report"].type == "markdown"
+    assert f"    {docx}" in str(found["quartal-stadt-report"].data)
+    assert "file://" not in str(found["quartal-stadt-report"].data)
+    summary = str(found["quartal-stadt-zusammenfassung"].data)
+    assert "## Was zu tun ist" in summary
+    assert "1 Zeile abgelehnt. Die Fehler-Arbeitsmappen (vhs_Fehler.xlsx)" in summary
     assert "| **Gesamt** |" in str(found["quartal-stadt-status-counts"].data)
     assert found["quartal-stadt-rejected-rows"].type == "table"
     assert "XX-0.1" in str(found["quartal-stadt-rejected-rows"].data)
@@ -235,8 +359,9 @@ def test_ingest_and_build_report_flows(tmp_path: Path) -> None:
 def test_state_report_survives_a_broken_municipality(tmp_path: Path) -> None:
     folders = make_municipalities(tmp_path, 21, broken=7)
     state = state_report([str(f) for f in folders], max_workers=4, return_state=True)
-    assert state.is_completed()
-    summary = state.result()
+    assert (state.type, state.name) == (StateType.FAILED, PARTLY_FAILED)
+    assert state.message == "20 von 21 Kommunen erfolgreich; fehlgeschlagen: kommune-007"
+    summary = state.result(raise_on_failure=False)
 
     assert (summary["total"], summary["succeeded"], summary["failed"]) == (21, 20, 1)
     failed = [o for o in summary["municipalities"] if not o["ok"]]
@@ -254,6 +379,7 @@ def test_state_report_survives_a_broken_municipality(tmp_path: Path) -> None:
     runs = _task_runs(state.state_details.flow_run_id)
     broken_ingest = [r for r in runs if r.name == f"ingest-{folders[7].name}"]
     assert len(broken_ingest) == 1
+    assert "kommune:kommune-007" in broken_ingest[0].tags
     assert broken_ingest[0].state.is_failed()
     assert broken_ingest[0].run_count == 1, "a SettingsError must not be retried"
 
@@ -265,11 +391,13 @@ def test_state_report_survives_a_broken_municipality(tmp_path: Path) -> None:
 @pytest.mark.usefixtures("prefect_server")
 def test_state_report_on_local_dask_cluster(tmp_path: Path) -> None:
     pytest.importorskip("prefect_dask")
-    from pipelines.dask import dask_state_report
+    from kik_pipelines.dask import dask_state_report
 
     folders = make_municipalities(tmp_path, 20, broken=3)
     flow = dask_state_report(n_workers=2, threads_per_worker=1, processes=True)
-    summary = flow([str(f) for f in folders], max_workers=8)
+    state = flow([str(f) for f in folders], max_workers=8, return_state=True)
+    assert state.name == PARTLY_FAILED
+    summary = state.result(raise_on_failure=False)
     assert (summary["total"], summary["succeeded"], summary["failed"]) == (20, 19, 1)
     failed = next(o for o in summary["municipalities"] if not o["ok"])
     assert failed["folder"] == str(folders[3])
@@ -277,3 +405,234 @@ def test_state_report_on_local_dask_cluster(tmp_path: Path) -> None:
     for outcome in summary["municipalities"]:
         if outcome["ok"]:
             assert Path(outcome["docx"]).is_file()
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_quarterly_run_with_rejections_shows_and_mails_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _with_recipients(
+        make_municipality(tmp_path, "ablehnung", bad_rows=6), "amt@stadt.example"
+    )
+    with smtp_sink() as sink:
+        for name, value in sink.env().items():
+            monkeypatch.setenv(name, value)
+        state = quarterly_report(str(folder), return_state=True)
+
+    run = _flow_run(state.state_details.flow_run_id)
+    # what the UI's run list shows: the state's type (colour) and its name (badge)
+    assert (run.state.type, run.state.name) == (StateType.COMPLETED, WITH_REJECTIONS)
+    assert run.state.message.startswith("6 Zeilen angenommen, 6 Zeilen abgelehnt; Bericht ")
+    assert state.result()["ingest"]["rows_rejected"] == 6
+    [task_run] = [r for r in _task_runs(run.id) if r.name == "ingest-ablehnung"]
+    assert "kommune:ablehnung" in task_run.tags
+
+    [mail] = sink.messages
+    assert sink.recipients == [["amt@stadt.example"]]
+    assert mail["Subject"] == "kik: Quartalslauf ablehnung – " + run.state.message
+    body = mail.get_body().get_content()  # type: ignore[attr-defined]
+    assert "6 Zeilen abgelehnt. Die Fehler-Arbeitsmappen (vhs_Fehler.xlsx)" in body
+    assert str(run.id) in body
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_clean_quarterly_run_is_plain_completed_and_mails_nobody(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _with_recipients(make_municipality(tmp_path, "sauber"), "amt@stadt.example")
+    with smtp_sink() as sink:
+        for name, value in sink.env().items():
+            monkeypatch.setenv(name, value)
+        state = quarterly_report(str(folder), return_state=True)
+    run = _flow_run(state.state_details.flow_run_id)
+    assert (run.state.type, run.state.name) == (StateType.COMPLETED, "Completed")
+    assert sink.messages == []
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_failed_quarterly_run_mails_the_reason_and_logs_it_without_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _with_recipients(
+        break_folder(make_municipality(tmp_path, "kaputt")), "amt@stadt.example"
+    )
+    with smtp_sink() as sink:
+        for name, value in sink.env().items():
+            monkeypatch.setenv(name, value)
+        state = quarterly_report(str(folder), return_state=True)
+
+    run = _flow_run(state.state_details.flow_run_id)
+    assert run.state.type == StateType.FAILED
+    assert run.state.message.endswith(
+        f"Konzept-Datei „fehlt.xlsx“ nicht gefunden (gesucht: {folder / 'fehlt.xlsx'})"
+    )
+    summary = str(_artifacts("kaputt-zusammenfassung")["kaputt-zusammenfassung"].data)
+    assert "# Quartalslauf kaputt: abgebrochen" in summary
+    assert "fehlt.xlsx" in summary
+    [mail] = sink.messages
+    assert mail["Subject"] == "kik: Quartalslauf kaputt fehlgeschlagen"
+    body = mail.get_body().get_content()  # type: ignore[attr-defined]
+    assert "Grund: " in body
+    assert "fehlt.xlsx" in body
+    assert "Traceback" not in body
+
+    messages = _log_messages(run.id)
+    german = [m for m in messages if m.startswith("Abgebrochen (SettingsError): ")]
+    assert german, messages
+    assert "fehlt.xlsx" in german[0]
+    assert not [m for m in messages if "Traceback" in m], messages
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_kik_deploy_registers_module_deployments_with_kik_toml_schedule_and_tags(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from prefect.flows import load_flow_from_entrypoint
+
+    from kik_pipelines.cli import deploy_main
+
+    folder = make_municipality(tmp_path, "deploystadt")
+    settings = folder / "kik.toml"
+    text = settings.read_text(encoding="utf-8")
+    text = text.replace('cron = "0 6 1 1,4,7,10 *"', 'cron = "30 5 2 1,4,7,10 *"')
+    settings.write_text(text.replace('"Europe/Berlin"', '"Europe/Vienna"'), encoding="utf-8")
+
+    assert deploy_main([str(folder), "--pool", "kik-test"]) == 0
+    out = capsys.readouterr().out
+    assert "quarterly-report/deploystadt" in out
+    assert '"30 5 2 1,4,7,10 *" Europe/Vienna' in out
+
+    async def read() -> tuple[Any, Any]:
+        async with get_client() as client:
+            deployment = await client.read_deployment_by_name("quarterly-report/deploystadt")
+            run = await client.create_flow_run_from_deployment(deployment.id)
+            return deployment, run
+
+    deployment, run = asyncio.run(read())
+    # a module path: a worker needs the installed wheel, not a source checkout
+    assert deployment.entrypoint == "kik_pipelines.flows.quarterly_report"
+    assert load_flow_from_entrypoint(deployment.entrypoint).name == "quarterly-report"
+    assert deployment.work_pool_name == "kik-test"
+    assert deployment.parameters == {"folder": str(folder)}
+    [schedule] = deployment.schedules
+    assert (schedule.schedule.cron, schedule.schedule.timezone) == (
+        "30 5 2 1,4,7,10 *",
+        "Europe/Vienna",
+    )
+    assert sorted(deployment.tags) == ["kik", "kommune:deploystadt"]
+    assert "kommune:deploystadt" in run.tags
+
+
+def test_kik_deploy_needs_an_api(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from prefect.settings import PREFECT_API_URL
+
+    from kik_pipelines.cli import deploy_main
+
+    with temporary_settings(updates={PREFECT_API_URL: ""}):
+        assert deploy_main([str(tmp_path)]) == 1
+    assert "PREFECT_API_URL ist nicht gesetzt" in capsys.readouterr().err
+
+
+def test_prefect_yaml_runs_from_the_installed_package() -> None:
+    """prefect.yaml: module-path entrypoints, no pull step, no schedule copied by hand."""
+    import yaml
+    from prefect.flows import load_flow_from_entrypoint
+
+    config = yaml.safe_load((Path(__file__).parents[1] / "prefect.yaml").read_text("utf-8"))
+    assert config["pull"] == []
+    for deployment in config["deployments"]:
+        assert ":" not in deployment["entrypoint"]
+        assert load_flow_from_entrypoint(deployment["entrypoint"]).name == "state-report"
+        assert "schedules" not in deployment
+
+
+# --- the reporting round in the quarterly flow (issue 12) ------------------------
+
+
+def test_follow_up_times_in_the_schedules_zone() -> None:
+    from kik_pipelines.flows import follow_up_times
+
+    times = follow_up_times(dt.date(2024, 10, 21), 3, "Europe/Berlin")
+    assert {k: v.isoformat() for k, v in times.items()} == {
+        "erinnern": "2024-10-18T06:00:00+02:00",
+        "entwurf": "2024-10-22T06:00:00+02:00",
+    }
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_quarter_step_opens_the_round_once(tmp_path: Path) -> None:
+    from kik_core.workflow import rounds
+
+    folder = make_municipality(tmp_path, "runde-stadt")
+    first = quarterly_report(str(folder), return_state=True).result()
+    assert first["round"]["opened"] is True
+    assert first["follow_ups"] == []  # not run from a deployment: nothing to schedule on
+    [opened] = rounds(folder)
+    assert opened.stichtag.isoformat() == first["round"]["stichtag"]
+    assert opened.deadline.isoformat() == first["round"]["deadline"]
+    summary = str(_artifacts("runde-stadt-zusammenfassung")["runde-stadt-zusammenfassung"].data)
+    assert f"Stichtag {opened.stichtag:%d.%m.%Y}, Frist für die Partner" in summary
+
+    again = quarterly_report(str(folder), return_state=True).result()
+    assert again["round"] == first["round"] | {"opened": False}
+    assert len(rounds(folder)) == 1
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_follow_ups_are_scheduled_on_the_deployment_once(tmp_path: Path) -> None:
+    from kik_pipelines.flows import schedule_follow_ups
+    from kik_pipelines.serve import deployments, plan
+
+    folder = make_municipality(tmp_path, "folge-stadt")
+    [deployment] = deployments(plan([folder]))
+    deployment_id = str(deployment.apply())
+    now = dt.datetime(2024, 4, 1, 4, 0, tzinfo=dt.UTC)
+    args = (deployment_id, str(folder), dt.date(2024, 3, 31), dt.date(2024, 4, 21))
+    planned = schedule_follow_ups(*args, remind_days=7, now=now)
+    assert [(p["step"], p["scheduled"]) for p in planned] == [
+        ("erinnern", "2024-04-14T06:00:00+02:00"),
+        ("entwurf", "2024-04-22T06:00:00+02:00"),
+    ]
+    schedule_follow_ups(*args, remind_days=7, now=now)  # a repeated quarter run
+    late = dt.datetime(2024, 4, 20, tzinfo=dt.UTC)
+    assert [p["step"] for p in schedule_follow_ups(*args, now=late)] == ["entwurf"]
+
+    async def read() -> list[Any]:
+        async with get_client() as client:
+            return await client.read_flow_runs(
+                flow_run_filter=FlowRunFilter(
+                    id=FlowRunFilterId(any_=[UUID(p["flow_run_id"]) for p in planned])
+                )
+            )
+
+    runs = sorted(asyncio.run(read()), key=lambda r: r.expected_start_time)
+    assert [r.parameters["step"] for r in runs] == ["erinnern", "entwurf"]
+    assert all(r.state.is_scheduled() for r in runs)
+    assert all("kommune:folge-stadt" in r.tags for r in runs)
+    assert runs[0].expected_start_time == dt.datetime(2024, 4, 14, 4, 0, tzinfo=dt.UTC)
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_remind_step_writes_the_list_and_says_who_is_missing(tmp_path: Path) -> None:
+    folder = make_municipality(tmp_path, "erinner-stadt")
+    quarterly_report(str(folder), return_state=True)
+    state = quarterly_report(str(folder), step="erinnern", return_state=True)
+    assert state.is_completed()
+    values = state.result()
+    assert Path(values["csv"]).is_file()
+    assert Path(values["csv"]).parent == folder / "ausgang"
+    assert state.message.endswith(", 0 per E-Mail erinnert")
+    summary = str(_artifacts("erinner-stadt-zusammenfassung")["erinner-stadt-zusammenfassung"].data)
+    assert "# Erinnerung erinner-stadt: Frist" in summary
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_draft_step_after_the_office_issued_the_round_is_skipped(tmp_path: Path) -> None:
+    folder = make_municipality(tmp_path, "fertig-stadt")
+    quarterly_report(str(folder), return_state=True)
+    issue(folder)
+    before = sorted(p.name for p in (folder / "berichte").iterdir())
+    state = quarterly_report(str(folder), step="entwurf", return_state=True)
+    assert (state.type, state.name) == (StateType.COMPLETED, "Übersprungen")
+    assert state.message == "Runde schon herausgegeben: kein Entwurf nötig"
+    assert sorted(p.name for p in (folder / "berichte").iterdir()) == before

@@ -25,7 +25,7 @@ def test_importing_kik_core_is_light_and_never_imports_prefect() -> None:
     code = (
         "import sys, kik_core, kik_core.cli, kik_core.workflow, kik_core.ingest, "
         "kik_core.store, kik_core.report\n"
-        "heavy = [m for m in ('prefect', 'pipelines') if m in sys.modules]\n"
+        "heavy = [m for m in ('prefect', 'kik_pipelines') if m in sys.modules]\n"
         "print(','.join(heavy))"
     )
     out = subprocess.run(

@@ -315,3 +315,31 @@ def test_init_writes_the_key_and_the_round_settings(tmp_path: Path) -> None:
     assert settings.report_path(dt.date(2024, 9, 30), "herausgegeben").name == (
         "Zwischenbericht_2024-09-30_herausgegeben.docx"
     )
+
+
+# --- [zeitplan] prefect_home and benachrichtigung (kik serve, issue 18) --------------
+
+
+def test_operations_settings(tmp_path: Path) -> None:
+    folder = _write(
+        tmp_path / "k",
+        '[kommune]\nname = "X"\n[zeitplan]\nprefect_home = "/var/lib/kik/prefect"\n'
+        'benachrichtigung = ["amt@stadt.example", "it@stadt.example"]\n',
+    )
+    settings = load_settings(folder)
+    assert settings.prefect_home == Path("/var/lib/kik/prefect")
+    assert settings.notify == ("amt@stadt.example", "it@stadt.example")
+
+
+def test_operations_settings_default_to_none(tmp_path: Path) -> None:
+    settings = load_settings(_write(tmp_path / "k", '[kommune]\nname = "X"\n'))
+    assert settings.prefect_home is None
+    assert settings.notify == ()
+
+
+def test_notification_addresses_must_be_addresses(tmp_path: Path) -> None:
+    folder = _write(
+        tmp_path / "k", '[kommune]\nname = "X"\n[zeitplan]\nbenachrichtigung = ["Amt"]\n'
+    )
+    with pytest.raises(SettingsError, match="E-Mail-Adressen"):
+        load_settings(folder)

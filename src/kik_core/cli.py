@@ -9,7 +9,7 @@ Exit codes (documented in ``kik --help``):
 * ``2`` – the command line itself was wrong (argparse's usage error).
 
 Extra sub-commands come from the entry-point group ``kik.commands`` (``kik serve``
-from the optional ``pipelines`` package), so this module never imports Prefect.
+from the optional ``kik_pipelines`` package), so this module never imports Prefect.
 """
 
 from __future__ import annotations

@@ -115,6 +115,9 @@ _KNOWN: dict[str, set[str]] = {
     "eingang": {"max_mb", "max_zeilen"},
     "email": {"host", "port", "starttls", "absender", "benutzer", "passwort_variable"},
 }
+# Operations (kik serve, Prefect): where Prefect keeps its own data, and who is mailed
+# when a scheduled run fails or has rejected rows (see _operations below).
+_KNOWN["zeitplan"] |= {"prefect_home", "benachrichtigung"}
 
 
 @attrs.frozen
@@ -206,6 +209,11 @@ class Settings:
     email: EmailSettings | None = None
     key: str = ""
     rounds: RoundSettings = RoundSettings()
+    #: ``[zeitplan] prefect_home``: Prefect's data directory for ``kik serve`` (``None``:
+    #: ``PREFECT_HOME`` or the per-user data directory, never this folder).
+    prefect_home: Path | None = None
+    #: ``[zeitplan] benachrichtigung``: addresses mailed about failed runs and rejections.
+    notify: tuple[str, ...] = ()
 
     @property
     def municipality_key(self) -> str:
@@ -443,6 +451,23 @@ def _email(table: dict[str, Any], path: Path) -> EmailSettings | None:
     return EmailSettings(host, sender, port, starttls, user, variable)
 
 
+def _operations(folder: Path, zeitplan: dict[str, Any], path: Path) -> dict[str, Any]:
+    """``prefect_home`` and ``notify`` from ``[zeitplan]`` (used by ``kik serve``)."""
+    home = _str(zeitplan, "prefect_home", "zeitplan", path)
+    notify = zeitplan.get("benachrichtigung", [])
+    if isinstance(notify, str):
+        notify = [notify]
+    if not isinstance(notify, list) or not all(isinstance(a, str) and "@" in a for a in notify):
+        raise SettingsError(
+            f"{path}: [zeitplan] benachrichtigung muss eine Liste von E-Mail-Adressen sein, "
+            'z. B. benachrichtigung = ["integration@stadt.example"]'
+        )
+    return {
+        "prefect_home": (folder / Path(home).expanduser()).resolve() if home else None,
+        "notify": tuple(a.strip() for a in notify),
+    }
+
+
 def load_settings(folder: Path | str) -> Settings:
     """Load and validate ``DIR/kik.toml``.
 
@@ -580,6 +605,7 @@ def load_settings(folder: Path | str) -> Settings:
         email=email,
         key=slug,
         rounds=RoundSettings(cadence, weeks),
+        **_operations(folder, zeitplan, path),
     )
 
 
@@ -630,6 +656,8 @@ titel = "{DEFAULT_TITLE}"
 # Quartalsweise: 06:00 Uhr am 1. Januar, April, Juli und Oktober
 cron = "{DEFAULT_CRON}"
 zeitzone = "{DEFAULT_TIMEZONE}"
+# Wer eine E-Mail bekommt, wenn ein geplanter Lauf fehlschlägt oder Zeilen ablehnt:
+# benachrichtigung = ["integration@stadt.example"]
 
 [eingang]
 max_mb = 20

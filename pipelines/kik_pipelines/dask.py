@@ -1,6 +1,6 @@
 """``state_report`` on a Dask cluster (the ``dask`` extra: prefect-dask, distributed).
 
-Only tasks reach the cluster: :func:`~pipelines.flows.state_report` submits one
+Only tasks reach the cluster: :func:`~kik_pipelines.flows.state_report` submits one
 ingest and one report task per municipality, and the Dask task runner sends them
 to its workers. The flow itself runs where it was started.
 
@@ -18,19 +18,25 @@ Two set-ups:
 
 Example::
 
-    from pipelines.dask import dask_state_report
+    from kik_pipelines.dask import dask_state_report
 
-    summary = dask_state_report(n_workers=4)(folders=["/daten/kempten", "/daten/passau"])
+    state = dask_state_report(n_workers=4)(
+        folders=["/daten/kempten", "/daten/passau"], return_state=True
+    )
+    summary = state.result(raise_on_failure=False)
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prefect import Flow
 from prefect_dask import DaskTaskRunner
 
-from pipelines.flows import state_report
+from kik_pipelines.flows import state_report
+
+if TYPE_CHECKING:
+    from prefect.client.schemas.objects import State
 
 __all__ = ["dask_state_report", "dask_task_runner"]
 
@@ -68,8 +74,8 @@ def dask_state_report(
     n_workers: int = 2,
     threads_per_worker: int = 1,
     processes: bool = True,
-) -> Flow[..., dict[str, Any]]:
-    """:func:`~pipelines.flows.state_report` with its tasks on a Dask cluster.
+) -> Flow[..., State[dict[str, Any]]]:
+    """:func:`~kik_pipelines.flows.state_report` with its tasks on a Dask cluster.
 
     Takes the arguments of :func:`dask_task_runner`; call the returned flow with
     ``folders`` (and ``max_workers``, the number of municipalities in flight).

@@ -6,12 +6,12 @@ business rule lives here.
 
 Modules:
 
-* :mod:`pipelines.flows`: tasks and flows (``ingest_inbox``, ``build_report``,
+* :mod:`kik_pipelines.flows`: tasks and flows (``ingest_inbox``, ``build_report``,
   ``quarterly_report``, ``state_report``).
-* :mod:`pipelines.dask`: ``state_report`` on a Dask cluster.
-* :mod:`pipelines.serve`: schedule and serve the quarterly deployments, starting a
+* :mod:`kik_pipelines.dask`: ``state_report`` on a Dask cluster.
+* :mod:`kik_pipelines.serve`: schedule and serve the quarterly deployments, starting a
   local Prefect server when no ``PREFECT_API_URL`` is configured.
-* :mod:`pipelines.cli`: the ``kik serve`` sub-command.
+* :mod:`kik_pipelines.cli`: the ``kik serve`` sub-command.
 
 Importing this package switches Prefect's analytics and telemetry off unless the
 environment says otherwise (the machines it runs on are offline), and lets the

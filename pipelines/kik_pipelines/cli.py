@@ -1,7 +1,8 @@
-"""``kik serve``: the sub-command this package adds to the ``kik`` command line.
+"""``kik serve`` and ``kik deploy``: the sub-commands this package adds to ``kik``.
 
-``kik_core.cli`` finds :func:`serve_main` through the entry-point group
-``kik.commands`` and calls it with the arguments after ``serve``. Prefect is
+``kik_core.cli`` finds :func:`serve_main` and :func:`deploy_main` through the
+entry-point group ``kik.commands`` and calls them with the arguments after the
+sub-command's name. Prefect is
 imported only once the arguments are parsed, so ``kik serve --help`` works and a
 missing Prefect gives a clear message instead of a traceback.
 """
@@ -16,15 +17,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from pipelines.serve import ServeInfo
+    from kik_pipelines.serve import ServeInfo
 
-__all__ = ["serve_main"]
+__all__ = ["deploy_main", "serve_main"]
 
 _NO_PREFECT = "Prefect ist nicht installiert: pip install 'kik-core[pipelines]'"
 
 _EPILOG = """\
 Ohne PREFECT_API_URL startet kik serve einen lokalen Prefect-Server
-(127.0.0.1, Daten in ORDNER/.prefect bzw. PREFECT_HOME) und beendet ihn wieder.
+(127.0.0.1) und beendet ihn wieder. Seine Daten liegen in PREFECT_HOME,
+sonst [zeitplan] prefect_home, sonst ~/.local/share/kik/prefect, nie im
+Kommunen-Ordner. Ein mit --port genannter Port wird genommen oder mit einer
+Fehlermeldung abgelehnt, nie ersetzt.
 
 Zeitplan: [zeitplan] in kik.toml, Standard "0 6 1 1,4,7,10 *" Europe/Berlin
 (06:00 Uhr am 1. Januar, April, Juli und Oktober).
@@ -62,7 +66,10 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         default=None,
         metavar="N",
-        help="Port des lokalen Prefect-Servers (Standard 4200 oder ein freier)",
+        help=(
+            "Port des lokalen Prefect-Servers; ist er belegt, bricht kik serve ab "
+            "(ohne --port: 4200 oder ein freier)"
+        ),
     )
     parser.add_argument(
         "--limit",
@@ -82,6 +89,8 @@ def _print_info(info: ServeInfo) -> None:
     )
     print(f"Prefect-Server / server: {info.ui_url}  ({where})")
     print(f"Prefect-API / API:       {info.api_url}")
+    for note in info.notes:
+        print(f"Hinweis / note: {note}")
     print("Deployments:")
     for d in info.deployments:
         when = d.next_run.strftime("%Y-%m-%d %H:%M %Z")
@@ -99,7 +108,7 @@ def serve_main(argv: Sequence[str] | None = None) -> int:
         return 1
     try:
         from kik_core.errors import KikError  # noqa: PLC0415
-        from pipelines.serve import serve  # noqa: PLC0415 - Prefect only when serving
+        from kik_pipelines.serve import serve  # noqa: PLC0415 - Prefect only when serving
     except ImportError as exc:
         if (exc.name or "").split(".")[0] in {"prefect", "prefect_dask"}:
             print(_NO_PREFECT, file=sys.stderr)
@@ -118,6 +127,64 @@ def serve_main(argv: Sequence[str] | None = None) -> int:
         print(f"Fehler / error: {exc}", file=sys.stderr)
         return 1
     print("kik serve beendet / stopped", flush=True)
+    return 0
+
+
+def _deploy_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kik deploy",
+        description=(
+            "Quartals-Deployments bei einem Prefect-Server anmelden, ausgeführt von einem "
+            "Worker des Pools (aus dem installierten Paket, ohne Quellcode). / Register the "
+            "quarterly deployments with a Prefect server, run by a worker of the pool."
+        ),
+        epilog=(
+            "Braucht PREFECT_API_URL / needs PREFECT_API_URL. Zeitplan aus [zeitplan] in "
+            "kik.toml, Tags kik und kommune:<Ordner>.\n"
+            "Beispiel / example:\n"
+            "  kik deploy /srv/kik/kempten /srv/kik/passau --pool kik\n"
+            "  prefect worker start --pool kik"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("folders", metavar="DIR", nargs="+", type=Path, help="Kommunen-Ordner")
+    parser.add_argument(
+        "--pool",
+        default="kik",
+        metavar="NAME",
+        help="Work-Pool (wird als process-Pool angelegt, falls es ihn nicht gibt; Standard kik)",
+    )
+    return parser
+
+
+def deploy_main(argv: Sequence[str] | None = None) -> int:
+    """Run ``kik deploy DIR [DIR ...] [--pool NAME]``; returns the exit code."""
+    args = _deploy_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+    if importlib.util.find_spec("prefect") is None:
+        print(_NO_PREFECT, file=sys.stderr)
+        return 1
+    from prefect.settings import PREFECT_API_URL  # noqa: PLC0415
+
+    from kik_core.errors import KikError  # noqa: PLC0415
+    from kik_pipelines.serve import deploy  # noqa: PLC0415 - Prefect only when deploying
+
+    if not PREFECT_API_URL.value():
+        print(
+            "Fehler: PREFECT_API_URL ist nicht gesetzt; kik deploy braucht einen laufenden "
+            "Prefect-Server, z. B. export PREFECT_API_URL=http://prefect.example:4200/api",
+            file=sys.stderr,
+        )
+        return 1
+    try:
+        planned = deploy(args.folders, args.pool)
+    except KikError as exc:
+        print(f"Fehler / error: {exc}", file=sys.stderr)
+        return 1
+    print(f"Work-Pool / work pool: {args.pool}")
+    for d in planned:
+        print(f"  {d.full_name}  ({d.municipality}, {d.folder})")
+        print(f'    Zeitplan / schedule: "{d.cron}" {d.timezone}')
+    print(f"Worker starten / start a worker: prefect worker start --pool {args.pool}", flush=True)
     return 0
 
 
