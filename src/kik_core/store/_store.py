@@ -15,7 +15,17 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
 import attrs
-from sqlalchemy import create_engine, event, func, inspect, select, text, update
+from sqlalchemy import (
+    Table,
+    create_engine,
+    event,
+    func,
+    insert,
+    inspect,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -46,6 +56,9 @@ if TYPE_CHECKING:
 
     from kik_core.ingest import FileResult
     from kik_core.rules import Snapshot
+
+#: The table of status reports, for Core bulk inserts.
+_REPORTS_TABLE: Table = StatusReportRow.__table__  # type: ignore[assignment]
 
 __all__ = ["MIGRATIONS", "SentReminder", "Store", "StoredFile", "sqlite_url"]
 
@@ -334,24 +347,29 @@ class Store:
             rows_accepted=len(result.accepted),
             rows_rejected=len(result.rejected),
         )
-        file_row.reports = [
-            StatusReportRow(
-                municipality=self._municipality,
-                target_id=r.target_id,
-                status=r.status.value if r.status is not None else None,
-                as_of=r.as_of,
-                partner=r.partner,
-                current_state=r.current_state,
-                outlook=r.outlook,
-                notes=[[column, value] for column, value in r.notes],
-                row=r.source.row if r.source else None,
-                sheet=r.source.sheet if r.source else result.sheet,
-            )
+        rows = [
+            {
+                "municipality": self._municipality,
+                "target_id": r.target_id,
+                "status": r.status.value if r.status is not None else None,
+                "as_of": r.as_of,
+                "partner": r.partner,
+                "current_state": r.current_state,
+                "outlook": r.outlook,
+                "notes": [[column, value] for column, value in r.notes],
+                "row": r.source.row if r.source else None,
+                "sheet": r.source.sheet if r.source else result.sheet,
+            }
             for r in result.accepted
         ]
         try:
             with self._session() as session, session.begin():
                 session.add(file_row)
+                session.flush()  # the file's id; a duplicate content hash fails here
+                if rows:  # one Core executemany instead of the ORM's unit of work (issue 16)
+                    for values in rows:
+                        values["file_id"] = file_row.id
+                    session.execute(insert(_REPORTS_TABLE), rows)
         except IntegrityError:
             log.info(
                 "%s: derselbe Inhalt ist schon gespeichert, nichts hinzugefügt", result.path.name
