@@ -54,8 +54,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", "--municipalities", type=int, default=100)
     parser.add_argument("--workers", type=int, default=8, help="max_workers of state_report")
-    parser.add_argument("--dask-workers", type=int, default=4, help="local Dask worker processes")
+    parser.add_argument(
+        "--dask-workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="local Dask worker processes (default: one per CPU; more only compete)",
+    )
     parser.add_argument("--skip-dask", action="store_true")
+    parser.add_argument(
+        "--scaling",
+        action="store_true",
+        help="also run Dask with 1 worker and print the per-worker throughput at "
+        "--dask-workers relative to 1 worker (issue 16: >= 85 %%)",
+    )
     args = parser.parse_args()
     n = args.municipalities
     with tempfile.TemporaryDirectory() as tmp, prefect_test_harness(server_startup_timeout=60):
@@ -70,12 +81,24 @@ def main() -> None:
         )
         if not args.skip_dask:
             flow = dask_state_report(n_workers=args.dask_workers, threads_per_worker=1)
-            _run(
+            many = _run(
                 f"dask LocalCluster ({args.dask_workers} processes)",
                 flow,
                 dask_folders,
                 args.workers,
             )
+            if args.scaling and args.dask_workers > 1:
+                one = _run(
+                    "dask LocalCluster (1 process)",
+                    dask_state_report(n_workers=1, threads_per_worker=1),
+                    _folders(root / "dask-1", n),
+                    args.workers,
+                )
+                per_worker = (n / many / args.dask_workers) / (n / one)
+                print(
+                    f"per-worker throughput at {args.dask_workers} workers: "
+                    f"{per_worker:.0%} of 1 worker's (wall times; a busy machine lowers it)"
+                )
 
 
 if __name__ == "__main__":
