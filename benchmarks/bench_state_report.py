@@ -1,4 +1,4 @@
-"""Benchmark ``state_report``: 100 generated municipalities, thread pool vs. Dask.
+"""Benchmark ``state_report``: 100 generated municipalities, threads vs. processes vs. Dask.
 
 Run from the repository root::
 
@@ -30,6 +30,7 @@ from tests.pipeline_fixtures import make_municipalities
 
 from kik_pipelines.dask import dask_state_report
 from kik_pipelines.flows import state_report
+from kik_pipelines.processes import process_state_report
 
 
 def _folders(root: Path, count: int) -> list[str]:
@@ -74,10 +75,17 @@ def main() -> None:
         start = time.perf_counter()
         threads_folders = _folders(root / "threads", n)
         dask_folders = [] if args.skip_dask else _folders(root / "dask", n)
+        process_folders = _folders(root / "processes", n)
         print(f"generated {n} municipalities per runner in {time.perf_counter() - start:.1f} s")
         print(f"cpus: {os.cpu_count()}, max_workers: {args.workers}")
         _run(
             f"thread pool (max_workers={args.workers})", state_report, threads_folders, args.workers
+        )
+        _run(
+            f"process pool ({args.dask_workers} processes)",
+            process_state_report(args.dask_workers),
+            process_folders,
+            args.workers,
         )
         if not args.skip_dask:
             flow = dask_state_report(n_workers=args.dask_workers, threads_per_worker=1)
