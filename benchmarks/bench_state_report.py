@@ -1,4 +1,4 @@
-"""Benchmark ``state_report``: 100 generated municipalities, thread pool vs. Dask.
+"""Benchmark ``state_report``: 100 generated municipalities, threads vs. processes vs. Dask.
 
 Run from the repository root::
 
@@ -30,6 +30,7 @@ from tests.pipeline_fixtures import make_municipalities
 
 from kik_pipelines.dask import dask_state_report
 from kik_pipelines.flows import state_report
+from kik_pipelines.processes import process_state_report
 
 
 def _folders(root: Path, count: int) -> list[str]:
@@ -54,8 +55,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", "--municipalities", type=int, default=100)
     parser.add_argument("--workers", type=int, default=8, help="max_workers of state_report")
-    parser.add_argument("--dask-workers", type=int, default=4, help="local Dask worker processes")
+    parser.add_argument(
+        "--dask-workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="local Dask worker processes (default: one per CPU; more only compete)",
+    )
     parser.add_argument("--skip-dask", action="store_true")
+    parser.add_argument(
+        "--scaling",
+        action="store_true",
+        help="also run Dask with 1 worker and print the per-worker throughput at "
+        "--dask-workers relative to 1 worker (issue 16: >= 85 %%)",
+    )
     args = parser.parse_args()
     n = args.municipalities
     with tempfile.TemporaryDirectory() as tmp, prefect_test_harness(server_startup_timeout=60):
@@ -63,19 +75,38 @@ def main() -> None:
         start = time.perf_counter()
         threads_folders = _folders(root / "threads", n)
         dask_folders = [] if args.skip_dask else _folders(root / "dask", n)
+        process_folders = _folders(root / "processes", n)
         print(f"generated {n} municipalities per runner in {time.perf_counter() - start:.1f} s")
         print(f"cpus: {os.cpu_count()}, max_workers: {args.workers}")
         _run(
             f"thread pool (max_workers={args.workers})", state_report, threads_folders, args.workers
         )
+        _run(
+            f"process pool ({args.dask_workers} processes)",
+            process_state_report(args.dask_workers),
+            process_folders,
+            args.workers,
+        )
         if not args.skip_dask:
             flow = dask_state_report(n_workers=args.dask_workers, threads_per_worker=1)
-            _run(
+            many = _run(
                 f"dask LocalCluster ({args.dask_workers} processes)",
                 flow,
                 dask_folders,
                 args.workers,
             )
+            if args.scaling and args.dask_workers > 1:
+                one = _run(
+                    "dask LocalCluster (1 process)",
+                    dask_state_report(n_workers=1, threads_per_worker=1),
+                    _folders(root / "dask-1", n),
+                    args.workers,
+                )
+                per_worker = (n / many / args.dask_workers) / (n / one)
+                print(
+                    f"per-worker throughput at {args.dask_workers} workers: "
+                    f"{per_worker:.0%} of 1 worker's (wall times; a busy machine lowers it)"
+                )
 
 
 if __name__ == "__main__":

@@ -117,3 +117,42 @@ def test_charts_use_the_body_font_where_installed() -> None:
     except ValueError:
         pytest.skip("neither Arial nor Liberation Sans is installed")
     assert charts.FONT in ("Arial", "Liberation Sans")
+
+
+# --- issue 16: the overview chart is paged for large concepts ---
+
+
+def test_overview_pages_keep_small_concepts_in_one_chart():
+    assert charts.overview_pages(7) == [range(7)]
+    assert charts.overview_pages(charts.OVERVIEW_MAX_BARS) == [range(charts.OVERVIEW_MAX_BARS)]
+
+
+def test_overview_pages_bound_every_chart_of_a_600_field_concept():
+    pages = charts.overview_pages(601)
+    assert all(0 < len(p) <= charts.OVERVIEW_MAX_BARS for p in pages)
+    assert [i for p in pages for i in p] == list(range(601))
+    assert max(map(len, pages)) - min(map(len, pages)) <= 1
+
+
+def test_render_all_gives_the_same_bytes_in_worker_processes(monkeypatch):
+    jobs = [
+        (charts.donut_chart, (f"Feld {n}", counts(n, 2 * n, 3)))
+        for n in range(1, charts.POOL_MIN_CHARTS + 1)
+    ]
+    serial = [function(*args) for function, args in jobs]
+    monkeypatch.setattr(charts, "POOL_PROCESSES", 2)
+    monkeypatch.setattr(charts.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(charts.os, "getloadavg", lambda: (0.2, 0.2, 0.2))
+    assert charts._pool_size(len(jobs)) == 2  # pytest runs single-threaded
+    assert charts.render_all(jobs) == serial
+
+
+def test_render_all_draws_here_with_other_threads_running(monkeypatch):
+    monkeypatch.setattr(charts.threading, "active_count", lambda: 2)
+    assert charts._pool_size(100) == 0
+
+
+def test_render_all_draws_here_on_a_busy_machine(monkeypatch):
+    monkeypatch.setattr(charts.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(charts.os, "getloadavg", lambda: (4.0, 4.0, 4.0))
+    assert charts._pool_size(100) == 0

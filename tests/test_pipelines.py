@@ -671,3 +671,19 @@ def test_draft_step_after_the_office_issued_the_round_is_skipped(tmp_path: Path)
     assert (state.type, state.name) == (StateType.COMPLETED, "Übersprungen")
     assert state.message == "Runde schon herausgegeben: kein Entwurf nötig"
     assert sorted(p.name for p in (folder / "berichte").iterdir()) == before
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("prefect_server")
+def test_state_report_on_a_process_pool(tmp_path: Path) -> None:
+    """Issue 16: the tasks run in worker processes, a broken municipality stops no other."""
+    from kik_pipelines.processes import process_state_report
+
+    folders = make_municipalities(tmp_path, 6, broken=2)
+    state = process_state_report(2)([str(f) for f in folders], max_workers=4, return_state=True)
+    assert state.name == PARTLY_FAILED
+    summary = state.result(raise_on_failure=False)
+    assert (summary["total"], summary["succeeded"], summary["failed"]) == (6, 5, 1)
+    for outcome in summary["municipalities"]:
+        if outcome["ok"]:
+            assert Path(outcome["docx"]).is_file()

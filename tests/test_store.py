@@ -378,3 +378,10 @@ def test_migration_0002_downgrades_without_losing_reports(store_url: str) -> Non
             assert "rounds" not in inspect(conn).get_table_names()
     finally:
         engine.dispose()
+
+
+def test_head_revision_constant_matches_the_migration_scripts():
+    """Store.open skips Alembic when the store is at HEAD_REVISION (issue 16): keep it true."""
+    from kik_core.store import _store
+
+    assert _store._script().get_heads() == [_store.HEAD_REVISION]

@@ -338,10 +338,13 @@ def goal_texts(
         key = (report.target_id, report.partner)
         if key not in latest or latest[key].as_of <= report.as_of:
             latest[key] = report
+    by_goal: dict[str, list[StatusReport]] = {}
+    for (gid, _), r in latest.items():  # grouped once: not goals × reports (issue 16)
+        by_goal.setdefault(gid, []).append(r)
     result: dict[str, tuple[GoalText, ...]] = {}
     for goal in concept.goals:
         texts = sorted(
-            (r for (gid, _), r in latest.items() if gid == goal.id),
+            by_goal.get(goal.id, ()),
             key=lambda r: (-r.as_of.toordinal(), r.partner.casefold()),
         )
         result[goal.id] = tuple(

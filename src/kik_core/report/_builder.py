@@ -28,6 +28,7 @@ from kik_core.model import Concept, FieldOfAction, Highlight, Indicator, Status,
 from kik_core.report import _partners, charts
 from kik_core.report._markdown import add_text, render_markdown, strip_language_marks
 from kik_core.report._ooxml import (
+    BodyAppender,
     Cell,
     append_rows,
     field_runs_xml,
@@ -101,6 +102,15 @@ class _Writer:
         self.headings: list[tuple[int, str]] = []
         self._last_level = 0
         self._styles: dict[str, Any] = {}
+        self._body = BodyAppender(doc)
+        self._table_style: tuple[str | None] | None = None
+        #: Charts drawn ahead (in worker processes), by key; see :func:`_prerender`.
+        self.charts: dict[tuple[str, str], bytes] = {}
+
+    def chart(self, key: tuple[str, str], job: charts.ChartJob) -> bytes:
+        """The chart ``key`` if it was drawn ahead, else drawn now from ``job``."""
+        png = self.charts.pop(key, None)
+        return png if png is not None else charts.render_all([job])[0]
 
     def style(self, name: str | None) -> Any:
         if name is None:
@@ -123,7 +133,7 @@ class _Writer:
         python-docx resolves a style object to its id with an XPath search on
         every assignment, which dominated the build time of large reports.
         """
-        paragraph = self.doc.add_paragraph()
+        paragraph = self._body.paragraph()
         chosen = self.style(style)
         if chosen is not None:
             paragraph._p.style = chosen.style_id
@@ -184,9 +194,14 @@ class _Writer:
         description: str,
         vertical_header: Sequence[int] = (),
     ) -> Any:
-        table = self.doc.add_table(rows=0, cols=len(widths))
-        with contextlib.suppress(KeyError, ValueError):
-            table.style = TABLE_STYLE
+        table = self._body.table(0, len(widths))
+        if self._table_style is None:  # the style id is looked up once
+            self._table_style = (None,)
+            with contextlib.suppress(KeyError, ValueError):
+                table.style = TABLE_STYLE
+                self._table_style = (table._tbl.tblStyle_val,)
+        elif self._table_style[0] is not None:
+            table._tbl.tblStyle_val = self._table_style[0]
         table.autofit = False
         for grid_col, width in zip(table._tbl.tblGrid.gridCol_lst, widths, strict=True):
             grid_col.w = Twips(width)
@@ -230,7 +245,7 @@ class _Writer:
         paragraph = self._add("KIK Abbildung")
         if self.style("KIK Abbildung") is None:
             paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        shape = paragraph.add_run().add_picture(io.BytesIO(png), width=Cm(width_cm))
+        shape = self._body.picture(paragraph.add_run(), png, Cm(width_cm))
         set_alt_text(shape, alt)
         return shape
 
@@ -414,6 +429,31 @@ def _counts_cell(counts: StatusCounts, status: Status, width: int) -> Cell:
     )
 
 
+def _overview_rows(concept: Concept, snapshot: Snapshot) -> tuple[list[str], list[StatusCounts]]:
+    names = [f.name for f in concept.fields] + ["Gesamt"]
+    rows = [snapshot.by_field[f.code] for f in concept.fields] + [snapshot.overall]
+    return names, rows
+
+
+def _overview_job(names: list[str], rows: list[StatusCounts], page: range) -> charts.ChartJob:
+    return (charts.overview_chart, ([names[i] for i in page], [rows[i] for i in page]))
+
+
+def _prerender(w: _Writer, concept: Concept, snapshot: Snapshot) -> None:
+    """Draw the overview and field charts ahead, in worker processes where that pays."""
+    names, rows = _overview_rows(concept, snapshot)
+    jobs: dict[tuple[str, str], charts.ChartJob] = {
+        ("overview", str(number)): _overview_job(names, rows, page)
+        for number, page in enumerate(charts.overview_pages(len(rows)), start=1)
+    }
+    for field in concept.fields:
+        jobs[("donut", field.code)] = (
+            charts.donut_chart,
+            (field.name, snapshot.by_field[field.code]),
+        )
+    w.charts = dict(zip(jobs, charts.render_all(list(jobs.values())), strict=True))
+
+
 def _overview(
     w: _Writer,
     concept: Concept,
@@ -432,22 +472,33 @@ def _overview(
     _codes_sentence(w, concept)
     if not snapshot.conflicts:
         w.paragraph(text="Widersprüchliche Meldungen von Partnern gibt es zu diesem Stand nicht.")
-    names = [f.name for f in concept.fields] + ["Gesamt"]
-    rows = [snapshot.by_field[f.code] for f in concept.fields] + [overall]
-    alt = (
-        "Balkendiagramm Umsetzungsstand je Handlungsfeld: "
-        + "; ".join(
-            f"{n}: {charts.status_summary(r)}, insgesamt {_measures(r.total)}"
-            for n, r in zip(names, rows, strict=True)
-        )
-        + "."
-    )
+    names, rows = _overview_rows(concept, snapshot)
+    pages = charts.overview_pages(len(rows))
+    if len(pages) == 1:
+        intro_text = "Das Diagramm und die Tabelle zeigen"
+    else:  # many fields: one chart per part, so that none outgrows its page
+        intro_text = f"Die {len(pages)} Diagramme und die Tabelle zeigen"
     intro = w.paragraph(
-        text="Das Diagramm und die Tabelle zeigen den Umsetzungsstand je Handlungsfeld, "
+        text=f"{intro_text} den Umsetzungsstand je Handlungsfeld, "
         f"gezählt aus den Rückmeldungen der Partner bis zum {format_date(snapshot.as_of)}."
     )
     intro.paragraph_format.keep_with_next = True
-    w.picture(charts.overview_chart(names, rows), alt, charts.OVERVIEW_WIDTH_CM)
+    for number, page in enumerate(pages, start=1):
+        part = "" if len(pages) == 1 else f" (Teil {number} von {len(pages)})"
+        alt = (
+            f"Balkendiagramm Umsetzungsstand je Handlungsfeld{part}: "
+            + "; ".join(
+                f"{names[i]}: {charts.status_summary(r)}, insgesamt {_measures(r.total)}"
+                for i in page
+                for r in (rows[i],)
+            )
+            + "."
+        )
+        w.picture(
+            w.chart(("overview", str(number)), _overview_job(names, rows, page)),
+            alt,
+            charts.OVERVIEW_WIDTH_CM,
+        )
     widths = [2912, 1400, 1600, 1800, 1700]
     statuses = (Status.WARTEND, Status.IN_BEARBEITUNG, Status.IMPLEMENTIERT)
     body = [
@@ -556,7 +607,7 @@ def _trend(w: _Writer, snapshot: Snapshot, history: Sequence[Snapshot]) -> None:
         "gezählt aus den Rückmeldungen der Partner bis zu diesem Tag."
     ).paragraph_format.keep_with_next = True
     w.picture(
-        charts.trend_chart(labels, [p.overall for p in points]),
+        w.chart(("trend", ""), (charts.trend_chart, (labels, [p.overall for p in points]))),
         alt,
         charts.trend_width_cm(len(points)),
     )
@@ -901,7 +952,7 @@ def _field(
     )
     sentence.paragraph_format.keep_with_next = True  # the chart stays with its sentence
     w.picture(
-        charts.donut_chart(field.name, counts),
+        w.chart(("donut", field.code), (charts.donut_chart, (field.name, counts))),
         charts.status_alt_text(field.name, counts),
         charts.DONUT_WIDTH_CM,
     )
@@ -1070,6 +1121,7 @@ def compose(
         raise ReportError(f"the snapshot has no counts for the fields {missing}")
     doc = open_template(options.template)
     w = _Writer(doc)
+    _prerender(w, concept, snapshot)
     notes = content.notes if content is not None else ()
     _title_page(w, options, snapshot)
     toc = _toc_placeholder(w)

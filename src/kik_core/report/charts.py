@@ -23,7 +23,12 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Sequence
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 import matplotlib as mpl
@@ -42,6 +47,7 @@ __all__ = [
     "FONT",
     "HATCHES",
     "MIN_FONT_PT",
+    "OVERVIEW_MAX_BARS",
     "OVERVIEW_WIDTH_CM",
     "PALETTE",
     "STATUS_ORDER",
@@ -49,6 +55,8 @@ __all__ = [
     "donut_chart",
     "format_count",
     "overview_chart",
+    "overview_pages",
+    "render_all",
     "status_alt_text",
     "status_summary",
     "trend_chart",
@@ -61,6 +69,9 @@ DPI = 200
 DONUT_WIDTH_CM = 13.0
 OVERVIEW_WIDTH_CM = 16.5
 TREND_WIDTH_CM = 12.0
+#: At most this many bars per overview chart (1 + 0.5 in per bar: one chart stays within
+#: an A4 page); a concept with more fields gets several charts (issue 16).
+OVERVIEW_MAX_BARS = 16
 #: The smallest font size on any chart (pt, at the size shown in the report).
 MIN_FONT_PT = 9.0
 _CM = 1 / 2.54
@@ -294,8 +305,27 @@ def _stacked_bars(
         base = [b + v for b, v in zip(base, values, strict=True)]
 
 
+def overview_pages(count: int) -> list[range]:
+    """The bars of each overview chart when there are ``count`` bars (fields and the total).
+
+    Up to :data:`OVERVIEW_MAX_BARS` bars make one chart; more are split into
+    charts of nearly equal size, in order, so no chart grows without bound.
+    """
+    charts_needed = max(1, math.ceil(count / OVERVIEW_MAX_BARS))
+    size, larger = divmod(count, charts_needed)
+    pages, start = [], 0
+    for number in range(charts_needed):
+        end = start + size + (1 if number < larger else 0)
+        pages.append(range(start, end))
+        start = end
+    return pages
+
+
 def overview_chart(names: Sequence[str], rows: Sequence[StatusCounts]) -> bytes:
     """Horizontal 100 % stacked bars, one per field (plus the total if given last).
+
+    For more than :data:`OVERVIEW_MAX_BARS` bars, draw one chart per
+    :func:`overview_pages` part instead.
 
     Args:
         names: bar labels (field names, e.g. "Gesamt" last).
@@ -355,3 +385,77 @@ def trend_chart(dates: Sequence[str], rows: Sequence[StatusCounts]) -> bytes:
             ax.spines[side].set_visible(False)
         _legend(fig, y=0.0)
         return _png(fig)
+
+
+# --- drawing many charts at once (issue 16) ------------------------------------------
+
+#: From this many charts on, :func:`render_all` draws them in worker processes.
+POOL_MIN_CHARTS = 4
+#: Worker processes for :func:`render_all` (at most the number of CPUs).
+POOL_PROCESSES = 2
+
+ChartJob = tuple[Callable[..., bytes], tuple[Any, ...]]
+
+
+def _draw(job: ChartJob) -> bytes:
+    function, args = job
+    return function(*args)
+
+
+def _warm_up() -> None:
+    """Load the body font and its glyph cache once, before worker processes fork from here."""
+    with mpl.rc_context(_RC):
+        fig = Figure(figsize=(1, 1))
+        fig.text(0.5, 0.5, "Maßnahmen 0 %", fontweight="bold")
+        fig.text(0.5, 0.2, "Maßnahmen 0 %")
+        _png(fig)
+
+
+def _pool_size(count: int) -> int:
+    """Worker processes for ``count`` charts: 0 means draw them here.
+
+    Only a single-threaded, non-daemon process on a machine with more than one CPU
+    and a spare one (load average) forks workers: forking a process with other
+    threads running is unsafe, and daemon processes (Dask's, multiprocessing's)
+    may not have children. Otherwise charts are drawn one after another as before.
+    """
+    processes = min(POOL_PROCESSES, os.cpu_count() or 1)
+    if count < POOL_MIN_CHARTS or processes < 2:
+        return 0
+    if threading.active_count() > 1 or multiprocessing.current_process().daemon:
+        return 0
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 0
+    if _busy(processes):  # no spare CPU: workers would only add the cost of forking
+        return 0
+    return processes
+
+
+def _busy(processes: int) -> bool:
+    """Whether the machine's load already keeps its CPUs busy (1-minute load average)."""
+    try:
+        load = os.getloadavg()[0]
+    except OSError:
+        return False
+    return load > (os.cpu_count() or 1) - processes + 1.0
+
+
+def render_all(jobs: Sequence[ChartJob]) -> list[bytes]:
+    """Draw the charts ``jobs`` (a chart function and its arguments each), in order.
+
+    With :data:`POOL_MIN_CHARTS` or more, they are drawn in :data:`POOL_PROCESSES`
+    forked worker processes (see :func:`_pool_size` for when not). The PNG bytes are
+    the same either way: every chart is drawn from its arguments alone.
+    """
+    processes = _pool_size(len(jobs))
+    if processes:
+        _warm_up()
+        try:
+            with ProcessPoolExecutor(
+                processes, mp_context=multiprocessing.get_context("fork")
+            ) as pool:
+                chunk = max(1, len(jobs) // (processes * 4))
+                return list(pool.map(_draw, jobs, chunksize=chunk))
+        except (BrokenProcessPool, OSError):  # no processes to be had: draw them here
+            pass
+    return [_draw(job) for job in jobs]

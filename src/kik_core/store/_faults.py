@@ -21,14 +21,15 @@ import secrets
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util.exc import CommandError
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
 from kik_core.errors import StoreError
+
+if TYPE_CHECKING:
+    from alembic.script import ScriptDirectory
 
 __all__ = [
     "create_sqlite_file",
@@ -115,6 +116,9 @@ def schema_state(connection: Connection, script: ScriptDirectory) -> str:
     Raises:
         StoreError: the store's revision is unknown here (a newer kik wrote it).
     """
+    from alembic.runtime.migration import MigrationContext  # noqa: PLC0415 - see Store._upgrade
+    from alembic.util.exc import CommandError  # noqa: PLC0415
+
     current = set(MigrationContext.configure(connection).get_current_heads())
     heads = set(script.get_heads())
     if current == heads:

@@ -15,10 +15,17 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
 import attrs
-from alembic import command
-from alembic.config import Config
-from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, event, func, select, update
+from sqlalchemy import (
+    Table,
+    create_engine,
+    event,
+    func,
+    insert,
+    inspect,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -45,8 +52,14 @@ from kik_core.store._tables import (
 )
 
 if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
     from kik_core.ingest import FileResult
     from kik_core.rules import Snapshot
+
+#: The table of status reports, for Core bulk inserts.
+_REPORTS_TABLE: Table = StatusReportRow.__table__  # type: ignore[assignment]
 
 __all__ = ["MIGRATIONS", "SentReminder", "Store", "StoredFile", "sqlite_url"]
 
@@ -335,24 +348,29 @@ class Store:
             rows_accepted=len(result.accepted),
             rows_rejected=len(result.rejected),
         )
-        file_row.reports = [
-            StatusReportRow(
-                municipality=self._municipality,
-                target_id=r.target_id,
-                status=r.status.value if r.status is not None else None,
-                as_of=r.as_of,
-                partner=r.partner,
-                current_state=r.current_state,
-                outlook=r.outlook,
-                notes=[[column, value] for column, value in r.notes],
-                row=r.source.row if r.source else None,
-                sheet=r.source.sheet if r.source else result.sheet,
-            )
+        rows = [
+            {
+                "municipality": self._municipality,
+                "target_id": r.target_id,
+                "status": r.status.value if r.status is not None else None,
+                "as_of": r.as_of,
+                "partner": r.partner,
+                "current_state": r.current_state,
+                "outlook": r.outlook,
+                "notes": [[column, value] for column, value in r.notes],
+                "row": r.source.row if r.source else None,
+                "sheet": r.source.sheet if r.source else result.sheet,
+            }
             for r in result.accepted
         ]
         try:
             with self._session() as session, session.begin():
                 session.add(file_row)
+                session.flush()  # the file's id; a duplicate content hash fails here
+                if rows:  # one Core executemany instead of the ORM's unit of work (issue 16)
+                    for values in rows:
+                        values["file_id"] = file_row.id
+                    session.execute(insert(_REPORTS_TABLE), rows)
         except IntegrityError:
             log.info(
                 "%s: derselbe Inhalt ist schon gespeichert, nichts hinzugefügt", result.path.name
@@ -725,12 +743,29 @@ def _build_sqlite(path: Path) -> None:
         engine.dispose()
 
 
+#: The head revision of kik's migrations; lets an up-to-date store open without
+#: importing Alembic (~80 ms). tests/test_store.py checks it against the scripts.
+HEAD_REVISION = "0002"
+
+
+def _at_head(connection: Any) -> bool:
+    """Whether the store's ``alembic_version`` holds exactly :data:`HEAD_REVISION`."""
+    if not inspect(connection).has_table("alembic_version"):
+        return False
+    versions = connection.execute(text("SELECT version_num FROM alembic_version")).scalars()
+    return list(versions) == [HEAD_REVISION]
+
+
 @functools.cache
 def _script() -> ScriptDirectory:
+    from alembic.script import ScriptDirectory  # noqa: PLC0415 - only when migrating
+
     return ScriptDirectory.from_config(_alembic_config())
 
 
 def _alembic_config() -> Config:
+    from alembic.config import Config  # noqa: PLC0415 - only when migrating
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("path_separator", "os")
@@ -743,9 +778,11 @@ def _upgrade(engine: Engine) -> None:
     Raises:
         StoreError: the store's revision is unknown here (written by a newer kik).
     """
-    config = _alembic_config()
     with _MIGRATION_LOCK, engine.begin() as connection:
-        if schema_state(connection, _script()) == "current":
+        if _at_head(connection) or schema_state(connection, _script()) == "current":
             return
+        from alembic import command  # noqa: PLC0415 - only when migrating
+
+        config = _alembic_config()
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
