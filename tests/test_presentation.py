@@ -8,6 +8,7 @@ import pytest
 
 from kik_core import Status, StatusReport, build_snapshot
 from kik_core.presentation import (
+    NO_CONFLICTS_SENTENCE,
     STATUS_ORDER,
     count_text,
     counts_view,
@@ -42,7 +43,8 @@ def test_field_counts_and_sentences_come_from_the_snapshot(case, presentation) -
             f"Von den {counts.total} Maßnahmen im Handlungsfeld {field.name} sind "
             f"{done} implementiert ({counts.percentages[Status.IMPLEMENTIERT]} %), "
             f"{doing} in Bearbeitung ({counts.percentages[Status.IN_BEARBEITUNG]} %) und "
-            f"{waiting} wartend ({counts.percentages[Status.WARTEND]} %)."
+            f"{waiting} wartend ({counts.percentages[Status.WARTEND]} %) "
+            "(Rückmeldungen der Partner bis zum 30.09.2023)."
         )
         assert sum(s.percent for s in field.counts.shares) == 100
 
@@ -111,7 +113,7 @@ def test_unreported_measure_says_so() -> None:
     assert view.history_table is None
     assert p.overview.trend is None
     assert p.overview.changes_sentence == ""
-    assert p.overview.conflicts_sentence == "Es gibt keine widersprüchlichen Meldungen."
+    assert p.overview.conflicts_sentence == NO_CONFLICTS_SENTENCE
     assert all(t.written == () for t in view.goal_texts)
 
 

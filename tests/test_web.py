@@ -114,7 +114,8 @@ def test_kempten_pages_show_the_seed_figures(kempten) -> None:
     field = (kempten.folder / "handlungsfelder" / "bs.html").read_text(encoding="utf-8")
     assert (
         "Von den 30 Maßnahmen im Handlungsfeld Bildung und Sprache sind 7 implementiert "
-        "(23 %), 13 in Bearbeitung (44 %) und 10 wartend (33 %)." in field
+        "(23 %), 13 in Bearbeitung (44 %) und 10 wartend (33 %) (Rückmeldungen der Partner "
+        "bis zum 30.09.2023)." in field
     )
     assert len(list((kempten.folder / "massnahmen").glob("*.html"))) == 144
     assert DRAFT_NOTICE not in index

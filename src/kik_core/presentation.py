@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from kik_core.rounds import LateCorrection
 
 __all__ = [
+    "NO_CONFLICTS_SENTENCE",
     "NO_FEEDBACK",
     "STATUS_ORDER",
     "Chart",
@@ -66,6 +67,7 @@ __all__ = [
     "Table",
     "TextSection",
     "concept_at",
+    "conflicts_sentence",
     "count_text",
     "counts_view",
     "field_sentence",
@@ -117,8 +119,10 @@ def status_summary(counts: StatusCounts) -> str:
 
 
 def _sentence(counts: StatusCounts) -> str:
+    """``sind 7 implementiert (23 %), …`` with the verb agreeing (``ist 1 implementiert``)."""
     parts = [count_text(counts, s) for s in reversed(STATUS_ORDER)]
-    return f"{parts[0]}, {parts[1]} und {parts[2]}"
+    verb = "ist" if counts.counts[STATUS_ORDER[-1]] == 1 else "sind"
+    return f"{verb} {parts[0]}, {parts[1]} und {parts[2]}"
 
 
 def overview_sentence(snapshot: Snapshot) -> str:
@@ -126,13 +130,19 @@ def overview_sentence(snapshot: Snapshot) -> str:
     overall = snapshot.overall
     return (
         f"Stand {format_date(snapshot.as_of)}: Von den {measures(overall.total)} des "
-        f"Integrationskonzepts sind {_sentence(overall)}."
+        f"Integrationskonzepts {_sentence(overall)}."
     )
 
 
-def field_sentence(name: str, counts: StatusCounts) -> str:
-    """``Von den 30 Maßnahmen im Handlungsfeld Bildung und Sprache sind …``."""
-    return f"Von den {measures(counts.total)} im Handlungsfeld {name} sind {_sentence(counts)}."
+def field_sentence(name: str, counts: StatusCounts, as_of: dt.date | None = None) -> str:
+    """``Von den 30 Maßnahmen im Handlungsfeld Bildung und Sprache sind …``.
+
+    With ``as_of`` the sentence says up to which date partners' reports count.
+    """
+    sentence = f"Von den {measures(counts.total)} im Handlungsfeld {name} {_sentence(counts)}"
+    if as_of is not None:
+        sentence += f" (Rückmeldungen der Partner bis zum {format_date(as_of)})"
+    return sentence + "."
 
 
 # --------------------------------------------------------------------------- value objects
@@ -606,11 +616,23 @@ _CONFLICT_NOTE = (
     "Bei diesen Maßnahmen haben Partner am selben Tag unterschiedliche Status gemeldet. "
     "Gezählt wird der am wenigsten fortgeschrittene Status, bis die Partner sich abstimmen."
 )
+#: The overview's sentence when no partners contradict each other (DOCX and web).
+NO_CONFLICTS_SENTENCE = "Widersprüchliche Meldungen von Partnern gibt es zu diesem Stand nicht."
+
+
+def conflicts_sentence(count: int) -> str:
+    """The sentence introducing ``count`` open conflicts (DOCX and web say the same)."""
+    return (
+        f"Es gibt {plural(count, 'offenen Widerspruch', 'offene Widersprüche')}: "
+        f"Bei {'dieser Maßnahme' if count == 1 else 'diesen Maßnahmen'} haben Partner am selben "
+        "Tag unterschiedliche Status gemeldet. Gezählt wird der am wenigsten "
+        "fortgeschrittene Status, bis die Partner sich abstimmen."
+    )
 
 
 def _conflicts(concept: Concept, snapshot: Snapshot) -> tuple[str, Table | None]:
     if not snapshot.conflicts:
-        return "Es gibt keine widersprüchlichen Meldungen.", None
+        return NO_CONFLICTS_SENTENCE, None
     table = Table(
         caption="Offene Konflikte zwischen Partnern",
         description=f"{measures(len(snapshot.conflicts))} mit widersprüchlichen Meldungen",
@@ -626,7 +648,7 @@ def _conflicts(concept: Concept, snapshot: Snapshot) -> tuple[str, Table | None]
             for c in snapshot.conflicts
         ),
     )
-    return _CONFLICT_NOTE, table
+    return conflicts_sentence(len(snapshot.conflicts)), table
 
 
 def _target_text(concept: Concept, target_id: str) -> str:
@@ -838,7 +860,7 @@ def _field(
         slug=slug(field.code),
         intro=field.intro,
         counts=counts_view(counts),
-        sentence=field_sentence(field.name, counts),
+        sentence=field_sentence(field.name, counts, snapshot.as_of),
         chart=_donut(field.name, counts),
         table_caption=f"Ziele und Maßnahmen im Handlungsfeld {field.name}",
         table_description=(

@@ -25,6 +25,12 @@ from kik_core._atomic import atomic_path
 from kik_core._locale import format_date, format_month, format_number, plural
 from kik_core.errors import ReportError
 from kik_core.model import Concept, FieldOfAction, Highlight, Indicator, Status, StatusReport
+from kik_core.presentation import (
+    NO_CONFLICTS_SENTENCE,
+    conflicts_sentence,
+    field_sentence,
+    overview_sentence,
+)
 from kik_core.report import _partners, charts
 from kik_core.report._markdown import add_text, render_markdown, strip_language_marks
 from kik_core.report._ooxml import (
@@ -463,15 +469,10 @@ def _overview(
 ) -> None:
     w.heading("Umsetzungsstand im Überblick", 1)
     overall = snapshot.overall
-    w.paragraph(
-        text=(
-            f"Stand {format_date(snapshot.as_of)}: Von den {_measures(overall.total)} des "
-            f"Integrationskonzepts {_sentence(overall)}."
-        )
-    )
+    w.paragraph(text=overview_sentence(snapshot))
     _codes_sentence(w, concept)
     if not snapshot.conflicts:
-        w.paragraph(text="Widersprüchliche Meldungen von Partnern gibt es zu diesem Stand nicht.")
+        w.paragraph(text=NO_CONFLICTS_SENTENCE)
     names, rows = _overview_rows(concept, snapshot)
     pages = charts.overview_pages(len(rows))
     if len(pages) == 1:
@@ -783,14 +784,7 @@ def _conflicts(w: _Writer, concept: Concept, snapshot: Snapshot) -> None:
         return
     w.heading("Offene Konflikte zwischen Partnern", 2)
     n = len(snapshot.conflicts)
-    w.paragraph(
-        text=(
-            f"Es gibt {plural(n, 'offenen Widerspruch', 'offene Widersprüche')}: "
-            f"Bei {'dieser Maßnahme' if n == 1 else 'diesen Maßnahmen'} haben Partner am selben "
-            "Tag unterschiedliche Status gemeldet. Gezählt wird der am wenigsten "
-            "fortgeschrittene Status, bis die Partner sich abstimmen."
-        )
-    ).paragraph_format.keep_with_next = True
+    w.paragraph(text=conflicts_sentence(n)).paragraph_format.keep_with_next = True
     widths = [900, 3462, 1250, 2500, 1300]
     body = [
         [
@@ -943,13 +937,7 @@ def _field(
         w.strong(paragraph, "Hinweis der Redaktion: ")
         add_text(paragraph, note.text)
     w.heading("Umsetzungsstand", 2)
-    sentence = w.paragraph(
-        text=(
-            f"Von den {_measures(counts.total)} im Handlungsfeld {field.name} "
-            f"{_sentence(counts)} (Rückmeldungen der Partner bis zum "
-            f"{format_date(snapshot.as_of)})."
-        )
-    )
+    sentence = w.paragraph(text=field_sentence(field.name, counts, snapshot.as_of))
     sentence.paragraph_format.keep_with_next = True  # the chart stays with its sentence
     w.picture(
         w.chart(("donut", field.code), (charts.donut_chart, (field.name, counts))),
