@@ -7,6 +7,9 @@ Two tasks wrap the two jobs of a municipality folder:
 * :func:`report_task` calls :func:`kik_core.workflow.report` and publishes the
   status counts per field and a link to the report.
 
+The quarterly flow adds :func:`publish_task`, which writes the web edition of the
+latest issued round (:func:`kik_core.workflow.publish`) unless it is up to date.
+
 Both take the folder as a ``str`` and return a small ``dict`` of plain values, so
 they run on any task runner (threads or Dask processes) and nothing else
 (connections, sessions, snapshots) crosses a task boundary. They retry on errors
@@ -28,6 +31,9 @@ The flows:
 ``Completed`` / ``Completed``    everything accepted, report written
 ``Completed`` / ``Mit Ablehnungen``  rows rejected or files quarantined; the
                                 report was written, partners must correct
+``Completed`` / ``Website nicht veröffentlicht``  the report was written, the
+                                web edition could not be (reason in the summary)
+``Completed`` / ``Übersprungen``  the round was issued already: only published
 ``Failed`` / ``Failed``          the run stopped (e.g. a broken ``kik.toml``)
 ``Failed`` / ``Teilweise fehlgeschlagen``  :func:`state_report`: some
                                 municipalities failed, the others are done
@@ -35,7 +41,8 @@ The flows:
 
 The state's message says in German what happened; the Markdown artifact
 ``<folder>-zusammenfassung`` says what needs attention. Failed runs and runs with
-rejections are mailed to the office (:mod:`kik_pipelines.notify`). Every task
+rejections or an unpublished site are mailed to the office
+(:mod:`kik_pipelines.notify`). Every task
 run carries the tag ``kommune:<folder>`` (:func:`municipality_tag`).
 """
 
@@ -836,9 +843,16 @@ def quarterly_report(
     * ``erinnern``: remind the partners with missing measures (:func:`remind_task`).
     * ``entwurf``: ingest what came in by the deadline, write the next draft.
 
+    ``quartal`` and ``entwurf`` end by publishing the web edition of the latest
+    issued round (:func:`publish_task`, left alone when up to date); when the
+    office has issued the round already, they only publish (state
+    ``Übersprungen``). A site that cannot be published does not fail the run:
+    its state is named :data:`NOT_PUBLISHED` (unless rows were rejected too) and
+    the summary and the mail say why.
+
     Every task is tagged with :func:`municipality_tag`. Returns the state
     described in the module docstring; called as a function the flow returns
-    ``{"ingest": …, "report": …}`` (plus ``"round"`` and ``"follow_ups"`` for
+    ``{"ingest": …, "report": …, "publish": …}`` (plus ``"round"`` and ``"follow_ups"`` for
     ``quartal``), or the reminder values for ``erinnern``.
     """
     if step not in STEPS:
