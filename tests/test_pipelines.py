@@ -789,3 +789,33 @@ def test_quarter_run_that_cannot_publish_says_so_and_mails_it(
     body = mail.get_body().get_content()  # type: ignore[attr-defined]
     assert "Die Website wurde nicht veröffentlicht" in body
     assert f"kik veroeffentlichen {folder}" in body
+
+
+def test_unpublished_site_names_the_state_and_says_what_to_do() -> None:
+    from kik_pipelines.flows import quarterly_state
+
+    values: dict[str, Any] = {
+        "ingest": {
+            "folder": "/srv/kik/a",
+            "rows_accepted": 6,
+            "rows_rejected": 0,
+            "files_quarantined": 0,
+        },
+        "report": {"docx": "/srv/kik/a/berichte/B.docx", "as_of": "2024-06-30", "measures": 6},
+        "publish": {"folder": "/srv/kik/a", "error": "Der Ordner /srv/www ist fremd."},
+    }
+    state = quarterly_state(values)
+    assert (state.name, state.message) == (
+        NOT_PUBLISHED,
+        "6 Zeilen angenommen; Bericht B.docx; Website nicht veröffentlicht",
+    )
+    summary = quarterly_markdown(values)
+    assert f"**{NOT_PUBLISHED}:** 6 Zeilen angenommen." in summary
+    assert (
+        "- Die Website wurde nicht veröffentlicht: Der Ordner /srv/www ist fremd. Danach "
+        "`kik veroeffentlichen /srv/kik/a` ausführen" in summary
+    )
+    values["ingest"]["rows_rejected"] = 2  # rejections name the state; the note stays
+    state = quarterly_state(values)
+    assert state.name == WITH_REJECTIONS
+    assert state.message.endswith("; Website nicht veröffentlicht")

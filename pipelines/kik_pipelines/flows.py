@@ -42,8 +42,8 @@ The flows:
 The state's message says in German what happened; the Markdown artifact
 ``<folder>-zusammenfassung`` says what needs attention. Failed runs and runs with
 rejections or an unpublished site are mailed to the office
-(:mod:`kik_pipelines.notify`). Every task
-run carries the tag ``kommune:<folder>`` (:func:`municipality_tag`).
+(:mod:`kik_pipelines.notify`). Every task run carries the tag ``kommune:<folder>``
+(:func:`municipality_tag`).
 """
 
 from __future__ import annotations
