@@ -38,10 +38,11 @@ from prefect.states import Completed, Failed
 from prefect.testing.utilities import prefect_test_harness
 
 from kik_core import ConceptWorkbookError, SettingsError, StoreError
-from kik_core.workflow import issue
+from kik_core.workflow import issue, open_round
 from kik_core.workflow import report as workflow_report
 from kik_pipelines._logs import KikErrorFilter
 from kik_pipelines.flows import (
+    NOT_PUBLISHED,
     PARTLY_FAILED,
     WITH_REJECTIONS,
     attention,
@@ -50,6 +51,7 @@ from kik_pipelines.flows import (
     ingest_inbox,
     ingest_task,
     municipality_tag,
+    publish_task,
     quarterly_markdown,
     quarterly_report,
     report_task,
@@ -663,13 +665,20 @@ def test_remind_step_writes_the_list_and_says_who_is_missing(tmp_path: Path) -> 
 
 @pytest.mark.usefixtures("prefect_server")
 def test_draft_step_after_the_office_issued_the_round_is_skipped(tmp_path: Path) -> None:
+    from kik_core.workflow import rounds
+
     folder = make_municipality(tmp_path, "fertig-stadt")
     quarterly_report(str(folder), return_state=True)
     issue(folder)
     before = sorted(p.name for p in (folder / "berichte").iterdir())
     state = quarterly_report(str(folder), step="entwurf", return_state=True)
     assert (state.type, state.name) == (StateType.COMPLETED, "Übersprungen")
-    assert state.message == "Runde schon herausgegeben: kein Entwurf nötig"
+    [issued] = rounds(folder)
+    assert state.message == (
+        "Runde schon herausgegeben: kein Entwurf nötig; "
+        f"Website veröffentlicht (Stichtag {issued.stichtag:%d.%m.%Y})"
+    )
+    assert (folder / "veroeffentlichung" / "index.html").is_file()
     assert sorted(p.name for p in (folder / "berichte").iterdir()) == before
 
 
@@ -687,3 +696,174 @@ def test_state_report_on_a_process_pool(tmp_path: Path) -> None:
     for outcome in summary["municipalities"]:
         if outcome["ok"]:
             assert Path(outcome["docx"]).is_file()
+# --- the web edition of the issued rounds ------------------------------------------
+
+
+def _web_target(folder: Path, target: Path) -> Path:
+    settings = folder / "kik.toml"
+    text = settings.read_text(encoding="utf-8")
+    settings.write_text(
+        text.replace("[web]\n", f'[web]\nziel = "{target.as_posix()}"\n'), encoding="utf-8"
+    )
+    return folder
+
+
+def test_publish_task_writes_the_site_once_and_again_after_a_change(tmp_path: Path) -> None:
+    folder = make_municipality(tmp_path, "web-stadt")
+    assert publish_task.fn(str(folder)) == {
+        "folder": str(folder),
+        "stichtag": None,
+        "index": None,
+        "published": False,
+    }
+    assert not (folder / "veroeffentlichung").exists()
+    open_round(folder)
+    ingest_task.fn(str(folder))
+    issued = issue(folder)
+    first = publish_task.fn(str(folder))
+    index = folder / "veroeffentlichung" / "index.html"
+    assert first == {
+        "folder": str(folder),
+        "stichtag": issued.snapshot.as_of.isoformat(),
+        "index": str(index.absolute()),
+        "published": True,
+    }
+    written = index.stat().st_mtime_ns
+    assert publish_task.fn(str(folder))["published"] is False
+    assert index.stat().st_mtime_ns == written
+    # the office changed kik.toml (e.g. the licence) after the site was written
+    later = (folder / "veroeffentlichung" / ".kik-website").stat().st_mtime + 5
+    os.utime(folder / "kik.toml", (later, later))
+    assert publish_task.fn(str(folder))["published"] is True
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("prefect_server")
+def test_quarter_run_publishes_the_issued_round_with_a_link_artifact(tmp_path: Path) -> None:
+    target = tmp_path / "webserver" / "integration"
+    folder = _web_target(make_municipality(tmp_path, "netz-stadt"), target)
+    open_round(folder, stichtag=AS_OF)
+    before = quarterly_report(str(folder), return_state=True)
+    assert before.result()["publish"]["stichtag"] is None
+    summary = str(_artifacts("netz-stadt-zusammenfassung")["netz-stadt-zusammenfassung"].data)
+    assert "Noch keine Runde herausgegeben: nichts veröffentlicht" in summary
+    assert not target.exists()
+
+    issue(folder)  # the office issues the round by hand; next quarter's run publishes it
+    state = quarterly_report(str(folder), return_state=True)
+    run = _flow_run(state.state_details.flow_run_id)
+    assert (run.state.type, run.state.name) == (StateType.COMPLETED, "Completed")
+    assert run.state.message.endswith(f"; Website veröffentlicht (Stichtag {AS_OF:%d.%m.%Y})")
+    assert state.result()["round"]["opened"] is True  # the next round
+    index = target / "index.html"
+    assert index.is_file()
+    assert state.result()["publish"] == {
+        "folder": str(folder),
+        "stichtag": AS_OF.isoformat(),
+        "index": str(index),
+        "published": True,
+    }
+    assert not (folder / "veroeffentlichung").exists()  # [web] ziel, not the default
+    link = _artifacts("netz-stadt-website")["netz-stadt-website"]
+    assert f"[{index}]({index.as_uri()})" in str(link.data)
+    assert "neu veröffentlicht" in str(link.description)
+    summary = str(_artifacts("netz-stadt-zusammenfassung")["netz-stadt-zusammenfassung"].data)
+    assert f"Stichtag {AS_OF:%d.%m.%Y}, neu veröffentlicht. Startseite:\n\n    {index}" in summary
+
+    written = index.stat().st_mtime_ns
+    again = quarterly_report(str(folder), return_state=True)
+    assert (again.type, again.name) == (StateType.COMPLETED, "Completed")
+    assert "Website" not in str(again.message)
+    assert again.result()["publish"]["published"] is False
+    assert index.stat().st_mtime_ns == written
+    link = _artifacts("netz-stadt-website")["netz-stadt-website"]
+    assert "unverändert" in str(link.description)
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("prefect_server")
+def test_quarter_run_repeated_after_the_issue_only_publishes(tmp_path: Path) -> None:
+    from kik_core.workflow import rounds
+
+    folder = make_municipality(tmp_path, "wieder-stadt")
+    quarterly_report(str(folder), return_state=True)
+    issue(folder)
+    before = sorted(p.name for p in (folder / "berichte").iterdir())
+    state = quarterly_report(str(folder), return_state=True)
+    [issued] = rounds(folder)
+    assert (state.type, state.name) == (StateType.COMPLETED, "Übersprungen")
+    assert state.message == (
+        "Runde schon herausgegeben: nichts zu öffnen, kein Entwurf nötig; "
+        f"Website veröffentlicht (Stichtag {issued.stichtag:%d.%m.%Y})"
+    )
+    assert sorted(p.name for p in (folder / "berichte").iterdir()) == before
+    assert (folder / "veroeffentlichung" / "index.html").is_file()
+    summary = str(_artifacts("wieder-stadt-zusammenfassung")["wieder-stadt-zusammenfassung"].data)
+    assert "# Quartalslauf wieder-stadt: übersprungen" in summary
+    assert "neu veröffentlicht" in summary
+    assert len(rounds(folder)) == 1
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("prefect_server")
+def test_quarter_run_that_cannot_publish_says_so_and_mails_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "fremd"
+    target.mkdir()
+    (target / "startseite.html").write_text("<p>von Hand</p>", encoding="utf-8")
+    folder = _with_recipients(
+        _web_target(make_municipality(tmp_path, "fremd-stadt"), target), "amt@stadt.example"
+    )
+    open_round(folder, stichtag=AS_OF)
+    ingest_task.fn(str(folder))
+    issue(folder)
+    with smtp_sink() as sink:
+        for name, value in sink.env().items():
+            monkeypatch.setenv(name, value)
+        state = quarterly_report(str(folder), return_state=True)
+    run = _flow_run(state.state_details.flow_run_id)
+    assert (run.state.type, run.state.name) == (StateType.COMPLETED, NOT_PUBLISHED)
+    assert run.state.message.endswith(f"; {NOT_PUBLISHED}")
+    assert Path(state.result()["report"]["docx"]).is_file()  # the draft is written
+    assert "nicht von kik stammen" in state.result()["publish"]["error"]
+    assert (target / "startseite.html").read_text(encoding="utf-8") == "<p>von Hand</p>"
+    summary = str(_artifacts("fremd-stadt-zusammenfassung")["fremd-stadt-zusammenfassung"].data)
+    assert f"**{NOT_PUBLISHED}:**" in summary
+    assert "- Die Website wurde nicht veröffentlicht: Der Ordner" in summary
+    [mail] = sink.messages
+    subject = " ".join(str(mail["Subject"]).split())  # unfolded
+    assert subject == "kik: Quartalslauf fremd-stadt – " + run.state.message
+    body = mail.get_body().get_content()  # type: ignore[attr-defined]
+    assert "Die Website wurde nicht veröffentlicht" in body
+    assert f"kik veroeffentlichen {folder}" in body
+
+
+def test_unpublished_site_names_the_state_and_says_what_to_do() -> None:
+    from kik_pipelines.flows import quarterly_state
+
+    values: dict[str, Any] = {
+        "ingest": {
+            "folder": "/srv/kik/a",
+            "rows_accepted": 6,
+            "rows_rejected": 0,
+            "files_quarantined": 0,
+        },
+        "report": {"docx": "/srv/kik/a/berichte/B.docx", "as_of": "2024-06-30", "measures": 6},
+        "publish": {"folder": "/srv/kik/a", "error": "Der Ordner /srv/www ist fremd."},
+    }
+    state = quarterly_state(values)
+    assert (state.name, state.message) == (
+        NOT_PUBLISHED,
+        "6 Zeilen angenommen; Bericht B.docx; Website nicht veröffentlicht",
+    )
+    summary = quarterly_markdown(values)
+    assert f"**{NOT_PUBLISHED}:** 6 Zeilen angenommen." in summary
+    assert (
+        "- Die Website wurde nicht veröffentlicht: Der Ordner /srv/www ist fremd. Danach "
+        "`kik veroeffentlichen /srv/kik/a` ausführen" in summary
+    )
+    values["ingest"]["rows_rejected"] = 2  # rejections name the state; the note stays
+    state = quarterly_state(values)
+    assert state.name == WITH_REJECTIONS
+    assert state.message.endswith("; Website nicht veröffentlicht")

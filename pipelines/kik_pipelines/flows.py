@@ -7,6 +7,9 @@ Two tasks wrap the two jobs of a municipality folder:
 * :func:`report_task` calls :func:`kik_core.workflow.report` and publishes the
   status counts per field and a link to the report.
 
+The quarterly flow adds :func:`publish_task`, which writes the web edition of the
+latest issued round (:func:`kik_core.workflow.publish`) unless it is up to date.
+
 Both take the folder as a ``str`` and return a small ``dict`` of plain values, so
 they run on any task runner (threads or Dask processes) and nothing else
 (connections, sessions, snapshots) crosses a task boundary. They retry on errors
@@ -28,6 +31,9 @@ The flows:
 ``Completed`` / ``Completed``    everything accepted, report written
 ``Completed`` / ``Mit Ablehnungen``  rows rejected or files quarantined; the
                                 report was written, partners must correct
+``Completed`` / ``Website nicht veröffentlicht``  the report was written, the
+                                web edition could not be (reason in the summary)
+``Completed`` / ``Übersprungen``  the round was issued already: only published
 ``Failed`` / ``Failed``          the run stopped (e.g. a broken ``kik.toml``)
 ``Failed`` / ``Teilweise fehlgeschlagen``  :func:`state_report`: some
                                 municipalities failed, the others are done
@@ -35,13 +41,15 @@ The flows:
 
 The state's message says in German what happened; the Markdown artifact
 ``<folder>-zusammenfassung`` says what needs attention. Failed runs and runs with
-rejections are mailed to the office (:mod:`kik_pipelines.notify`). Every task
-run carries the tag ``kommune:<folder>`` (:func:`municipality_tag`).
+rejections or an unpublished site are mailed to the office
+(:mod:`kik_pipelines.notify`). Every task run carries the tag ``kommune:<folder>``
+(:func:`municipality_tag`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -49,7 +57,11 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from prefect import Flow, flow, get_run_logger, tags, task
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.artifacts import (
+    create_link_artifact,
+    create_markdown_artifact,
+    create_table_artifact,
+)
 from prefect.context import TaskRunContext
 from prefect.deployments import run_deployment
 from prefect.exceptions import MissingContextError
@@ -60,10 +72,12 @@ from prefect.settings import PREFECT_UI_URL
 from prefect.states import Completed, Failed
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from kik_core import __version__ as kik_version
 from kik_core import workflow
 from kik_core._locale import format_date, plural
 from kik_core._names import slug as _slug
 from kik_core.errors import KikError, StoreError
+from kik_core.rounds import default_stichtag, local_today
 from kik_core.settings import load_settings
 from kik_pipelines._logs import install_kik_error_filter
 from kik_pipelines.notify import notify_run
@@ -73,12 +87,14 @@ if TYPE_CHECKING:
     from prefect.tasks import Task
 
     from kik_core.ingest import FileOutcome, IngestSummary
+    from kik_core.settings import Settings
     from kik_core.workflow import ReportResult
 
 __all__ = [
     "DEFAULT_MAX_WORKERS",
     "DEFAULT_REMIND_DAYS",
     "MAX_THREADS",
+    "NOT_PUBLISHED",
     "PARTLY_FAILED",
     "STEPS",
     "WITH_REJECTIONS",
@@ -90,6 +106,8 @@ __all__ = [
     "ingest_task",
     "municipality_tag",
     "open_round_task",
+    "publish_points",
+    "publish_task",
     "quarterly_markdown",
     "quarterly_report",
     "quarterly_state",
@@ -106,6 +124,9 @@ install_kik_error_filter()
 
 #: The name of the Completed state of a run with rejected rows or quarantined files.
 WITH_REJECTIONS = "Mit Ablehnungen"
+#: The name of the Completed state of a quarterly run whose web edition could not be
+#: published (the report was written; the reason is in the message and the summary).
+NOT_PUBLISHED = "Website nicht veröffentlicht"
 #: The name of the Failed state of a :func:`state_report` run in which municipalities failed.
 PARTLY_FAILED = "Teilweise fehlgeschlagen"
 #: The steps of :func:`quarterly_report` (its ``step`` parameter): the scheduled quarter
@@ -128,6 +149,7 @@ RETRY_DELAYS: list[float] = [10.0, 60.0]
 #: block the quarterly run forever).
 INGEST_TIMEOUT = 15 * 60
 REPORT_TIMEOUT = 30 * 60
+PUBLISH_TIMEOUT = 30 * 60
 
 
 def slug(text: str) -> str:
@@ -355,13 +377,28 @@ def report_task(
 def open_round_task(folder: str) -> dict[str, Any]:
     """Open the reporting round of the last Stichtag, unless a round is open already.
 
+    When the office has issued that round already (a run repeated after
+    ``kik runde herausgeben``), nothing is opened and ``issued`` is ``True``.
+
     Returns:
         ``folder``, ``stichtag`` and ``deadline`` (ISO dates), ``opened``
-        (``False`` when the open round was there already).
+        (``False`` when the open round was there already), ``issued``.
     """
-    current = next((r for r in reversed(workflow.rounds(folder)) if not r.is_issued), None)
+    known = workflow.rounds(folder)
+    current = next((r for r in reversed(known) if not r.is_issued), None)
     opened = current is None
     if current is None:
+        settings = load_settings(folder)
+        stichtag = settings.report.as_of or default_stichtag(local_today(), settings.rounds.cadence)
+        done = next((r for r in known if r.stichtag == stichtag), None)
+        if done is not None:  # issued, since no round is open
+            return {
+                "folder": folder,
+                "stichtag": done.stichtag.isoformat(),
+                "deadline": done.deadline.isoformat(),
+                "opened": False,
+                "issued": True,
+            }
         current = workflow.open_round(folder)
         _logger().info(
             "%s: Runde %s geöffnet, Frist %s",
@@ -374,6 +411,7 @@ def open_round_task(folder: str) -> dict[str, Any]:
         "stichtag": current.stichtag.isoformat(),
         "deadline": current.deadline.isoformat(),
         "opened": opened,
+        "issued": False,
     }
 
 
@@ -418,6 +456,97 @@ def remind_task(folder: str) -> dict[str, Any]:
         result.csv,
     )
     return values
+
+
+def _site_inputs(settings: Settings) -> list[Path]:
+    """The office's files a published site is made from besides the store."""
+    report = settings.report
+    paths = [settings.folder / "kik.toml", settings.concept_file]
+    paths += [p for p in (report.foreword, settings.web.easy_language) if p is not None]
+    paths += [*report.sections_front, *report.sections_back]
+    overrides = settings.folder / "web"
+    if overrides.is_dir():
+        paths += [p for p in overrides.rglob("*") if p.is_file()]
+    return paths
+
+
+def _site_is_current(settings: Settings, destination: Path, stichtag: dt.date) -> bool:
+    """True when ``destination`` holds the site of ``stichtag`` made by this kik version
+    after the last change to the office's files (:func:`_site_inputs`)."""
+    from kik_core.web import MARKER  # noqa: PLC0415 - the web edition loads pandas
+
+    marker = destination / MARKER
+    try:
+        written = json.loads(marker.read_text(encoding="utf-8"))
+        written_at = marker.stat().st_mtime
+        changed = max((p.stat().st_mtime for p in _site_inputs(settings) if p.is_file()), default=0)
+    except (OSError, ValueError):
+        return False
+    return (
+        isinstance(written, dict)
+        and written.get("stichtag") == stichtag.isoformat()
+        and written.get("entwurf") is False
+        and written.get("erzeugt_mit") == f"kik {kik_version}"
+        and changed <= written_at
+    )
+
+
+@task(
+    name="publish",
+    task_run_name=_run_name("veroeffentlichen"),
+    retries=2,
+    retry_delay_seconds=RETRY_DELAYS,
+    retry_condition_fn=retry_transient,
+    timeout_seconds=PUBLISH_TIMEOUT,
+)
+def publish_task(folder: str) -> dict[str, Any]:
+    """Publish the web edition of the latest issued round, unless it is up to date.
+
+    The site (:func:`kik_core.workflow.publish`) shows the latest issued round
+    with the history and open data (``daten/<Stichtag>/``) of every issued
+    round before it, so publishing the latest one publishes them all. It goes
+    to ``[web] ziel``, else ``DIR/veroeffentlichung``. It is written again when
+    the target holds no site of kik, the site of an earlier round, one made by
+    another kik version, or one older than ``kik.toml``, the concept workbook,
+    the texts or the ``web/`` folder; otherwise it is left alone. Inside a task
+    run the start page is published as the link artifact ``<folder>-website``.
+
+    Returns:
+        ``folder``, ``stichtag`` (ISO date of the latest issued round, ``None``
+        when no round is issued yet), ``index`` (the start page as ``str``,
+        ``None`` when nothing is published) and ``published`` (``True`` when
+        written now, ``False`` when up to date or nothing to publish).
+    """
+    settings = load_settings(folder)
+    issued = [r for r in workflow.rounds(settings) if r.is_issued]
+    if not issued:
+        _logger().info("%s: noch keine herausgegebene Runde: keine Website", folder)
+        return {"folder": folder, "stichtag": None, "index": None, "published": False}
+    stichtag = issued[-1].stichtag
+    destination = settings.web.target or settings.folder / workflow.PUBLISH_FOLDER
+    published = not _site_is_current(settings, destination, stichtag)
+    if published:
+        index = workflow.publish(settings).index
+        _logger().info("%s: Website veröffentlicht: %s", folder, index)
+    else:
+        index = destination / "index.html"
+        _logger().info("%s: Website schon aktuell: %s", folder, index)
+    if _in_task_run():
+        create_link_artifact(
+            link=index.absolute().as_uri(),
+            link_text=str(index.absolute()),
+            key=f"{_folder_slug(folder)}-website",
+            description=(
+                f"Website {settings.municipality}, Stichtag {stichtag:%d.%m.%Y} "
+                f"({'neu veröffentlicht' if published else 'unverändert'})"
+            ),
+        )
+    return {
+        "folder": folder,
+        "stichtag": stichtag.isoformat(),
+        "index": str(index.absolute()),
+        "published": published,
+    }
 
 
 def _publish_report(folder: str, result: ReportResult) -> None:
@@ -506,12 +635,12 @@ def _ingest_message(ingested: Mapping[str, Any]) -> str:
 def quarterly_markdown(values: Mapping[str, Any]) -> str:
     """The German summary of one quarterly run: the outcome and what needs attention."""
     ingested, reported = values["ingest"], values["report"]
-    points = attention(ingested)
+    rejections = attention(ingested)
+    points = rejections + publish_points(values)
     title = reported.get("municipality") or Path(str(ingested["folder"])).name
     lines = [f"# Quartalslauf {title}", ""]
-    lines.append(
-        f"**{WITH_REJECTIONS if points else 'Erfolgreich'}:** {_ingest_message(ingested)}."
-    )
+    label = WITH_REJECTIONS if rejections else NOT_PUBLISHED if points else "Erfolgreich"
+    lines.append(f"**{label}:** {_ingest_message(ingested)}.")
     lines += ["", "## Was zu tun ist", ""]
     lines += [f"- {p}" for p in points] or ["Nichts: alle Zeilen wurden angenommen."]
     lines += [
@@ -523,6 +652,8 @@ def quarterly_markdown(values: Mapping[str, Any]) -> str:
         "",
         f"    {reported['docx']}",
     ]
+    if values.get("publish") is not None:
+        lines += ["", *_publish_lines(values["publish"])]
     if "round" in values:
         lines += ["", *_round_lines(values["round"], values.get("follow_ups", []))]
     return "\n".join(lines) + "\n"
@@ -544,6 +675,84 @@ def _round_lines(round_values: Mapping[str, Any], follow_ups: list[dict[str, str
     return lines
 
 
+def _publication(folder: str) -> dict[str, Any]:
+    """Run :func:`publish_task`; a failure becomes ``{"folder", "error"}``, never the run's.
+
+    The draft report is written by then: a site that cannot be published (a
+    foreign file in the target, a full disk) is reported in the run's state,
+    summary and mail (:func:`publish_points`), not as a failed run.
+    """
+    state = publish_task(folder, return_state=True)
+    if state.is_completed():
+        return dict(state.result())
+    error = state.result(raise_on_failure=False)
+    reason = str(error) if isinstance(error, KikError) else _error_message(state)
+    _logger().error("%s: Website nicht veröffentlicht: %s", folder, reason)
+    return {"folder": folder, "error": reason}
+
+
+def publish_points(values: Mapping[str, Any]) -> list[str]:
+    """What the office must do about the web edition of a quarterly run (or nothing)."""
+    published = values.get("publish")
+    if published is None or "error" not in published:
+        return []
+    return [
+        f"Die Website wurde nicht veröffentlicht: {published['error']} Danach "
+        f"`kik veroeffentlichen {published['folder']}` ausführen oder den Lauf neu starten."
+    ]
+
+
+def _publish_note(published: Mapping[str, Any] | None) -> str:
+    """The web edition's part of the run state's message ('' when nothing happened)."""
+    if published is None:
+        return ""
+    if "error" in published:
+        return f"; {NOT_PUBLISHED}"
+    if published["published"]:
+        return f"; Website veröffentlicht (Stichtag {_date(published['stichtag'])})"
+    return ""
+
+
+def _date(iso: str) -> str:
+    return f"{dt.date.fromisoformat(iso):%d.%m.%Y}"
+
+
+def _publish_lines(published: Mapping[str, Any]) -> list[str]:
+    lines = ["## Website", ""]
+    if "error" in published:
+        return [*lines, f"**{NOT_PUBLISHED}:** {published['error']}"]
+    if published["stichtag"] is None:
+        return [
+            *lines,
+            "Noch keine Runde herausgegeben: nichts veröffentlicht "
+            "(`kik runde herausgeben ORDNER` gibt den Bericht heraus).",
+        ]
+    state = "neu veröffentlicht" if published["published"] else "unverändert, schon aktuell"
+    return [
+        *lines,
+        f"Stichtag {_date(published['stichtag'])}, {state}. Startseite:",
+        "",
+        f"    {published['index']}",
+    ]
+
+
+def _skipped(folder: str, message: str, published: dict[str, Any]) -> State[dict[str, Any]]:
+    """Artifact and state of a step after the office issued the round: only published."""
+    values = {"folder": folder, "publish": published}
+    points = publish_points(values)
+    lines = [f"# Quartalslauf {Path(folder).name}: übersprungen", "", f"{message}.", ""]
+    lines += ["## Was zu tun ist", "", *([f"- {p}" for p in points] or ["Nichts."]), ""]
+    create_markdown_artifact(
+        markdown="\n".join([*lines, *_publish_lines(published)]) + "\n",
+        key=f"{_folder_slug(folder)}-zusammenfassung",
+        description=f"Übersprungen: {Path(folder).name}",
+    )
+    message += _publish_note(published)
+    if points:
+        return Completed(name=NOT_PUBLISHED, message=message, data=values)
+    return Completed(name="Übersprungen", message=message, data=values)
+
+
 def failed_markdown(folder: str, error: KikError) -> str:
     """The German summary of a quarterly run stopped by ``error``."""
     return (
@@ -561,8 +770,11 @@ def quarterly_state(values: dict[str, Any]) -> State[dict[str, Any]]:
     """
     ingested = values["ingest"]
     message = f"{_ingest_message(ingested)}; Bericht {Path(values['report']['docx']).name}"
+    message += _publish_note(values.get("publish"))
     if attention(ingested):
         return Completed(name=WITH_REJECTIONS, message=message, data=values)
+    if publish_points(values):
+        return Completed(name=NOT_PUBLISHED, message=message, data=values)
     return Completed(message=message, data=values)
 
 
@@ -589,11 +801,14 @@ def _notify_quarterly(flow: Flow[..., Any], flow_run: FlowRun, state: State[Any]
     folder = str(flow_run.parameters.get("folder", ""))
     name = Path(folder).name
     if state.is_completed():
-        if state.name != WITH_REJECTIONS:
+        if state.name not in (WITH_REJECTIONS, NOT_PUBLISHED):
             return
         values = state.result(raise_on_failure=False)
         subject = f"kik: Quartalslauf {name} – {state.message}"
-        points = attention(values["ingest"]) if isinstance(values, dict) else []
+        points = []
+        if isinstance(values, dict):
+            points = attention(values["ingest"]) if "ingest" in values else []
+            points += publish_points(values)
         body = [f"Der Quartalslauf für {folder} ist durchgelaufen, aber:", ""]
         body += [f"- {p}" for p in points]
     else:
@@ -631,9 +846,16 @@ def quarterly_report(
     * ``erinnern``: remind the partners with missing measures (:func:`remind_task`).
     * ``entwurf``: ingest what came in by the deadline, write the next draft.
 
+    ``quartal`` and ``entwurf`` end by publishing the web edition of the latest
+    issued round (:func:`publish_task`, left alone when up to date); when the
+    office has issued the round already, they only publish (state
+    ``Übersprungen``). A site that cannot be published does not fail the run:
+    its state is named :data:`NOT_PUBLISHED` (unless rows were rejected too) and
+    the summary and the mail say why.
+
     Every task is tagged with :func:`municipality_tag`. Returns the state
     described in the module docstring; called as a function the flow returns
-    ``{"ingest": …, "report": …}`` (plus ``"round"`` and ``"follow_ups"`` for
+    ``{"ingest": …, "report": …, "publish": …}`` (plus ``"round"`` and ``"follow_ups"`` for
     ``quartal``), or the reminder values for ``erinnern``.
     """
     if step not in STEPS:
@@ -647,13 +869,18 @@ def quarterly_report(
                 return _reminded(folder, remind_task(folder), key)
             if step == STEP_QUARTER:
                 round_values = open_round_task(folder)
+                if round_values["issued"]:
+                    message = "Runde schon herausgegeben: nichts zu öffnen, kein Entwurf nötig"
+                    _logger().info("%s: %s", folder, message)
+                    return _skipped(folder, message, _publication(folder))
             elif not any(not r.is_issued for r in workflow.rounds(folder)):
                 # the office issued the round before the deadline: no draft to write
                 message = "Runde schon herausgegeben: kein Entwurf nötig"
                 _logger().info("%s: %s", folder, message)
-                return Completed(name="Übersprungen", message=message, data={"folder": folder})
+                return _skipped(folder, message, _publication(folder))
             ingested = ingest_task(folder)
             reported = report_task(folder)
+            published = _publication(folder)
     except KikError as exc:
         # an expected failure: its German message is the state's message (no traceback)
         _logger().error("Abgebrochen (%s): %s", type(exc).__name__, exc)
@@ -663,7 +890,7 @@ def quarterly_report(
             description=f"Abgebrochen: {Path(folder).name}",
         )
         return Failed(message=str(exc), data=exc)
-    values: dict[str, Any] = {"ingest": ingested, "report": reported}
+    values: dict[str, Any] = {"ingest": ingested, "report": reported, "publish": published}
     if round_values is not None:
         values["round"] = round_values
         values["follow_ups"] = _follow_ups_of_this_deployment(folder, round_values, remind_days)
