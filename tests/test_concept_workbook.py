@@ -73,8 +73,15 @@ def test_blank_template_has_every_sheet_and_column(tmp_path: Path) -> None:
         "Zeitleiste",
         "Partner",
         "Hinweise",
+        "Status",
     ]
     assert [c.value for c in wb["Hinweise"][1]] == ["Bezug", "Hinweis", "Art"]
+    assert [[c.value for c in row] for row in wb["Status"].iter_rows()] == [
+        ["Status", "Gruppe", "mitgezählt"],
+        ["wartend", "wartend", "ja"],
+        ["in Bearbeitung", "in Bearbeitung", "ja"],
+        ["implementiert", "implementiert", "ja"],
+    ]
     assert [c.value for c in wb["Maßnahmen"][1]] == [
         "Handlungsfeld",
         "Nr",
@@ -330,3 +337,59 @@ def test_partner_sheet_problems_name_sheet_row_and_column(tmp_path: Path) -> Non
     assert "Blatt Partner, Zeile 3, Spalte Partner" in message
     assert "„Sportverein“ steht bei keiner Maßnahme unter „Zuständig“" in message
     assert "„smf at musterstadt“ ist keine gültige E-Mail-Adresse" in message
+
+
+# --- the Status sheet: a municipality's own scheme (issue 17) ---------------------
+
+
+def test_status_sheet_sets_the_scheme_and_round_trips(tmp_path: Path) -> None:
+    from .scheme_fixtures import FIVE
+
+    sheets = _valid_sheets()
+    sheets["Status"] = [
+        ["Status", "Gruppe", "mitgezählt"],
+        ["offen", "wartend", "ja"],
+        ["zurückgestellt", "wartend", None],
+        ["in Umsetzung", "in Bearbeitung", "ja"],
+        ["umgesetzt", "implementiert", "ja"],
+        ["entfällt", "entfallen", "nein"],
+    ]
+    concept = load_concept(_workbook(tmp_path / "k.xlsx", sheets))
+    assert concept.statuses == FIVE
+    assert [g.counted for g in concept.statuses.groups] == [True, True, True, False]
+    again = load_concept(write_concept_workbook(concept, tmp_path / "again.xlsx"))
+    assert again.statuses == FIVE
+    assert again.statuses.groups == FIVE.groups
+
+
+def test_status_sheet_without_groups_gives_one_group_per_status(tmp_path: Path) -> None:
+    sheets = _valid_sheets()
+    sheets["Status"] = [["Status"], ["geplant"], ["läuft"], ["erledigt"]]
+    scheme = load_concept(_workbook(tmp_path / "k.xlsx", sheets)).statuses
+    assert scheme.labels == ("geplant", "läuft", "erledigt")
+    assert scheme.is_simple
+    assert scheme.initial == "geplant"
+
+
+def test_status_sheet_problems_are_collected_in_german(tmp_path: Path) -> None:
+    sheets = _valid_sheets()
+    sheets["Status"] = [
+        ["Status", "Gruppe", "mitgezählt"],
+        ["offen", "wartend", "vielleicht"],
+        ["fertig", "fertig", "ja"],
+        ["Fertig", "fertig", "ja"],
+        ["weg", "fertig", "nein"],
+    ]
+    with pytest.raises(ConceptWorkbookError) as info:
+        load_concept(_workbook(tmp_path / "k.xlsx", sheets))
+    text = str(info.value)
+    assert "Blatt Status, Zeile 2, Spalte mitgezählt: „vielleicht“ ist kein gültiger Wert" in text
+    assert "den Status gibt es schon in Zeile 3" in text
+    assert "die Gruppe „fertig“ steht in Zeile 3 anders" in text
+
+
+def test_status_sheet_needs_a_counted_group(tmp_path: Path) -> None:
+    sheets = _valid_sheets()
+    sheets["Status"] = [["Status", "mitgezählt"], ["offen", "nein"]]
+    with pytest.raises(ConceptWorkbookError, match="Mindestens eine Gruppe muss mitgezählt"):
+        load_concept(_workbook(tmp_path / "k.xlsx", sheets))

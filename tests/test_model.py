@@ -178,3 +178,71 @@ def test_reporting_period_order() -> None:
     ReportingPeriod(dt.date(2023, 9, 30), dt.date(2022, 9, 30))
     with pytest.raises(ModelError, match="before"):
         ReportingPeriod(dt.date(2023, 9, 30), dt.date(2023, 9, 30))
+
+
+# --- status schemes (issue 17) ------------------------------------------------
+
+
+def test_default_scheme_is_kempten_s_three_statuses() -> None:
+    from kik_core.model import DEFAULT_SCHEME
+
+    assert DEFAULT_SCHEME.labels == ("wartend", "in Bearbeitung", "implementiert")
+    assert DEFAULT_SCHEME.is_simple
+    assert DEFAULT_SCHEME.initial_status is Status.WARTEND
+    assert DEFAULT_SCHEME.done_group.name == "implementiert"
+    assert [g.name for g in DEFAULT_SCHEME.groups] == list(DEFAULT_SCHEME.labels)
+
+
+def test_scheme_parses_orders_and_groups() -> None:
+    from .scheme_fixtures import ENTFAELLT, FIVE, OFFEN, UMGESETZT, ZURUECK
+
+    assert FIVE.parse("  ENTFÄLLT ") is ENTFAELLT
+    assert FIVE.initial_status is OFFEN
+    assert OFFEN < ZURUECK < UMGESETZT < ENTFAELLT
+    assert FIVE.group_of(ZURUECK).name == "wartend"
+    assert not FIVE.group_of(ENTFAELLT).counted
+    assert FIVE.is_done(UMGESETZT)
+    assert not FIVE.is_done(ENTFAELLT)
+    assert not FIVE.is_simple
+    with pytest.raises(ModelError, match="offen, zurückgestellt"):
+        FIVE.parse("implementiert")
+
+
+@pytest.mark.parametrize(
+    ("statuses", "groups", "message"),
+    [
+        ((Status("a", 0), Status("A", 1)), (), "unique"),
+        ((Status("a", 0), Status("b", 0)), (), "positions"),
+        ((Status("a", 0, "g"),), (), None),
+        ((Status("a", 0, "x"),), ("y",), "group 'x'"),
+        ((Status("a", 0),), ("a!",), "group 'a'"),
+    ],
+)
+def test_scheme_validation(
+    statuses: tuple[Status, ...], groups: tuple[str, ...], message: str | None
+) -> None:
+    from kik_core.model import StatusGroup, StatusScheme
+
+    made = tuple(StatusGroup(g) for g in groups)
+    if message is None:
+        assert StatusScheme(statuses, made).groups == (StatusGroup("g"),)
+        return
+    with pytest.raises(ModelError, match=message):
+        StatusScheme(statuses, made)
+
+
+def test_scheme_needs_a_counted_group_and_a_known_initial() -> None:
+    from kik_core.model import StatusGroup, StatusScheme
+
+    with pytest.raises(ModelError, match="at least one"):
+        StatusScheme((Status("a", 0, "g"),), (StatusGroup("g", counted=False),))
+    with pytest.raises(ModelError, match="initial"):
+        StatusScheme((Status("a", 0),), initial="b")
+    assert StatusScheme((Status("a", 0), Status("b", 1)), initial="B").initial_status.label == "b"
+
+
+def test_statuses_are_equal_by_label() -> None:
+    assert Status("wartend", 7, "x") == Status.WARTEND
+    assert hash(Status(" Wartend ")) == hash(Status.WARTEND)
+    assert Status.WARTEND.value == "wartend"
+    assert len(Status) == 3

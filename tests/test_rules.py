@@ -276,3 +276,77 @@ def test_snapshot_with_decisions_survives_the_json_round_trip(concept: Concept) 
     assert again.decisions == snapshot.decisions
     assert again.statuses["BS-1.1"].decision == snapshot.statuses["BS-1.1"].decision
     assert again.status_of("BS-1.1") is I
+
+
+# --- a municipality's own status scheme (issue 17) -------------------------------
+
+
+def _five_concept(n: int = 6) -> Concept:
+    from kik_core import FieldOfAction, Goal, Measure
+
+    from .scheme_fixtures import FIVE
+
+    return Concept(
+        "Beispielstadt",
+        "KIK",
+        None,
+        (FieldOfAction("BS", "Bildung"),),
+        (Goal("BS-1", "Ziel"),),
+        tuple(Measure(f"BS-1.{i}", f"M{i}") for i in range(1, n + 1)),
+        FIVE,
+    )
+
+
+def test_scheme_counts_groups_and_leaves_entfallen_out_of_the_percentages() -> None:
+    from .scheme_fixtures import ENTFAELLT, FIVE, OFFEN, UMGESETZT, UMSETZUNG, ZURUECK
+
+    concept = _five_concept()
+    reports = [
+        StatusReport("BS-1.1", FIVE.parse("zurückgestellt"), D3, "vhs"),
+        StatusReport("BS-1.2", FIVE.parse("in Umsetzung"), D3, "vhs"),
+        StatusReport("BS-1.3", FIVE.parse("umgesetzt"), D3, "vhs"),
+        StatusReport("BS-1.4", FIVE.parse("Entfällt"), D3, "vhs"),
+        StatusReport("BS-1.5", FIVE.parse("entfällt"), D3, "vhs"),
+    ]
+    snapshot = build_snapshot(concept, reports, D3)
+    assert snapshot.status_of("BS-1.6") is OFFEN  # rule 3: the scheme's initial status
+    counts = snapshot.overall
+    assert dict(counts.counts) == {OFFEN: 1, ZURUECK: 1, UMSETZUNG: 1, UMGESETZT: 1, ENTFAELLT: 2}
+    assert ENTFAELLT not in counts.percentages
+    assert sum(counts.percentages.values()) == 100
+    assert counts.total == 6
+    assert counts.counted_total == 4
+    groups = snapshot.summary(counts)
+    assert {s.label: n for s, n in groups.counts.items()} == {
+        "wartend": 2,
+        "in Bearbeitung": 1,
+        "implementiert": 1,
+        "entfallen": 2,
+    }
+    assert {s.label: p for s, p in groups.percentages.items()} == {
+        "wartend": 50,
+        "in Bearbeitung": 25,
+        "implementiert": 25,
+    }
+
+
+def test_scheme_conflicts_and_regressions_follow_its_order() -> None:
+    from .scheme_fixtures import FIVE, UMSETZUNG, ZURUECK
+
+    concept = _five_concept(2)
+    reports = [
+        StatusReport("BS-1.1", FIVE.parse("in Umsetzung"), D3, "vhs"),
+        StatusReport("BS-1.1", FIVE.parse("zurückgestellt"), D3, "Caritas"),
+        StatusReport("BS-1.2", FIVE.parse("umgesetzt"), D2, "vhs"),
+        StatusReport("BS-1.2", FIVE.parse("in Umsetzung"), D3, "vhs"),
+    ]
+    snapshot = build_snapshot(concept, reports, D3, previous=D2)
+    assert snapshot.status_of("BS-1.1") is ZURUECK  # least advanced wins
+    assert [c.measure_id for c in snapshot.conflicts] == ["BS-1.1"]
+    [back] = regressions(concept, reports, D3)
+    assert (back.measure_id, back.after, back.is_regression) == ("BS-1.2", UMSETZUNG, True)
+
+
+def test_default_scheme_summary_is_the_counts_themselves() -> None:
+    counts = StatusCounts.of([W, B, B, I])
+    assert counts.summary(Concept("M", "K").statuses) is counts

@@ -45,7 +45,9 @@ from kik_core.model import (
     Provenance,
     ReportingPeriod,
     Status,
+    StatusGroup,
     StatusReport,
+    StatusScheme,
     TimelineEntry,
 )
 from kik_core.rounds import Cadence, LateCorrection, Round, RoundState, default_stichtag
@@ -97,7 +99,9 @@ __all__ = [
     "Snapshot",
     "Status",
     "StatusCounts",
+    "StatusGroup",
     "StatusReport",
+    "StatusScheme",
     "StoreError",
     "TimelineEntry",
     "UnreadableFileError",

@@ -18,7 +18,15 @@ sheet              columns
                    ``E-Mail``, ``Telefon``
 ``Hinweise``       optional: ``Bezug`` (a Kürzel, goal or measure id), ``Hinweis``,
                    ``Art`` (optional: ``Hinweis`` or ``Status erschlossen``)
+``Status``         optional: ``Status`` (the label), ``Gruppe`` (summary group,
+                   default the label), ``mitgezählt`` (``ja``/``nein``: whether the
+                   group counts toward the percentages, default ``ja``)
 =================  ===========================================================
+
+``Status`` is the municipality's status scheme, least advanced first (the row
+order is the order; the first status is the one a measure has before anyone
+reports). Without the sheet, or with it empty, Kempten's scheme applies
+(wartend, in Bearbeitung, implementiert).
 
 ``Hinweise`` holds editorial notes: where the source contradicts itself, or a
 status was inferred from the text rather than read (``Status erschlossen``); the
@@ -51,6 +59,7 @@ from kik_core.errors import (
     Reason,
 )
 from kik_core.model import (
+    DEFAULT_SCHEME,
     Concept,
     FieldOfAction,
     Goal,
@@ -59,6 +68,9 @@ from kik_core.model import (
     Measure,
     PartnerContact,
     Provenance,
+    Status,
+    StatusGroup,
+    StatusScheme,
     TimelineEntry,
     partner_key,
 )
@@ -89,6 +101,7 @@ SHEETS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "Zeitleiste": (("Zeitraum", "Ereignis"), ()),
     "Partner": (("Partner",), ("Ansprechperson", "E-Mail", "Telefon")),
     "Hinweise": (("Bezug", "Hinweis"), ("Art",)),
+    "Status": (("Status",), ("Gruppe", "mitgezählt")),
 }
 log = logging.getLogger("kik_core.concept_workbook")
 #: The ``Art`` values of the ``Hinweise`` sheet (casefolded) → inferred status?
@@ -384,13 +397,96 @@ def _read_concept(reader: _Reader) -> Concept | None:
     _collect_duplicates(reader, fields, "Handlungsfelder", "Kürzel")
     _collect_duplicates(reader, goals, "Ziele", "Nr")
     _collect_duplicates(reader, measures, "Maßnahmen", "Nr")
+    scheme = _read_scheme(reader)
     if reader.problems:
         return None
     try:
-        return Concept(municipality, title, adopted, tuple(fields), tuple(goals), tuple(measures))
+        return Concept(
+            municipality, title, adopted, tuple(fields), tuple(goals), tuple(measures), scheme
+        )
     except KikError as exc:  # pragma: no cover - every rule is checked above
         problem = Problem(Reason.INVALID_VALUE, Location(file), str(exc))
         raise ConceptWorkbookError([problem]) from exc
+
+
+_YES_NO = {"ja": True, "j": True, "x": True, "nein": False, "n": False}
+
+
+def _read_scheme(reader: _Reader) -> StatusScheme:
+    """The ``Status`` sheet as a scheme (Kempten's where the sheet is absent or empty)."""
+    statuses: list[Status] = []
+    counted: dict[str, tuple[bool, int]] = {}
+    groups: list[str] = []
+    seen: dict[str, int] = {}
+    problems = len(reader.problems)
+    for row, values in reader.rows("Status", required=False):
+        label = reader.text(values, "Status", "Status", row)
+        if not label:
+            continue
+        group = _cell_text(values.get("Gruppe")) or label
+        flag = _cell_text(values.get("mitgezählt")).casefold()
+        if flag and flag not in _YES_NO:
+            reader.problem(
+                Reason.INVALID_VALUE,
+                "Status",
+                row,
+                "mitgezählt",
+                value=flag,
+                detail=" (ja oder nein)",
+            )
+            continue
+        if label.casefold() in seen:
+            reader.problem(
+                Reason.INVALID_VALUE,
+                "Status",
+                row,
+                "Status",
+                value=label,
+                detail=f": den Status gibt es schon in Zeile {seen[label.casefold()]}",
+            )
+            continue
+        seen[label.casefold()] = row
+        counts = _YES_NO.get(flag, True)
+        key = group.casefold()
+        if key in counted and counted[key][0] != counts:
+            reader.problem(
+                Reason.INVALID_VALUE,
+                "Status",
+                row,
+                "mitgezählt",
+                value=flag or "ja",
+                detail=f": die Gruppe „{group}“ steht in Zeile {counted[key][1]} anders",
+            )
+            continue
+        if key not in counted:
+            counted[key] = (counts, row)
+            groups.append(group)
+        built = reader.build("Status", row, functools.partial(Status, label, len(statuses), group))
+        if built is not None:
+            statuses.append(built)
+    if not statuses or len(reader.problems) > problems:
+        return DEFAULT_SCHEME
+    if not any(c for c, _row in counted.values()):
+        reader.problems.append(
+            Problem(
+                Reason.INVALID_VALUE,
+                Location(reader.file, "Status", None, "mitgezählt"),
+                "Mindestens eine Gruppe muss mitgezählt werden (mitgezählt = ja)",
+            )
+        )
+        return DEFAULT_SCHEME
+    try:
+        return StatusScheme(
+            tuple(statuses), tuple(StatusGroup(g, counted[g.casefold()][0]) for g in groups)
+        )
+    except ModelError as exc:  # pragma: no cover - every rule is checked above
+        log.debug("status scheme rejected: %s", exc)
+        reader.problems.append(
+            Problem(
+                Reason.INVALID_VALUE, Location(reader.file, "Status"), "Ungültiges Status-Schema"
+            )
+        )
+        return DEFAULT_SCHEME
 
 
 def _collect_duplicates(
@@ -643,6 +739,7 @@ _WIDTHS = {
     "Zeitleiste": (30, 90),
     "Partner": (40, 30, 36, 20),
     "Hinweise": (14, 90, 20),
+    "Status": (24, 24, 14),
 }
 
 
@@ -721,6 +818,14 @@ def write_concept_workbook(
     _write_rows(
         workbook["Partner"],
         [(c.partner, c.contact or None, c.email or None, c.phone or None) for c in partners],
+    )
+    scheme = concept.statuses if concept is not None else DEFAULT_SCHEME
+    _write_rows(
+        workbook["Status"],
+        [
+            (st.label, st.group, "ja" if scheme.group_of(st).counted else "nein")
+            for st in scheme.statuses
+        ],
     )
     for sheet_name in ("Konzept", "Kennzahlen"):
         for row in workbook[sheet_name].iter_rows(min_row=2):

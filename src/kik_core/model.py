@@ -14,17 +14,17 @@ objects, rules compute over them, renderers draw them.
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import functools
 import re
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 
 from kik_core.errors import DuplicateIdError, Location, ModelError
 
 __all__ = [
+    "DEFAULT_SCHEME",
     "Concept",
     "Decision",
     "FieldOfAction",
@@ -36,7 +36,9 @@ __all__ = [
     "Provenance",
     "ReportingPeriod",
     "Status",
+    "StatusGroup",
     "StatusReport",
+    "StatusScheme",
     "TimelineEntry",
     "goal_id_of",
     "is_goal_id",
@@ -88,59 +90,6 @@ def _sort_key(value: str) -> tuple[str, int, int]:
     return code, goal, measure or 0
 
 
-@functools.total_ordering
-class Status(enum.Enum):
-    """How far a measure has come; ordered by progress.
-
-    The values are the exact German labels used in reports and spreadsheets.
-
-    >>> Status.parse("  In Bearbeitung ")
-    <Status.IN_BEARBEITUNG: 'in Bearbeitung'>
-    >>> Status.WARTEND < Status.IMPLEMENTIERT
-    True
-    """
-
-    WARTEND = "wartend"
-    IN_BEARBEITUNG = "in Bearbeitung"
-    IMPLEMENTIERT = "implementiert"
-
-    @property
-    def label(self) -> str:
-        """The German label, e.g. ``in Bearbeitung``."""
-        return self.value
-
-    @property
-    def progress(self) -> int:
-        """0 for wartend, 1 for in Bearbeitung, 2 for implementiert."""
-        return _PROGRESS[self]
-
-    def __lt__(self, other: object) -> bool:
-        if not isinstance(other, Status):
-            return NotImplemented
-        return self.progress < other.progress
-
-    @classmethod
-    def parse_any(cls, value: Status | str) -> Status:
-        """Return ``value`` if it is a status, else :meth:`parse` it."""
-        return value if isinstance(value, Status) else cls.parse(value)
-
-    @classmethod
-    def parse(cls, text: str) -> Status:
-        """Parse a German label, ignoring case and surrounding spaces.
-
-        Raises:
-            ModelError: the text is not one of the three labels.
-        """
-        key = " ".join(text.split()).casefold()
-        for status in cls:
-            if status.value.casefold() == key:
-                return status
-        raise ModelError(f"{text!r} is not a status (wartend, in Bearbeitung, implementiert)")
-
-
-_PROGRESS = {Status.WARTEND: 0, Status.IN_BEARBEITUNG: 1, Status.IMPLEMENTIERT: 2}
-
-
 def _nonblank(_instance: object, attribute: attrs.Attribute[Any], value: str) -> None:
     if not value.strip():
         raise ModelError(f"{attribute.name} must not be empty")
@@ -157,6 +106,253 @@ def _optional_text(value: str | None) -> str | None:
 
 def _tuple_of_str(values: Iterable[str]) -> tuple[str, ...]:
     return tuple(v.strip() for v in values if v.strip())
+
+
+class _StatusType(type):
+    """Iterating :class:`Status` itself yields the default scheme's statuses.
+
+    This keeps ``for status in Status`` and ``min(Status)`` working as they did
+    when the statuses were an enum of Kempten's three.
+    """
+
+    def __iter__(cls) -> Iterator[Status]:
+        return iter(DEFAULT_SCHEME.statuses)
+
+    def __len__(cls) -> int:
+        return len(DEFAULT_SCHEME.statuses)
+
+
+def _status_key(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def _label(value: str) -> str:
+    return " ".join(str(value).split())
+
+
+@functools.total_ordering
+@attrs.frozen(eq=False)
+class Status(metaclass=_StatusType):
+    """A status of a measure: its label, its position in the order and its summary group.
+
+    Statuses are data, defined per municipality in a :class:`StatusScheme`.
+    Two statuses are equal when their labels are; they are ordered by
+    ``position`` (lower is less advanced). ``group`` names the
+    :class:`StatusGroup` the status counts toward in charts and percentages
+    (it defaults to the label). Kempten's three statuses are the default
+    scheme's and are available as class attributes.
+
+    >>> Status.parse("  In Bearbeitung ") is Status.IN_BEARBEITUNG
+    True
+    >>> Status.WARTEND < Status.IMPLEMENTIERT
+    True
+    >>> Status("entfällt", 9, "entfallen").group
+    'entfallen'
+    """
+
+    WARTEND: ClassVar[Status]
+    IN_BEARBEITUNG: ClassVar[Status]
+    IMPLEMENTIERT: ClassVar[Status]
+
+    label: str = attrs.field(converter=_label, validator=_nonblank)
+    position: int = 0
+    group: str = attrs.field(default="", converter=_label)
+
+    def __attrs_post_init__(self) -> None:
+        if not self.group:
+            object.__setattr__(self, "group", self.label)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Status):
+            return NotImplemented
+        return _status_key(self.label) == _status_key(other.label)
+
+    def __hash__(self) -> int:
+        return hash(_status_key(self.label))
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Status):
+            return NotImplemented
+        return self.position < other.position
+
+    @property
+    def value(self) -> str:
+        """The label, as stored in the status store and in spreadsheets."""
+        return self.label
+
+    @property
+    def progress(self) -> int:
+        """The position in the order: 0 for wartend, 1 for in Bearbeitung, 2 for implementiert."""
+        return self.position
+
+    @classmethod
+    def parse_any(cls, value: Status | str) -> Status:
+        """Return ``value`` if it is a status, else :meth:`parse` it (default scheme)."""
+        return value if isinstance(value, Status) else cls.parse(value)
+
+    @classmethod
+    def parse(cls, text: str) -> Status:
+        """Parse a label of the default scheme, ignoring case and surrounding spaces.
+
+        Use :meth:`StatusScheme.parse` for a municipality's own scheme.
+
+        Raises:
+            ModelError: the text is not one of the default scheme's labels.
+        """
+        return DEFAULT_SCHEME.parse(text)
+
+
+@attrs.frozen
+class StatusGroup:
+    """A summary group of statuses (*Zusammenfassung*), as shown in charts.
+
+    ``counted`` groups share the percentages (which sum to 100); a group that is
+    not counted (such as "entfallen") is listed with its count but left out of
+    the percentages.
+    """
+
+    name: str = attrs.field(converter=_label, validator=_nonblank)
+    counted: bool = True
+
+
+def _statuses(values: Iterable[Status]) -> tuple[Status, ...]:
+    return tuple(sorted(values, key=lambda s: s.position))
+
+
+def _groups(values: Iterable[StatusGroup]) -> tuple[StatusGroup, ...]:
+    return tuple(values)
+
+
+@attrs.frozen
+class StatusScheme:
+    """A municipality's statuses and their summary groups (Kempten's is :data:`DEFAULT_SCHEME`).
+
+    Statuses are kept in order of their ``position`` (least advanced first);
+    labels must be unique (ignoring case), and so must positions. ``groups``
+    lists the summary groups in display order (least advanced first); without
+    it every status forms its own counted group. ``initial`` is the label of the
+    status a measure has before anyone reports (rule 3); it defaults to the
+    first status. The last counted group is the one that means *done*
+    (:attr:`done_group`): overdue measures and "davon implementiert" use it.
+
+    Example:
+        >>> scheme = StatusScheme(
+        ...     statuses=(Status("offen", 0, "wartend"), Status("zurückgestellt", 1, "wartend"),
+        ...               Status("in Umsetzung", 2, "in Bearbeitung"),
+        ...               Status("umgesetzt", 3, "implementiert"),
+        ...               Status("entfällt", 4, "entfallen")),
+        ...     groups=(StatusGroup("wartend"), StatusGroup("in Bearbeitung"),
+        ...             StatusGroup("implementiert"), StatusGroup("entfallen", counted=False)),
+        ... )
+        >>> scheme.parse("Entfällt").group, scheme.initial_status.label, scheme.done_group.name
+        ('entfallen', 'offen', 'implementiert')
+    """
+
+    statuses: tuple[Status, ...] = attrs.field(converter=_statuses)
+    groups: tuple[StatusGroup, ...] = attrs.field(default=(), converter=_groups)
+    initial: str = attrs.field(default="", converter=_label)
+
+    def __attrs_post_init__(self) -> None:
+        if not self.statuses:
+            raise ModelError("a status scheme needs at least one status")
+        labels = [_status_key(s.label) for s in self.statuses]
+        if len(set(labels)) != len(labels):
+            raise ModelError(f"status labels must be unique: {[s.label for s in self.statuses]}")
+        positions = [s.position for s in self.statuses]
+        if len(set(positions)) != len(positions):
+            raise ModelError(f"status positions must be unique: {positions}")
+        if not self.groups:
+            names = dict.fromkeys(s.group for s in self.statuses)
+            object.__setattr__(self, "groups", tuple(StatusGroup(n) for n in names))
+        group_names = [_status_key(g.name) for g in self.groups]
+        if len(set(group_names)) != len(group_names):
+            raise ModelError(f"group names must be unique: {[g.name for g in self.groups]}")
+        for status in self.statuses:
+            if _status_key(status.group) not in group_names:
+                raise ModelError(
+                    f"status {status.label!r} counts toward group {status.group!r}, "
+                    f"which the scheme does not list ({', '.join(g.name for g in self.groups)})"
+                )
+        if not any(g.counted for g in self.groups):
+            raise ModelError("at least one status group must count toward the percentages")
+        if not self.initial:
+            object.__setattr__(self, "initial", self.statuses[0].label)
+        elif _status_key(self.initial) not in labels:
+            raise ModelError(f"the initial status {self.initial!r} is not one of the statuses")
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """The status labels in order."""
+        return tuple(s.label for s in self.statuses)
+
+    @property
+    def initial_status(self) -> Status:
+        """The status of a measure nobody has reported on yet."""
+        return self.parse(self.initial)
+
+    @property
+    def counted_groups(self) -> tuple[StatusGroup, ...]:
+        """The groups that share the percentages."""
+        return tuple(g for g in self.groups if g.counted)
+
+    @property
+    def done_group(self) -> StatusGroup:
+        """The most advanced counted group: a measure in it is implemented."""
+        return self.counted_groups[-1]
+
+    @property
+    def is_simple(self) -> bool:
+        """Whether every status forms its own counted group named like it (as Kempten's)."""
+        return len(self.groups) == len(self.statuses) and all(
+            g.counted and g.name == s.label and s.group == s.label
+            for g, s in zip(self.groups, self.statuses, strict=True)
+        )
+
+    def group(self, name: str) -> StatusGroup:
+        """The group called ``name`` (``KeyError`` if there is none)."""
+        for group in self.groups:
+            if _status_key(group.name) == _status_key(name):
+                return group
+        raise KeyError(name)
+
+    def group_of(self, status: Status) -> StatusGroup:
+        """The summary group ``status`` counts toward."""
+        return self.group(self.get(status.label).group)
+
+    def is_done(self, status: Status) -> bool:
+        """Whether ``status`` belongs to the :attr:`done_group`."""
+        return self.group_of(status) == self.done_group
+
+    def get(self, label: str) -> Status:
+        """The scheme's status with this label (``KeyError`` if there is none)."""
+        key = _status_key(label)
+        for status in self.statuses:
+            if _status_key(status.label) == key:
+                return status
+        raise KeyError(label)
+
+    def parse(self, text: str) -> Status:
+        """Parse a label, ignoring case and surrounding or repeated spaces.
+
+        Raises:
+            ModelError: the text is not one of the scheme's labels.
+        """
+        try:
+            return self.get(text)
+        except KeyError:
+            raise ModelError(f"{text!r} is not a status ({', '.join(self.labels)})") from None
+
+    def resolve(self, status: Status) -> Status:
+        """The scheme's own instance of ``status`` (with its position and group)."""
+        return self.parse(status.label)
+
+
+Status.WARTEND = Status("wartend", 0)
+Status.IN_BEARBEITUNG = Status("in Bearbeitung", 1)
+Status.IMPLEMENTIERT = Status("implementiert", 2)
+
+#: Kempten's scheme: wartend, in Bearbeitung, implementiert, each its own counted group.
+DEFAULT_SCHEME = StatusScheme((Status.WARTEND, Status.IN_BEARBEITUNG, Status.IMPLEMENTIERT))
 
 
 @attrs.frozen
@@ -286,6 +482,8 @@ def _measures(values: Iterable[Measure]) -> tuple[Measure, ...]:
 class Concept:
     """A municipality's integration concept: its fields, goals and measures.
 
+    ``statuses`` is the municipality's status scheme (Kempten's by default).
+
     Construction checks that ids are unique, that every goal belongs to a field
     and every measure to a goal. Goals and measures are kept in id order
     (fields in the given order).
@@ -308,6 +506,7 @@ class Concept:
     fields: tuple[FieldOfAction, ...] = attrs.field(default=(), converter=_fields)
     goals: tuple[Goal, ...] = attrs.field(default=(), converter=_goals)
     measures: tuple[Measure, ...] = attrs.field(default=(), converter=_measures)
+    statuses: StatusScheme = DEFAULT_SCHEME
 
     def __attrs_post_init__(self) -> None:
         _reject_duplicates(self.fields, "field")

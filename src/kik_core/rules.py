@@ -1,5 +1,10 @@
 """The status rules: pure functions over the model.
 
+Statuses are data: each concept has a :class:`~kik_core.model.StatusScheme`
+(Kempten's three statuses by default). "Advanced" means a higher ``position``
+in the scheme; percentages are shared among the statuses whose summary group
+is counted (a group such as "entfallen" is listed, but has no share).
+
 1. **Latest report wins.** The effective status of a measure at a date comes from
    its reports up to that date; the one with the latest as-of date wins.
 2. **Conflicts are listed, least advanced wins.** When partners report different
@@ -7,7 +12,8 @@
    least advanced of them and the conflict is listed in the snapshot. A partner's
    own later report on the same date (in the order given, which is the store's
    ingest order) is a correction and replaces its earlier one.
-3. **No report means wartend.**
+3. **No report means wartend** (the scheme's initial status, see
+   :class:`~kik_core.model.StatusScheme`).
 4. **Regressions are allowed and flagged.** A move back (implementiert → in
    Bearbeitung, or to wartend) is accepted and reported as a regression.
 5. **Aggregation** per field, per goal and overall: counts per status and
@@ -36,7 +42,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import attrs
 
-from kik_core.model import Concept, Decision, Status, StatusReport
+from kik_core.model import DEFAULT_SCHEME, Concept, Decision, Status, StatusReport, StatusScheme
 
 __all__ = [
     "Change",
@@ -64,7 +70,9 @@ def largest_remainder_percentages(counts: Mapping[Status, int]) -> dict[Status, 
 
     Each status first gets the floor of its exact share; the points still
     missing go to the largest remainders. Where remainders tie, the larger
-    count wins, then the more advanced status. With a total of 0 every share is 0.
+    count wins, then the more advanced status (higher ``position``). With a
+    total of 0 every share is 0. The statuses are the keys of ``counts``: pass
+    only those that count toward the percentages.
 
     Example:
         >>> p = largest_remainder_percentages(
@@ -72,18 +80,19 @@ def largest_remainder_percentages(counts: Mapping[Status, int]) -> dict[Status, 
         >>> [p[s] for s in (Status.IMPLEMENTIERT, Status.IN_BEARBEITUNG, Status.WARTEND)]
         [23, 44, 33]
     """
+    keys = tuple(counts)
     total = sum(counts.values())
     if total == 0:
-        return dict.fromkeys(STATUSES, 0)
+        return dict.fromkeys(keys, 0)
     if any(v < 0 for v in counts.values()):
         raise ValueError(f"counts must not be negative: {dict(counts)}")
-    floors = {s: counts.get(s, 0) * 100 // total for s in STATUSES}
+    floors = {s: counts[s] * 100 // total for s in keys}
     # remainders as exact integers (numerator over `total`) to avoid float ties
-    remainders = {s: counts.get(s, 0) * 100 % total for s in STATUSES}
+    remainders = {s: counts[s] * 100 % total for s in keys}
     missing = 100 - sum(floors.values())
     ranked = sorted(
-        STATUSES,
-        key=lambda s: (remainders[s], counts.get(s, 0), s.progress),
+        keys,
+        key=lambda s: (remainders[s], counts[s], s.position),
         reverse=True,
     )
     for status in ranked[:missing]:
@@ -93,31 +102,62 @@ def largest_remainder_percentages(counts: Mapping[Status, int]) -> dict[Status, 
 
 @attrs.frozen
 class StatusCounts:
-    """Counts per status and their rounded percentages for one set of measures."""
+    """Counts per status and their rounded percentages for one set of measures.
+
+    ``counts`` has every status of the scheme (zero where none); ``percentages``
+    only those whose group counts toward the percentages (rule 5), so a status
+    like "entfällt" has a count but no share. :meth:`summary` gives the same
+    view per summary group, which is what charts and tables show.
+    """
 
     counts: Mapping[Status, int]
     percentages: Mapping[Status, int]
 
     @property
     def total(self) -> int:
-        """The number of measures counted."""
+        """The number of measures counted (every status, counted group or not)."""
         return sum(self.counts.values())
+
+    @property
+    def counted_total(self) -> int:
+        """The number of measures that share the percentages."""
+        return sum(self.counts[s] for s in self.percentages)
 
     def __getitem__(self, status: Status) -> int:
         return self.counts[status]
 
     @classmethod
-    def of(cls, statuses: Iterable[Status]) -> StatusCounts:
-        """Count ``statuses`` and round their percentages."""
-        counts = dict.fromkeys(STATUSES, 0)
+    def of(cls, statuses: Iterable[Status], scheme: StatusScheme = DEFAULT_SCHEME) -> StatusCounts:
+        """Count ``statuses`` of ``scheme`` and round the counted ones' percentages."""
+        counts = dict.fromkeys(scheme.statuses, 0)
         for status in statuses:
             counts[status] += 1
-        return cls(counts, largest_remainder_percentages(counts))
+        counted = {s: n for s, n in counts.items() if scheme.group_of(s).counted}
+        return cls(counts, largest_remainder_percentages(counted))
+
+    def summary(self, scheme: StatusScheme) -> StatusCounts:
+        """The counts per summary group of ``scheme``, each group standing as a status.
+
+        A group appears as ``Status(group name, index, group name)``; its
+        percentage is rounded over the counted groups (largest remainder), so
+        the counted groups' shares sum to 100. For a scheme where every status
+        is its own group (Kempten's), the result equals ``self``.
+        """
+        if scheme.is_simple:
+            return self
+        groups = {g.name: Status(g.name, i, g.name) for i, g in enumerate(scheme.groups)}
+        counts = dict.fromkeys(groups.values(), 0)
+        for status, n in self.counts.items():
+            counts[groups[scheme.group_of(status).name]] += n
+        counted = {groups[g.name]: counts[groups[g.name]] for g in scheme.counted_groups}
+        return StatusCounts(counts, largest_remainder_percentages(counted))
 
 
-def count_statuses(statuses: Iterable[Status]) -> StatusCounts:
+def count_statuses(
+    statuses: Iterable[Status], scheme: StatusScheme = DEFAULT_SCHEME
+) -> StatusCounts:
     """Count statuses and round their percentages (see :class:`StatusCounts`)."""
-    return StatusCounts.of(statuses)
+    return StatusCounts.of(statuses, scheme)
 
 
 @attrs.frozen
@@ -195,15 +235,17 @@ def _partner_key(partner: str) -> str:
     return " ".join(partner.split()).casefold()
 
 
-def _resolve(measure_id: str, reports: Sequence[StatusReport]) -> EffectiveStatus:
+def _resolve(
+    measure_id: str, reports: Sequence[StatusReport], scheme: StatusScheme
+) -> EffectiveStatus:
     if not reports:
-        return EffectiveStatus(measure_id, Status.WARTEND, None)
+        return EffectiveStatus(measure_id, scheme.initial_status, None)
     latest = max(r.as_of for r in reports)
     # one report per partner: a later report (in ingest order) on the same date corrects
     # the partner's earlier one; different partners disagreeing is a conflict
     per_partner = {_partner_key(r.partner): r for r in reports if r.as_of == latest}
     last = tuple(sorted(per_partner.values(), key=lambda r: r.partner.casefold()))
-    statuses = {r.status for r in last if r.status is not None}
+    statuses = {scheme.resolve(r.status) for r in last if r.status is not None}
     status = min(statuses)
     conflict = Conflict(measure_id, latest, last) if len(statuses) > 1 else None
     return EffectiveStatus(measure_id, status, latest, last, conflict)
@@ -223,7 +265,9 @@ def decision_in_force(
     return max(candidates, key=lambda d: (d.as_of, d.decided_at))
 
 
-def _apply_decision(effective: EffectiveStatus, decision: Decision | None) -> EffectiveStatus:
+def _apply_decision(
+    effective: EffectiveStatus, decision: Decision | None, scheme: StatusScheme
+) -> EffectiveStatus:
     """Rule 7: a decision wins unless a partner reported after its ``as_of``."""
     if decision is None:
         return effective
@@ -231,7 +275,7 @@ def _apply_decision(effective: EffectiveStatus, decision: Decision | None) -> Ef
         return effective  # a later partner report supersedes the decision
     return EffectiveStatus(
         effective.measure_id,
-        decision.status,
+        scheme.resolve(decision.status),
         decision.as_of,
         effective.reports,
         None,
@@ -261,10 +305,12 @@ def effective_statuses(
     """
     by_measure = _measure_reports(reports, as_of)
     decided = _decisions_by_measure(decisions)
+    scheme = concept.statuses
     return {
         m.id: _apply_decision(
-            _resolve(m.id, by_measure.get(m.id, [])),
+            _resolve(m.id, by_measure.get(m.id, []), scheme),
             decision_in_force(decided.get(m.id, ()), m.id, as_of),
+            scheme,
         )
         for m in concept.measures
     }
@@ -312,8 +358,9 @@ def regressions(
         previous: Status | None = None
         for day in sorted({r.as_of for r in history} | {d.as_of for d in own}):
             current = _apply_decision(
-                _resolve(measure.id, [r for r in history if r.as_of <= day]),
+                _resolve(measure.id, [r for r in history if r.as_of <= day], concept.statuses),
                 decision_in_force(own, measure.id, day),
+                concept.statuses,
             ).status
             if previous is not None and current < previous:
                 found.append(Change(measure.id, previous, current))
@@ -366,6 +413,8 @@ class Snapshot:
         previous: the comparison date, if any.
         decisions: the office decisions that set a status at ``as_of`` (rule 7),
             in measure order.
+        scheme: the concept's status scheme (Kempten's by default); renderers
+            show :meth:`StatusCounts.summary` per its groups.
     """
 
     as_of: dt.date
@@ -378,10 +427,15 @@ class Snapshot:
     changes: tuple[Change, ...] = ()
     previous: dt.date | None = None
     decisions: tuple[Decision, ...] = ()
+    scheme: StatusScheme = DEFAULT_SCHEME
 
     def status_of(self, measure_id: str) -> Status:
         """The effective status of one measure."""
         return self.statuses[measure_id].status
+
+    def summary(self, counts: StatusCounts) -> StatusCounts:
+        """``counts`` per summary group of the snapshot's scheme (what charts show)."""
+        return counts.summary(self.scheme)
 
 
 def build_snapshot(
@@ -411,15 +465,18 @@ def build_snapshot(
     reports = list(reports)
     decisions = list(decisions)
     statuses = effective_statuses(concept, reports, as_of, decisions=decisions)
+    scheme = concept.statuses
     by_field = {
-        f.code: StatusCounts.of(statuses[m.id].status for m in concept.measures_of(f.code))
+        f.code: StatusCounts.of(
+            (statuses[m.id].status for m in concept.measures_of(f.code)), scheme
+        )
         for f in concept.fields
     }
     by_goal = {
-        g.id: StatusCounts.of(statuses[m.id].status for m in concept.measures_of(g.id))
+        g.id: StatusCounts.of((statuses[m.id].status for m in concept.measures_of(g.id)), scheme)
         for g in concept.goals
     }
-    overall = StatusCounts.of(s.status for s in statuses.values())
+    overall = StatusCounts.of((s.status for s in statuses.values()), scheme)
     conflicts = tuple(s.conflict for s in statuses.values() if s.conflict is not None)
     changes: tuple[Change, ...] = ()
     if previous is not None:
@@ -437,4 +494,5 @@ def build_snapshot(
         changes=changes,
         previous=previous,
         decisions=tuple(s.decision for s in statuses.values() if s.decision is not None),
+        scheme=scheme,
     )

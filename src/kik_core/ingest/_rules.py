@@ -27,7 +27,7 @@ from kik_core.ingest._format import (
     parse_date,
 )
 from kik_core.ingest._guard import Limits
-from kik_core.model import Concept, Provenance, Status, StatusReport, is_goal_id, is_measure_id
+from kik_core.model import Concept, Provenance, StatusReport, is_goal_id, is_measure_id
 
 __all__ = [
     "RowContext",
@@ -108,7 +108,7 @@ def check_id(row: Mapping[str, object], number: int, ctx: RowContext) -> list[Pr
 
 
 def check_status(row: Mapping[str, object], number: int, ctx: RowContext) -> list[Problem]:
-    """A measure's status must be one of the three labels; a goal must have none."""
+    """A measure's status must be one of the scheme's labels; a goal must have none."""
     text = _cell(row, COL_STATUS)
     if not text:
         return []
@@ -117,9 +117,10 @@ def check_status(row: Mapping[str, object], number: int, ctx: RowContext) -> lis
     if is_goal_id(target):
         return [Problem.of(Reason.STATUS_ON_GOAL, where, value=target)]
     try:
-        Status.parse(text)
+        ctx.concept.statuses.parse(text)
     except ValueError:
-        return [Problem.of(Reason.INVALID_STATUS, where, value=text)]
+        allowed = ", ".join(ctx.concept.statuses.labels)
+        return [Problem.of(Reason.INVALID_STATUS, where, value=text, allowed=allowed)]
     return []
 
 
@@ -216,7 +217,7 @@ def validate_row(
     status_text = _cell(row, COL_STATUS)
     report = StatusReport(
         target_id=normalize_id(_cell(row, COL_ID)),
-        status=Status.parse(status_text) if status_text else None,
+        status=ctx.concept.statuses.parse(status_text) if status_text else None,
         as_of=date,
         partner=" ".join(_cell(row, COL_PARTNER).split()),
         current_state=_cell(row, COL_CURRENT),

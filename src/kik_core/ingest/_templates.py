@@ -33,7 +33,7 @@ from kik_core.ingest._format import (
     COLUMNS,
     SHEET,
 )
-from kik_core.model import Concept, Measure, Status
+from kik_core.model import DEFAULT_SCHEME, Concept, Measure, StatusScheme
 
 if TYPE_CHECKING:
     from kik_core.rules import Snapshot
@@ -44,7 +44,6 @@ __all__ = ["TEXT_COLUMN", "partner_slug", "write_example_file", "write_partner_t
 TEXT_COLUMN = "Maßnahme (Text, nur zur Orientierung)"
 #: Spare editable rows below the pre-filled ones, for rows the partner adds.
 SPARE_ROWS = 50
-_STATUS_LIST = ",".join(s.label for s in Status)
 _UMLAUTS: dict[int, str] = {
     ord(k): v
     for k, v in {
@@ -64,7 +63,7 @@ _INSTRUCTIONS = (
     "Anleitung: Rückmeldung zum Kommunalen Integrationskonzept",
     "",
     "1. Tragen Sie im Blatt „Rückmeldung“ für jede Maßnahme den aktuellen Status ein "
-    "(Auswahlliste: wartend, in Bearbeitung, implementiert).",
+    "(Auswahlliste: {statuses}).",
     "2. „Stand am“ ist das Datum, auf das sich Ihre Angaben beziehen (TT.MM.JJJJ). "
     "Es ist mit dem Stichtag vorausgefüllt; ein Datum in der Zukunft ist nicht erlaubt.",
     "3. „Aktueller Stand“ und „Ausblick“: kurze Sätze zum Stand und zu den nächsten Schritten.",
@@ -126,7 +125,7 @@ def _lines(
             )
         )
         for measure in mine:
-            status = Status.WARTEND
+            status = concept.statuses.initial_status
             current = outlook = ""
             if snapshot is not None and measure.id in snapshot.statuses:
                 effective = snapshot.statuses[measure.id]
@@ -149,6 +148,8 @@ def _write_template(
     as_of: dt.date,
     title: str,
     deadline: dt.date | None = None,
+    *,
+    scheme: StatusScheme = DEFAULT_SCHEME,
 ) -> Path:
     workbook = Workbook()
     ws = workbook.active
@@ -194,11 +195,11 @@ def _write_template(
     status_col = get_column_letter(headers.index(COL_STATUS) + 1)
     validation = DataValidation(
         type="list",
-        formula1=f'"{_STATUS_LIST}"',
+        formula1=f'"{",".join(scheme.labels)}"',
         allow_blank=True,
         showErrorMessage=True,
         errorTitle="Status",
-        error="Bitte wählen Sie: wartend, in Bearbeitung oder implementiert.",
+        error=f"Bitte wählen Sie: {_either(scheme)}.",
     )
     validation.add(f"{status_col}2:{status_col}{last + SPARE_ROWS}")
     ws.add_data_validation(validation)
@@ -210,21 +211,33 @@ def _write_template(
     ws.protection.formatRows = False
     ws.protection.insertRows = False
     ws.protection.deleteRows = False
-    _instructions(workbook, title, as_of, deadline)
+    _instructions(workbook, title, as_of, deadline, scheme)
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(path) as temp:
         workbook.save(temp)
     return path
 
 
+def _either(scheme: StatusScheme) -> str:
+    """``wartend, in Bearbeitung oder implementiert``: the labels for a German sentence."""
+    *first, last = scheme.labels
+    return f"{', '.join(first)} oder {last}" if first else last
+
+
 def _instructions(
-    workbook: Workbook, title: str, as_of: dt.date, deadline: dt.date | None = None
+    workbook: Workbook,
+    title: str,
+    as_of: dt.date,
+    deadline: dt.date | None = None,
+    scheme: StatusScheme = DEFAULT_SCHEME,
 ) -> None:
     sheet = workbook.create_sheet("Anleitung")
     stand = f"Stichtag: {as_of:%d.%m.%Y}"
     if deadline is not None:
         stand += f" – bitte senden Sie die Rückmeldung bis zum {deadline:%d.%m.%Y} zurück"
-    for row, text in enumerate((*_INSTRUCTIONS, "", title, stand), 1):
+    statuses = ", ".join(scheme.labels)
+    texts = (*(t.format(statuses=statuses) for t in _INSTRUCTIONS), "", title, stand)
+    for row, text in enumerate(texts, 1):
         cell = write_cell(sheet, row, 1, text)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         if row == 1:
@@ -264,7 +277,11 @@ def write_partner_templates(
     title = f"{concept.title} – {concept.municipality}"
     if not partners:
         lines = _lines(concept, concept.measures, "", snapshot)
-        return [_write_template(lines, outbox / "Vorlage_alle.xlsx", as_of, title, deadline)]
+        return [
+            _write_template(
+                lines, outbox / "Vorlage_alle.xlsx", as_of, title, deadline, scheme=concept.statuses
+            )
+        ]
     used: set[str] = set()
     for partner in partners:
         slug = base = partner_slug(partner)
@@ -275,12 +292,18 @@ def write_partner_templates(
         measures = [m for m in concept.measures if partner in m.partners]
         lines = _lines(concept, measures, partner, snapshot)
         path = outbox / f"Vorlage_{slug}.xlsx"
-        written.append(_write_template(lines, path, as_of, f"{title} – {partner}", deadline))
+        written.append(
+            _write_template(
+                lines, path, as_of, f"{title} – {partner}", deadline, scheme=concept.statuses
+            )
+        )
     orphans = [m for m in concept.measures if not m.partners]
     if orphans:
         lines = _lines(concept, orphans, "", snapshot)
         path = outbox / "Vorlage_ohne_Zustaendigkeit.xlsx"
-        written.append(_write_template(lines, path, as_of, title, deadline))
+        written.append(
+            _write_template(lines, path, as_of, title, deadline, scheme=concept.statuses)
+        )
     return sorted(written)
 
 

@@ -407,11 +407,26 @@ def _key_figures(w: _Writer, content: ReportContent | None) -> None:
 
 
 def _counts_cell(counts: StatusCounts, status: Status, width: int) -> Cell:
+    if status not in counts.percentages:  # a group left out of the percentages
+        return Cell(format_number(counts.counts[status]), center=True, width=width)
     return Cell(
         f"{format_number(counts.counts[status])} ({counts.percentages[status]} %)",
         center=True,
         width=width,
     )
+
+
+def _columns(counts: StatusCounts) -> tuple[Status, ...]:
+    """Table columns: the counted statuses (or groups) least advanced first, then the others."""
+    return (*charts.order(counts), *charts.summary_order(counts)[len(charts.order(counts)) :])
+
+
+def _split(widths: Sequence[int], count: int, first: int) -> list[int]:
+    """``widths`` with the ``count`` status columns after the ``first`` ones evenly re-split."""
+    if count == 3:
+        return list(widths)
+    space = sum(widths[first : first + 3])
+    return [*widths[:first], *([space // count] * count), *widths[first + 3 :]]
 
 
 def _overview(
@@ -422,7 +437,7 @@ def _overview(
     highlights: Sequence[Highlight],
 ) -> None:
     w.heading("Umsetzungsstand im Überblick", 1)
-    overall = snapshot.overall
+    overall = snapshot.summary(snapshot.overall)
     w.paragraph(
         text=(
             f"Stand {format_date(snapshot.as_of)}: Von den {_measures(overall.total)} des "
@@ -433,7 +448,7 @@ def _overview(
     if not snapshot.conflicts:
         w.paragraph(text="Widersprüchliche Meldungen von Partnern gibt es zu diesem Stand nicht.")
     names = [f.name for f in concept.fields] + ["Gesamt"]
-    rows = [snapshot.by_field[f.code] for f in concept.fields] + [overall]
+    rows = [snapshot.summary(snapshot.by_field[f.code]) for f in concept.fields] + [overall]
     alt = (
         "Balkendiagramm Umsetzungsstand je Handlungsfeld: "
         + "; ".join(
@@ -448,8 +463,8 @@ def _overview(
     )
     intro.paragraph_format.keep_with_next = True
     w.picture(charts.overview_chart(names, rows), alt, charts.OVERVIEW_WIDTH_CM)
-    widths = [2912, 1400, 1600, 1800, 1700]
-    statuses = (Status.WARTEND, Status.IN_BEARBEITUNG, Status.IMPLEMENTIERT)
+    statuses = _columns(overall)
+    widths = _split([2912, 1400, 1600, 1800, 1700], len(statuses), 2)
     body = [
         [
             Cell(n, bold=(n == "Gesamt"), width=widths[0]),
@@ -498,8 +513,8 @@ def _uneven_rounding(rows: Sequence[StatusCounts]) -> tuple[int, int, int, int] 
     """
     seen: dict[tuple[int, int], int] = {}
     for row in rows:
-        for status in charts.STATUS_ORDER:
-            key = (row.counts[status], row.total)
+        for status in charts.order(row):
+            key = (row.counts[status], row.counted_total)
             if key[0] == 0:
                 continue
             percent = row.percentages[status]
@@ -523,16 +538,13 @@ def _rounding_note(w: _Writer, rows: Sequence[StatusCounts]) -> None:
 
 
 def _counts_phrase(counts: StatusCounts) -> str:
-    parts = [
-        charts.format_count(counts, s)
-        for s in (Status.IMPLEMENTIERT, Status.IN_BEARBEITUNG, Status.WARTEND)
-    ]
-    return f"{parts[0]}, {parts[1]} und {parts[2]}"
+    *parts, last = (charts.format_count(counts, s) for s in charts.summary_order(counts))
+    return f"{', '.join(parts)} und {last}" if parts else last
 
 
 def _sentence(counts: StatusCounts) -> str:
     """``sind 7 implementiert (23 %), …`` with the verb agreeing (``ist 1 implementiert``)."""
-    first = counts.counts[Status.IMPLEMENTIERT]
+    first = counts.counts[charts.summary_order(counts)[0]]
     return f"{'ist' if first == 1 else 'sind'} {_counts_phrase(counts)}"
 
 
@@ -547,7 +559,8 @@ def _trend(w: _Writer, snapshot: Snapshot, history: Sequence[Snapshot]) -> None:
     alt = (
         "Balkendiagramm Entwicklung des Umsetzungsstands: "
         + "; ".join(
-            f"{d}: {charts.status_summary(p.overall)}" for d, p in zip(labels, points, strict=True)
+            f"{d}: {charts.status_summary(p.summary(p.overall))}"
+            for d, p in zip(labels, points, strict=True)
         )
         + "."
     )
@@ -556,17 +569,17 @@ def _trend(w: _Writer, snapshot: Snapshot, history: Sequence[Snapshot]) -> None:
         "gezählt aus den Rückmeldungen der Partner bis zu diesem Tag."
     ).paragraph_format.keep_with_next = True
     w.picture(
-        charts.trend_chart(labels, [p.overall for p in points]),
+        charts.trend_chart(labels, [p.summary(p.overall) for p in points]),
         alt,
         charts.trend_width_cm(len(points)),
     )
-    widths = [2412, 1750, 1750, 1750, 1750]
-    statuses = (Status.WARTEND, Status.IN_BEARBEITUNG, Status.IMPLEMENTIERT)
+    statuses = _columns(snapshot.summary(snapshot.overall))
+    widths = _split([2412, 1750, 1750, 1750, 1750], len(statuses), 1)
     body = [
         [
             Cell(d, width=widths[0]),
-            *(_counts_cell(p.overall, s, widths[1 + i]) for i, s in enumerate(statuses)),
-            Cell(format_number(p.overall.total), center=True, width=widths[4]),
+            *(_counts_cell(p.summary(p.overall), s, widths[1 + i]) for i, s in enumerate(statuses)),
+            Cell(format_number(p.overall.total), center=True, width=widths[-1]),
         ]
         for d, p in zip(labels, points, strict=True)
     ]
@@ -622,14 +635,14 @@ def _changes(w: _Writer, concept: Concept, snapshot: Snapshot) -> None:
                     format_number(sum(c.is_regression for c in moved)), center=True, width=widths[2]
                 ),
                 Cell(
-                    format_number(sum(c.after is Status.IMPLEMENTIERT for c in moved)),
+                    format_number(sum(snapshot.scheme.is_done(c.after) for c in moved)),
                     center=True,
                     width=widths[3],
                 ),
             ]
         )
     w.table(
-        ["Handlungsfeld", "Fortschritte", "Rückschritte", "neu implementiert"],
+        ["Handlungsfeld", "Fortschritte", "Rückschritte", f"neu {snapshot.scheme.done_group.name}"],
         body,
         widths=widths,
         caption="Veränderungen je Handlungsfeld",
@@ -785,8 +798,13 @@ def _status_table(
         goal_measures = concept.measures_of(goal.id)
         goal_group = goal_measures[0].group if goal_measures else None
         counts = snapshot.by_goal.get(goal.id)
-        done = counts.counts[Status.IMPLEMENTIERT] if counts is not None else 0
-        summary = f"{done} von {len(goal_measures)} implementiert" if goal_measures else ""
+        done_group = snapshot.scheme.done_group
+        done = sum(
+            n
+            for s, n in (counts.counts.items() if counts is not None else ())
+            if snapshot.scheme.group_of(s) == done_group
+        )
+        summary = f"{done} von {len(goal_measures)} {done_group.name}" if goal_measures else ""
         rows.append(
             [
                 *(
@@ -882,7 +900,7 @@ def _field(
 ) -> None:
     w.heading(f"Handlungsfeld {field.name}", 1)
     w.markdown(field.intro, base_level=2)
-    counts = snapshot.by_field[field.code]
+    counts = snapshot.summary(snapshot.by_field[field.code])
     w.heading("Ziele und Maßnahmen", 2)
     field_notes = [n for n in notes if n.reference == field.code]
     measure_notes = [n for n in notes if n.reference.startswith(f"{field.code}-")]
