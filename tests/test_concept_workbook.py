@@ -393,3 +393,51 @@ def test_status_sheet_needs_a_counted_group(tmp_path: Path) -> None:
     sheets["Status"] = [["Status", "mitgezählt"], ["offen", "nein"]]
     with pytest.raises(ConceptWorkbookError, match="Mindestens eine Gruppe muss mitgezählt"):
         load_concept(_workbook(tmp_path / "k.xlsx", sheets))
+
+
+# --- measure attributes (issue 17) ----------------------------------------------
+
+
+def test_measure_attribute_columns_are_read_and_checked(tmp_path: Path) -> None:
+    sheets = _valid_sheets()
+    header = [*sheets["Maßnahmen"][0], "Federführung", "Priorität", "Priorität seit"]
+    header += ["Beginn", "Ende", "Budget"]
+    sheets["Maßnahmen"] = [
+        header,
+        ["BS", "1.1", "Erste", None, "SmF", "vhs", "hoch", "09.11.2022", None, "31.12.2025",
+         "12.500,50 €"],
+        ["BS", "1.2", "Zweite", None, None, None, None, None, None, None, 3000],
+        ["BS", "2.10", "Zehnte", None, None, None, None, None, None, None, None],
+    ]  # fmt: skip
+    concept = load_concept(_workbook(tmp_path / "k.xlsx", sheets))
+    first = concept.measure("BS-1.1")
+    assert (first.lead, first.partners, first.priority) == ("vhs", ("SmF",), "hoch")
+    assert (first.priority_set_on, first.start, first.end) == (
+        dt.date(2022, 11, 9),
+        None,
+        dt.date(2025, 12, 31),
+    )
+    assert first.budget == 12500.5
+    assert concept.measure("BS-1.2").budget == 3000.0
+    again = load_concept(write_concept_workbook(concept, tmp_path / "again.xlsx"))
+    assert again == concept
+
+    sheets["Maßnahmen"] = [
+        header,
+        ["BS", "1.1", "Erste", None, "vhs", "VHS", None, "01.01.2023", "01.01.2025", "01.01.2024",
+         "viel"],
+    ]  # fmt: skip
+    with pytest.raises(ConceptWorkbookError) as info:
+        load_concept(_workbook(tmp_path / "bad.xlsx", sheets))
+    text = str(info.value)
+    assert "Spalte Ende: „01.01.2024“ ist kein gültiger Wert: das Ende liegt vor dem Beginn" in text
+    assert "Spalte Priorität:" in text
+    assert "Spalte Federführung: „VHS“ ist kein gültiger Wert" in text
+    assert "Spalte Budget: „viel“ ist kein gültiger Wert" in text
+
+
+def test_workbook_without_attributes_keeps_its_columns(tmp_path: Path) -> None:
+    concept = load_concept(_workbook(tmp_path / "k.xlsx", _valid_sheets()))
+    path = write_concept_workbook(concept, tmp_path / "again.xlsx")
+    header = [c.value for c in load_workbook(path)["Maßnahmen"][1]]
+    assert header == ["Handlungsfeld", "Nr", "Maßnahme", "Gruppe", "Zuständig"]

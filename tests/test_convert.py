@@ -103,3 +103,22 @@ def attrs_evolve_default(concept: Concept) -> Concept:
     from kik_core.model import DEFAULT_SCHEME
 
     return attrs.evolve(concept, statuses=DEFAULT_SCHEME)
+
+
+def test_measure_attributes_round_trip_and_are_omitted_when_unset() -> None:
+    import datetime as dt
+
+    from kik_core import FieldOfAction, Goal, Measure
+
+    measure = Measure(
+        "BS-1.1", "M", lead="vhs", priority="hoch", priority_set_on=dt.date(2022, 1, 1),
+        start=dt.date(2022, 1, 1), end=dt.date(2024, 1, 1), budget=1000.0,
+    )  # fmt: skip
+    concept = Concept(
+        "B", "K", None, (FieldOfAction("BS", "B"),), (Goal("BS-1", "Z"),),
+        (measure, Measure("BS-1.2", "N")),
+    )  # fmt: skip
+    assert concept_from_json(concept_to_json(concept)) == concept
+    data = json.loads(concept_to_json(concept))
+    assert data["measures"][0]["end"] == "2024-01-01"
+    assert set(data["measures"][1]) == {"id", "text", "group", "partners"}

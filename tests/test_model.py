@@ -246,3 +246,24 @@ def test_statuses_are_equal_by_label() -> None:
     assert hash(Status(" Wartend ")) == hash(Status.WARTEND)
     assert Status.WARTEND.value == "wartend"
     assert len(Status) == 3
+
+
+# --- measure attributes (issue 17) ----------------------------------------------
+
+
+def test_measure_attributes_are_checked() -> None:
+    day = dt.date(2024, 1, 1)
+    m = Measure("BS-1.1", "M", partners=("Caritas",), lead="vhs", priority="hoch", end=day)
+    assert m.prioritised
+    assert m.responsible == ("vhs", "Caritas")
+    assert m.is_overdue(dt.date(2024, 1, 2), done=False)
+    assert not m.is_overdue(dt.date(2024, 1, 2), done=True)
+    assert not m.is_overdue(day, done=False)
+    with pytest.raises(ModelError, match="before the start"):
+        Measure("BS-1.1", "M", start=day, end=dt.date(2023, 12, 31))
+    with pytest.raises(ModelError, match="not also a contributor"):
+        Measure("BS-1.1", "M", partners=("VHS ",), lead="vhs")
+    with pytest.raises(ModelError, match="needs a priority"):
+        Measure("BS-1.1", "M", priority_set_on=day)
+    with pytest.raises(ModelError, match="negative"):
+        Measure("BS-1.1", "M", budget=-1.0)

@@ -350,3 +350,31 @@ def test_scheme_conflicts_and_regressions_follow_its_order() -> None:
 def test_default_scheme_summary_is_the_counts_themselves() -> None:
     counts = StatusCounts.of([W, B, B, I])
     assert counts.summary(Concept("M", "K").statuses) is counts
+
+
+def test_priority_figures_and_overdue_measures() -> None:
+    from kik_core import FieldOfAction, Goal, Measure
+    from kik_core.rules import overdue_measures, priority_figures
+
+    from .scheme_fixtures import FIVE
+
+    end = dt.date(2023, 6, 30)
+    measures = (
+        Measure("BS-1.1", "a", priority="1", end=end),  # umgesetzt: done, not overdue
+        Measure("BS-1.2", "b", priority="2", end=end),  # in Umsetzung: overdue
+        Measure("BS-1.3", "c", end=end),  # entfällt: not overdue
+        Measure("BS-1.4", "d", end=D3),  # ends on the day: not yet overdue
+        Measure("BS-1.5", "e"),  # no timeframe
+    )
+    concept = Concept(
+        "B", "K", None, (FieldOfAction("BS", "B"),), (Goal("BS-1", "Z"),), measures, FIVE
+    )
+    reports = [
+        StatusReport("BS-1.1", FIVE.parse("umgesetzt"), D2, "vhs"),
+        StatusReport("BS-1.2", FIVE.parse("in Umsetzung"), D2, "vhs"),
+        StatusReport("BS-1.3", FIVE.parse("entfällt"), D2, "vhs"),
+    ]
+    snapshot = build_snapshot(concept, reports, D3)
+    figures = priority_figures(concept, snapshot)
+    assert (figures.prioritised, figures.total, figures.done) == (2, 5, 1)
+    assert [m.id for m in overdue_measures(concept, snapshot)] == ["BS-1.2"]

@@ -56,14 +56,35 @@ def beispielstadt() -> Concept:
             Goal("AR-2", "Anerkennung von Abschlüssen."),
         ),
         (
-            Measure("SP-1.1", "Sprachcafé", partners=("Volkshochschule",)),
-            Measure("SP-1.2", "Kurse mit Kinderbetreuung", partners=("Volkshochschule",)),
-            Measure("SP-2.1", "Dolmetscherpool", partners=("Volkshochschule",)),
-            Measure("AR-1.1", "Jobbörse", partners=("Volkshochschule",)),
-            Measure("AR-1.2", "Mentoring", partners=("Volkshochschule",)),
+            Measure(
+                "SP-1.1",
+                "Sprachcafé",
+                partners=("Volkshochschule",),
+                priority="hoch",
+                priority_set_on=dt.date(2022, 11, 9),
+                end=dt.date(2024, 1, 31),
+            ),
+            Measure(
+                "SP-1.2",
+                "Kurse mit Kinderbetreuung",
+                partners=("Volkshochschule",),
+                end=dt.date(2024, 6, 30),
+            ),
+            Measure(
+                "SP-2.1", "Dolmetscherpool", partners=("Volkshochschule",), end=dt.date(2024, 6, 30)
+            ),
+            Measure("AR-1.1", "Jobbörse", partners=("Volkshochschule",), priority="hoch"),
+            Measure("AR-1.2", "Mentoring", partners=("Volkshochschule",), budget=12500.0),
             Measure("AR-1.3", "Praktika", partners=("Volkshochschule",)),
             Measure("AR-2.1", "Anerkennungsberatung", partners=("Volkshochschule",)),
-            Measure("AR-2.2", "Nachqualifizierung", partners=("Volkshochschule",)),
+            Measure(
+                "AR-2.2",
+                "Nachqualifizierung",
+                lead="Volkshochschule",
+                priority="mittel",
+                start=dt.date(2024, 1, 1),
+                end=dt.date(2025, 12, 31),
+            ),
         ),
         FIVE,
     )
@@ -185,3 +206,24 @@ def test_issued_round_keeps_the_scheme(folder: Path, run: workflow.RunResult) ->
         [again] = store.issued_snapshots()
     assert again.scheme == FIVE
     assert again.status_of("SP-2.1").group == "entfallen"
+
+
+def test_report_shows_priorities_and_overdue_measures(run: workflow.RunResult) -> None:
+    """Issue 17, point 3: priorities, timeframes and the lead partner."""
+    document = docx.Document(str(run.report.docx))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "Prioritäre Maßnahmen: 3 von 8, davon 1 implementiert." in text
+    # SP-1.2 ran until 30.06.2024 and is in Umsetzung; SP-2.1 (entfällt) and SP-1.1
+    # (umgesetzt) are not overdue, AR-2.2 runs until 2025
+    assert "Bei 1 Maßnahme ist der Zeitraum vor dem 30.09.2024 abgelaufen" in text
+    overdue = _table(document, "Nr.")
+    rows = [r for t in document.tables for r in [[c.text for c in row.cells] for row in t.rows]]
+    assert ["SP-1.2", "Kurse mit Kinderbetreuung", "30.06.2024", "in Umsetzung", "–"] in rows
+    assert overdue[0][0] == "Nr."
+    assert any("Volkshochschule (federführend)" in cell for row in rows for cell in row)
+
+
+def test_concept_attributes_survive_the_workbook(folder: Path) -> None:
+    from kik_core import load_concept
+
+    assert load_concept(folder / "konzept.xlsx") == beispielstadt()

@@ -90,12 +90,15 @@ __all__ = [
 
 log = logging.getLogger("kik_core.concept_workbook")
 
+#: Optional measure attributes (issue 17), written only where a concept uses them.
+_ATTRIBUTES = ("Federführung", "Priorität", "Priorität seit", "Beginn", "Ende", "Budget")
+
 #: Sheet name → (required columns, optional columns).
 SHEETS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "Konzept": (("Feld", "Wert"), ()),
     "Handlungsfelder": (("Kürzel", "Name"), ("Einleitung",)),
     "Ziele": (("Handlungsfeld", "Nr", "Ziel"), ()),
-    "Maßnahmen": (("Handlungsfeld", "Nr", "Maßnahme"), ("Gruppe", "Zuständig")),
+    "Maßnahmen": (("Handlungsfeld", "Nr", "Maßnahme"), ("Gruppe", "Zuständig", *_ATTRIBUTES)),
     "Highlights": (("Handlungsfeld", "Titel"), ("Organisation", "Text", "Maßnahmen")),
     "Kennzahlen": (("Kennzahl", "Wert", "Stand am"), ("Einheit", "Quelle")),
     "Zeitleiste": (("Zeitraum", "Ereignis"), ()),
@@ -379,11 +382,20 @@ def _read_concept(reader: _Reader) -> Concept | None:
             continue
         group = _cell_text(values.get("Gruppe")) or None
         partners = tuple(_cell_text(values.get("Zuständig")).split(";"))
+        extra = _measure_attributes(reader, values, row, partners)
+        if extra is None:
+            continue
         built_measure = reader.build(
             "Maßnahmen",
             row,
             functools.partial(
-                Measure, measure_id, text, group, partners, _source(file, "Maßnahmen", row)
+                Measure,
+                measure_id,
+                text,
+                group,
+                partners,
+                _source(file, "Maßnahmen", row),
+                **extra,
             ),
         )
         if built_measure:
@@ -407,6 +419,81 @@ def _read_concept(reader: _Reader) -> Concept | None:
     except KikError as exc:  # pragma: no cover - every rule is checked above
         problem = Problem(Reason.INVALID_VALUE, Location(file), str(exc))
         raise ConceptWorkbookError([problem]) from exc
+
+
+def _measure_attributes(
+    reader: _Reader, values: dict[str, Any], row: int, partners: tuple[str, ...]
+) -> dict[str, Any] | None:
+    """The optional attributes of a measure row, checked in German (None: a problem)."""
+    problems = len(reader.problems)
+    dates: dict[str, dt.date | None] = {}
+    for column in ("Priorität seit", "Beginn", "Ende"):
+        raw = values.get(column)
+        try:
+            dates[column] = parse_date(raw)
+        except ValueError:
+            reader.problem(Reason.INVALID_DATE, "Maßnahmen", row, column, value=_cell_text(raw))
+    budget = _budget(reader, values.get("Budget"), row)
+    lead = _cell_text(values.get("Federführung")) or None
+    priority = _cell_text(values.get("Priorität")) or None
+    start, end = dates.get("Beginn"), dates.get("Ende")
+    if start is not None and end is not None and end < start:
+        reader.problem(
+            Reason.INVALID_VALUE,
+            "Maßnahmen",
+            row,
+            "Ende",
+            value=f"{end:%d.%m.%Y}",
+            detail=f": das Ende liegt vor dem Beginn ({start:%d.%m.%Y})",
+        )
+    if dates.get("Priorität seit") is not None and priority is None:
+        reader.problem(Reason.EMPTY_REQUIRED, "Maßnahmen", row, "Priorität")
+    if lead is not None and partner_key(lead) in {partner_key(p) for p in partners if p.strip()}:
+        reader.problem(
+            Reason.INVALID_VALUE,
+            "Maßnahmen",
+            row,
+            "Federführung",
+            value=lead,
+            detail=": die federführende Stelle steht nicht zusätzlich unter „Zuständig“",
+        )
+    if len(reader.problems) > problems:
+        return None
+    return {
+        "priority": priority,
+        "priority_set_on": dates.get("Priorität seit"),
+        "start": start,
+        "end": end,
+        "lead": lead,
+        "budget": budget,
+    }
+
+
+def _budget(reader: _Reader, raw: object, row: int) -> float | None:
+    """A budget in euros: a number cell, or German text such as ``12.500,50 €``."""
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        value = float(raw)
+    else:
+        text = _cell_text(raw).replace("€", "").replace("EUR", "").strip()
+        if not text:
+            return None
+        from babel.numbers import NumberFormatError, parse_decimal
+
+        try:
+            value = float(parse_decimal(text, locale="de_DE", strict=True))
+        except NumberFormatError:
+            value = -1.0
+    if value < 0:
+        reader.problem(
+            Reason.INVALID_VALUE,
+            "Maßnahmen",
+            row,
+            "Budget",
+            value=_cell_text(raw),
+            detail=" (ein Betrag in Euro, z. B. 12.500,00)",
+        )
+        return None
+    return value
 
 
 _YES_NO = {"ja": True, "j": True, "x": True, "nein": False, "n": False}
@@ -726,7 +813,8 @@ def _write_rows(sheet: Any, rows: Iterable[Sequence[str | float | dt.date | None
 
 #: Column order when writing (the documented order; reading goes by header name).
 _HEADERS = {name: (*needed, *optional) for name, (needed, optional) in SHEETS.items()} | {
-    "Kennzahlen": ("Kennzahl", "Wert", "Einheit", "Stand am", "Quelle")
+    "Kennzahlen": ("Kennzahl", "Wert", "Einheit", "Stand am", "Quelle"),
+    "Maßnahmen": ("Handlungsfeld", "Nr", "Maßnahme", "Gruppe", "Zuständig"),
 }
 
 _WIDTHS = {
@@ -741,6 +829,10 @@ _WIDTHS = {
     "Hinweise": (14, 90, 20),
     "Status": (24, 24, 14),
 }
+
+
+def _attribute_values(m: Measure) -> tuple[str | float | dt.date | None, ...]:
+    return (m.lead, m.priority, m.priority_set_on, m.start, m.end, m.budget)
 
 
 def write_concept_workbook(
@@ -779,6 +871,13 @@ def write_concept_workbook(
             workbook["Handlungsfelder"], [(f.code, f.name, f.intro) for f in concept.fields]
         )
         _write_rows(workbook["Ziele"], [(g.field_code, g.number, g.text) for g in concept.goals])
+        attributed = any(
+            _attribute_values(m) != (None,) * len(_ATTRIBUTES) for m in concept.measures
+        )
+        if attributed:  # the optional attribute columns only where the concept uses them
+            sheet = workbook["Maßnahmen"]
+            for offset, header in enumerate(_ATTRIBUTES, start=len(_HEADERS["Maßnahmen"]) + 1):
+                write_cell(sheet, 1, offset, header)
         _write_rows(
             workbook["Maßnahmen"],
             [
@@ -788,6 +887,7 @@ def write_concept_workbook(
                     m.text,
                     m.group,
                     "; ".join(m.partners) or None,
+                    *(_attribute_values(m) if attributed else ()),
                 )
                 for m in concept.measures
             ],
@@ -827,7 +927,7 @@ def write_concept_workbook(
             for st in scheme.statuses
         ],
     )
-    for sheet_name in ("Konzept", "Kennzahlen"):
+    for sheet_name in ("Konzept", "Kennzahlen", "Maßnahmen"):
         for row in workbook[sheet_name].iter_rows(min_row=2):
             for cell in row:
                 if isinstance(cell.value, dt.date):

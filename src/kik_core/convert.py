@@ -53,6 +53,8 @@ __all__ = [
 SNAPSHOT_FORMAT = 1
 
 _WITH_SOURCE = (FieldOfAction, Goal, Measure)
+#: Measure attributes written only where set, so a concept without them reads as before.
+_MEASURE_OPTIONAL = ("priority", "priority_set_on", "start", "end", "lead", "budget")
 
 
 def _scheme_to_data(scheme: StatusScheme) -> dict[str, Any]:
@@ -99,8 +101,11 @@ def configure_converter(converter: cattrs.Converter, scheme: StatusScheme = DEFA
     converter.register_unstructure_hook(StatusScheme, _scheme_to_data)
     converter.register_structure_hook(StatusScheme, _scheme_from_data)
     for cls in _WITH_SOURCE:
+        overrides: dict[str, Any] = {"source": override(omit=True)}
+        if cls is Measure:
+            overrides |= dict.fromkeys(_MEASURE_OPTIONAL, override(omit_if_default=True))
         converter.register_unstructure_hook(
-            cls, make_dict_unstructure_fn(cls, converter, source=override(omit=True))
+            cls, make_dict_unstructure_fn(cls, converter, **overrides)
         )
         converter.register_structure_hook(
             cls,

@@ -419,13 +419,55 @@ class Goal:
 
 @attrs.frozen
 class Measure:
-    """A measure (*Maßnahme*) of a goal, id ``<code>-<goal>.<number>`` such as ``BS-4.3``."""
+    """A measure (*Maßnahme*) of a goal, id ``<code>-<goal>.<number>`` such as ``BS-4.3``.
+
+    Optional attributes (issue 17), all keyword-only and empty for Kempten:
+    ``priority`` (a label such as ``hoch`` or ``1``; any priority makes the measure
+    *prioritär*) and ``priority_set_on`` (when it was set, e.g. by a Fachrunde);
+    the timeframe ``start``/``end`` (only ``end``: "bis"); the ``lead`` partner
+    (*federführend*), distinct from the contributing ``partners``; a ``budget``
+    in euros.
+    """
 
     id: str = attrs.field(converter=_strip)
     text: str = attrs.field(converter=_strip, validator=_nonblank)
     group: str | None = attrs.field(default=None, converter=_optional_text)
     partners: tuple[str, ...] = attrs.field(default=(), converter=_tuple_of_str)
     source: Provenance | None = attrs.field(default=None, eq=False, repr=False)
+    priority: str | None = attrs.field(default=None, converter=_optional_text, kw_only=True)
+    priority_set_on: dt.date | None = attrs.field(default=None, kw_only=True)
+    start: dt.date | None = attrs.field(default=None, kw_only=True)
+    end: dt.date | None = attrs.field(default=None, kw_only=True)
+    lead: str | None = attrs.field(default=None, converter=_optional_text, kw_only=True)
+    budget: float | None = attrs.field(default=None, kw_only=True)
+
+    def __attrs_post_init__(self) -> None:
+        if self.start is not None and self.end is not None and self.end < self.start:
+            raise ModelError(f"measure {self.id!r}: the end {self.end} lies before the start")
+        if self.budget is not None and self.budget < 0:
+            raise ModelError(f"measure {self.id!r}: a budget must not be negative")
+        if self.priority_set_on is not None and self.priority is None:
+            raise ModelError(f"measure {self.id!r}: a priority date needs a priority")
+        if self.lead is not None and partner_key(self.lead) in {
+            partner_key(p) for p in self.partners
+        }:
+            raise ModelError(
+                f"measure {self.id!r}: the lead partner {self.lead!r} is not also a contributor"
+            )
+
+    @property
+    def prioritised(self) -> bool:
+        """Whether the measure has a priority (*prioritäre Maßnahme*)."""
+        return self.priority is not None
+
+    def is_overdue(self, as_of: dt.date, done: bool) -> bool:
+        """Whether the timeframe ended before ``as_of`` and the measure is not ``done``."""
+        return self.end is not None and self.end < as_of and not done
+
+    @property
+    def responsible(self) -> tuple[str, ...]:
+        """Who reports on the measure: the lead partner (if any) first, then the contributors."""
+        return (self.lead, *self.partners) if self.lead is not None else self.partners
 
     @id.validator
     def _check_id(self, _attribute: attrs.Attribute[str], value: str) -> None:
@@ -571,8 +613,8 @@ class Concept:
             yield from (m.id for m in self.measures_of(goal.id))
 
     def partners(self) -> tuple[str, ...]:
-        """Every partner named as responsible for a measure, sorted."""
-        return tuple(sorted({p for m in self.measures for p in m.partners}, key=str.casefold))
+        """Every partner named as responsible (lead or contributing) for a measure, sorted."""
+        return tuple(sorted({p for m in self.measures for p in m.responsible}, key=str.casefold))
 
 
 @attrs.frozen

@@ -42,7 +42,15 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import attrs
 
-from kik_core.model import DEFAULT_SCHEME, Concept, Decision, Status, StatusReport, StatusScheme
+from kik_core.model import (
+    DEFAULT_SCHEME,
+    Concept,
+    Decision,
+    Measure,
+    Status,
+    StatusReport,
+    StatusScheme,
+)
 
 __all__ = [
     "Change",
@@ -58,6 +66,8 @@ __all__ = [
     "effective_statuses",
     "goal_texts",
     "largest_remainder_percentages",
+    "overdue_measures",
+    "priority_figures",
     "regressions",
 ]
 
@@ -496,3 +506,38 @@ def build_snapshot(
         decisions=tuple(s.decision for s in statuses.values() if s.decision is not None),
         scheme=scheme,
     )
+
+
+@attrs.frozen
+class PriorityFigures:
+    """How the prioritised measures stand: ``prioritised`` of ``total``, ``done`` of them."""
+
+    prioritised: int
+    total: int
+    done: int
+
+
+def priority_figures(concept: Concept, snapshot: Snapshot) -> PriorityFigures:
+    """The prioritised measures and how many of them are done (the scheme's done group).
+
+    Example: "prioritäre Maßnahmen: 23 von 144, davon 9 implementiert".
+    """
+    scheme = snapshot.scheme
+    chosen = [m for m in concept.measures if m.prioritised]
+    done = sum(scheme.is_done(snapshot.status_of(m.id)) for m in chosen)
+    return PriorityFigures(len(chosen), len(concept.measures), done)
+
+
+def overdue_measures(concept: Concept, snapshot: Snapshot) -> tuple[Measure, ...]:
+    """Measures whose timeframe ended before the snapshot's date and that are not done.
+
+    A measure in a group left out of the percentages (such as "entfallen") is
+    not overdue: it is not to be implemented any more.
+    """
+    scheme = snapshot.scheme
+    found = []
+    for measure in concept.measures:
+        group = scheme.group_of(snapshot.status_of(measure.id))
+        if group.counted and measure.is_overdue(snapshot.as_of, group == scheme.done_group):
+            found.append(measure)
+    return tuple(found)

@@ -289,7 +289,7 @@ def write_partner_templates(
         while slug.casefold() in used:
             slug, n = f"{base}-{n}", n + 1
         used.add(slug.casefold())
-        measures = [m for m in concept.measures if partner in m.partners]
+        measures = [m for m in concept.measures if partner in m.responsible]
         lines = _lines(concept, measures, partner, snapshot)
         path = outbox / f"Vorlage_{slug}.xlsx"
         written.append(
@@ -297,7 +297,7 @@ def write_partner_templates(
                 lines, path, as_of, f"{title} – {partner}", deadline, scheme=concept.statuses
             )
         )
-    orphans = [m for m in concept.measures if not m.partners]
+    orphans = [m for m in concept.measures if not m.responsible]
     if orphans:
         lines = _lines(concept, orphans, "", snapshot)
         path = outbox / "Vorlage_ohne_Zustaendigkeit.xlsx"

@@ -24,7 +24,15 @@ from docx.shared import Cm, Pt, Twips
 from kik_core._atomic import atomic_path
 from kik_core._locale import format_date, format_month, format_number, plural
 from kik_core.errors import ReportError
-from kik_core.model import Concept, FieldOfAction, Highlight, Indicator, Status, StatusReport
+from kik_core.model import (
+    Concept,
+    FieldOfAction,
+    Highlight,
+    Indicator,
+    Measure,
+    Status,
+    StatusReport,
+)
 from kik_core.report import _partners, charts
 from kik_core.report._markdown import add_text, render_markdown, strip_language_marks
 from kik_core.report._ooxml import (
@@ -43,7 +51,7 @@ from kik_core.report._template import (
     drop_leftover_parts,
     open_template,
 )
-from kik_core.rules import Snapshot, StatusCounts
+from kik_core.rules import Snapshot, StatusCounts, overdue_measures, priority_figures
 
 if TYPE_CHECKING:
     from kik_core.board import PartnerBoard
@@ -406,6 +414,12 @@ def _key_figures(w: _Writer, content: ReportContent | None) -> None:
         w.paragraph("KIK Fußnote", f"Quelle: {all_sources[0]}")
 
 
+def _responsible(measure: Measure) -> str:
+    """``"vhs (federführend), Caritas"``: the lead partner marked, then the contributors."""
+    lead = [f"{measure.lead} (federführend)"] if measure.lead else []
+    return ", ".join([*lead, *measure.partners]) or "–"
+
+
 def _counts_cell(counts: StatusCounts, status: Status, width: int) -> Cell:
     if status not in counts.percentages:  # a group left out of the percentages
         return Cell(format_number(counts.counts[status]), center=True, width=width)
@@ -445,6 +459,7 @@ def _overview(
         )
     )
     _codes_sentence(w, concept)
+    _priorities(w, concept, snapshot)
     if not snapshot.conflicts:
         w.paragraph(text="Widersprüchliche Meldungen von Partnern gibt es zu diesem Stand nicht.")
     names = [f.name for f in concept.fields] + ["Gesamt"]
@@ -484,9 +499,59 @@ def _overview(
     _rounding_note(w, rows)
     _trend(w, snapshot, history)
     _changes(w, concept, snapshot)
+    _overdue(w, concept, snapshot)
     _conflicts(w, concept, snapshot)
     if highlights:
         _highlights(w, concept, highlights)
+
+
+def _priorities(w: _Writer, concept: Concept, snapshot: Snapshot) -> None:
+    """``Prioritäre Maßnahmen: 23 von 144, davon 9 implementiert.`` where the concept has any."""
+    figures = priority_figures(concept, snapshot)
+    if not figures.prioritised:
+        return
+    w.paragraph(
+        text=f"Prioritäre Maßnahmen: {format_number(figures.prioritised)} von "
+        f"{format_number(figures.total)}, davon {format_number(figures.done)} "
+        f"{snapshot.scheme.done_group.name}."
+    )
+
+
+def _overdue(w: _Writer, concept: Concept, snapshot: Snapshot) -> None:
+    """Measures whose timeframe has passed and that are not done (only where timeframes exist)."""
+    if not any(m.end is not None for m in concept.measures):
+        return
+    w.heading("Überfällige Maßnahmen", 2)
+    late = overdue_measures(concept, snapshot)
+    done = snapshot.scheme.done_group.name
+    if not late:
+        w.paragraph(
+            text=f"Am {format_date(snapshot.as_of)} ist keine Maßnahme überfällig: jede, deren "
+            f"Zeitraum abgelaufen ist, ist {done}."
+        )
+        return
+    w.paragraph(
+        text=f"Bei {_measures(len(late))} ist der Zeitraum vor dem "
+        f"{format_date(snapshot.as_of)} abgelaufen, ohne dass sie {done} "
+        f"{'ist' if len(late) == 1 else 'sind'}."
+    )
+    widths = [1100, 4512, 1300, 1300, 1200]
+    w.table(
+        ["Nr.", "Maßnahme", "bis", "Status", "federführend"],
+        [
+            [
+                Cell(m.id, width=widths[0]),
+                Cell(m.text, width=widths[1]),
+                Cell(format_date(m.end) if m.end else "", center=True, width=widths[2]),
+                Cell(snapshot.status_of(m.id).label, center=True, width=widths[3]),
+                Cell(m.lead or "–", width=widths[4]),
+            ]
+            for m in late
+        ],
+        widths=widths,
+        caption="Überfällige Maßnahmen",
+        description=f"{_measures(len(late))} mit abgelaufenem Zeitraum, nicht {done}",
+    )
 
 
 def _codes_sentence(w: _Writer, concept: Concept) -> None:
@@ -961,8 +1026,8 @@ def _annex(
                 Cell(measure.id, width=widths[0]),
                 Cell(measure.text, width=widths[1]),
                 Cell(status, width=widths[2]),
-                Cell(", ".join(measure.partners) or "–", width=widths[3]),
-                Cell(_reported(measure.partners, effective.reports), width=widths[4]),
+                Cell(_responsible(measure), width=widths[3]),
+                Cell(_reported(measure.responsible, effective.reports), width=widths[4]),
             ]
         )
     w.table(
