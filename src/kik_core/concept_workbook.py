@@ -59,6 +59,7 @@ from kik_core.errors import (
     Reason,
 )
 from kik_core.model import (
+    DEFAULT_LEVELS,
     DEFAULT_SCHEME,
     Concept,
     FieldOfAction,
@@ -97,8 +98,11 @@ _ATTRIBUTES = ("Federführung", "Priorität", "Priorität seit", "Beginn", "Ende
 SHEETS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "Konzept": (("Feld", "Wert"), ()),
     "Handlungsfelder": (("Kürzel", "Name"), ("Einleitung",)),
-    "Ziele": (("Handlungsfeld", "Nr", "Ziel"), ()),
-    "Maßnahmen": (("Handlungsfeld", "Nr", "Maßnahme"), ("Gruppe", "Zuständig", *_ATTRIBUTES)),
+    "Ziele": (("Handlungsfeld", "Nr", "Ziel"), ("Übergeordnet",)),
+    "Maßnahmen": (
+        ("Handlungsfeld", "Nr", "Maßnahme"),
+        ("Gruppe", "Zuständig", "Ziel", *_ATTRIBUTES),
+    ),
     "Highlights": (("Handlungsfeld", "Titel"), ("Organisation", "Text", "Maßnahmen")),
     "Kennzahlen": (("Kennzahl", "Wert", "Stand am"), ("Einheit", "Quelle")),
     "Zeitleiste": (("Zeitraum", "Ereignis"), ()),
@@ -310,6 +314,7 @@ def _read_concept(reader: _Reader) -> Concept | None:
         head[_cell_text(values["Feld"]).casefold()] = (row, values["Wert"])
     municipality = title = ""
     adopted: dt.date | None = None
+    levels: tuple[str, ...] | None = None  # None: Kempten-style numbering
     if "Konzept" in reader.sheets:
         for key in _KONZEPT_ROWS[:2]:
             row, value = head.get(key.casefold(), (0, None))
@@ -323,6 +328,7 @@ def _read_concept(reader: _Reader) -> Concept | None:
                 )
         municipality = _cell_text(head.get("kommune", (0, None))[1])
         title = _cell_text(head.get("titel", (0, None))[1])
+        levels = _read_levels(reader, head)
         row, raw = head.get("beschlossen am", (0, None))
         try:
             adopted = parse_date(raw)
@@ -355,11 +361,12 @@ def _read_concept(reader: _Reader) -> Concept | None:
             reader.problem(Reason.UNKNOWN_FIELD, "Ziele", row, "Handlungsfeld", value=code)
             continue
         if code and number and text:
-            goal_id = f"{code}-{number.rstrip('.')}"
+            goal_id = f"{code}-{number.rstrip('.')}" if levels is None else number
+            parent = None if levels is None else _cell_text(values.get("Übergeordnet")) or code
             built_goal = reader.build(
                 "Ziele",
                 row,
-                functools.partial(Goal, goal_id, text, _source(file, "Ziele", row)),
+                functools.partial(Goal, goal_id, text, _source(file, "Ziele", row), parent=parent),
             )
             if built_goal:
                 goals.append(built_goal)
@@ -375,11 +382,25 @@ def _read_concept(reader: _Reader) -> Concept | None:
         if code not in codes and "Handlungsfelder" in reader.sheets:
             reader.problem(Reason.UNKNOWN_FIELD, "Maßnahmen", row, "Handlungsfeld", value=code)
             continue
-        measure_id = f"{code}-{number.rstrip('.')}"
-        goal_id = measure_id.rsplit(".", 1)[0]
-        if "." in measure_id and goal_id not in goal_ids:
-            reader.problem(Reason.UNKNOWN_GOAL, "Maßnahmen", row, "Nr", value=goal_id)
-            continue
+        if levels is None:
+            measure_id = f"{code}-{number.rstrip('.')}"
+            goal_id = measure_id.rsplit(".", 1)[0]
+            parent = None
+            if "." in measure_id and goal_id not in goal_ids:
+                reader.problem(Reason.UNKNOWN_GOAL, "Maßnahmen", row, "Nr", value=goal_id)
+                continue
+        else:  # free-form numbers (issue 17): "Ziel" names the goal, or the number's prefix
+            measure_id = number
+            parent = _cell_text(values.get("Ziel")) or (
+                number.rsplit(".", 1)[0] if "." in number else ""
+            )
+            if len(levels) == 2:
+                parent = code
+            elif parent not in goal_ids:
+                reader.problem(
+                    Reason.UNKNOWN_GOAL, "Maßnahmen", row, "Ziel", value=parent or "(leer)"
+                )
+                continue
         group = _cell_text(values.get("Gruppe")) or None
         partners = tuple(_cell_text(values.get("Zuständig")).split(";"))
         extra = _measure_attributes(reader, values, row, partners)
@@ -395,13 +416,17 @@ def _read_concept(reader: _Reader) -> Concept | None:
                 group,
                 partners,
                 _source(file, "Maßnahmen", row),
+                parent=parent,
                 **extra,
             ),
         )
         if built_measure:
             measures.append(built_measure)
 
+    two_levels = levels is not None and len(levels) == 2  # no goals (issue 17)
     for sheet in ("Handlungsfelder", "Ziele", "Maßnahmen"):
+        if sheet == "Ziele" and two_levels:
+            continue
         if sheet in reader.sheets and reader.sheets[sheet].is_empty():
             reader.problems.append(
                 Problem.of(Reason.EMPTY_SHEET, Location(file, sheet, 2), value=sheet)
@@ -409,16 +434,72 @@ def _read_concept(reader: _Reader) -> Concept | None:
     _collect_duplicates(reader, fields, "Handlungsfelder", "Kürzel")
     _collect_duplicates(reader, goals, "Ziele", "Nr")
     _collect_duplicates(reader, measures, "Maßnahmen", "Nr")
+    if levels is not None:
+        _check_goal_parents(reader, goals, codes, len(levels))
     scheme = _read_scheme(reader)
     if reader.problems:
         return None
     try:
         return Concept(
-            municipality, title, adopted, tuple(fields), tuple(goals), tuple(measures), scheme
+            municipality,
+            title,
+            adopted,
+            tuple(fields),
+            tuple(goals),
+            tuple(measures),
+            scheme,
+            levels or DEFAULT_LEVELS,
         )
     except KikError as exc:  # pragma: no cover - every rule is checked above
         problem = Problem(Reason.INVALID_VALUE, Location(file), str(exc))
         raise ConceptWorkbookError([problem]) from exc
+
+
+def _read_levels(reader: _Reader, head: dict[str, tuple[int, Any]]) -> tuple[str, ...] | None:
+    """The ``Ebenen`` row: level names, field first, measure last (None: Kempten-style)."""
+    row, raw = head.get("ebenen", (0, None))
+    text = _cell_text(raw)
+    if not text:
+        return None
+    names = tuple(n.strip() for n in re.split(r"[;→>]", text) if n.strip())
+    if not 2 <= len(names) <= 4:
+        reader.problem(
+            Reason.INVALID_VALUE,
+            "Konzept",
+            row,
+            "Wert",
+            value=text,
+            detail=" (2 bis 4 Ebenen, getrennt durch ;, z. B. "
+            "„Handlungsfeld; Leitziel; Teilziel; Maßnahme“)",
+        )
+        return None
+    return names
+
+
+def _check_goal_parents(
+    reader: _Reader, goals: Sequence[Goal], codes: set[str], depth: int
+) -> None:
+    """Free-form goals: a parent is the field or a goal; no deeper than the levels allow."""
+    by_id = {g.id: g for g in goals}
+    for goal in goals:
+        parent = goal.parent_id
+        level = 1
+        while parent in by_id and level <= depth:
+            parent, level = by_id[parent].parent_id, level + 1
+        row = goal.source.row if goal.source else None
+        if parent not in codes:
+            reader.problem(
+                Reason.UNKNOWN_GOAL, "Ziele", row or 0, "Übergeordnet", value=goal.parent_id
+            )
+        elif level > depth - 2:
+            reader.problem(
+                Reason.INVALID_VALUE,
+                "Ziele",
+                row or 0,
+                "Übergeordnet",
+                value=goal.parent_id,
+                detail=f": das Konzept hat nur {depth} Ebenen",
+            )
 
 
 def _measure_attributes(
@@ -815,6 +896,7 @@ def _write_rows(sheet: Any, rows: Iterable[Sequence[str | float | dt.date | None
 _HEADERS = {name: (*needed, *optional) for name, (needed, optional) in SHEETS.items()} | {
     "Kennzahlen": ("Kennzahl", "Wert", "Einheit", "Stand am", "Quelle"),
     "Maßnahmen": ("Handlungsfeld", "Nr", "Maßnahme", "Gruppe", "Zuständig"),
+    "Ziele": ("Handlungsfeld", "Nr", "Ziel"),
 }
 
 _WIDTHS = {
@@ -865,34 +947,50 @@ def write_concept_workbook(
                 ("Kommune", concept.municipality),
                 ("Titel", concept.title),
                 ("Beschlossen am", concept.adopted_on),
+                *([("Ebenen", "; ".join(concept.levels))] if concept.free_numbers else []),
             ],
         )
         _write_rows(
             workbook["Handlungsfelder"], [(f.code, f.name, f.intro) for f in concept.fields]
         )
-        _write_rows(workbook["Ziele"], [(g.field_code, g.number, g.text) for g in concept.goals])
+        free = concept.free_numbers
+        if free:  # free-form numbers (issue 17): the parents are explicit
+            write_cell(workbook["Ziele"], 1, 4, "Übergeordnet")
+        _write_rows(
+            workbook["Ziele"],
+            [
+                (
+                    concept.field_of(g.id),
+                    g.number,
+                    g.text,
+                    *([g.parent_id if concept.is_goal(g.parent_id) else None] if free else []),
+                )
+                for g in concept.goals
+            ],
+        )
         attributed = any(
             _attribute_values(m) != (None,) * len(_ATTRIBUTES) for m in concept.measures
         )
-        if attributed:  # the optional attribute columns only where the concept uses them
-            sheet = workbook["Maßnahmen"]
-            for offset, header in enumerate(_ATTRIBUTES, start=len(_HEADERS["Maßnahmen"]) + 1):
-                write_cell(sheet, 1, offset, header)
+        extra = (("Ziel",) if free else ()) + (_ATTRIBUTES if attributed else ())
+        for offset, header in enumerate(extra, start=len(_HEADERS["Maßnahmen"]) + 1):
+            write_cell(workbook["Maßnahmen"], 1, offset, header)  # only where used
         _write_rows(
             workbook["Maßnahmen"],
             [
                 (
-                    m.field_code,
-                    m.number.split("-")[-1],
+                    concept.field_of(m.id),
+                    m.number.split("-")[-1] if not free else m.number,
                     m.text,
                     m.group,
                     "; ".join(m.partners) or None,
+                    *([None if len(concept.levels) == 2 else m.goal_id] if free else []),
                     *(_attribute_values(m) if attributed else ()),
                 )
                 for m in concept.measures
             ],
         )
-        for cell in workbook["Maßnahmen"]["B"][1:]:
+        numbers = [*workbook["Maßnahmen"]["B"][1:], *(workbook["Ziele"]["B"][1:] if free else [])]
+        for cell in numbers:
             cell.data_type = "s"
             cell.number_format = "@"
     if content is not None:

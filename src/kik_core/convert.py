@@ -102,6 +102,8 @@ def configure_converter(converter: cattrs.Converter, scheme: StatusScheme = DEFA
     converter.register_structure_hook(StatusScheme, _scheme_from_data)
     for cls in _WITH_SOURCE:
         overrides: dict[str, Any] = {"source": override(omit=True)}
+        if cls is not FieldOfAction:
+            overrides["parent"] = override(omit_if_default=True)
         if cls is Measure:
             overrides |= dict.fromkeys(_MEASURE_OPTIONAL, override(omit_if_default=True))
         converter.register_unstructure_hook(
@@ -119,7 +121,12 @@ def configure_converter(converter: cattrs.Converter, scheme: StatusScheme = DEFA
     )
     converter.register_unstructure_hook(
         Concept,
-        make_dict_unstructure_fn(Concept, converter, statuses=override(omit_if_default=True)),
+        make_dict_unstructure_fn(
+            Concept,
+            converter,
+            statuses=override(omit_if_default=True),
+            levels=override(omit_if_default=True),
+        ),
     )
     for plain in (Concept, Highlight, Indicator, TimelineEntry, StatusReport, Decision):
         converter.register_structure_hook(

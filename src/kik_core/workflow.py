@@ -968,16 +968,17 @@ def decide(
     import getpass
 
     from kik_core.errors import DecisionError, ModelError
-    from kik_core.model import Decision, is_goal_id
+    from kik_core.model import Decision
     from kik_core.rounds import local_today
 
     settings = _settings(folder)
     concept = load_concept(settings.concept_file)
-    measure_id = measure_id.strip()
-    if measure_id not in {m.id for m in concept.measures}:
+    measure_id = concept.canonical_id(measure_id) or measure_id.strip()
+    if not concept.is_measure(measure_id):
+        example = next(iter(concept.direct_measures_of(measure_id)), None)
         hint = (
-            f" (das ist ein Ziel: entschieden wird über Maßnahmen, z. B. {measure_id}.1)"
-            if is_goal_id(measure_id) and concept.has_id(measure_id)
+            f" (das ist ein Ziel: entschieden wird über Maßnahmen, z. B. {example.id})"
+            if concept.is_goal(measure_id) and example is not None
             else ""
         )
         raise DecisionError(

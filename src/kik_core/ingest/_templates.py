@@ -107,9 +107,13 @@ def _lines(
 ) -> list[_Line]:
     lines: list[_Line] = []
     wanted = {m.id for m in measures}
-    for goal in concept.goals:
-        mine = [m for m in concept.measures_of(goal.id) if m.id in wanted]
-        if not mine:
+    for item_id in concept.known_ids():  # tree order, any depth (issue 17)
+        if concept.is_measure(item_id):
+            if item_id in wanted:
+                lines.append(_measure_line(concept.measure(item_id), partner, snapshot, concept))
+            continue
+        goal = concept.goal(item_id)
+        if not any(m.id in wanted for m in concept.measures_of(goal.id)):
             continue
         texts = snapshot.goal_texts.get(goal.id, ()) if snapshot is not None else ()
         text = next((t for t in texts if t.partner == partner), texts[0] if texts else None)
@@ -124,22 +128,22 @@ def _lines(
                 True,
             )
         )
-        for measure in mine:
-            status = concept.statuses.initial_status
-            current = outlook = ""
-            if snapshot is not None and measure.id in snapshot.statuses:
-                effective = snapshot.statuses[measure.id]
-                status = effective.status
-                reports = effective.reports
-                report = next(
-                    (r for r in reports if r.partner == partner), reports[0] if reports else None
-                )
-                if report is not None:
-                    current, outlook = report.current_state, report.outlook
-            lines.append(
-                _Line(measure.id, measure.text, status.label, partner, current, outlook, False)
-            )
     return lines
+
+
+def _measure_line(
+    measure: Measure, partner: str, snapshot: Snapshot | None, concept: Concept
+) -> _Line:
+    status = concept.statuses.initial_status
+    current = outlook = ""
+    if snapshot is not None and measure.id in snapshot.statuses:
+        effective = snapshot.statuses[measure.id]
+        status = effective.status
+        reports = effective.reports
+        report = next((r for r in reports if r.partner == partner), reports[0] if reports else None)
+        if report is not None:
+            current, outlook = report.current_state, report.outlook
+    return _Line(measure.id, measure.text, status.label, partner, current, outlook, False)
 
 
 def _write_template(

@@ -27,6 +27,7 @@ from kik_core.errors import ReportError
 from kik_core.model import (
     Concept,
     FieldOfAction,
+    Goal,
     Highlight,
     Indicator,
     Measure,
@@ -558,6 +559,13 @@ def _codes_sentence(w: _Writer, concept: Concept) -> None:
     """Explain the field codes where the report first uses them."""
     if not concept.fields:
         return
+    if concept.free_numbers:  # free-form numbers (issue 17): name the levels instead
+        w.paragraph(
+            text="Ziele und Maßnahmen tragen die Nummern des Konzepts; es gliedert sich in "
+            + " → ".join(concept.levels)
+            + "."
+        )
+        return
     example = next(iter(concept.measures), None)
     codes = ", ".join(f"{f.code} = {f.name}" for f in concept.fields)
     text = f"Die Maßnahmen tragen das Kürzel ihres Handlungsfelds ({codes})"
@@ -685,7 +693,9 @@ def _changes(w: _Writer, concept: Concept, snapshot: Snapshot) -> None:
     widths = [3612, 1500, 1500, 2000]
     body = []
     for field in [*concept.fields, None]:
-        moved = [c for c in changes if field is None or c.measure_id.startswith(f"{field.code}-")]
+        moved = [
+            c for c in changes if field is None or concept.field_of(c.measure_id) == field.code
+        ]
         body.append(
             [
                 Cell(
@@ -859,7 +869,9 @@ def _status_table(
     header = (["Gruppe"] if grouped else []) + ["Nr.", "Ziel/Maßnahme", "Status"]
     inferred = {n.reference for n in notes if n.inferred}
     rows: list[list[Cell]] = []
-    for goal in concept.goals_of(field.code):
+    for measure in concept.direct_measures_of(field.code):  # a two-level concept
+        rows.append(_measure_row(measure, snapshot, inferred, grouped, widths))
+    for goal in _field_goals(concept, field):
         goal_measures = concept.measures_of(goal.id)
         goal_group = goal_measures[0].group if goal_measures else None
         counts = snapshot.by_goal.get(goal.id)
@@ -878,7 +890,7 @@ def _status_table(
                     else []
                 ),
                 Cell(
-                    f"Ziel {goal.number}",
+                    f"{concept.level_name(goal.id)} {goal.number}",
                     bold=True,
                     shade=GOAL_SHADE,
                     width=nr_w,
@@ -888,18 +900,8 @@ def _status_table(
                 Cell(summary, shade=GOAL_SHADE, width=status_w, keep_with_next=True),
             ]
         )
-        for measure in goal_measures:
-            status = snapshot.status_of(measure.id).label
-            if measure.id in inferred:
-                status += f" ({INFERRED})"
-            rows.append(
-                [
-                    *([Cell(measure.group or "", width=group_w)] if grouped else []),
-                    Cell(measure.id, width=nr_w),
-                    Cell(measure.text, width=text_w),
-                    Cell(status, width=status_w),
-                ]
-            )
+        for measure in concept.direct_measures_of(goal.id):
+            rows.append(_measure_row(measure, snapshot, inferred, grouped, widths))
     counts = snapshot.by_field[field.code]
     w.table(
         header,
@@ -907,11 +909,43 @@ def _status_table(
         widths=widths,
         caption=f"Ziele und Maßnahmen im Handlungsfeld {field.name}",
         description=(
-            f"{plural(len(concept.goals_of(field.code)), 'Ziel', 'Ziele')} (fett) mit ihren "
+            f"{plural(len(_field_goals(concept, field)), 'Ziel', 'Ziele')} (fett) mit ihren "
             f"{_measures(counts.total)}; je Maßnahme steht der Status in der letzten Spalte: "
             f"{charts.status_summary(counts)}"
         ),
     )
+
+
+def _field_goals(concept: Concept, field: FieldOfAction) -> tuple[Goal, ...]:
+    """Every goal of a field at any level, in tree order (Leitziel, its Teilziele, …)."""
+    found: list[Goal] = []
+
+    def visit(parent: str) -> None:
+        for goal in concept.goals_of(parent):
+            found.append(goal)
+            visit(goal.id)
+
+    visit(field.code)
+    return tuple(found)
+
+
+def _measure_row(
+    measure: Measure,
+    snapshot: Snapshot,
+    inferred: set[str],
+    grouped: bool,
+    widths: Sequence[int],
+) -> list[Cell]:
+    status = snapshot.status_of(measure.id).label
+    if measure.id in inferred:
+        status += f" ({INFERRED})"
+    *group_w, nr_w, text_w, status_w = widths
+    return [
+        *([Cell(measure.group or "", width=group_w[0])] if grouped else []),
+        Cell(measure.id, width=nr_w),
+        Cell(measure.text, width=text_w),
+        Cell(status, width=status_w),
+    ]
 
 
 def _highlights(w: _Writer, concept: Concept, highlights: Sequence[Highlight]) -> None:
@@ -929,10 +963,14 @@ def _highlights(w: _Writer, concept: Concept, highlights: Sequence[Highlight]) -
 
 
 def _goal_texts(w: _Writer, concept: Concept, snapshot: Snapshot, field: FieldOfAction) -> None:
+    goals = _field_goals(concept, field)
+    if not goals:  # a two-level concept has no goals to report texts on
+        return
     w.heading("Stand der Ziele", 2)
-    for goal in concept.goals_of(field.code):
-        w.heading(f"Ziel {goal.number}: {goal.text}", 3)
-        measures = concept.measures_of(goal.id)
+    for goal in goals:
+        name = f"{concept.level_name(goal.id)} {goal.number}"
+        w.heading(f"{name}: {goal.text}", 3)
+        measures = concept.direct_measures_of(goal.id)
         if measures:
             w.label("Maßnahmen:")
             for measure in measures:
@@ -943,7 +981,7 @@ def _goal_texts(w: _Writer, concept: Concept, snapshot: Snapshot, field: FieldOf
         texts = snapshot.goal_texts.get(goal.id, ())
         for title, attribute in (("Aktueller Stand", "current_state"), ("Ausblick", "outlook")):
             # named with the goal, so the navigation and bookmarks stay useful
-            w.heading(f"Ziel {goal.number} – {title}", 4)
+            w.heading(f"{name} – {title}", 4)
             written = [t for t in texts if getattr(t, attribute).strip()]
             if not written:
                 w.paragraph("KIK Hinweis", NO_FEEDBACK)
@@ -968,7 +1006,11 @@ def _field(
     counts = snapshot.summary(snapshot.by_field[field.code])
     w.heading("Ziele und Maßnahmen", 2)
     field_notes = [n for n in notes if n.reference == field.code]
-    measure_notes = [n for n in notes if n.reference.startswith(f"{field.code}-")]
+    measure_notes = [
+        n
+        for n in notes
+        if n.reference != field.code and _field_or_none(concept, n.reference) == field.code
+    ]
     _status_table(w, concept, snapshot, field, measure_notes)
     for note in field_notes:
         paragraph = w.paragraph("KIK Hinweis")
@@ -1059,10 +1101,17 @@ def _reported(partners: Sequence[str], reports: Sequence[StatusReport]) -> str:
     return "\n".join(dict.fromkeys(lines)) or "keine Meldung"
 
 
+def _field_or_none(concept: Concept, item_id: str) -> str | None:
+    try:
+        return concept.field_of(item_id)
+    except KeyError:
+        return None
+
+
 def _highlight_field(concept: Concept, highlight: Highlight) -> str | None:
     if highlight.field_code:
         return highlight.field_code
-    codes = {m.split("-", 1)[0] for m in highlight.measure_ids}
+    codes = {_field_or_none(concept, m) or m.split("-", 1)[0] for m in highlight.measure_ids}
     return codes.pop() if len(codes) == 1 else None
 
 
