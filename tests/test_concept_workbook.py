@@ -441,3 +441,44 @@ def test_workbook_without_attributes_keeps_its_columns(tmp_path: Path) -> None:
     path = write_concept_workbook(concept, tmp_path / "again.xlsx")
     header = [c.value for c in load_workbook(path)["Maßnahmen"][1]]
     assert header == ["Handlungsfeld", "Nr", "Maßnahme", "Gruppe", "Zuständig"]
+
+
+# --- levels and free-form numbers (issue 17) --------------------------------------
+
+
+def test_free_numbering_problems_are_collected_in_german(tmp_path: Path) -> None:
+    sheets = {
+        "Konzept": [
+            ["Feld", "Wert"],
+            ["Kommune", "Vierstadt"],
+            ["Titel", "KIK"],
+            ["Ebenen", "Handlungsfeld; Leitziel; Teilziel; Maßnahme"],
+        ],
+        "Handlungsfelder": [["Kürzel", "Name"], ["1", "Sprache"]],
+        "Ziele": [
+            ["Handlungsfeld", "Nr", "Ziel", "Übergeordnet"],
+            ["1", "1.1", "Leitziel", None],
+            ["1", "1.1.1", "Teilziel", "1.1"],
+            ["1", "1.1.1.1", "zu tief", "1.1.1"],
+            ["1", "1.9.1", "Waise", "1.9"],
+        ],
+        "Maßnahmen": [
+            ["Handlungsfeld", "Nr", "Maßnahme", "Ziel"],
+            ["1", "1.1.1.1", "ok", None],
+            ["1", "1.1.1.2", "kein Ziel", "1.7"],
+        ],
+    }
+    with pytest.raises(ConceptWorkbookError) as info:
+        load_concept(_workbook(tmp_path / "k.xlsx", sheets))
+    text = str(info.value)
+    assert "Blatt Ziele, Zeile 4, Spalte Übergeordnet: „1.1.1“ ist kein gültiger Wert: " in text
+    assert "das Konzept hat nur 4 Ebenen" in text
+    assert "Blatt Ziele, Zeile 5, Spalte Übergeordnet: Das Ziel „1.9“ gibt es" in text
+    assert "Blatt Maßnahmen, Zeile 3, Spalte Ziel: Das Ziel „1.7“ gibt es" in text
+
+
+def test_levels_row_must_name_two_to_four_levels(tmp_path: Path) -> None:
+    sheets = _valid_sheets()
+    sheets["Konzept"].append(["Ebenen", "Maßnahme"])
+    with pytest.raises(ConceptWorkbookError, match="2 bis 4 Ebenen"):
+        load_concept(_workbook(tmp_path / "k.xlsx", sheets))

@@ -267,3 +267,43 @@ def test_measure_attributes_are_checked() -> None:
         Measure("BS-1.1", "M", priority_set_on=day)
     with pytest.raises(ModelError, match="negative"):
         Measure("BS-1.1", "M", budget=-1.0)
+
+
+# --- levels and free-form numbers (issue 17) --------------------------------------
+
+
+def _field() -> tuple[FieldOfAction, ...]:
+    return (FieldOfAction("1", "Sprache"),)
+
+
+def test_levels_are_checked() -> None:
+    with pytest.raises(ModelError, match="2 to 4 levels"):
+        Concept("M", "K", levels=("Maßnahme",))
+    with pytest.raises(ModelError, match="only 3 levels"):
+        Concept(
+            "M", "K", None, _field(),
+            (Goal("1.1", "a", parent="1"), Goal("1.1.1", "b", parent="1.1")),
+        )  # fmt: skip
+    with pytest.raises(ModelError, match=r"belongs to goal '1\.1'"):
+        Concept(
+            "M", "K", None, _field(),
+            (Goal("1.1", "a", parent="1"), Goal("1.1.1", "b", parent="1.1")),
+            (Measure("1.1.9", "m", parent="1.1"),),
+            levels=("H", "L", "T", "M"),
+        )  # fmt: skip
+    with pytest.raises(ModelError, match="field or goal '9'"):
+        Concept("M", "K", None, _field(), (Goal("9.1", "a", parent="9"),))
+    with pytest.raises(DuplicateIdError, match="also a goal"):
+        Concept(
+            "M", "K", None, _field(), (Goal("1.1", "a", parent="1"),),
+            (Measure("1.1", "m", parent="1.1"),),
+        )  # fmt: skip
+
+
+def test_free_numbers_are_checked() -> None:
+    with pytest.raises(ModelError, match="not a number"):
+        Measure("M;17", "m", parent="BI")
+    assert Measure("A 3", "m", parent="A").number == "A 3"
+    assert Goal("1.2", "z", parent="1").number == "1.2"
+    report = StatusReport("M17", None, dt.date(2024, 1, 1), "vhs", "Text")
+    assert report.is_goal_report  # free-form: no status means a goal's texts
