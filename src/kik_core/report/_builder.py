@@ -23,6 +23,7 @@ from docx.shared import Cm, Pt, Twips
 
 from kik_core._atomic import atomic_path
 from kik_core._locale import format_date, format_month, format_number, plural
+from kik_core.editions import LinkKind
 from kik_core.errors import ReportError
 from kik_core.model import (
     Concept,
@@ -57,6 +58,7 @@ from kik_core.rules import Snapshot, StatusCounts, overdue_measures, priority_fi
 if TYPE_CHECKING:
     from kik_core.board import PartnerBoard
     from kik_core.concept_workbook import EditorialNote, ReportContent
+    from kik_core.editions import EditionChange
     from kik_core.rounds import LateCorrection
 
 __all__ = ["build_report", "format_date", "format_number"]
@@ -1101,6 +1103,42 @@ def _reported(partners: Sequence[str], reports: Sequence[StatusReport]) -> str:
     return "\n".join(dict.fromkeys(lines)) or "keine Meldung"
 
 
+def _edition_annex(w: _Writer, edition: EditionChange | None) -> None:
+    """The mapping from the old to the new edition, one row per link (issue 17)."""
+    if edition is None:
+        return
+    w.heading("Anhang: Fortschreibung des Konzepts", 1)
+    counts = ", ".join(
+        f"{len(edition.of_kind(kind))} {kind.value}" for kind in LinkKind if edition.of_kind(kind)
+    )
+    w.paragraph(
+        text=f"Ab dem {format_date(edition.valid_from)} gilt die neue Fassung des Konzepts "
+        f"({_measures(len(edition.new.measures))}; bisher {len(edition.old.measures)}). "
+        f"Die Zuordnung: {counts}. Bis dahin gemeldete Status gelten für die Nachfolger weiter; "
+        "zusammengelegte Maßnahmen übernehmen den am wenigsten fortgeschrittenen."
+    )
+    widths = [1500, 3206, 1500, 3206]
+    rows = []
+    for link in edition.links:
+        old = edition.old.measure(link.old_id).text if link.old_id else ""
+        new = edition.new.measure(link.new_id).text if link.new_id else ""
+        rows.append(
+            [
+                Cell(link.old_id or "–", width=widths[0]),
+                Cell(old, width=widths[1]),
+                Cell(f"{link.kind.value} → {link.new_id or '–'}", width=widths[2]),
+                Cell(new, width=widths[3]),
+            ]
+        )
+    w.table(
+        ["bisher", "Maßnahme (bisher)", "Art → neu", "Maßnahme (neu)"],
+        rows,
+        widths=widths,
+        caption="Fortschreibung: Zuordnung der Maßnahmen",
+        description=f"{len(rows)} Zuordnungen von der bisherigen zur neuen Fassung",
+    )
+
+
 def _field_or_none(concept: Concept, item_id: str) -> str | None:
     try:
         return concept.field_of(item_id)
@@ -1195,6 +1233,7 @@ def compose(
     history: Sequence[Snapshot] = (),
     late: Sequence[LateCorrection] = (),
     board: PartnerBoard | None = None,
+    edition: EditionChange | None = None,
 ) -> Any:
     """Build the report as an in-memory python-docx ``Document``."""
     missing = [f.code for f in concept.fields if f.code not in snapshot.by_field]
@@ -1227,6 +1266,7 @@ def compose(
     _changes_annex(w, concept, snapshot)
     _partners.decisions_annex(w, concept, snapshot)
     _partners.partner_annex(w, board)
+    _edition_annex(w, edition)
     _fill_toc(w, toc)
     heading_1 = w.style_id("Heading 1")
     if heading_1:
@@ -1289,6 +1329,7 @@ def build_report(
     history: Sequence[Snapshot] = (),
     late: Sequence[LateCorrection] = (),
     board: PartnerBoard | None = None,
+    edition: EditionChange | None = None,
 ) -> Path:
     """Build the committee-ready interim report (DOCX) and write it atomically.
 
@@ -1309,6 +1350,8 @@ def build_report(
         late: late corrections to list ("Nachträgliche Korrekturen"; absent when empty).
         board: the round's partner board (drafts): the overview's "Rückmeldungen der
             Partner" and the annex of the same name; absent when None.
+        edition: where the report spans a new edition of the concept, the mapping
+            (annex "Fortschreibung des Konzepts"); absent when None.
 
     Returns:
         The path of the written report.
@@ -1330,6 +1373,7 @@ def build_report(
         history=history,
         late=late,
         board=board,
+        edition=edition,
     )
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
