@@ -482,3 +482,10 @@ def test_levels_row_must_name_two_to_four_levels(tmp_path: Path) -> None:
     sheets["Konzept"].append(["Ebenen", "Maßnahme"])
     with pytest.raises(ConceptWorkbookError, match="2 bis 4 Ebenen"):
         load_concept(_workbook(tmp_path / "k.xlsx", sheets))
+
+
+def test_status_labels_fit_the_store(tmp_path: Path) -> None:
+    sheets = _valid_sheets()
+    sheets["Status"] = [["Status"], ["offen"], ["x" * 33]]
+    with pytest.raises(ConceptWorkbookError, match="höchstens 32 Zeichen"):
+        load_concept(_workbook(tmp_path / "k.xlsx", sheets))

@@ -61,6 +61,7 @@ from kik_core.errors import (
 from kik_core.model import (
     DEFAULT_LEVELS,
     DEFAULT_SCHEME,
+    MAX_STATUS_LABEL,
     Concept,
     FieldOfAction,
     Goal,
@@ -601,6 +602,16 @@ def _read_scheme(reader: _Reader) -> StatusScheme:
                 "mitgezählt",
                 value=flag,
                 detail=" (ja oder nein)",
+            )
+            continue
+        if len(label) > MAX_STATUS_LABEL:
+            reader.problem(
+                Reason.INVALID_VALUE,
+                "Status",
+                row,
+                "Status",
+                value=label,
+                detail=f": höchstens {MAX_STATUS_LABEL} Zeichen",
             )
             continue
         if label.casefold() in seen:

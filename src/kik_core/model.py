@@ -128,6 +128,10 @@ class _StatusType(type):
         return len(DEFAULT_SCHEME.statuses)
 
 
+#: The longest status label: the store keeps statuses as labels in 32 characters.
+MAX_STATUS_LABEL = 32
+
+
 def _status_key(text: str) -> str:
     return " ".join(text.split()).casefold()
 
@@ -165,6 +169,10 @@ class Status(metaclass=_StatusType):
     group: str = attrs.field(default="", converter=_label)
 
     def __attrs_post_init__(self) -> None:
+        if len(self.label) > MAX_STATUS_LABEL:
+            raise ModelError(
+                f"status label {self.label!r} is longer than {MAX_STATUS_LABEL} characters"
+            )
         if not self.group:
             object.__setattr__(self, "group", self.label)
 
