@@ -865,7 +865,7 @@ def _status_table(
     measures = concept.measures_of(field.code)
     grouped = any(m.group for m in measures)
     group_w = 1500 if grouped else 0
-    nr_w, status_w = 1000, 1650
+    nr_w, status_w = (1500 if concept.free_numbers else 1000), 1650
     text_w = _TEXT_WIDTH - group_w - nr_w - status_w
     widths = ([group_w] if grouped else []) + [nr_w, text_w, status_w]
     header = (["Gruppe"] if grouped else []) + ["Nr.", "Ziel/Maßnahme", "Status"]
