@@ -378,3 +378,50 @@ def test_priority_figures_and_overdue_measures() -> None:
     figures = priority_figures(concept, snapshot)
     assert (figures.prioritised, figures.total, figures.done) == (2, 5, 1)
     assert [m.id for m in overdue_measures(concept, snapshot)] == ["BS-1.2"]
+
+
+# --- work packages (rule 8, issue 17) ---------------------------------------------
+
+
+def _packaged() -> Concept:
+    from kik_core import FieldOfAction, Goal, Measure
+    from kik_core.model import WorkPackage
+
+    return Concept(
+        "M", "K", None, (FieldOfAction("BS", "B"),), (Goal("BS-1", "Z"),),
+        (Measure("BS-1.1", "a"), Measure("BS-1.2", "b")),
+        work_packages=(
+            WorkPackage("BS-1.1 AP1", "BS-1.1", "Kurs planen"),
+            WorkPackage("BS-1.1 AP2", "BS-1.1", "Kurs durchführen"),
+        ),
+    )  # fmt: skip
+
+
+def test_derive_status_from_work_packages() -> None:
+    from kik_core.rules import derive_status
+
+    from .scheme_fixtures import ENTFAELLT, FIVE, OFFEN, UMGESETZT, UMSETZUNG, ZURUECK
+
+    assert derive_status(FIVE, []) is OFFEN
+    assert derive_status(FIVE, [OFFEN, ZURUECK]) is OFFEN  # still waiting
+    assert derive_status(FIVE, [OFFEN, UMGESETZT]) is UMSETZUNG  # some progress
+    assert derive_status(FIVE, [UMGESETZT, ENTFAELLT]) is UMGESETZT  # dropped parts don't hold back
+    assert derive_status(FIVE, [ENTFAELLT, ENTFAELLT]) is ENTFAELLT
+
+
+def test_rule_8_measure_status_from_packages_or_set_directly() -> None:
+    concept = _packaged()
+    reports = [
+        StatusReport("BS-1.1 AP1", I, D1, "vhs"),  # AP2 unreported: wartend
+        StatusReport("BS-1.1", I, D2, "Caritas"),  # set directly, later
+        StatusReport("BS-1.1 AP2", B, D3, "vhs"),  # packages reported again
+    ]
+    assert build_snapshot(concept, reports, D1).status_of("BS-1.1") is B
+    assert build_snapshot(concept, reports, D2).status_of("BS-1.1") is I
+    snapshot = build_snapshot(concept, reports, D3)
+    assert snapshot.status_of("BS-1.1") is B
+    assert snapshot.packages["BS-1.1 AP2"].status is B
+    assert [(c.measure_id, c.before, c.after) for c in regressions(concept, reports, D3)] == [
+        ("BS-1.1", I, B)
+    ]
+    assert snapshot.overall.total == 2  # packages are not counted as measures

@@ -234,3 +234,42 @@ def test_two_level_ingest_accepts_a_tolerant_spelling(tmp_path: Path) -> None:
     assert [r.target_id for r in result.accepted] == ["M17"]
     [rejected] = result.rejected
     assert "M99" in str(rejected.problems[0])
+
+
+# --- work packages (issue 17, rule 8) ----------------------------------------------
+
+
+def paketstadt() -> Concept:
+    from kik_core.model import WorkPackage
+
+    base = zweistadt()
+    return Concept(
+        "Paketstadt", base.title, None, base.fields, (), base.measures,
+        levels=base.levels,
+        work_packages=(
+            WorkPackage("M1/1", "M1", "Räume finden"),
+            WorkPackage("M1/2", "M1", "Paten gewinnen"),
+            WorkPackage("M1/3", "M1", "Start"),
+        ),
+    )  # fmt: skip
+
+
+def test_work_packages_from_template_to_report(tmp_path: Path) -> None:
+    concept = paketstadt()
+    assert load_concept(write_concept_workbook(concept, tmp_path / "k.xlsx")) == concept
+    template, result = _run(
+        tmp_path / "paketstadt", concept, {"M1/1": "implementiert", "M1/2": "implementiert"}
+    )
+    sheet = load_workbook(template)["Rückmeldung"]
+    ids = [r[0].value for r in sheet.iter_rows(min_row=2) if r[0].value]
+    assert ids[:4] == ["M1", "M1/1", "M1/2", "M1/3"]
+    assert result.ingest.rows_rejected == 0
+    snapshot = result.report.snapshot
+    assert snapshot.status_of("M1").label == "in Bearbeitung"  # 2 of 3 packages done
+    assert snapshot.packages["M1/3"].status.label == "wartend"
+    _text, rows, _headings = _document_text(result.report.docx)
+    assert [
+        "M1",
+        "Maßnahme 1",
+        "in Bearbeitung (Arbeitspakete: 2 von 3 implementiert)",
+    ] in rows

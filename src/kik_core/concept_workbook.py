@@ -74,6 +74,7 @@ from kik_core.model import (
     StatusGroup,
     StatusScheme,
     TimelineEntry,
+    WorkPackage,
     partner_key,
 )
 
@@ -110,6 +111,7 @@ SHEETS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "Partner": (("Partner",), ("Ansprechperson", "E-Mail", "Telefon")),
     "Hinweise": (("Bezug", "Hinweis"), ("Art",)),
     "Status": (("Status",), ("Gruppe", "mitgezählt")),
+    "Arbeitspakete": (("Maßnahme", "Nr", "Arbeitspaket"), ()),
 }
 log = logging.getLogger("kik_core.concept_workbook")
 #: The ``Art`` values of the ``Hinweise`` sheet (casefolded) → inferred status?
@@ -438,6 +440,7 @@ def _read_concept(reader: _Reader) -> Concept | None:
     if levels is not None:
         _check_goal_parents(reader, goals, codes, len(levels))
     scheme = _read_scheme(reader)
+    packages = _read_packages(reader, measures)
     if reader.problems:
         return None
     try:
@@ -450,10 +453,42 @@ def _read_concept(reader: _Reader) -> Concept | None:
             tuple(measures),
             scheme,
             levels or DEFAULT_LEVELS,
+            packages,
         )
     except KikError as exc:  # pragma: no cover - every rule is checked above
         problem = Problem(Reason.INVALID_VALUE, Location(file), str(exc))
         raise ConceptWorkbookError([problem]) from exc
+
+
+def _read_packages(reader: _Reader, measures: Sequence[Measure]) -> tuple[WorkPackage, ...]:
+    """The optional ``Arbeitspakete`` sheet: work packages per measure (issue 17)."""
+    known = {m.id for m in measures}
+    taken: dict[str, int] = {}
+    found: list[WorkPackage] = []
+    for row, values in reader.rows("Arbeitspakete", required=False):
+        measure = reader.text(values, "Maßnahme", "Arbeitspakete", row)
+        number = reader.text(values, "Nr", "Arbeitspakete", row)
+        text = reader.text(values, "Arbeitspaket", "Arbeitspakete", row)
+        if not (measure and number and text):
+            continue
+        if measure not in known:
+            reader.problem(
+                Reason.UNKNOWN_ID, "Arbeitspakete", row, "Maßnahme", value=measure, hint=""
+            )
+            continue
+        if number in taken or number in known:
+            where = f"Zeile {taken[number]}" if number in taken else "den Maßnahmen"
+            reader.problem(
+                Reason.DUPLICATE_ID, "Arbeitspakete", row, "Nr", value=number, other=where
+            )
+            continue
+        taken[number] = row
+        built = reader.build(
+            "Arbeitspakete", row, functools.partial(WorkPackage, number, measure, text)
+        )
+        if built is not None:
+            found.append(built)
+    return tuple(found)
 
 
 def _read_levels(reader: _Reader, head: dict[str, tuple[int, Any]]) -> tuple[str, ...] | None:
@@ -921,6 +956,7 @@ _WIDTHS = {
     "Partner": (40, 30, 36, 20),
     "Hinweise": (14, 90, 20),
     "Status": (24, 24, 14),
+    "Arbeitspakete": (14, 18, 90),
 }
 
 
@@ -946,6 +982,8 @@ def write_concept_workbook(
     for default_sheet in list(workbook.worksheets):
         workbook.remove(default_sheet)
     for name in SHEETS:
+        if name == "Arbeitspakete" and not (concept is not None and concept.work_packages):
+            continue  # only where the concept has work packages
         sheet = workbook.create_sheet(name)
         sheet.append(list(_HEADERS[name]))
         _style_sheet(sheet, _WIDTHS[name])
@@ -1028,6 +1066,11 @@ def write_concept_workbook(
         workbook["Partner"],
         [(c.partner, c.contact or None, c.email or None, c.phone or None) for c in partners],
     )
+    if concept is not None and concept.work_packages:
+        _write_rows(
+            workbook["Arbeitspakete"],
+            [(p.measure_id, p.id, p.text) for p in concept.work_packages],
+        )
     scheme = concept.statuses if concept is not None else DEFAULT_SCHEME
     _write_rows(
         workbook["Status"],

@@ -117,7 +117,12 @@ def configure_converter(converter: cattrs.Converter, scheme: StatusScheme = DEFA
         )
     converter.register_unstructure_hook(
         Snapshot,
-        make_dict_unstructure_fn(Snapshot, converter, scheme=override(omit_if_default=True)),
+        make_dict_unstructure_fn(
+            Snapshot,
+            converter,
+            scheme=override(omit_if_default=True),
+            packages=override(omit_if_default=True),
+        ),
     )
     converter.register_unstructure_hook(
         Concept,
@@ -126,6 +131,7 @@ def configure_converter(converter: cattrs.Converter, scheme: StatusScheme = DEFA
             converter,
             statuses=override(omit_if_default=True),
             levels=override(omit_if_default=True),
+            work_packages=override(omit_if_default=True),
         ),
     )
     for plain in (Concept, Highlight, Indicator, TimelineEntry, StatusReport, Decision):

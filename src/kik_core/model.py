@@ -41,6 +41,7 @@ __all__ = [
     "StatusReport",
     "StatusScheme",
     "TimelineEntry",
+    "WorkPackage",
     "goal_id_of",
     "is_goal_id",
     "is_measure_id",
@@ -543,6 +544,28 @@ def _reject_duplicates(items: Iterable[FieldOfAction | Goal | Measure], kind: st
         seen[item.id] = (index, item)
 
 
+@attrs.frozen
+class WorkPackage:
+    """A work package (*Arbeitspaket*) of a measure, with its own status.
+
+    Partners report on it like on a measure (its id in the template); how a
+    measure's status follows from its packages is rule 8 in :mod:`kik_core.rules`.
+    """
+
+    id: str = attrs.field(converter=_strip)
+    measure_id: str = attrs.field(converter=_strip)
+    text: str = attrs.field(converter=_strip, validator=_nonblank)
+
+    @id.validator
+    def _check_id(self, _attribute: attrs.Attribute[str], value: str) -> None:
+        if not FREE_ID_RE.match(value) or is_goal_id(value) or is_measure_id(value):
+            raise ModelError(f"{value!r} is not a work package number (e.g. 'BS-4.3 AP1')")
+
+
+def _packages(values: Iterable[WorkPackage]) -> tuple[WorkPackage, ...]:
+    return tuple(values)
+
+
 def _fields(values: Iterable[FieldOfAction]) -> tuple[FieldOfAction, ...]:
     return tuple(values)
 
@@ -585,6 +608,7 @@ class Concept:
     measures: tuple[Measure, ...] = attrs.field(default=(), converter=_measures)
     statuses: StatusScheme = DEFAULT_SCHEME
     levels: tuple[str, ...] = attrs.field(default=DEFAULT_LEVELS, converter=_tuple_of_str)
+    work_packages: tuple[WorkPackage, ...] = attrs.field(default=(), converter=_packages)
 
     def __attrs_post_init__(self) -> None:
         if not 2 <= len(self.levels) <= 4:
@@ -629,6 +653,17 @@ class Concept:
                 )
             if measure.id in depth:
                 raise DuplicateIdError(f"measure id {measure.id!r} is also a goal or field id")
+        taken = set(depth) | {m.id for m in self.measures}
+        seen_packages: set[str] = set()
+        for package in self.work_packages:
+            if package.measure_id not in {m.id for m in self.measures}:
+                raise ModelError(
+                    f"work package {package.id!r} belongs to measure {package.measure_id!r}, "
+                    "which the concept does not have"
+                )
+            if package.id in taken or package.id in seen_packages:
+                raise DuplicateIdError(f"work package id {package.id!r} is used twice")
+            seen_packages.add(package.id)
         object.__setattr__(self, "_index", _Index.build(self))
         object.__setattr__(self, "goals", self._index.goal_order)
         object.__setattr__(self, "measures", self._index.measure_order)
@@ -693,8 +728,20 @@ class Concept:
         )
 
     def has_id(self, value: str) -> bool:
-        """Whether ``value`` is the id of one of this concept's goals or measures."""
-        return value in self._index.measures or value in self._index.goals
+        """Whether ``value`` is the id of one of this concept's goals, measures or work packages."""
+        return (
+            value in self._index.measures
+            or value in self._index.goals
+            or any(p.id == value for p in self.work_packages)
+        )
+
+    def packages_of(self, measure_id: str) -> tuple[WorkPackage, ...]:
+        """The work packages (*Arbeitspakete*) of a measure, in order."""
+        return tuple(p for p in self.work_packages if p.measure_id == measure_id)
+
+    def is_package(self, item_id: str) -> bool:
+        """Whether ``item_id`` is one of the concept's work packages."""
+        return any(p.id == item_id for p in self.work_packages)
 
     def known_ids(self) -> Iterator[str]:
         """All goal and measure ids, in order (each goal followed by what lies under it)."""
@@ -786,7 +833,7 @@ class _Index:
             child_measures={k: tuple(v) for k, v in child_measures.items()},
             measures_under={k: tuple(v) for k, v in under.items()},
             field_of=field_of,
-            by_key={id_key(i): i for i in ids},
+            by_key={id_key(i): i for i in [*ids, *(p.id for p in concept.work_packages)]},
             goal_order=tuple(goal_order),
             measure_order=tuple(measure_order),
             tree_order=tuple(tree_order),

@@ -29,6 +29,15 @@ is counted (a group such as "entfallen" is listed, but has no share).
    partner brings news the office could not know when it decided, and a
    decision must not freeze a measure for ever (the office can decide again).
    :class:`EffectiveStatus` carries the decision that set the status.
+8. **Work packages.** A measure with work packages (*Arbeitspakete*) takes the
+   status derived from them (:func:`derive_status`; a package nobody reported on
+   has the initial status) from the latest date a partner reported on one of
+   them. A report or decision on the measure itself dated *later* sets its
+   status directly, until a package is reported again. Derived: all packages
+   done → done (the least advanced of them); some progress while the least
+   advanced is still in the initial group → the first status after that group;
+   otherwise the least advanced package's status. Packages in a group left out
+   of the percentages ("entfällt") do not hold a measure back, unless all are.
 
 Every number in the report comes from one :class:`Snapshot`, built by
 :func:`build_snapshot`.
@@ -63,10 +72,12 @@ __all__ = [
     "changes_between",
     "count_statuses",
     "decision_in_force",
+    "derive_status",
     "effective_statuses",
     "goal_texts",
     "largest_remainder_percentages",
     "overdue_measures",
+    "package_statuses",
     "priority_figures",
     "regressions",
 ]
@@ -293,6 +304,54 @@ def _apply_decision(
     )
 
 
+def derive_status(scheme: StatusScheme, statuses: Iterable[Status]) -> Status:
+    """A measure's status from its work packages' statuses (rule 8).
+
+    >>> derive_status(DEFAULT_SCHEME, [Status.IMPLEMENTIERT, Status.WARTEND]).label
+    'in Bearbeitung'
+    >>> derive_status(DEFAULT_SCHEME, [Status.IMPLEMENTIERT, Status.IMPLEMENTIERT]).label
+    'implementiert'
+    """
+    given = [scheme.resolve(s) for s in statuses]
+    if not given:
+        return scheme.initial_status
+    counted = [s for s in given if scheme.group_of(s).counted] or given
+    low = min(counted)
+    start = scheme.group_of(scheme.initial_status)
+    if scheme.group_of(low) == start and any(scheme.group_of(s) != start for s in counted):
+        return next(s for s in scheme.statuses if s > low and scheme.group_of(s) not in (start,))
+    return low
+
+
+def _with_packages(
+    concept: Concept,
+    effective: EffectiveStatus,
+    packages: Mapping[str, EffectiveStatus],
+) -> EffectiveStatus:
+    """Rule 8: the status derived from the work packages, unless set directly later."""
+    own = [packages[p.id] for p in concept.packages_of(effective.measure_id)]
+    dates = [p.as_of for p in own if p.as_of is not None]
+    if not dates:
+        return effective
+    latest = max(dates)
+    if effective.as_of is not None and effective.as_of > latest:
+        return effective  # set directly, after the packages' latest report
+    derived = derive_status(concept.statuses, (p.status for p in own))
+    reports = tuple(r for p in own for r in p.reports)
+    return EffectiveStatus(effective.measure_id, derived, latest, reports)
+
+
+def package_statuses(
+    concept: Concept, reports: Iterable[StatusReport], as_of: dt.date
+) -> dict[str, EffectiveStatus]:
+    """The effective status of every work package at ``as_of`` (rules 1 to 3)."""
+    by_package = _measure_reports(reports, as_of)
+    return {
+        p.id: _resolve(p.id, by_package.get(p.id, []), concept.statuses)
+        for p in concept.work_packages
+    }
+
+
 def _decisions_by_measure(decisions: Iterable[Decision]) -> dict[str, list[Decision]]:
     by_measure: dict[str, list[Decision]] = defaultdict(list)
     for decision in decisions:
@@ -313,14 +372,20 @@ def effective_statuses(
     decisions on ids the concept does not know are ignored too (ingest and the
     decision command reject them before they get here).
     """
+    reports = list(reports)
     by_measure = _measure_reports(reports, as_of)
     decided = _decisions_by_measure(decisions)
     scheme = concept.statuses
+    packages = package_statuses(concept, reports, as_of) if concept.work_packages else {}
     return {
-        m.id: _apply_decision(
-            _resolve(m.id, by_measure.get(m.id, []), scheme),
-            decision_in_force(decided.get(m.id, ()), m.id, as_of),
-            scheme,
+        m.id: _with_packages(
+            concept,
+            _apply_decision(
+                _resolve(m.id, by_measure.get(m.id, []), scheme),
+                decision_in_force(decided.get(m.id, ()), m.id, as_of),
+                scheme,
+            ),
+            packages,
         )
         for m in concept.measures
     }
@@ -362,19 +427,29 @@ def regressions(
     found: list[Change] = []
     by_measure = _measure_reports(reports, as_of)
     decided = _decisions_by_measure(d for d in decisions if d.as_of <= as_of)
+    package_days: dict[str, set[dt.date]] = defaultdict(set)
+    for package in concept.work_packages:
+        package_days[package.measure_id] |= {r.as_of for r in by_measure.get(package.id, [])}
+    all_reports = [r for rs in by_measure.values() for r in rs]
     for measure in concept.measures:
         history = sorted(by_measure.get(measure.id, []), key=lambda r: r.as_of)
         own = decided.get(measure.id, [])
         previous: Status | None = None
-        for day in sorted({r.as_of for r in history} | {d.as_of for d in own}):
+        days = {r.as_of for r in history} | {d.as_of for d in own} | package_days[measure.id]
+        for day in sorted(days):
             current = _apply_decision(
                 _resolve(measure.id, [r for r in history if r.as_of <= day], concept.statuses),
                 decision_in_force(own, measure.id, day),
                 concept.statuses,
-            ).status
-            if previous is not None and current < previous:
-                found.append(Change(measure.id, previous, current))
-            previous = current
+            )
+            if package_days[measure.id]:
+                current = _with_packages(
+                    concept, current, package_statuses(concept, all_reports, day)
+                )
+            status = current.status
+            if previous is not None and status < previous:
+                found.append(Change(measure.id, previous, status))
+            previous = status
     return found
 
 
@@ -425,6 +500,7 @@ class Snapshot:
             in measure order.
         scheme: the concept's status scheme (Kempten's by default); renderers
             show :meth:`StatusCounts.summary` per its groups.
+        packages: the work packages' effective statuses (rule 8), by package id.
     """
 
     as_of: dt.date
@@ -438,6 +514,7 @@ class Snapshot:
     previous: dt.date | None = None
     decisions: tuple[Decision, ...] = ()
     scheme: StatusScheme = DEFAULT_SCHEME
+    packages: Mapping[str, EffectiveStatus] = attrs.field(factory=dict)
 
     def status_of(self, measure_id: str) -> Status:
         """The effective status of one measure."""
@@ -505,6 +582,7 @@ def build_snapshot(
         previous=previous,
         decisions=tuple(s.decision for s in statuses.values() if s.decision is not None),
         scheme=scheme,
+        packages=package_statuses(concept, reports, as_of) if concept.work_packages else {},
     )
 
 

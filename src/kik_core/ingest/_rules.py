@@ -89,7 +89,8 @@ def check_required(row: Mapping[str, object], number: int, ctx: RowContext) -> l
     """Maßnahme and Institution must be filled in, and Status for a measure id."""
     required = [COL_ID, COL_PARTNER]
     target = _target(row, ctx)
-    if ctx.concept.is_measure(target) or is_measure_id(target):
+    concept = ctx.concept
+    if concept.is_measure(target) or concept.is_package(target) or is_measure_id(target):
         required.append(COL_STATUS)
     return [
         Problem.of(Reason.EMPTY_REQUIRED, ctx.at(number, column))

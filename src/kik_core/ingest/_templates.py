@@ -33,7 +33,7 @@ from kik_core.ingest._format import (
     COLUMNS,
     SHEET,
 )
-from kik_core.model import DEFAULT_SCHEME, Concept, Measure, StatusScheme
+from kik_core.model import DEFAULT_SCHEME, Concept, Measure, StatusScheme, WorkPackage
 
 if TYPE_CHECKING:
     from kik_core.rules import Snapshot
@@ -111,6 +111,8 @@ def _lines(
         if concept.is_measure(item_id):
             if item_id in wanted:
                 lines.append(_measure_line(concept.measure(item_id), partner, snapshot, concept))
+                for package in concept.packages_of(item_id):  # work packages (issue 17)
+                    lines.append(_package_line(package, partner, snapshot, concept))
             continue
         goal = concept.goal(item_id)
         if not any(m.id in wanted for m in concept.measures_of(goal.id)):
@@ -129,6 +131,16 @@ def _lines(
             )
         )
     return lines
+
+
+def _package_line(
+    package: WorkPackage, partner: str, snapshot: Snapshot | None, concept: Concept
+) -> _Line:
+    effective = snapshot.packages.get(package.id) if snapshot is not None else None
+    status = effective.status if effective is not None else concept.statuses.initial_status
+    report = effective.reports[0] if effective is not None and effective.reports else None
+    current, outlook = (report.current_state, report.outlook) if report else ("", "")
+    return _Line(package.id, package.text, status.label, partner, current, outlook, False)
 
 
 def _measure_line(

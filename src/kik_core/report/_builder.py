@@ -872,7 +872,11 @@ def _status_table(
     inferred = {n.reference for n in notes if n.inferred}
     rows: list[list[Cell]] = []
     for measure in concept.direct_measures_of(field.code):  # a two-level concept
-        rows.append(_measure_row(measure, snapshot, inferred, grouped, widths))
+        rows.append(
+            _measure_row(
+                concept, measure, snapshot, inferred=inferred, grouped=grouped, widths=widths
+            )
+        )
     for goal in _field_goals(concept, field):
         goal_measures = concept.measures_of(goal.id)
         goal_group = goal_measures[0].group if goal_measures else None
@@ -903,7 +907,11 @@ def _status_table(
             ]
         )
         for measure in concept.direct_measures_of(goal.id):
-            rows.append(_measure_row(measure, snapshot, inferred, grouped, widths))
+            rows.append(
+                _measure_row(
+                    concept, measure, snapshot, inferred=inferred, grouped=grouped, widths=widths
+                )
+            )
     counts = snapshot.by_field[field.code]
     w.table(
         header,
@@ -932,8 +940,10 @@ def _field_goals(concept: Concept, field: FieldOfAction) -> tuple[Goal, ...]:
 
 
 def _measure_row(
+    concept: Concept,
     measure: Measure,
     snapshot: Snapshot,
+    *,
     inferred: set[str],
     grouped: bool,
     widths: Sequence[int],
@@ -941,6 +951,7 @@ def _measure_row(
     status = snapshot.status_of(measure.id).label
     if measure.id in inferred:
         status += f" ({INFERRED})"
+    status += _package_progress(concept, measure, snapshot)
     *group_w, nr_w, text_w, status_w = widths
     return [
         *([Cell(measure.group or "", width=group_w[0])] if grouped else []),
@@ -948,6 +959,15 @@ def _measure_row(
         Cell(measure.text, width=text_w),
         Cell(status, width=status_w),
     ]
+
+
+def _package_progress(concept: Concept, measure: Measure, snapshot: Snapshot) -> str:
+    """`` (Arbeitspakete: 2 von 3 implementiert)`` for a measure with work packages."""
+    packages = [p for p in concept.packages_of(measure.id) if p.id in snapshot.packages]
+    if not packages:
+        return ""
+    done = sum(snapshot.scheme.is_done(snapshot.packages[p.id].status) for p in packages)
+    return f" (Arbeitspakete: {done} von {len(packages)} {snapshot.scheme.done_group.name})"
 
 
 def _highlights(w: _Writer, concept: Concept, highlights: Sequence[Highlight]) -> None:
