@@ -1118,16 +1118,16 @@ def _publish_inputs(
     # the late corrections the issued report listed: those ingested before its issue
     issued_round = store.round(chosen.as_of)
     late: tuple[LateCorrection, ...] = ()
+    concept = load_concept(settings.concept_file)
     if issued_round is not None and issued_round.issued_at is not None:
         ingested = {f.content_hash: f.ingested_at for f in store.files()}
+        reports = store.reports(concept.statuses)  # the concept's own scheme (issue 17)
         late = tuple(
             c
-            for c in late_corrections(
-                store.reports(), store.rounds(), ingested, current=issued_round
-            )
+            for c in late_corrections(reports, store.rounds(), ingested, current=issued_round)
             if c.ingested_at <= issued_round.issued_at
         )
-    return load_concept(settings.concept_file), chosen, earlier, late
+    return concept, chosen, earlier, late
 
 
 def publish(
