@@ -550,3 +550,22 @@ def test_status_labels_fit_the_store(tmp_path: Path) -> None:
     sheets["Status"] = [["Status"], ["offen"], ["x" * 33]]
     with pytest.raises(ConceptWorkbookError, match="höchstens 32 Zeichen"):
         load_concept(_workbook(tmp_path / "k.xlsx", sheets))
+
+
+def test_free_form_numbers_keep_text_columns_without_the_goal_check(tmp_path: Path) -> None:
+    """Issue 17 with issue 14: references stay text; Nr is not checked as Ziel.Maßnahme."""
+    from tests.test_structures_end_to_end import vierstadt
+
+    concept = vierstadt()
+    path = write_concept_workbook(concept, tmp_path / "vier.xlsx")
+    workbook = load_workbook(path)
+    measures, goals = workbook["Maßnahmen"], workbook["Ziele"]
+    assert [c.value for c in measures[1]][-1] == "Ziel"
+    assert measures["F2"].value == "1.1.1"
+    assert {measures["B2"].number_format, measures["F2"].number_format} == {"@"}
+    assert goals["D2"].number_format == "@"  # Übergeordnet
+    kinds = [v.type for v in measures.data_validations.dataValidation]
+    assert kinds == ["list"]  # the field dropdown only, no COUNTIFS check on Nr
+    assert load_concept(path) == concept
+    kempten_style = load_workbook(write_concept_workbook(None, tmp_path / "leer.xlsx"))
+    assert "custom" in [v.type for v in kempten_style["Maßnahmen"].data_validations.dataValidation]
