@@ -74,8 +74,15 @@ def test_blank_template_has_every_sheet_and_column(tmp_path: Path) -> None:
         "Zeitleiste",
         "Partner",
         "Hinweise",
+        "Status",
     ]
     assert [c.value for c in wb["Hinweise"][1]] == ["Bezug", "Hinweis", "Art"]
+    assert [[c.value for c in row] for row in wb["Status"].iter_rows()] == [
+        ["Status", "Gruppe", "mitgezählt"],
+        ["wartend", "wartend", "ja"],
+        ["in Bearbeitung", "in Bearbeitung", "ja"],
+        ["implementiert", "implementiert", "ja"],
+    ]
     assert [c.value for c in wb["Maßnahmen"][1]] == [
         "Handlungsfeld",
         "Nr",
@@ -391,3 +398,174 @@ def test_partner_sheet_problems_name_sheet_row_and_column(tmp_path: Path) -> Non
     assert "Blatt Partner, Zeile 3, Spalte Partner" in message
     assert "„Sportverein“ steht bei keiner Maßnahme unter „Zuständig“" in message
     assert "„smf at musterstadt“ ist keine gültige E-Mail-Adresse" in message
+
+
+# --- the Status sheet: a municipality's own scheme (issue 17) ---------------------
+
+
+def test_status_sheet_sets_the_scheme_and_round_trips(tmp_path: Path) -> None:
+    from .scheme_fixtures import FIVE
+
+    sheets = _valid_sheets()
+    sheets["Status"] = [
+        ["Status", "Gruppe", "mitgezählt"],
+        ["offen", "wartend", "ja"],
+        ["zurückgestellt", "wartend", None],
+        ["in Umsetzung", "in Bearbeitung", "ja"],
+        ["umgesetzt", "implementiert", "ja"],
+        ["entfällt", "entfallen", "nein"],
+    ]
+    concept = load_concept(_workbook(tmp_path / "k.xlsx", sheets))
+    assert concept.statuses == FIVE
+    assert [g.counted for g in concept.statuses.groups] == [True, True, True, False]
+    again = load_concept(write_concept_workbook(concept, tmp_path / "again.xlsx"))
+    assert again.statuses == FIVE
+    assert again.statuses.groups == FIVE.groups
+
+
+def test_status_sheet_without_groups_gives_one_group_per_status(tmp_path: Path) -> None:
+    sheets = _valid_sheets()
+    sheets["Status"] = [["Status"], ["geplant"], ["läuft"], ["erledigt"]]
+    scheme = load_concept(_workbook(tmp_path / "k.xlsx", sheets)).statuses
+    assert scheme.labels == ("geplant", "läuft", "erledigt")
+    assert scheme.is_simple
+    assert scheme.initial == "geplant"
+
+
+def test_status_sheet_problems_are_collected_in_german(tmp_path: Path) -> None:
+    sheets = _valid_sheets()
+    sheets["Status"] = [
+        ["Status", "Gruppe", "mitgezählt"],
+        ["offen", "wartend", "vielleicht"],
+        ["fertig", "fertig", "ja"],
+        ["Fertig", "fertig", "ja"],
+        ["weg", "fertig", "nein"],
+    ]
+    with pytest.raises(ConceptWorkbookError) as info:
+        load_concept(_workbook(tmp_path / "k.xlsx", sheets))
+    text = str(info.value)
+    assert "Blatt Status, Zeile 2, Spalte mitgezählt: „vielleicht“ ist kein gültiger Wert" in text
+    assert "den Status gibt es schon in Zeile 3" in text
+    assert "die Gruppe „fertig“ steht in Zeile 3 anders" in text
+
+
+def test_status_sheet_needs_a_counted_group(tmp_path: Path) -> None:
+    sheets = _valid_sheets()
+    sheets["Status"] = [["Status", "mitgezählt"], ["offen", "nein"]]
+    with pytest.raises(ConceptWorkbookError, match="Mindestens eine Gruppe muss mitgezählt"):
+        load_concept(_workbook(tmp_path / "k.xlsx", sheets))
+
+
+# --- measure attributes (issue 17) ----------------------------------------------
+
+
+def test_measure_attribute_columns_are_read_and_checked(tmp_path: Path) -> None:
+    sheets = _valid_sheets()
+    header = [*sheets["Maßnahmen"][0], "Federführung", "Priorität", "Priorität seit"]
+    header += ["Beginn", "Ende", "Budget"]
+    sheets["Maßnahmen"] = [
+        header,
+        ["BS", "1.1", "Erste", None, "SmF", "vhs", "hoch", "09.11.2022", None, "31.12.2025",
+         "12.500,50 €"],
+        ["BS", "1.2", "Zweite", None, None, None, None, None, None, None, 3000],
+        ["BS", "2.10", "Zehnte", None, None, None, None, None, None, None, None],
+    ]  # fmt: skip
+    concept = load_concept(_workbook(tmp_path / "k.xlsx", sheets))
+    first = concept.measure("BS-1.1")
+    assert (first.lead, first.partners, first.priority) == ("vhs", ("SmF",), "hoch")
+    assert (first.priority_set_on, first.start, first.end) == (
+        dt.date(2022, 11, 9),
+        None,
+        dt.date(2025, 12, 31),
+    )
+    assert first.budget == 12500.5
+    assert concept.measure("BS-1.2").budget == 3000.0
+    again = load_concept(write_concept_workbook(concept, tmp_path / "again.xlsx"))
+    assert again == concept
+
+    sheets["Maßnahmen"] = [
+        header,
+        ["BS", "1.1", "Erste", None, "vhs", "VHS", None, "01.01.2023", "01.01.2025", "01.01.2024",
+         "viel"],
+    ]  # fmt: skip
+    with pytest.raises(ConceptWorkbookError) as info:
+        load_concept(_workbook(tmp_path / "bad.xlsx", sheets))
+    text = str(info.value)
+    assert "Spalte Ende: „01.01.2024“ ist kein gültiger Wert: das Ende liegt vor dem Beginn" in text
+    assert "Spalte Priorität:" in text
+    assert "Spalte Federführung: „VHS“ ist kein gültiger Wert" in text
+    assert "Spalte Budget: „viel“ ist kein gültiger Wert" in text
+
+
+def test_workbook_without_attributes_keeps_its_columns(tmp_path: Path) -> None:
+    concept = load_concept(_workbook(tmp_path / "k.xlsx", _valid_sheets()))
+    path = write_concept_workbook(concept, tmp_path / "again.xlsx")
+    header = [c.value for c in load_workbook(path)["Maßnahmen"][1]]
+    assert header == ["Handlungsfeld", "Nr", "Maßnahme", "Gruppe", "Zuständig"]
+
+
+# --- levels and free-form numbers (issue 17) --------------------------------------
+
+
+def test_free_numbering_problems_are_collected_in_german(tmp_path: Path) -> None:
+    sheets = {
+        "Konzept": [
+            ["Feld", "Wert"],
+            ["Kommune", "Vierstadt"],
+            ["Titel", "KIK"],
+            ["Ebenen", "Handlungsfeld; Leitziel; Teilziel; Maßnahme"],
+        ],
+        "Handlungsfelder": [["Kürzel", "Name"], ["1", "Sprache"]],
+        "Ziele": [
+            ["Handlungsfeld", "Nr", "Ziel", "Übergeordnet"],
+            ["1", "1.1", "Leitziel", None],
+            ["1", "1.1.1", "Teilziel", "1.1"],
+            ["1", "1.1.1.1", "zu tief", "1.1.1"],
+            ["1", "1.9.1", "Waise", "1.9"],
+        ],
+        "Maßnahmen": [
+            ["Handlungsfeld", "Nr", "Maßnahme", "Ziel"],
+            ["1", "1.1.1.1", "ok", None],
+            ["1", "1.1.1.2", "kein Ziel", "1.7"],
+        ],
+    }
+    with pytest.raises(ConceptWorkbookError) as info:
+        load_concept(_workbook(tmp_path / "k.xlsx", sheets))
+    text = str(info.value)
+    assert "Blatt Ziele, Zeile 4, Spalte Übergeordnet: „1.1.1“ ist kein gültiger Wert: " in text
+    assert "das Konzept hat nur 4 Ebenen" in text
+    assert "Blatt Ziele, Zeile 5, Spalte Übergeordnet: Das Ziel „1.9“ gibt es" in text
+    assert "Blatt Maßnahmen, Zeile 3, Spalte Ziel: Das Ziel „1.7“ gibt es" in text
+
+
+def test_levels_row_must_name_two_to_four_levels(tmp_path: Path) -> None:
+    sheets = _valid_sheets()
+    sheets["Konzept"].append(["Ebenen", "Maßnahme"])
+    with pytest.raises(ConceptWorkbookError, match="2 bis 4 Ebenen"):
+        load_concept(_workbook(tmp_path / "k.xlsx", sheets))
+
+
+def test_status_labels_fit_the_store(tmp_path: Path) -> None:
+    sheets = _valid_sheets()
+    sheets["Status"] = [["Status"], ["offen"], ["x" * 33]]
+    with pytest.raises(ConceptWorkbookError, match="höchstens 32 Zeichen"):
+        load_concept(_workbook(tmp_path / "k.xlsx", sheets))
+
+
+def test_free_form_numbers_keep_text_columns_without_the_goal_check(tmp_path: Path) -> None:
+    """Issue 17 with issue 14: references stay text; Nr is not checked as Ziel.Maßnahme."""
+    from tests.test_structures_end_to_end import vierstadt
+
+    concept = vierstadt()
+    path = write_concept_workbook(concept, tmp_path / "vier.xlsx")
+    workbook = load_workbook(path)
+    measures, goals = workbook["Maßnahmen"], workbook["Ziele"]
+    assert [c.value for c in measures[1]][-1] == "Ziel"
+    assert measures["F2"].value == "1.1.1"
+    assert {measures["B2"].number_format, measures["F2"].number_format} == {"@"}
+    assert goals["D2"].number_format == "@"  # Übergeordnet
+    kinds = [v.type for v in measures.data_validations.dataValidation]
+    assert kinds == ["list"]  # the field dropdown only, no COUNTIFS check on Nr
+    assert load_concept(path) == concept
+    kempten_style = load_workbook(write_concept_workbook(None, tmp_path / "leer.xlsx"))
+    assert "custom" in [v.type for v in kempten_style["Maßnahmen"].data_validations.dataValidation]

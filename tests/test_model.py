@@ -178,3 +178,132 @@ def test_reporting_period_order() -> None:
     ReportingPeriod(dt.date(2023, 9, 30), dt.date(2022, 9, 30))
     with pytest.raises(ModelError, match="before"):
         ReportingPeriod(dt.date(2023, 9, 30), dt.date(2023, 9, 30))
+
+
+# --- status schemes (issue 17) ------------------------------------------------
+
+
+def test_default_scheme_is_kempten_s_three_statuses() -> None:
+    from kik_core.model import DEFAULT_SCHEME
+
+    assert DEFAULT_SCHEME.labels == ("wartend", "in Bearbeitung", "implementiert")
+    assert DEFAULT_SCHEME.is_simple
+    assert DEFAULT_SCHEME.initial_status is Status.WARTEND
+    assert DEFAULT_SCHEME.done_group.name == "implementiert"
+    assert [g.name for g in DEFAULT_SCHEME.groups] == list(DEFAULT_SCHEME.labels)
+
+
+def test_scheme_parses_orders_and_groups() -> None:
+    from .scheme_fixtures import ENTFAELLT, FIVE, OFFEN, UMGESETZT, ZURUECK
+
+    assert FIVE.parse("  ENTFÄLLT ") is ENTFAELLT
+    assert FIVE.initial_status is OFFEN
+    assert OFFEN < ZURUECK < UMGESETZT < ENTFAELLT
+    assert FIVE.group_of(ZURUECK).name == "wartend"
+    assert not FIVE.group_of(ENTFAELLT).counted
+    assert FIVE.is_done(UMGESETZT)
+    assert not FIVE.is_done(ENTFAELLT)
+    assert not FIVE.is_simple
+    with pytest.raises(ModelError, match="offen, zurückgestellt"):
+        FIVE.parse("implementiert")
+
+
+@pytest.mark.parametrize(
+    ("statuses", "groups", "message"),
+    [
+        ((Status("a", 0), Status("A", 1)), (), "unique"),
+        ((Status("a", 0), Status("b", 0)), (), "positions"),
+        ((Status("a", 0, "g"),), (), None),
+        ((Status("a", 0, "x"),), ("y",), "group 'x'"),
+        ((Status("a", 0),), ("a!",), "group 'a'"),
+    ],
+)
+def test_scheme_validation(
+    statuses: tuple[Status, ...], groups: tuple[str, ...], message: str | None
+) -> None:
+    from kik_core.model import StatusGroup, StatusScheme
+
+    made = tuple(StatusGroup(g) for g in groups)
+    if message is None:
+        assert StatusScheme(statuses, made).groups == (StatusGroup("g"),)
+        return
+    with pytest.raises(ModelError, match=message):
+        StatusScheme(statuses, made)
+
+
+def test_scheme_needs_a_counted_group_and_a_known_initial() -> None:
+    from kik_core.model import StatusGroup, StatusScheme
+
+    with pytest.raises(ModelError, match="at least one"):
+        StatusScheme((Status("a", 0, "g"),), (StatusGroup("g", counted=False),))
+    with pytest.raises(ModelError, match="initial"):
+        StatusScheme((Status("a", 0),), initial="b")
+    assert StatusScheme((Status("a", 0), Status("b", 1)), initial="B").initial_status.label == "b"
+
+
+def test_statuses_are_equal_by_label() -> None:
+    assert Status("wartend", 7, "x") == Status.WARTEND
+    assert hash(Status(" Wartend ")) == hash(Status.WARTEND)
+    assert Status.WARTEND.value == "wartend"
+    assert len(Status) == 3
+
+
+# --- measure attributes (issue 17) ----------------------------------------------
+
+
+def test_measure_attributes_are_checked() -> None:
+    day = dt.date(2024, 1, 1)
+    m = Measure("BS-1.1", "M", partners=("Caritas",), lead="vhs", priority="hoch", end=day)
+    assert m.prioritised
+    assert m.responsible == ("vhs", "Caritas")
+    assert m.is_overdue(dt.date(2024, 1, 2), done=False)
+    assert not m.is_overdue(dt.date(2024, 1, 2), done=True)
+    assert not m.is_overdue(day, done=False)
+    with pytest.raises(ModelError, match="before the start"):
+        Measure("BS-1.1", "M", start=day, end=dt.date(2023, 12, 31))
+    with pytest.raises(ModelError, match="not also a contributor"):
+        Measure("BS-1.1", "M", partners=("VHS ",), lead="vhs")
+    with pytest.raises(ModelError, match="needs a priority"):
+        Measure("BS-1.1", "M", priority_set_on=day)
+    with pytest.raises(ModelError, match="negative"):
+        Measure("BS-1.1", "M", budget=-1.0)
+
+
+# --- levels and free-form numbers (issue 17) --------------------------------------
+
+
+def _field() -> tuple[FieldOfAction, ...]:
+    return (FieldOfAction("1", "Sprache"),)
+
+
+def test_levels_are_checked() -> None:
+    with pytest.raises(ModelError, match="2 to 4 levels"):
+        Concept("M", "K", levels=("Maßnahme",))
+    with pytest.raises(ModelError, match="only 3 levels"):
+        Concept(
+            "M", "K", None, _field(),
+            (Goal("1.1", "a", parent="1"), Goal("1.1.1", "b", parent="1.1")),
+        )  # fmt: skip
+    with pytest.raises(ModelError, match=r"belongs to goal '1\.1'"):
+        Concept(
+            "M", "K", None, _field(),
+            (Goal("1.1", "a", parent="1"), Goal("1.1.1", "b", parent="1.1")),
+            (Measure("1.1.9", "m", parent="1.1"),),
+            levels=("H", "L", "T", "M"),
+        )  # fmt: skip
+    with pytest.raises(ModelError, match="field or goal '9'"):
+        Concept("M", "K", None, _field(), (Goal("9.1", "a", parent="9"),))
+    with pytest.raises(DuplicateIdError, match="also a goal"):
+        Concept(
+            "M", "K", None, _field(), (Goal("1.1", "a", parent="1"),),
+            (Measure("1.1", "m", parent="1.1"),),
+        )  # fmt: skip
+
+
+def test_free_numbers_are_checked() -> None:
+    with pytest.raises(ModelError, match="not a number"):
+        Measure("M;17", "m", parent="BI")
+    assert Measure("A 3", "m", parent="A").number == "A 3"
+    assert Goal("1.2", "z", parent="1").number == "1.2"
+    report = StatusReport("M17", None, dt.date(2024, 1, 1), "vhs", "Text")
+    assert report.is_goal_report  # free-form: no status means a goal's texts

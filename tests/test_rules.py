@@ -276,3 +276,152 @@ def test_snapshot_with_decisions_survives_the_json_round_trip(concept: Concept) 
     assert again.decisions == snapshot.decisions
     assert again.statuses["BS-1.1"].decision == snapshot.statuses["BS-1.1"].decision
     assert again.status_of("BS-1.1") is I
+
+
+# --- a municipality's own status scheme (issue 17) -------------------------------
+
+
+def _five_concept(n: int = 6) -> Concept:
+    from kik_core import FieldOfAction, Goal, Measure
+
+    from .scheme_fixtures import FIVE
+
+    return Concept(
+        "Beispielstadt",
+        "KIK",
+        None,
+        (FieldOfAction("BS", "Bildung"),),
+        (Goal("BS-1", "Ziel"),),
+        tuple(Measure(f"BS-1.{i}", f"M{i}") for i in range(1, n + 1)),
+        FIVE,
+    )
+
+
+def test_scheme_counts_groups_and_leaves_entfallen_out_of_the_percentages() -> None:
+    from .scheme_fixtures import ENTFAELLT, FIVE, OFFEN, UMGESETZT, UMSETZUNG, ZURUECK
+
+    concept = _five_concept()
+    reports = [
+        StatusReport("BS-1.1", FIVE.parse("zurückgestellt"), D3, "vhs"),
+        StatusReport("BS-1.2", FIVE.parse("in Umsetzung"), D3, "vhs"),
+        StatusReport("BS-1.3", FIVE.parse("umgesetzt"), D3, "vhs"),
+        StatusReport("BS-1.4", FIVE.parse("Entfällt"), D3, "vhs"),
+        StatusReport("BS-1.5", FIVE.parse("entfällt"), D3, "vhs"),
+    ]
+    snapshot = build_snapshot(concept, reports, D3)
+    assert snapshot.status_of("BS-1.6") is OFFEN  # rule 3: the scheme's initial status
+    counts = snapshot.overall
+    assert dict(counts.counts) == {OFFEN: 1, ZURUECK: 1, UMSETZUNG: 1, UMGESETZT: 1, ENTFAELLT: 2}
+    assert ENTFAELLT not in counts.percentages
+    assert sum(counts.percentages.values()) == 100
+    assert counts.total == 6
+    assert counts.counted_total == 4
+    groups = snapshot.summary(counts)
+    assert {s.label: n for s, n in groups.counts.items()} == {
+        "wartend": 2,
+        "in Bearbeitung": 1,
+        "implementiert": 1,
+        "entfallen": 2,
+    }
+    assert {s.label: p for s, p in groups.percentages.items()} == {
+        "wartend": 50,
+        "in Bearbeitung": 25,
+        "implementiert": 25,
+    }
+
+
+def test_scheme_conflicts_and_regressions_follow_its_order() -> None:
+    from .scheme_fixtures import FIVE, UMSETZUNG, ZURUECK
+
+    concept = _five_concept(2)
+    reports = [
+        StatusReport("BS-1.1", FIVE.parse("in Umsetzung"), D3, "vhs"),
+        StatusReport("BS-1.1", FIVE.parse("zurückgestellt"), D3, "Caritas"),
+        StatusReport("BS-1.2", FIVE.parse("umgesetzt"), D2, "vhs"),
+        StatusReport("BS-1.2", FIVE.parse("in Umsetzung"), D3, "vhs"),
+    ]
+    snapshot = build_snapshot(concept, reports, D3, previous=D2)
+    assert snapshot.status_of("BS-1.1") is ZURUECK  # least advanced wins
+    assert [c.measure_id for c in snapshot.conflicts] == ["BS-1.1"]
+    [back] = regressions(concept, reports, D3)
+    assert (back.measure_id, back.after, back.is_regression) == ("BS-1.2", UMSETZUNG, True)
+
+
+def test_default_scheme_summary_is_the_counts_themselves() -> None:
+    counts = StatusCounts.of([W, B, B, I])
+    assert counts.summary(Concept("M", "K").statuses) is counts
+
+
+def test_priority_figures_and_overdue_measures() -> None:
+    from kik_core import FieldOfAction, Goal, Measure
+    from kik_core.rules import overdue_measures, priority_figures
+
+    from .scheme_fixtures import FIVE
+
+    end = dt.date(2023, 6, 30)
+    measures = (
+        Measure("BS-1.1", "a", priority="1", end=end),  # umgesetzt: done, not overdue
+        Measure("BS-1.2", "b", priority="2", end=end),  # in Umsetzung: overdue
+        Measure("BS-1.3", "c", end=end),  # entfällt: not overdue
+        Measure("BS-1.4", "d", end=D3),  # ends on the day: not yet overdue
+        Measure("BS-1.5", "e"),  # no timeframe
+    )
+    concept = Concept(
+        "B", "K", None, (FieldOfAction("BS", "B"),), (Goal("BS-1", "Z"),), measures, FIVE
+    )
+    reports = [
+        StatusReport("BS-1.1", FIVE.parse("umgesetzt"), D2, "vhs"),
+        StatusReport("BS-1.2", FIVE.parse("in Umsetzung"), D2, "vhs"),
+        StatusReport("BS-1.3", FIVE.parse("entfällt"), D2, "vhs"),
+    ]
+    snapshot = build_snapshot(concept, reports, D3)
+    figures = priority_figures(concept, snapshot)
+    assert (figures.prioritised, figures.total, figures.done) == (2, 5, 1)
+    assert [m.id for m in overdue_measures(concept, snapshot)] == ["BS-1.2"]
+
+
+# --- work packages (rule 8, issue 17) ---------------------------------------------
+
+
+def _packaged() -> Concept:
+    from kik_core import FieldOfAction, Goal, Measure
+    from kik_core.model import WorkPackage
+
+    return Concept(
+        "M", "K", None, (FieldOfAction("BS", "B"),), (Goal("BS-1", "Z"),),
+        (Measure("BS-1.1", "a"), Measure("BS-1.2", "b")),
+        work_packages=(
+            WorkPackage("BS-1.1 AP1", "BS-1.1", "Kurs planen"),
+            WorkPackage("BS-1.1 AP2", "BS-1.1", "Kurs durchführen"),
+        ),
+    )  # fmt: skip
+
+
+def test_derive_status_from_work_packages() -> None:
+    from kik_core.rules import derive_status
+
+    from .scheme_fixtures import ENTFAELLT, FIVE, OFFEN, UMGESETZT, UMSETZUNG, ZURUECK
+
+    assert derive_status(FIVE, []) is OFFEN
+    assert derive_status(FIVE, [OFFEN, ZURUECK]) is OFFEN  # still waiting
+    assert derive_status(FIVE, [OFFEN, UMGESETZT]) is UMSETZUNG  # some progress
+    assert derive_status(FIVE, [UMGESETZT, ENTFAELLT]) is UMGESETZT  # dropped parts don't hold back
+    assert derive_status(FIVE, [ENTFAELLT, ENTFAELLT]) is ENTFAELLT
+
+
+def test_rule_8_measure_status_from_packages_or_set_directly() -> None:
+    concept = _packaged()
+    reports = [
+        StatusReport("BS-1.1 AP1", I, D1, "vhs"),  # AP2 unreported: wartend
+        StatusReport("BS-1.1", I, D2, "Caritas"),  # set directly, later
+        StatusReport("BS-1.1 AP2", B, D3, "vhs"),  # packages reported again
+    ]
+    assert build_snapshot(concept, reports, D1).status_of("BS-1.1") is B
+    assert build_snapshot(concept, reports, D2).status_of("BS-1.1") is I
+    snapshot = build_snapshot(concept, reports, D3)
+    assert snapshot.status_of("BS-1.1") is B
+    assert snapshot.packages["BS-1.1 AP2"].status is B
+    assert [(c.measure_id, c.before, c.after) for c in regressions(concept, reports, D3)] == [
+        ("BS-1.1", I, B)
+    ]
+    assert snapshot.overall.total == 2  # packages are not counted as measures

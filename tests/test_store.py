@@ -385,3 +385,34 @@ def test_head_revision_constant_matches_the_migration_scripts():
     from kik_core.store import _store
 
     assert _store._script().get_heads() == [_store.HEAD_REVISION]
+def test_an_own_status_scheme_is_stored_as_labels_and_read_back(
+    store_url: str, tmp_path: Path
+) -> None:
+    """Issue 17: ingest validates against the concept's scheme; the store keeps labels."""
+    from tests.scheme_fixtures import ENTFAELLT, FIVE, ZURUECK
+
+    own = attrs.evolve(concept(), statuses=FIVE)
+    rows = [
+        good_row("BS-4.1", "Entfällt"),
+        good_row("BS-4.3", "zurückgestellt"),
+        good_row("BS-5.1", "implementiert"),  # Kempten's label is not in this scheme
+    ]
+    result = read_update_file(write_xlsx(tmp_path / "vhs.xlsx", rows), own, today=TODAY)
+    [rejected] = result.rejected
+    assert "„implementiert“ ist kein gültiger Status (erlaubt: offen, zurückgestellt" in str(
+        rejected.problems[0]
+    )
+    decided = Decision(
+        "BS-4.3", ENTFAELLT, TODAY, "Träger aufgelöst", "Büro", dt.datetime.now(dt.UTC)
+    )
+    with Store.open(store_url) as store:
+        store.add_file(result)
+        store.add_decision(decided)
+        reports = store.reports(FIVE)
+        assert [r.status for r in reports] == [ENTFAELLT, ZURUECK]
+        assert reports[0].status is ENTFAELLT
+        assert reports[0].status.group == "entfallen"
+        assert store.decisions(FIVE)[0].status is ENTFAELLT
+        snapshot = build_snapshot(own, reports, TODAY, decisions=store.decisions(FIVE))
+    assert snapshot.status_of("BS-4.3") is ENTFAELLT
+    assert snapshot.overall.counted_total == snapshot.overall.total - 2

@@ -341,3 +341,47 @@ def test_cli_veroeffentlichen(musterstadt_played_folder, tmp_path, capsys) -> No
     code = main(["veroeffentlichen", str(folder), "--ziel", str(tmp_path / "fremd")])
     assert code == EXIT_FAILED
     assert "nicht von kik" in capsys.readouterr().out
+
+
+# --- concepts of issue 17: a five-status scheme, four and two levels ---------------------
+
+
+def _structured_site(root: Path, name: str) -> workflow.PublishResult:
+    """Publish the issued round of a concept with its own status scheme (issue 17)."""
+    from tests.test_scheme_end_to_end import FILLED, beispielstadt
+    from tests.test_structures_end_to_end import (
+        STICHTAG,
+        VIER_FILLED,
+        ZWEI_FILLED,
+        _run,
+        vierstadt,
+        zweistadt,
+    )
+
+    concept, filled = {
+        "beispielstadt": (beispielstadt(), FILLED),
+        "vierstadt": (vierstadt(), VIER_FILLED),
+        "zweistadt": (zweistadt(), ZWEI_FILLED),
+    }[name]
+    _run(root / name, concept, filled)
+    workflow.issue(root / name, stichtag=STICHTAG, pdf=False)
+    return workflow.publish(root / name, target=root / "site")
+
+
+@pytest.mark.parametrize(
+    ("name", "status"),
+    [("beispielstadt", "entfällt"), ("vierstadt", "umgesetzt"), ("zweistadt", "implementiert")],
+)
+def test_a_concept_with_its_own_scheme_and_levels_publishes(
+    name: str, status: str, tmp_path: Path
+) -> None:
+    site = _structured_site(tmp_path, name)
+    pages = _pages(site)
+    assert pages
+    for page in pages:
+        _parse(page)  # strict HTML
+    text = " ".join(p.read_text(encoding="utf-8") for p in pages)
+    assert status in text  # the concept's own statuses
+    data = list(site.folder.rglob("*.csv"))
+    assert data, "open data is written"
+    assert status in " ".join(p.read_text(encoding="utf-8-sig") for p in data)

@@ -297,7 +297,7 @@ def ingest_task(folder: str) -> dict[str, Any]:
 def counts_markdown(result: ReportResult) -> str:
     """The status counts per field of action as a Markdown table (German labels)."""
     snapshot = result.snapshot
-    statuses = list(snapshot.overall.counts)
+    statuses = list(snapshot.summary(snapshot.overall).counts)
     head = ["Handlungsfeld", *(str(s.value) for s in statuses), "gesamt"]
     lines = [
         f"# {result.concept.municipality}: Umsetzungsstand am {format_date(snapshot.as_of)}",
@@ -308,8 +308,14 @@ def counts_markdown(result: ReportResult) -> str:
     names = {f.code: f"{f.code} {f.name}" for f in result.concept.fields}
     rows = [(names.get(code, code), counts) for code, counts in snapshot.by_field.items()]
     rows.append(("**Gesamt**", snapshot.overall))
-    for label, counts in rows:
-        cells = [f"{counts.counts[s]} ({counts.percentages[s]} %)" for s in statuses]
+    for label, by_status in rows:
+        counts = snapshot.summary(by_status)
+        cells = [
+            f"{counts.counts[s]} ({counts.percentages[s]} %)"
+            if s in counts.percentages
+            else str(counts.counts[s])
+            for s in statuses
+        ]
         lines.append("| " + " | ".join([label, *cells, str(counts.total)]) + " |")
     if snapshot.previous is not None:
         lines += [

@@ -24,6 +24,14 @@ if TYPE_CHECKING:  # the names below are imported on first use (issue 16: fast s
         write_concept_workbook,
     )
     from kik_core.convert import concept_from_json, concept_to_json, make_converter
+    from kik_core.editions import (
+        EditionChange,
+        EditionLink,
+        LinkKind,
+        carry_history,
+        edition_snapshot,
+        load_edition_change,
+    )
     from kik_core.errors import (
         ConceptWorkbookError,
         DuplicateIdError,
@@ -50,7 +58,9 @@ if TYPE_CHECKING:  # the names below are imported on first use (issue 16: fast s
         Provenance,
         ReportingPeriod,
         Status,
+        StatusGroup,
         StatusReport,
+        StatusScheme,
         TimelineEntry,
     )
     from kik_core.rounds import Cadence, LateCorrection, Round, RoundState, default_stichtag
@@ -77,6 +87,8 @@ __all__ = [
     "Conflict",
     "Decision",
     "DuplicateIdError",
+    "EditionChange",
+    "EditionLink",
     "EffectiveStatus",
     "FieldOfAction",
     "Goal",
@@ -85,6 +97,7 @@ __all__ = [
     "Indicator",
     "KikError",
     "LateCorrection",
+    "LinkKind",
     "Location",
     "Measure",
     "ModelError",
@@ -102,20 +115,25 @@ __all__ = [
     "Snapshot",
     "Status",
     "StatusCounts",
+    "StatusGroup",
     "StatusReport",
+    "StatusScheme",
     "StoreError",
     "TimelineEntry",
     "UnreadableFileError",
     "__version__",
     "build_snapshot",
+    "carry_history",
     "changes_between",
     "concept_from_json",
     "concept_to_json",
     "default_stichtag",
+    "edition_snapshot",
     "effective_statuses",
     "goal_texts",
     "largest_remainder_percentages",
     "load_concept",
+    "load_edition_change",
     "load_partner_contacts",
     "load_report_content",
     "make_converter",
@@ -128,6 +146,14 @@ __all__ = [
 #: Where each public name lives; imported on first access (PEP 562), so that ``kik --help``
 #: does not pay for openpyxl, cattrs and the model.
 _LAZY: dict[str, str] = {
+    "EditionChange": "kik_core.editions",
+    "EditionLink": "kik_core.editions",
+    "LinkKind": "kik_core.editions",
+    "carry_history": "kik_core.editions",
+    "edition_snapshot": "kik_core.editions",
+    "load_edition_change": "kik_core.editions",
+    "StatusGroup": "kik_core.model",
+    "StatusScheme": "kik_core.model",
     "ReportContent": "kik_core.concept_workbook",
     "load_concept": "kik_core.concept_workbook",
     "load_partner_contacts": "kik_core.concept_workbook",

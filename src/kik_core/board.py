@@ -241,14 +241,14 @@ def build_board(
     for name in concept.partners():
         first_spelling.setdefault(partner_key(name), name)
     for key, name in sorted(first_spelling.items(), key=lambda item: item[1].casefold()):
-        asked = tuple(m.id for m in concept.measures if key in map(partner_key, m.partners))
+        asked = tuple(m.id for m in concept.measures if key in map(partner_key, m.responsible))
         arrived = tuple(m for m in asked if key in reporters.get(m, set()))
         partners.append(BoardPartner(name, asked, arrived, last.get(key), by_key.get(key)))
     measures = tuple(
         BoardMeasure(
             m.id,
             m.text,
-            m.partners,
+            m.responsible,
             tuple(sorted(names.get(m.id, {}).values(), key=str.casefold)),
         )
         for m in concept.measures

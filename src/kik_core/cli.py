@@ -564,7 +564,8 @@ def _partner_parser(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
     decide.add_argument(
         "status",
         metavar="STATUS",
-        help="wartend, „in Bearbeitung“ (in Anführungszeichen) oder implementiert",
+        help="ein Status des Konzepts (Vorgabe: wartend, „in Bearbeitung“ in "
+        "Anführungszeichen oder implementiert; eigene Status im Blatt „Status“)",
     )
     decide.add_argument("--grund", required=True, help="die Begründung (steht im Bericht)")
     decide.add_argument("--von", help="wer entscheidet (Standard: der angemeldete Benutzer)")

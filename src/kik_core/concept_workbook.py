@@ -18,7 +18,15 @@ sheet              columns
                    ``E-Mail``, ``Telefon``
 ``Hinweise``       optional: ``Bezug`` (a Kürzel, goal or measure id), ``Hinweis``,
                    ``Art`` (optional: ``Hinweis`` or ``Status erschlossen``)
+``Status``         optional: ``Status`` (the label), ``Gruppe`` (summary group,
+                   default the label), ``mitgezählt`` (``ja``/``nein``: whether the
+                   group counts toward the percentages, default ``ja``)
 =================  ===========================================================
+
+``Status`` is the municipality's status scheme, least advanced first (the row
+order is the order; the first status is the one a measure has before anyone
+reports). Without the sheet, or with it empty, Kempten's scheme applies
+(wartend, in Bearbeitung, implementiert).
 
 ``Hinweise`` holds editorial notes: where the source contradicts itself, or a
 status was inferred from the text rather than read (``Status erschlossen``); the
@@ -53,6 +61,9 @@ from kik_core.errors import (
     german_message,
 )
 from kik_core.model import (
+    DEFAULT_LEVELS,
+    DEFAULT_SCHEME,
+    MAX_STATUS_LABEL,
     Concept,
     FieldOfAction,
     Goal,
@@ -61,7 +72,11 @@ from kik_core.model import (
     Measure,
     PartnerContact,
     Provenance,
+    Status,
+    StatusGroup,
+    StatusScheme,
     TimelineEntry,
+    WorkPackage,
     partner_key,
 )
 
@@ -80,19 +95,26 @@ __all__ = [
 
 log = logging.getLogger("kik_core.concept_workbook")
 
+#: Optional measure attributes (issue 17), written only where a concept uses them.
+_ATTRIBUTES = ("Federführung", "Priorität", "Priorität seit", "Beginn", "Ende", "Budget")
+
 #: Sheet name → (required columns, optional columns).
 SHEETS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "Konzept": (("Feld", "Wert"), ()),
     "Handlungsfelder": (("Kürzel", "Name"), ("Einleitung",)),
-    "Ziele": (("Handlungsfeld", "Nr", "Ziel"), ()),
-    "Maßnahmen": (("Handlungsfeld", "Nr", "Maßnahme"), ("Gruppe", "Zuständig")),
+    "Ziele": (("Handlungsfeld", "Nr", "Ziel"), ("Übergeordnet",)),
+    "Maßnahmen": (
+        ("Handlungsfeld", "Nr", "Maßnahme"),
+        ("Gruppe", "Zuständig", "Ziel", *_ATTRIBUTES),
+    ),
     "Highlights": (("Handlungsfeld", "Titel"), ("Organisation", "Text", "Maßnahmen")),
     "Kennzahlen": (("Kennzahl", "Wert", "Stand am"), ("Einheit", "Quelle")),
     "Zeitleiste": (("Zeitraum", "Ereignis"), ()),
     "Partner": (("Partner",), ("Ansprechperson", "E-Mail", "Telefon")),
     "Hinweise": (("Bezug", "Hinweis"), ("Art",)),
+    "Status": (("Status",), ("Gruppe", "mitgezählt")),
+    "Arbeitspakete": (("Maßnahme", "Nr", "Arbeitspaket"), ()),
 }
-log = logging.getLogger("kik_core.concept_workbook")
 #: The ``Art`` values of the ``Hinweise`` sheet (casefolded) → inferred status?
 NOTE_KINDS = {"hinweis": False, "status erschlossen": True}
 _REQUIRED_SHEETS = ("Konzept", "Handlungsfelder", "Ziele", "Maßnahmen")
@@ -304,6 +326,7 @@ def _read_concept(reader: _Reader) -> Concept | None:
         head[_cell_text(values["Feld"]).casefold()] = (row, values["Wert"])
     municipality = title = ""
     adopted: dt.date | None = None
+    levels: tuple[str, ...] | None = None  # None: Kempten-style numbering
     if "Konzept" in reader.sheets:
         for key in _KONZEPT_ROWS[:2]:
             row, value = head.get(key.casefold(), (0, None))
@@ -317,6 +340,7 @@ def _read_concept(reader: _Reader) -> Concept | None:
                 )
         municipality = _cell_text(head.get("kommune", (0, None))[1])
         title = _cell_text(head.get("titel", (0, None))[1])
+        levels = _read_levels(reader, head)
         row, raw = head.get("beschlossen am", (0, None))
         try:
             adopted = parse_date(raw)
@@ -352,11 +376,12 @@ def _read_concept(reader: _Reader) -> Concept | None:
             reader.problem(Reason.UNKNOWN_FIELD, "Ziele", row, "Handlungsfeld", value=code)
             continue
         if code and number and text:
-            goal_id = f"{code}-{number.rstrip('.')}"
+            goal_id = f"{code}-{number.rstrip('.')}" if levels is None else number
+            parent = None if levels is None else _cell_text(values.get("Übergeordnet")) or code
             built_goal = reader.build(
                 "Ziele",
                 row,
-                functools.partial(Goal, goal_id, text, _source(file, "Ziele", row)),
+                functools.partial(Goal, goal_id, text, _source(file, "Ziele", row), parent=parent),
                 "Nr",
             )
             if built_goal:
@@ -378,25 +403,52 @@ def _read_concept(reader: _Reader) -> Concept | None:
         if code not in codes and "Handlungsfelder" in reader.sheets:
             reader.problem(Reason.UNKNOWN_FIELD, "Maßnahmen", row, "Handlungsfeld", value=code)
             continue
-        measure_id = f"{code}-{number.rstrip('.')}"
-        goal_id = measure_id.rsplit(".", 1)[0]
-        if "." in measure_id and goal_id not in goal_ids:
-            reader.problem(Reason.UNKNOWN_GOAL, "Maßnahmen", row, "Nr", value=goal_id)
-            continue
+        if levels is None:
+            measure_id = f"{code}-{number.rstrip('.')}"
+            goal_id = measure_id.rsplit(".", 1)[0]
+            parent = None
+            if "." in measure_id and goal_id not in goal_ids:
+                reader.problem(Reason.UNKNOWN_GOAL, "Maßnahmen", row, "Nr", value=goal_id)
+                continue
+        else:  # free-form numbers (issue 17): "Ziel" names the goal, or the number's prefix
+            measure_id = number
+            parent = _cell_text(values.get("Ziel")) or (
+                number.rsplit(".", 1)[0] if "." in number else ""
+            )
+            if len(levels) == 2:
+                parent = code
+            elif parent not in goal_ids:
+                reader.problem(
+                    Reason.UNKNOWN_GOAL, "Maßnahmen", row, "Ziel", value=parent or "(leer)"
+                )
+                continue
         group = _cell_text(values.get("Gruppe")) or None
         partners = tuple(_cell_text(values.get("Zuständig")).split(";"))
+        extra = _measure_attributes(reader, values, row, partners)
+        if extra is None:
+            continue
         built_measure = reader.build(
             "Maßnahmen",
             row,
             functools.partial(
-                Measure, measure_id, text, group, partners, _source(file, "Maßnahmen", row)
+                Measure,
+                measure_id,
+                text,
+                group,
+                partners,
+                _source(file, "Maßnahmen", row),
+                parent=parent,
+                **extra,
             ),
             "Nr",
         )
         if built_measure:
             measures.append(built_measure)
 
+    two_levels = levels is not None and len(levels) == 2  # no goals (issue 17)
     for sheet in ("Handlungsfelder", "Ziele", "Maßnahmen"):
+        if sheet == "Ziele" and two_levels:
+            continue
         if sheet in reader.sheets and reader.sheets[sheet].is_empty():
             reader.problems.append(
                 Problem.of(Reason.EMPTY_SHEET, Location(file, sheet, 2), value=sheet)
@@ -404,10 +456,24 @@ def _read_concept(reader: _Reader) -> Concept | None:
     _collect_duplicates(reader, fields, "Handlungsfelder", "Kürzel")
     _collect_duplicates(reader, goals, "Ziele", "Nr")
     _collect_duplicates(reader, measures, "Maßnahmen", "Nr", decimals)
+    if levels is not None:
+        _check_goal_parents(reader, goals, codes, len(levels))
+    scheme = _read_scheme(reader)
+    packages = _read_packages(reader, measures)
     if reader.problems:
         return None
     try:
-        return Concept(municipality, title, adopted, tuple(fields), tuple(goals), tuple(measures))
+        return Concept(
+            municipality,
+            title,
+            adopted,
+            tuple(fields),
+            tuple(goals),
+            tuple(measures),
+            scheme,
+            levels or DEFAULT_LEVELS,
+            packages,
+        )
     except KikError as exc:  # pragma: no cover - every rule is checked above
         problem = Problem(Reason.INVALID_VALUE, Location(file), str(exc))
         raise ConceptWorkbookError([problem]) from exc
@@ -431,6 +497,249 @@ def _number_as_date(reader: _Reader, values: dict[str, Any], sheet: str, row: in
     return True
 
 
+def _read_packages(reader: _Reader, measures: Sequence[Measure]) -> tuple[WorkPackage, ...]:
+    """The optional ``Arbeitspakete`` sheet: work packages per measure (issue 17)."""
+    known = {m.id for m in measures}
+    taken: dict[str, int] = {}
+    found: list[WorkPackage] = []
+    for row, values in reader.rows("Arbeitspakete", required=False):
+        measure = reader.text(values, "Maßnahme", "Arbeitspakete", row)
+        number = reader.text(values, "Nr", "Arbeitspakete", row)
+        text = reader.text(values, "Arbeitspaket", "Arbeitspakete", row)
+        if not (measure and number and text):
+            continue
+        if measure not in known:
+            reader.problem(
+                Reason.UNKNOWN_ID, "Arbeitspakete", row, "Maßnahme", value=measure, hint=""
+            )
+            continue
+        if number in taken or number in known:
+            where = f"Zeile {taken[number]}" if number in taken else "den Maßnahmen"
+            reader.problem(
+                Reason.DUPLICATE_ID, "Arbeitspakete", row, "Nr", value=number, other=where
+            )
+            continue
+        taken[number] = row
+        built = reader.build(
+            "Arbeitspakete", row, functools.partial(WorkPackage, number, measure, text)
+        )
+        if built is not None:
+            found.append(built)
+    return tuple(found)
+
+
+def _read_levels(reader: _Reader, head: dict[str, tuple[int, Any]]) -> tuple[str, ...] | None:
+    """The ``Ebenen`` row: level names, field first, measure last (None: Kempten-style)."""
+    row, raw = head.get("ebenen", (0, None))
+    text = _cell_text(raw)
+    if not text:
+        return None
+    names = tuple(n.strip() for n in re.split(r"[;→>]", text) if n.strip())
+    if not 2 <= len(names) <= 4:
+        reader.problem(
+            Reason.INVALID_VALUE,
+            "Konzept",
+            row,
+            "Wert",
+            value=text,
+            detail=" (2 bis 4 Ebenen, getrennt durch ;, z. B. "
+            "„Handlungsfeld; Leitziel; Teilziel; Maßnahme“)",
+        )
+        return None
+    return names
+
+
+def _check_goal_parents(
+    reader: _Reader, goals: Sequence[Goal], codes: set[str], depth: int
+) -> None:
+    """Free-form goals: a parent is the field or a goal; no deeper than the levels allow."""
+    by_id = {g.id: g for g in goals}
+    for goal in goals:
+        parent = goal.parent_id
+        level = 1
+        while parent in by_id and level <= depth:
+            parent, level = by_id[parent].parent_id, level + 1
+        row = goal.source.row if goal.source else None
+        if parent not in codes:
+            reader.problem(
+                Reason.UNKNOWN_GOAL, "Ziele", row or 0, "Übergeordnet", value=goal.parent_id
+            )
+        elif level > depth - 2:
+            reader.problem(
+                Reason.INVALID_VALUE,
+                "Ziele",
+                row or 0,
+                "Übergeordnet",
+                value=goal.parent_id,
+                detail=f": das Konzept hat nur {depth} Ebenen",
+            )
+
+
+def _measure_attributes(
+    reader: _Reader, values: dict[str, Any], row: int, partners: tuple[str, ...]
+) -> dict[str, Any] | None:
+    """The optional attributes of a measure row, checked in German (None: a problem)."""
+    problems = len(reader.problems)
+    dates: dict[str, dt.date | None] = {}
+    for column in ("Priorität seit", "Beginn", "Ende"):
+        raw = values.get(column)
+        try:
+            dates[column] = parse_date(raw)
+        except ValueError:
+            reader.problem(Reason.INVALID_DATE, "Maßnahmen", row, column, value=_cell_text(raw))
+    budget = _budget(reader, values.get("Budget"), row)
+    lead = _cell_text(values.get("Federführung")) or None
+    priority = _cell_text(values.get("Priorität")) or None
+    start, end = dates.get("Beginn"), dates.get("Ende")
+    if start is not None and end is not None and end < start:
+        reader.problem(
+            Reason.INVALID_VALUE,
+            "Maßnahmen",
+            row,
+            "Ende",
+            value=f"{end:%d.%m.%Y}",
+            detail=f": das Ende liegt vor dem Beginn ({start:%d.%m.%Y})",
+        )
+    if dates.get("Priorität seit") is not None and priority is None:
+        reader.problem(Reason.EMPTY_REQUIRED, "Maßnahmen", row, "Priorität")
+    if lead is not None and partner_key(lead) in {partner_key(p) for p in partners if p.strip()}:
+        reader.problem(
+            Reason.INVALID_VALUE,
+            "Maßnahmen",
+            row,
+            "Federführung",
+            value=lead,
+            detail=": die federführende Stelle steht nicht zusätzlich unter „Zuständig“",
+        )
+    if len(reader.problems) > problems:
+        return None
+    return {
+        "priority": priority,
+        "priority_set_on": dates.get("Priorität seit"),
+        "start": start,
+        "end": end,
+        "lead": lead,
+        "budget": budget,
+    }
+
+
+def _budget(reader: _Reader, raw: object, row: int) -> float | None:
+    """A budget in euros: a number cell, or German text such as ``12.500,50 €``."""
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        value = float(raw)
+    else:
+        text = _cell_text(raw).replace("€", "").replace("EUR", "").strip()
+        if not text:
+            return None
+        from babel.numbers import NumberFormatError, parse_decimal
+
+        try:
+            value = float(parse_decimal(text, locale="de_DE", strict=True))
+        except NumberFormatError:
+            value = -1.0
+    if value < 0:
+        reader.problem(
+            Reason.INVALID_VALUE,
+            "Maßnahmen",
+            row,
+            "Budget",
+            value=_cell_text(raw),
+            detail=" (ein Betrag in Euro, z. B. 12.500,00)",
+        )
+        return None
+    return value
+
+
+_YES_NO = {"ja": True, "j": True, "x": True, "nein": False, "n": False}
+
+
+def _read_scheme(reader: _Reader) -> StatusScheme:
+    """The ``Status`` sheet as a scheme (Kempten's where the sheet is absent or empty)."""
+    statuses: list[Status] = []
+    counted: dict[str, tuple[bool, int]] = {}
+    groups: list[str] = []
+    seen: dict[str, int] = {}
+    problems = len(reader.problems)
+    for row, values in reader.rows("Status", required=False):
+        label = reader.text(values, "Status", "Status", row)
+        if not label:
+            continue
+        group = _cell_text(values.get("Gruppe")) or label
+        flag = _cell_text(values.get("mitgezählt")).casefold()
+        if flag and flag not in _YES_NO:
+            reader.problem(
+                Reason.INVALID_VALUE,
+                "Status",
+                row,
+                "mitgezählt",
+                value=flag,
+                detail=" (ja oder nein)",
+            )
+            continue
+        if len(label) > MAX_STATUS_LABEL:
+            reader.problem(
+                Reason.INVALID_VALUE,
+                "Status",
+                row,
+                "Status",
+                value=label,
+                detail=f": höchstens {MAX_STATUS_LABEL} Zeichen",
+            )
+            continue
+        if label.casefold() in seen:
+            reader.problem(
+                Reason.INVALID_VALUE,
+                "Status",
+                row,
+                "Status",
+                value=label,
+                detail=f": den Status gibt es schon in Zeile {seen[label.casefold()]}",
+            )
+            continue
+        seen[label.casefold()] = row
+        counts = _YES_NO.get(flag, True)
+        key = group.casefold()
+        if key in counted and counted[key][0] != counts:
+            reader.problem(
+                Reason.INVALID_VALUE,
+                "Status",
+                row,
+                "mitgezählt",
+                value=flag or "ja",
+                detail=f": die Gruppe „{group}“ steht in Zeile {counted[key][1]} anders",
+            )
+            continue
+        if key not in counted:
+            counted[key] = (counts, row)
+            groups.append(group)
+        built = reader.build("Status", row, functools.partial(Status, label, len(statuses), group))
+        if built is not None:
+            statuses.append(built)
+    if not statuses or len(reader.problems) > problems:
+        return DEFAULT_SCHEME
+    if not any(c for c, _row in counted.values()):
+        reader.problems.append(
+            Problem(
+                Reason.INVALID_VALUE,
+                Location(reader.file, "Status", None, "mitgezählt"),
+                "Mindestens eine Gruppe muss mitgezählt werden (mitgezählt = ja)",
+            )
+        )
+        return DEFAULT_SCHEME
+    try:
+        return StatusScheme(
+            tuple(statuses), tuple(StatusGroup(g, counted[g.casefold()][0]) for g in groups)
+        )
+    except ModelError as exc:  # pragma: no cover - every rule is checked above
+        log.debug("status scheme rejected: %s", exc)
+        reader.problems.append(
+            Problem(
+                Reason.INVALID_VALUE, Location(reader.file, "Status"), "Ungültiges Status-Schema"
+            )
+        )
+        return DEFAULT_SCHEME
+
+
 def _collect_duplicates(
     reader: _Reader,
     items: Sequence[FieldOfAction | Goal | Measure],
@@ -446,7 +755,7 @@ def _collect_duplicates(
             row = item.source.row if item.source else None
             rows = (row, other.row if other else None)
             if isinstance(item, Measure) and any(r in decimals for r in rows if r is not None):
-                number = item.id.split("-", 1)[1]
+                number = item.id.split("-", 1)[-1]
                 reader.problem(
                     Reason.NUMBER_AS_DECIMAL,
                     sheet,
@@ -694,7 +1003,9 @@ def _write_rows(sheet: Any, rows: Iterable[Sequence[str | float | dt.date | None
 
 #: Column order when writing (the documented order; reading goes by header name).
 _HEADERS = {name: (*needed, *optional) for name, (needed, optional) in SHEETS.items()} | {
-    "Kennzahlen": ("Kennzahl", "Wert", "Einheit", "Stand am", "Quelle")
+    "Kennzahlen": ("Kennzahl", "Wert", "Einheit", "Stand am", "Quelle"),
+    "Maßnahmen": ("Handlungsfeld", "Nr", "Maßnahme", "Gruppe", "Zuständig"),
+    "Ziele": ("Handlungsfeld", "Nr", "Ziel"),
 }
 
 _WIDTHS = {
@@ -707,13 +1018,20 @@ _WIDTHS = {
     "Zeitleiste": (30, 90),
     "Partner": (40, 30, 36, 20),
     "Hinweise": (14, 90, 20),
+    "Status": (24, 24, 14),
+    "Arbeitspakete": (14, 18, 90),
 }
 
 
 #: Rows prepared (text format, dropdowns) below the data for staff to fill in.
 _PREPARED_ROWS = 300
 #: Columns holding numbers that must stay text (``1.2`` is no date, ``1.10`` no 1.1).
-_TEXT_COLUMNS = {"Ziele": ("B",), "Maßnahmen": ("B",)}
+#: Found by header, so the free-form reference columns of issue 17 stay text as well.
+_TEXT_COLUMNS = {
+    "Ziele": ("Nr", "Übergeordnet"),
+    "Maßnahmen": ("Nr", "Ziel"),
+    "Arbeitspakete": ("Maßnahme", "Nr"),
+}
 
 _CONCEPT_INSTRUCTIONS = (
     "Anleitung: Konzept-Arbeitsbuch",
@@ -736,6 +1054,12 @@ _CONCEPT_INSTRUCTIONS = (
     "(redaktionelle Hinweise zu einem Kürzel, Ziel oder einer Maßnahme).",
     "7. Prüfen Sie das Arbeitsbuch mit „kik validate ORDNER“: jede Meldung nennt Blatt, Zeile "
     "und Spalte.",
+    "8. Eigene Nummerierung: Steht im Blatt „Konzept“ die Zeile „Ebenen“ (z. B. "
+    "„Handlungsfeld; Leitziel; Teilziel; Maßnahme“, 2 bis 4 Ebenen), gelten die Nummern so, "
+    "wie sie in „Nr“ stehen. Dann nennt „Übergeordnet“ (Ziele) das übergeordnete Ziel und "
+    "„Ziel“ (Maßnahmen) das Ziel einer Maßnahme.",
+    "9. Optional: Blatt „Status“ mit Ihren eigenen Status (vom ersten bis zum letzten "
+    "Umsetzungsschritt), Blatt „Arbeitspakete“ mit Arbeitspaketen je Maßnahme.",
 )
 
 
@@ -760,13 +1084,23 @@ def _instructions_sheet(workbook: Any) -> None:
     sheet.page_margins.left = sheet.page_margins.right = 0.6
 
 
-def _prepare_inputs(workbook: Any) -> None:
-    """Text format for ``Nr`` columns; dropdowns and checks for the references."""
+def _prepare_inputs(workbook: Any, free_numbers: bool = False) -> None:
+    """Text format for ``Nr`` columns; dropdowns and checks for the references.
+
+    With ``free_numbers`` (issue 17) a measure number need not have the form
+    ``Ziel.Maßnahme``, so the goal check on ``Nr`` is left out.
+    """
+    from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
     last = _PREPARED_ROWS + 1
-    for name, letters in _TEXT_COLUMNS.items():
+    for name, headers in _TEXT_COLUMNS.items():
+        if name not in workbook.sheetnames:
+            continue
         sheet = workbook[name]
+        letters = [
+            get_column_letter(cell.column) for cell in sheet[1] if cell.value in set(headers)
+        ]
         for letter in letters:
             sheet.column_dimensions[letter].number_format = "@"
             for row in range(2, max(sheet.max_row, last) + 1):
@@ -800,8 +1134,9 @@ def _prepare_inputs(workbook: Any) -> None:
             "im Blatt „Ziele“ zu diesem Handlungsfeld stehen."
         ),
     )
-    goal.add(f"B2:B{last}")
-    workbook["Maßnahmen"].add_data_validation(goal)
+    if not free_numbers:
+        goal.add(f"B2:B{last}")
+        workbook["Maßnahmen"].add_data_validation(goal)
     kinds = DataValidation(
         type="list",
         formula1='"Hinweis,Status erschlossen"',
@@ -812,6 +1147,10 @@ def _prepare_inputs(workbook: Any) -> None:
     )
     kinds.add(f"C2:C{last}")
     workbook["Hinweise"].add_data_validation(kinds)
+
+
+def _attribute_values(m: Measure) -> tuple[str | float | dt.date | None, ...]:
+    return (m.lead, m.priority, m.priority_set_on, m.start, m.end, m.budget)
 
 
 def write_concept_workbook(
@@ -851,6 +1190,8 @@ def _concept_workbook(
     for default_sheet in list(workbook.worksheets):
         workbook.remove(default_sheet)
     for name in SHEETS:
+        if name == "Arbeitspakete" and not (concept is not None and concept.work_packages):
+            continue  # only where the concept has work packages
         sheet = workbook.create_sheet(name)
         sheet.append(list(_HEADERS[name]))
         _style_sheet(sheet, _WIDTHS[name])
@@ -863,21 +1204,44 @@ def _concept_workbook(
                 ("Kommune", concept.municipality),
                 ("Titel", concept.title),
                 ("Beschlossen am", concept.adopted_on),
+                *([("Ebenen", "; ".join(concept.levels))] if concept.free_numbers else []),
             ],
         )
         _write_rows(
             workbook["Handlungsfelder"], [(f.code, f.name, f.intro) for f in concept.fields]
         )
-        _write_rows(workbook["Ziele"], [(g.field_code, g.number, g.text) for g in concept.goals])
+        free = concept.free_numbers
+        if free:  # free-form numbers (issue 17): the parents are explicit
+            write_cell(workbook["Ziele"], 1, 4, "Übergeordnet")
+        _write_rows(
+            workbook["Ziele"],
+            [
+                (
+                    concept.field_of(g.id),
+                    g.number,
+                    g.text,
+                    *([g.parent_id if concept.is_goal(g.parent_id) else None] if free else []),
+                )
+                for g in concept.goals
+            ],
+        )
+        attributed = any(
+            _attribute_values(m) != (None,) * len(_ATTRIBUTES) for m in concept.measures
+        )
+        extra = (("Ziel",) if free else ()) + (_ATTRIBUTES if attributed else ())
+        for offset, header in enumerate(extra, start=len(_HEADERS["Maßnahmen"]) + 1):
+            write_cell(workbook["Maßnahmen"], 1, offset, header)  # only where used
         _write_rows(
             workbook["Maßnahmen"],
             [
                 (
-                    m.field_code,
-                    m.number.split("-")[-1],
+                    concept.field_of(m.id),
+                    m.number.split("-")[-1] if not free else m.number,
                     m.text,
                     m.group,
                     "; ".join(m.partners) or None,
+                    *([None if len(concept.levels) == 2 else m.goal_id] if free else []),
+                    *(_attribute_values(m) if attributed else ()),
                 )
                 for m in concept.measures
             ],
@@ -906,12 +1270,25 @@ def _concept_workbook(
         workbook["Partner"],
         [(c.partner, c.contact or None, c.email or None, c.phone or None) for c in partners],
     )
-    for sheet_name in ("Konzept", "Kennzahlen"):
+    if concept is not None and concept.work_packages:
+        _write_rows(
+            workbook["Arbeitspakete"],
+            [(p.measure_id, p.id, p.text) for p in concept.work_packages],
+        )
+    scheme = concept.statuses if concept is not None else DEFAULT_SCHEME
+    _write_rows(
+        workbook["Status"],
+        [
+            (st.label, st.group, "ja" if scheme.group_of(st).counted else "nein")
+            for st in scheme.statuses
+        ],
+    )
+    for sheet_name in ("Konzept", "Kennzahlen", "Maßnahmen"):
         for row in workbook[sheet_name].iter_rows(min_row=2):
             for cell in row:
                 if isinstance(cell.value, dt.date):
                     cell.number_format = "DD.MM.YYYY"
-    _prepare_inputs(workbook)
+    _prepare_inputs(workbook, concept is not None and concept.free_numbers)
     _instructions_sheet(workbook)
     workbook.active = 0
     return workbook

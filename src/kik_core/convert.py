@@ -22,6 +22,7 @@ import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from kik_core.model import (
+    DEFAULT_SCHEME,
     Concept,
     Decision,
     FieldOfAction,
@@ -30,7 +31,9 @@ from kik_core.model import (
     Indicator,
     Measure,
     Status,
+    StatusGroup,
     StatusReport,
+    StatusScheme,
     TimelineEntry,
 )
 from kik_core.rules import Snapshot
@@ -50,23 +53,61 @@ __all__ = [
 SNAPSHOT_FORMAT = 1
 
 _WITH_SOURCE = (FieldOfAction, Goal, Measure)
+#: Measure attributes written only where set, so a concept without them reads as before.
+_MEASURE_OPTIONAL = ("priority", "priority_set_on", "start", "end", "lead", "budget")
 
 
-def configure_converter(converter: cattrs.Converter) -> None:
+def _scheme_to_data(scheme: StatusScheme) -> dict[str, Any]:
+    return {
+        "statuses": [
+            {"label": s.label, "position": s.position, "group": s.group} for s in scheme.statuses
+        ],
+        "groups": [{"name": g.name, "counted": g.counted} for g in scheme.groups],
+        "initial": scheme.initial,
+    }
+
+
+def _scheme_from_data(data: Any, _type: object = None) -> StatusScheme:
+    if not isinstance(data, dict) or set(data) - {"statuses", "groups", "initial"}:
+        raise ValueError(f"not a status scheme: {data!r}")
+    return StatusScheme(
+        statuses=tuple(
+            Status(str(s["label"]), int(s["position"]), str(s.get("group", "")))
+            for s in data["statuses"]
+        ),
+        groups=tuple(
+            StatusGroup(str(g["name"]), bool(g.get("counted", True)))
+            for g in data.get("groups", ())
+        ),
+        initial=str(data.get("initial", "")),
+    )
+
+
+def configure_converter(converter: cattrs.Converter, scheme: StatusScheme = DEFAULT_SCHEME) -> None:
     """Register kik's hooks on ``converter``: ISO dates, German status labels, no provenance.
 
-    Unknown keys are an error (``forbid_extra_keys``): a typo in a YAML concept
-    must not pass silently.
+    Statuses are written as their labels and read back with ``scheme``
+    (Kempten's by default). A concept's or snapshot's scheme is written out only
+    where it differs from the default, so data written before schemes existed
+    reads back unchanged. Unknown keys are an error (``forbid_extra_keys``): a
+    typo in a YAML concept must not pass silently.
     """
     converter.register_unstructure_hook(dt.date, dt.date.isoformat)
     converter.register_structure_hook(dt.date, lambda v, _: dt.date.fromisoformat(v))
     converter.register_unstructure_hook(dt.datetime, dt.datetime.isoformat)
     converter.register_structure_hook(dt.datetime, lambda v, _: dt.datetime.fromisoformat(v))
     converter.register_unstructure_hook(Status, lambda s: s.value)
-    converter.register_structure_hook(Status, lambda v, _: Status.parse(v))
+    converter.register_structure_hook(Status, lambda v, _: scheme.parse(v))
+    converter.register_unstructure_hook(StatusScheme, _scheme_to_data)
+    converter.register_structure_hook(StatusScheme, _scheme_from_data)
     for cls in _WITH_SOURCE:
+        overrides: dict[str, Any] = {"source": override(omit=True)}
+        if cls is not FieldOfAction:
+            overrides["parent"] = override(omit_if_default=True)
+        if cls is Measure:
+            overrides |= dict.fromkeys(_MEASURE_OPTIONAL, override(omit_if_default=True))
         converter.register_unstructure_hook(
-            cls, make_dict_unstructure_fn(cls, converter, source=override(omit=True))
+            cls, make_dict_unstructure_fn(cls, converter, **overrides)
         )
         converter.register_structure_hook(
             cls,
@@ -74,16 +115,35 @@ def configure_converter(converter: cattrs.Converter) -> None:
                 cls, converter, source=override(omit=True), _cattrs_forbid_extra_keys=True
             ),
         )
+    converter.register_unstructure_hook(
+        Snapshot,
+        make_dict_unstructure_fn(
+            Snapshot,
+            converter,
+            scheme=override(omit_if_default=True),
+            packages=override(omit_if_default=True),
+        ),
+    )
+    converter.register_unstructure_hook(
+        Concept,
+        make_dict_unstructure_fn(
+            Concept,
+            converter,
+            statuses=override(omit_if_default=True),
+            levels=override(omit_if_default=True),
+            work_packages=override(omit_if_default=True),
+        ),
+    )
     for plain in (Concept, Highlight, Indicator, TimelineEntry, StatusReport, Decision):
         converter.register_structure_hook(
             plain, make_dict_structure_fn(plain, converter, _cattrs_forbid_extra_keys=True)
         )
 
 
-def make_converter() -> cattrs.Converter:
+def make_converter(scheme: StatusScheme = DEFAULT_SCHEME) -> cattrs.Converter:
     """A new converter configured for kik's model (see :func:`configure_converter`)."""
     converter = cattrs.Converter(forbid_extra_keys=True)
-    configure_converter(converter)
+    configure_converter(converter, scheme)
     return converter
 
 
@@ -98,7 +158,15 @@ def concept_to_data(concept: Concept) -> dict[str, Any]:
 
 def concept_from_data(data: dict[str, Any]) -> Concept:
     """Build a concept from plain data (raises cattrs' ``ClassValidationError`` on bad data)."""
-    return _CONVERTER.structure(data, Concept)
+    return _converter_for(data.get("statuses")).structure(data, Concept)
+
+
+def _converter_for(scheme_data: Any) -> cattrs.Converter:
+    """The converter that reads statuses of the scheme in ``scheme_data`` (None: default)."""
+    if scheme_data is None:
+        return _CONVERTER
+    scheme = _scheme_from_data(scheme_data)
+    return _CONVERTER if scheme == DEFAULT_SCHEME else make_converter(scheme)
 
 
 def concept_to_json(concept: Concept) -> str:
@@ -144,4 +212,4 @@ def snapshot_from_json(text: str) -> Snapshot:
     data = json.loads(text)
     if data.get("format") != SNAPSHOT_FORMAT:
         raise ValueError(f"unknown snapshot format {data.get('format')!r}")
-    return _CONVERTER.structure(data["snapshot"], Snapshot)
+    return _converter_for(data["snapshot"].get("scheme")).structure(data["snapshot"], Snapshot)

@@ -170,9 +170,7 @@ _MESSAGES: dict[Reason, str] = {
         "„{value}“ ist keine gültige Nummer (erwartet z. B. „BS-4.3“ für eine Maßnahme "
         "oder „BS-4“ für ein Ziel)"
     ),
-    Reason.INVALID_STATUS: (
-        "„{value}“ ist kein gültiger Status (erlaubt: wartend, in Bearbeitung, implementiert)"
-    ),
+    Reason.INVALID_STATUS: ("„{value}“ ist kein gültiger Status (erlaubt: {allowed})"),
     Reason.MISSING_DATE: "Das Datum fehlt (bitte als TT.MM.JJJJ eintragen, z. B. 30.09.2023)",
     Reason.INVALID_DATE: (
         "„{value}“ ist kein gültiges Datum (bitte als TT.MM.JJJJ eintragen, z. B. 30.09.2023)"

@@ -134,10 +134,13 @@ def snapshot_frame(concept: Concept, snapshot: Snapshot) -> pd.DataFrame:
             {
                 "stichtag": snapshot.as_of,
                 "massnahme_id": measure.id,
-                "handlungsfeld_kuerzel": measure.field_code,
-                "handlungsfeld": concept.field(measure.field_code).name,
-                "ziel_id": measure.goal_id,
-                "ziel": concept.goal(measure.goal_id).text,
+                "handlungsfeld_kuerzel": concept.field_of(measure.id),
+                "handlungsfeld": concept.field(concept.field_of(measure.id)).name,
+                # a two-level concept (issue 17) has no goals: its measures' parent is the field
+                "ziel_id": measure.goal_id if concept.is_goal(measure.goal_id) else "",
+                "ziel": concept.goal(measure.goal_id).text
+                if concept.is_goal(measure.goal_id)
+                else "",
                 "nummer": measure.number,
                 "massnahme": measure.text,
                 "gruppe": measure.group or "",
@@ -169,8 +172,8 @@ def goal_frame(concept: Concept, snapshot: Snapshot) -> pd.DataFrame:
         base = {
             "stichtag": snapshot.as_of,
             "ziel_id": goal.id,
-            "handlungsfeld_kuerzel": goal.field_code,
-            "handlungsfeld": concept.field(goal.field_code).name,
+            "handlungsfeld_kuerzel": concept.field_of(goal.id),
+            "handlungsfeld": concept.field(concept.field_of(goal.id)).name,
             "ziel": goal.text,
         }
         texts = snapshot.goal_texts.get(goal.id, ())
@@ -202,8 +205,8 @@ def history_frame(concept: Concept, snapshots: Sequence[Snapshot]) -> pd.DataFra
         {
             "stichtag": day,
             "massnahme_id": m.id,
-            "handlungsfeld_kuerzel": m.field_code,
-            "ziel_id": m.goal_id,
+            "handlungsfeld_kuerzel": concept.field_of(m.id),
+            "ziel_id": m.goal_id if concept.is_goal(m.goal_id) else "",
             "status": by_date[day].status_of(m.id).label,
             "status_code": status_key(by_date[day].status_of(m.id)),
         }

@@ -40,7 +40,7 @@ from kik_core._locale import (
     format_signed,
     plural,
 )
-from kik_core.model import Concept, FieldOfAction, Highlight, Indicator, Measure, Status
+from kik_core.model import Concept, FieldOfAction, Goal, Highlight, Indicator, Measure, Status
 from kik_core.rules import Change, EffectiveStatus, Snapshot, StatusCounts
 
 if TYPE_CHECKING:
@@ -106,28 +106,52 @@ def measures(count: int) -> str:
 
 
 def count_text(counts: StatusCounts, status: Status) -> str:
-    """``7 implementiert (23 %)``: count, label and rounded share of one status."""
+    """``7 implementiert (23 %)``: count, label and rounded share of one status.
+
+    A status or group outside the percentages (issue 17) says so:
+    ``2 entfallen (nicht mitgezählt)``.
+    """
+    if status not in counts.percentages:
+        return f"{format_number(counts.counts[status])} {status.label} (nicht mitgezählt)"
     return (
         f"{format_number(counts.counts[status])} {status.label} "
         f"({format_percent(counts.percentages[status])})"
     )
 
 
+def status_order(counts: StatusCounts) -> tuple[Status, ...]:
+    """The statuses (or summary groups) of ``counts``, least advanced first.
+
+    For Kempten's scheme this is :data:`STATUS_ORDER`; pass counts through
+    :meth:`~kik_core.rules.Snapshot.summary` first to get the scheme's groups.
+    """
+    return tuple(sorted(counts.counts, key=lambda s: s.position))
+
+
+def _summary_order(counts: StatusCounts) -> tuple[Status, ...]:
+    """Counted statuses most advanced first, then those outside the percentages."""
+    counted = [s for s in status_order(counts) if s in counts.percentages]
+    others = [s for s in status_order(counts) if s not in counts.percentages]
+    return (*reversed(counted), *others)
+
+
 def status_summary(counts: StatusCounts) -> str:
     """Every status, most advanced first, separated by commas."""
-    return ", ".join(count_text(counts, s) for s in reversed(STATUS_ORDER))
+    return ", ".join(count_text(counts, s) for s in _summary_order(counts))
 
 
 def _sentence(counts: StatusCounts) -> str:
     """``sind 7 implementiert (23 %), …`` with the verb agreeing (``ist 1 implementiert``)."""
-    parts = [count_text(counts, s) for s in reversed(STATUS_ORDER)]
-    verb = "ist" if counts.counts[STATUS_ORDER[-1]] == 1 else "sind"
-    return f"{verb} {parts[0]}, {parts[1]} und {parts[2]}"
+    order = _summary_order(counts)
+    parts = [count_text(counts, s) for s in order]
+    verb = "ist" if order and counts.counts[order[0]] == 1 else "sind"
+    listed = f"{', '.join(parts[:-1])} und {parts[-1]}" if len(parts) > 1 else "".join(parts)
+    return f"{verb} {listed}"
 
 
 def overview_sentence(snapshot: Snapshot) -> str:
     """``Stand 30.09.2023: Von den 144 Maßnahmen des Integrationskonzepts sind …``."""
-    overall = snapshot.overall
+    overall = snapshot.summary(snapshot.overall)
     return (
         f"Stand {format_date(snapshot.as_of)}: Von den {measures(overall.total)} des "
         f"Integrationskonzepts {_sentence(overall)}."
@@ -156,7 +180,7 @@ class StatusShare:
     key: str
     label: str
     count: int
-    percent: int
+    percent: int | None  # None: a group outside the percentages (issue 17)
     text: str
 
 
@@ -172,7 +196,7 @@ class CountsView:
 
     def share(self, status: Status) -> StatusShare:
         """The share of one status."""
-        return next(s for s in self.shares if s.status is status)
+        return next(s for s in self.shares if s.status == status)
 
 
 def counts_view(counts: StatusCounts) -> CountsView:
@@ -183,10 +207,10 @@ def counts_view(counts: StatusCounts) -> CountsView:
             key=status_key(s),
             label=s.label,
             count=counts.counts[s],
-            percent=counts.percentages[s],
+            percent=counts.percentages.get(s),
             text=count_text(counts, s),
         )
-        for s in STATUS_ORDER
+        for s in status_order(counts)
     )
     return CountsView(
         total=counts.total,
@@ -292,7 +316,7 @@ class MeasureView:
     field_name: str
     field_slug: str
     goal_id: str
-    goal_number: int
+    goal_number: int | str
     goal_text: str
     group: str
     partners: tuple[str, ...]
@@ -316,12 +340,17 @@ class GoalView:
     """A goal with its measures, counts and partner texts."""
 
     id: str
-    number: int
+    number: int | str
     heading: str
     text: str
     counts: CountsView
     measures: tuple[MeasureView, ...]
-    texts: tuple[GoalTextView, ...]
+    texts: tuple[GoalTextView, ...]  # empty: no goal texts (a two-level concept's field)
+
+    @property
+    def anchor(self) -> str:
+        """An HTML id part for the goal: ``bs-4``, ``1-1-2`` (free-form numbers, issue 17)."""
+        return slug(self.id)
 
 
 @attrs.frozen
@@ -442,13 +471,16 @@ def _counts_table(
     *,
     total_last: bool,
 ) -> Table:
+    order = status_order(rows[0]) if rows else STATUS_ORDER
     body = tuple(
         (
             label,
             format_number(r.total),
             *(
                 f"{format_number(r.counts[s])} ({format_percent(r.percentages[s])})"
-                for s in STATUS_ORDER
+                if s in r.percentages
+                else f"{format_number(r.counts[s])} (nicht mitgezählt)"
+                for s in order
             ),
         )
         for label, r in zip(labels, rows, strict=True)
@@ -456,7 +488,7 @@ def _counts_table(
     return Table(
         caption=caption,
         description=description,
-        header=(first, "Maßnahmen", *(s.label for s in STATUS_ORDER)),
+        header=(first, "Maßnahmen", *(s.label for s in order)),
         rows=body,
         strong=frozenset({len(body) - 1}) if total_last else frozenset(),
     )
@@ -486,7 +518,8 @@ def _donut(name: str, counts: StatusCounts) -> Chart:
 
 def _overview_chart(concept: Concept, snapshot: Snapshot) -> Chart:
     names = [f.name for f in concept.fields] + ["Gesamt"]
-    rows = [snapshot.by_field[f.code] for f in concept.fields] + [snapshot.overall]
+    rows = [snapshot.summary(c) for c in (*(snapshot.by_field[f.code] for f in concept.fields),)]
+    rows.append(snapshot.summary(snapshot.overall))
     description = (
         "Balkendiagramm Umsetzungsstand je Handlungsfeld: "
         + "; ".join(
@@ -504,7 +537,7 @@ def _overview_chart(concept: Concept, snapshot: Snapshot) -> Chart:
         table=_counts_table(
             "Umsetzungsstand je Handlungsfeld",
             "Anzahl und Anteil der Maßnahmen je Status und Handlungsfeld, letzte Zeile Gesamt: "
-            + status_summary(snapshot.overall),
+            + status_summary(snapshot.summary(snapshot.overall)),
             "Handlungsfeld",
             names,
             rows,
@@ -526,7 +559,8 @@ def _trend_chart(points: Sequence[Snapshot]) -> Chart | None:
     description = (
         "Balkendiagramm Entwicklung des Umsetzungsstands: "
         + "; ".join(
-            f"{d}: {status_summary(p.overall)}" for d, p in zip(labels, points, strict=True)
+            f"{d}: {status_summary(p.summary(p.overall))}"
+            for d, p in zip(labels, points, strict=True)
         )
         + "."
     )
@@ -535,13 +569,13 @@ def _trend_chart(points: Sequence[Snapshot]) -> Chart | None:
         title="Entwicklung über die Berichtszeitpunkte",
         description=description,
         labels=tuple(labels),
-        series=tuple(counts_view(p.overall) for p in points),
+        series=tuple(counts_view(p.summary(p.overall)) for p in points),
         table=_counts_table(
             "Entwicklung des Umsetzungsstands",
             f"Anzahl und Anteil der Maßnahmen je Status an {len(points)} Stichtagen",
             "Stichtag",
             labels,
-            [p.overall for p in points],
+            [p.summary(p.overall) for p in points],
             total_last=False,
         ),
     )
@@ -569,19 +603,26 @@ def _changes(
     )
     rows = []
     for field in [*concept.fields, None]:
-        moved = [c for c in changes if field is None or c.measure_id.startswith(f"{field.code}-")]
+        moved = [
+            c for c in changes if field is None or concept.field_of(c.measure_id) == field.code
+        ]
         rows.append(
             (
                 "Gesamt" if field is None else field.name,
                 format_number(sum(not c.is_regression for c in moved)),
                 format_number(sum(c.is_regression for c in moved)),
-                format_number(sum(c.after is Status.IMPLEMENTIERT for c in moved)),
+                format_number(sum(snapshot.scheme.is_done(c.after) for c in moved)),
             )
         )
     summary = Table(
         caption="Veränderungen je Handlungsfeld",
         description=f"Fortschritte und Rückschritte je Handlungsfeld seit {since}",
-        header=("Handlungsfeld", "Fortschritte", "Rückschritte", "neu implementiert"),
+        header=(
+            "Handlungsfeld",
+            "Fortschritte",
+            "Rückschritte",
+            f"neu {snapshot.scheme.done_group.name}",
+        ),
         rows=tuple(rows),
         strong=frozenset({len(rows) - 1}),
     )
@@ -654,7 +695,9 @@ def _conflicts(concept: Concept, snapshot: Snapshot) -> tuple[str, Table | None]
 def _target_text(concept: Concept, target_id: str) -> str:
     if not concept.has_id(target_id):
         return "–"
-    return concept.measure(target_id).text if "." in target_id else concept.goal(target_id).text
+    if concept.is_measure(target_id):
+        return concept.measure(target_id).text
+    return concept.goal(target_id).text if concept.is_goal(target_id) else "–"
 
 
 def _late(concept: Concept, late: Sequence[LateCorrection]) -> tuple[str, Table | None]:
@@ -775,15 +818,15 @@ def _measure(
     goal_texts: tuple[GoalTextView, ...],
 ) -> MeasureView:
     effective: EffectiveStatus = snapshot.statuses[measure.id]
-    field = concept.field(measure.field_code)
-    goal = concept.goal(measure.goal_id)
+    field = concept.field(concept.field_of(measure.id))
+    goal = concept.goal(measure.goal_id) if concept.is_goal(measure.goal_id) else None
     status = effective.status
     as_of_text = format_date(effective.as_of) if effective.as_of else NO_REPORT
     if effective.reported:
         reporters = ", ".join(dict.fromkeys(r.partner for r in effective.reports))
         status_line = f"{status.label}, gemeldet am {as_of_text} von {reporters}"
     else:
-        status_line = f"{status.label} (bisher keine Meldung; gezählt als wartend)"
+        status_line = f"{status.label} (bisher keine Meldung; gezählt als {status.label})"
     conflict = None
     if effective.conflict is not None:
         conflict = ConflictView(
@@ -800,7 +843,14 @@ def _measure(
     history = _history(measure.id, points)
     partners_text = ", ".join(measure.partners) or "–"
     search = " ".join(
-        [measure.id, measure.text, field.name, goal.text, measure.group or "", *measure.partners]
+        [
+            measure.id,
+            measure.text,
+            field.name,
+            goal.text if goal else "",
+            measure.group or "",
+            *measure.partners,
+        ]
     )
     return MeasureView(
         id=measure.id,
@@ -810,9 +860,9 @@ def _measure(
         field_code=field.code,
         field_name=field.name,
         field_slug=slug(field.code),
-        goal_id=goal.id,
-        goal_number=goal.number,
-        goal_text=goal.text,
+        goal_id=goal.id if goal else "",
+        goal_number=goal.number if goal else "",
+        goal_text=goal.text if goal else "",
         group=measure.group or "",
         partners=measure.partners,
         partners_text=partners_text,
@@ -840,19 +890,32 @@ def _field(
     *,
     highlights: Iterable[Highlight],
 ) -> FieldView:
-    counts = snapshot.by_field[field.code]
+    counts = snapshot.summary(snapshot.by_field[field.code])
     goals = tuple(
         GoalView(
             id=g.id,
             number=g.number,
-            heading=f"Ziel {g.number}: {g.text}",
+            heading=f"{concept.level_name(g.id)} {g.number}: {g.text}",
             text=g.text,
-            counts=counts_view(snapshot.by_goal[g.id]),
-            measures=tuple(views[m.id] for m in concept.measures_of(g.id)),
+            counts=counts_view(snapshot.summary(snapshot.by_goal[g.id])),
+            measures=tuple(views[m.id] for m in concept.direct_measures_of(g.id)),
             texts=goal_texts[g.id],
         )
-        for g in concept.goals_of(field.code)
+        for g in _goals_under(concept, field.code)
     )
+    direct = concept.direct_measures_of(field.code)
+    if direct:  # a two-level concept (issue 17): the measures sit directly under the field
+        goals += (
+            GoalView(
+                id=field.code,
+                number=field.code,
+                heading=f"Handlungsfeld {field.name}",
+                text=field.name,
+                counts=counts_view(counts),
+                measures=tuple(views[m.id] for m in direct),
+                texts=(),
+            ),
+        )
     return FieldView(
         code=field.code,
         name=field.name,
@@ -871,6 +934,15 @@ def _field(
         goals=goals,
         highlights=tuple(_highlight(concept, h) for h in highlights),
     )
+
+
+def _goals_under(concept: Concept, code: str) -> list[Goal]:
+    """Every goal under a field, at any depth, in tree order (issue 17)."""
+    found: list[Goal] = []
+    for goal in concept.goals_of(code):
+        found.append(goal)
+        found.extend(_goals_under(concept, goal.id))
+    return found
 
 
 def _indicator_value(indicator: Indicator | None) -> str:
@@ -941,10 +1013,12 @@ def concept_at(concept: Concept, snapshot: Snapshot) -> Concept:
         return concept
     fields = tuple(f for f in concept.fields if f.code in snapshot.by_field)
     codes = {f.code for f in fields}
-    goals = tuple(g for g in concept.goals if g.field_code in codes and g.id in snapshot.by_goal)
-    goal_ids = {g.id for g in goals}
+    goals = tuple(
+        g for g in concept.goals if concept.field_of(g.id) in codes and g.id in snapshot.by_goal
+    )
+    parents = {g.id for g in goals} | codes  # a two-level concept's measures sit under a field
     measures = tuple(
-        m for m in concept.measures if m.goal_id in goal_ids and m.id in snapshot.statuses
+        m for m in concept.measures if m.goal_id in parents and m.id in snapshot.statuses
     )
     return attrs.evolve(concept, fields=fields, goals=goals, measures=measures)
 
@@ -990,7 +1064,7 @@ def present(
     points = _points(snapshot, history)
     goal_texts = {g.id: _goal_texts(snapshot, g.id) for g in concept.goals}
     views = {
-        m.id: _measure(concept, snapshot, m, points, goal_texts[m.goal_id])
+        m.id: _measure(concept, snapshot, m, points, goal_texts.get(m.goal_id, ()))
         for m in concept.measures
     }
     by_field: dict[str | None, list[Highlight]] = {}
@@ -1005,7 +1079,7 @@ def present(
     late_sentence, late_table = _late(concept, late)
     overview = Overview(
         sentence=overview_sentence(snapshot),
-        counts=counts_view(snapshot.overall),
+        counts=counts_view(snapshot.summary(snapshot.overall)),
         chart=_overview_chart(concept, snapshot),
         trend=_trend_chart(points),
         changes_sentence=changes_sentence,
@@ -1029,7 +1103,7 @@ def present(
         as_of_text=format_date(snapshot.as_of),
         as_of_long=format_date(snapshot.as_of, long=True),
         previous_text=format_date(snapshot.previous) if snapshot.previous else "",
-        status_labels=tuple((status_key(s), s.label) for s in STATUS_ORDER),
+        status_labels=tuple((status_key(s), s.label) for s in snapshot.scheme.statuses),
         overview=overview,
         fields=fields,
         measures=tuple(views[m.id] for m in concept.measures),

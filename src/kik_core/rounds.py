@@ -44,7 +44,7 @@ import attrs
 
 from kik_core._locale import format_date
 from kik_core.errors import RoundError
-from kik_core.model import Concept, Decision, Status, StatusReport
+from kik_core.model import Concept, Decision, Status, StatusReport, StatusScheme
 from kik_core.rules import Change, Snapshot, build_snapshot
 
 __all__ = [
@@ -295,18 +295,28 @@ def late_corrections(
     return tuple(sorted(found, key=lambda c: (c.report.target_id, c.report.as_of)))
 
 
+def _in_scheme(scheme: StatusScheme, status: Status) -> Status:
+    """``status`` as the scheme knows it; a label the scheme dropped keeps its own position."""
+    try:
+        return scheme.get(status.label)
+    except KeyError:
+        return status
+
+
 def changes_since(previous: Snapshot, current: Snapshot) -> tuple[Change, ...]:
     """The measures whose effective status differs from an issued snapshot's.
 
     Measures the earlier snapshot does not know (added to the concept later)
-    count as wartend there (no report means wartend).
+    count as wartend there (no report means wartend: the scheme's initial status).
+    Statuses are compared by their positions in the current snapshot's scheme.
     """
     found = []
+    scheme = current.scheme
     for measure_id, effective in current.statuses.items():
         before = previous.statuses.get(measure_id)
-        old = before.status if before is not None else Status.WARTEND
+        old = before.status if before is not None else scheme.initial_status
         if old != effective.status:
-            found.append(Change(measure_id, old, effective.status))
+            found.append(Change(measure_id, _in_scheme(scheme, old), effective.status))
     return tuple(found)
 
 

@@ -370,7 +370,7 @@ def _round_inputs(
     from kik_core.rounds import late_corrections, round_snapshot
 
     concept = load_concept(settings.concept_file)
-    reports = store.reports()
+    reports = store.reports(concept.statuses)
     issued = [s for s in store.issued_snapshots() if s.as_of < current.stichtag]
     previous = previous or settings.report.previous
     compare: Snapshot | None = issued[-1] if issued else None
@@ -384,7 +384,7 @@ def _round_inputs(
             )
         compare = matching[0]
     snapshot = round_snapshot(
-        concept, reports, current, previous=compare, decisions=store.decisions()
+        concept, reports, current, previous=compare, decisions=store.decisions(concept.statuses)
     )
     ingested = {f.content_hash: f.ingested_at for f in store.files()}
     late = late_corrections(reports, store.rounds(), ingested, current=current)
@@ -683,7 +683,10 @@ def templates(
     current = template_round(settings, as_of=as_of, today=today)
     with open_store(settings) as store:
         snapshot = build_snapshot(
-            concept, store.reports(), current.deadline, decisions=store.decisions()
+            concept,
+            store.reports(concept.statuses),
+            current.deadline,
+            decisions=store.decisions(concept.statuses),
         )
     settings.outbox.mkdir(parents=True, exist_ok=True)
     contacts, office = _template_contacts(settings, concept)
@@ -808,7 +811,7 @@ def _board_for(
 
     rounds = store.rounds()
     file_times = {f.content_hash: f.ingested_at for f in store.files()}
-    reports = store.reports()
+    reports = store.reports(concept.statuses)
     if current.issued_at is not None:
         issued_at = current.issued_at
         reports = [
@@ -844,8 +847,8 @@ def _build_board(
     with open_store(settings) as store:
         current = _board_round(store, stichtag)
         board = _board_for(store, concept, current, contacts)
-        reports = store.reports()
-        decisions = store.decisions()
+        reports = store.reports(concept.statuses)
+        decisions = store.decisions(concept.statuses)
     return concept, board, current, reports, decisions
 
 
@@ -997,27 +1000,30 @@ def decide(
     import getpass
 
     from kik_core.errors import DecisionError, ModelError
-    from kik_core.model import Decision, Status, is_goal_id
+    from kik_core.model import Decision
     from kik_core.rounds import local_today
 
     settings = _settings(folder)
     concept = load_concept(settings.concept_file)
-    measure_id = measure_id.strip()
-    if measure_id not in {m.id for m in concept.measures}:
+    measure_id = concept.canonical_id(measure_id) or measure_id.strip()
+    if not concept.is_measure(measure_id):
+        example = next(iter(concept.direct_measures_of(measure_id)), None)
         hint = (
-            f" (das ist ein Ziel: entschieden wird über Maßnahmen, z. B. {measure_id}.1)"
-            if is_goal_id(measure_id) and concept.has_id(measure_id)
+            f" (das ist ein Ziel: entschieden wird über Maßnahmen, z. B. {example.id})"
+            if concept.is_goal(measure_id) and example is not None
             else ""
         )
         raise DecisionError(
             f"Die Maßnahme „{measure_id}“ gibt es im Konzept nicht{hint}. Nichts wurde gespeichert."
         )
     try:
-        parsed = Status.parse(status.replace("_", " ").replace("-", " "))
+        parsed = concept.statuses.parse(status.replace("_", " ").replace("-", " "))
     except ModelError as exc:
+        allowed = ", ".join(
+            f"„{label}“" if " " in label else label for label in concept.statuses.labels
+        )
         raise DecisionError(
-            f"„{status}“ ist kein gültiger Status (erlaubt: wartend, „in Bearbeitung“, "
-            "implementiert). Nichts wurde gespeichert."
+            f"„{status}“ ist kein gültiger Status (erlaubt: {allowed}). Nichts wurde gespeichert."
         ) from exc
     if not reason.strip():
         raise DecisionError(
@@ -1112,16 +1118,16 @@ def _publish_inputs(
     # the late corrections the issued report listed: those ingested before its issue
     issued_round = store.round(chosen.as_of)
     late: tuple[LateCorrection, ...] = ()
+    concept = load_concept(settings.concept_file)
     if issued_round is not None and issued_round.issued_at is not None:
         ingested = {f.content_hash: f.ingested_at for f in store.files()}
+        reports = store.reports(concept.statuses)  # the concept's own scheme (issue 17)
         late = tuple(
             c
-            for c in late_corrections(
-                store.reports(), store.rounds(), ingested, current=issued_round
-            )
+            for c in late_corrections(reports, store.rounds(), ingested, current=issued_round)
             if c.ingested_at <= issued_round.issued_at
         )
-    return load_concept(settings.concept_file), chosen, earlier, late
+    return concept, chosen, earlier, late
 
 
 def publish(

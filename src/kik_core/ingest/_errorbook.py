@@ -22,7 +22,7 @@ from kik_core.ingest._read import FileResult, RejectedRow
 from kik_core.ingest._rules import normalize_id
 from kik_core.ingest._sheet import HINT_COLUMN, LAYOUT, TEXT_COLUMN, SheetRow, update_workbook
 from kik_core.ingest._templates import instructions
-from kik_core.model import is_goal_id
+from kik_core.model import DEFAULT_SCHEME, StatusScheme, is_goal_id
 
 __all__ = [
     "ERROR_COLUMN",
@@ -47,13 +47,15 @@ def format_problem(problem: Problem) -> str:
     return f"{', '.join(where)}: {problem.message}" if where else problem.message
 
 
-def write_error_workbook(result: FileResult, path: Path) -> Path:
+def write_error_workbook(
+    result: FileResult, path: Path, scheme: StatusScheme = DEFAULT_SCHEME
+) -> Path:
     """Write the rejected rows of ``result`` to ``path`` atomically.
 
-    See :func:`error_workbook_bytes` for the content.
+    See :func:`error_workbook_bytes` for the content; ``scheme`` is the concept's.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(path, error_workbook_bytes(result))
+    atomic_write_bytes(path, error_workbook_bytes(result, scheme))
     return path
 
 
@@ -81,7 +83,12 @@ def find_error_workbook(folder: Path, names: Iterable[str], content_hash: str) -
     return None
 
 
-def write_error_workbook_unique(result: FileResult, folder: Path, names: Iterable[str]) -> Path:
+def write_error_workbook_unique(
+    result: FileResult,
+    folder: Path,
+    names: Iterable[str],
+    scheme: StatusScheme = DEFAULT_SCHEME,
+) -> Path:
     """Write the error workbook under the first of ``names`` not taken in ``folder``.
 
     Never overwrites a file (the office may have edited an earlier one); the
@@ -90,7 +97,7 @@ def write_error_workbook_unique(result: FileResult, folder: Path, names: Iterabl
     Raises:
         OSError: the folder cannot be written (read-only, full).
     """
-    data = error_workbook_bytes(result)
+    data = error_workbook_bytes(result, scheme)
     for name in names:
         try:
             return atomic_write_bytes(folder / name, data, overwrite=False)
@@ -99,7 +106,7 @@ def write_error_workbook_unique(result: FileResult, folder: Path, names: Iterabl
     raise FileExistsError(f"no free error workbook name in {folder}")  # pragma: no cover
 
 
-def error_workbook_bytes(result: FileResult) -> bytes:
+def error_workbook_bytes(result: FileResult, scheme: StatusScheme = DEFAULT_SCHEME) -> bytes:
     """The error workbook of ``result`` (xlsx): the partner's template, only the rejected rows.
 
     The layout is the template's (:mod:`kik_core.ingest._sheet`): Anleitung,
@@ -130,10 +137,11 @@ def error_workbook_bytes(result: FileResult) -> bytes:
             "und senden Sie die Datei zurück. Alle anderen Zeilen sind angenommen.",
         ],
         heading="Anleitung: zu korrigierende Zeilen Ihrer Rückmeldung",
-        instructions=instructions(error_workbook=True),
+        instructions=instructions(error_workbook=True, scheme=scheme),
         extra_columns=extra,
         hints=True,
         spare_rows=0,
+        scheme=scheme,
     )
     workbook.properties.identifier = _marker(result.content_hash)
     buffer = io.BytesIO()

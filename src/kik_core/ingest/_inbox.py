@@ -48,7 +48,7 @@ from kik_core.ingest._errorbook import (
 )
 from kik_core.ingest._guard import Limits
 from kik_core.ingest._read import FileResult, display_name, local_today, read_update_file
-from kik_core.model import Concept
+from kik_core.model import DEFAULT_SCHEME, Concept, StatusScheme
 
 if TYPE_CHECKING:
     from kik_core.store import Store
@@ -684,7 +684,7 @@ def _process(
     if result.rejected:
         # the partner's feedback exists before anything is committed
         try:
-            workbook, written = _write_feedback(result, outbox, path)
+            workbook, written = _write_feedback(result, outbox, path, concept.statuses)
         except _FeedbackFailed as failed:
             log.debug("%s: error workbook failed: %r", original, failed.__cause__)
             problem = Problem.of(Reason.FEEDBACK_FAILED, Location(original))
@@ -749,14 +749,16 @@ class _FeedbackFailed(Exception):  # noqa: N818 - internal control flow
     """The error workbook cannot be made from this file's content (a permanent problem)."""
 
 
-def _write_feedback(result: FileResult, outbox: Path, path: Path) -> tuple[Path, bool]:
+def _write_feedback(
+    result: FileResult, outbox: Path, path: Path, scheme: StatusScheme = DEFAULT_SCHEME
+) -> tuple[Path, bool]:
     """Write (or find, after a killed run) the error workbook; (path, written now)."""
     try:
         outbox.mkdir(parents=True, exist_ok=True)
         found = find_error_workbook(outbox, _workbook_names(path), result.content_hash)
         if found is not None:
             return found, False
-        return write_error_workbook_unique(result, outbox, _workbook_names(path)), True
+        return write_error_workbook_unique(result, outbox, _workbook_names(path), scheme), True
     except OSError as exc:
         raise FolderError(outbox, exc, action="Fehlerliste schreiben") from exc
     except Exception as exc:  # a permanent problem of this file's content

@@ -27,7 +27,7 @@ from kik_core.ingest._format import (
     parse_date,
 )
 from kik_core.ingest._guard import Limits
-from kik_core.model import Concept, Provenance, Status, StatusReport, is_goal_id, is_measure_id
+from kik_core.model import Concept, Provenance, StatusReport, is_goal_id, is_measure_id
 
 __all__ = [
     "RowContext",
@@ -93,10 +93,18 @@ def _cell(row: Mapping[str, object], column: str) -> str:
     return cell_text(row.get(column)).strip()
 
 
+def _target(row: Mapping[str, object], ctx: RowContext) -> str:
+    """The row's id as the concept spells it (free-form numbers: ``m 17`` → ``M17``)."""
+    text = _cell(row, COL_ID)
+    return ctx.concept.canonical_id(text) or normalize_id(text)
+
+
 def check_required(row: Mapping[str, object], number: int, ctx: RowContext) -> list[Problem]:
     """Maßnahme and Institution must be filled in, and Status for a measure id."""
     required = [COL_ID, COL_PARTNER]
-    if is_measure_id(normalize_id(_cell(row, COL_ID))):
+    target = _target(row, ctx)
+    concept = ctx.concept
+    if concept.is_measure(target) or concept.is_package(target) or is_measure_id(target):
         required.append(COL_STATUS)
     return [
         Problem.of(Reason.EMPTY_REQUIRED, ctx.at(number, column))
@@ -110,30 +118,31 @@ def check_id(row: Mapping[str, object], number: int, ctx: RowContext) -> list[Pr
     text = _cell(row, COL_ID)
     if not text:
         return []  # check_required reports it
-    target = normalize_id(text)
+    target = _target(row, ctx)
     where = ctx.at(number, COL_ID)
-    if not (is_measure_id(target) or is_goal_id(target)):
-        return [Problem.of(Reason.INVALID_ID, where, value=text)]
     if ctx.concept.has_id(target):
         return []
+    if not (is_measure_id(target) or is_goal_id(target) or ctx.concept.free_numbers):
+        return [Problem.of(Reason.INVALID_ID, where, value=text)]
     close = difflib.get_close_matches(target, ctx.known_ids, n=1, cutoff=0.6)
     hint = f" – meinten Sie „{close[0]}“?" if close else ""
     return [Problem.of(Reason.UNKNOWN_ID, where, value=text, hint=hint)]
 
 
 def check_status(row: Mapping[str, object], number: int, ctx: RowContext) -> list[Problem]:
-    """A measure's status must be one of the three labels; a goal must have none."""
+    """A measure's status must be one of the scheme's labels; a goal must have none."""
     text = _cell(row, COL_STATUS)
     if not text:
         return []
-    target = normalize_id(_cell(row, COL_ID))
+    target = _target(row, ctx)
     where = ctx.at(number, COL_STATUS)
-    if is_goal_id(target):
+    if ctx.concept.is_goal(target) or is_goal_id(target):
         return [Problem.of(Reason.STATUS_ON_GOAL, where, value=target)]
     try:
-        Status.parse(text)
+        ctx.concept.statuses.parse(text)
     except ValueError:
-        return [Problem.of(Reason.INVALID_STATUS, where, value=text)]
+        allowed = ", ".join(ctx.concept.statuses.labels)
+        return [Problem.of(Reason.INVALID_STATUS, where, value=text, allowed=allowed)]
     return []
 
 
@@ -229,8 +238,8 @@ def validate_row(
     assert date is not None  # noqa: S101 - check_date has vouched for it
     status_text = _cell(row, COL_STATUS)
     report = StatusReport(
-        target_id=normalize_id(_cell(row, COL_ID)),
-        status=Status.parse(status_text) if status_text else None,
+        target_id=_target(row, ctx),
+        status=ctx.concept.statuses.parse(status_text) if status_text else None,
         as_of=date,
         partner=" ".join(_cell(row, COL_PARTNER).split()),
         current_state=_cell(row, COL_CURRENT),

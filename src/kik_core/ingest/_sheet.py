@@ -8,7 +8,7 @@ and, for rows that were rejected, as the error workbook. Both are written here:
 * a few lines at the top (who it is for, Stichtag and deadline, whom to ask),
   then the header row, found by its names when the file comes back;
 * columns in reading order: id, measure text (wide, wrapped), status (dropdown
-  from :class:`~kik_core.model.Status`), ``Stand am`` (a real date),
+  from the concept's :class:`~kik_core.model.StatusScheme`), ``Stand am`` (a real date),
   ``Aktueller Stand``, ``Ausblick``, ``Institution``; an error workbook adds
   ``Hinweis`` (the reasons) right after them;
 * goal rows bold and tinted, their measures grouped below them (outline);
@@ -46,7 +46,7 @@ from kik_core.ingest._format import (
     COL_STATUS,
     SHEET,
 )
-from kik_core.model import Status
+from kik_core.model import DEFAULT_SCHEME, StatusScheme
 
 __all__ = [
     "HINT_COLUMN",
@@ -94,9 +94,19 @@ _TOP = Alignment(wrap_text=True, vertical="top")
 _LINE_HEIGHT = 13.0
 
 
-def status_labels() -> tuple[str, ...]:
-    """The values of the status dropdown (one place: :class:`~kik_core.model.Status`)."""
-    return tuple(s.label for s in Status)
+def status_labels(scheme: StatusScheme = DEFAULT_SCHEME) -> tuple[str, ...]:
+    """The values of the status dropdown: the labels of the concept's ``scheme``, in order.
+
+    >>> status_labels()
+    ('wartend', 'in Bearbeitung', 'implementiert')
+    """
+    return scheme.labels
+
+
+def _either(labels: Sequence[str]) -> str:
+    """``wartend, in Bearbeitung oder implementiert``: the labels for a German sentence."""
+    *first, last = labels
+    return f"{', '.join(first)} oder {last}" if first else last
 
 
 @attrs.frozen
@@ -157,6 +167,7 @@ def update_workbook(
     extra_columns: Sequence[str] = (),
     hints: bool = False,
     spare_rows: int = SPARE_ROWS,
+    scheme: StatusScheme = DEFAULT_SCHEME,
 ) -> Workbook:
     """Lay out an update workbook (see the module docs); the caller saves it.
 
@@ -168,6 +179,7 @@ def update_workbook(
         extra_columns: further columns of the partner's own (kept, editable).
         hints: add the ``Hinweis`` column (error workbooks).
         spare_rows: empty editable rows below the data, for rows the partner adds.
+        scheme: the concept's status scheme (the values of the status dropdown).
     """
     workbook = Workbook()
     ws = workbook.active
@@ -208,14 +220,14 @@ def update_workbook(
     end = last + spare_rows
 
     status = get_column_letter(index[COL_STATUS])
-    labels = status_labels()
+    labels = status_labels(scheme)
     choose = DataValidation(
         type="list",
         formula1=f'"{",".join(labels)}"',
         allow_blank=True,
         showErrorMessage=True,
         errorTitle="Status",
-        error=f"Bitte wählen Sie: {', '.join(labels[:-1])} oder {labels[-1]}.",
+        error=f"Bitte wählen Sie: {_either(labels)}.",
     )
     choose.add(f"{status}{first}:{status}{end}")
     ws.add_data_validation(choose)

@@ -32,7 +32,15 @@ from kik_core.ingest._format import (
     SHEET,
 )
 from kik_core.ingest._sheet import TEXT_COLUMN, SheetRow, status_labels, update_workbook
-from kik_core.model import Concept, Measure, PartnerContact, Status, partner_key
+from kik_core.model import (
+    DEFAULT_SCHEME,
+    Concept,
+    Measure,
+    PartnerContact,
+    StatusScheme,
+    WorkPackage,
+    partner_key,
+)
 
 if TYPE_CHECKING:
     from kik_core.rules import Snapshot
@@ -47,9 +55,11 @@ __all__ = [
 ]
 
 
-def instructions(*, error_workbook: bool = False) -> tuple[str, ...]:
-    """The paragraphs of the ``Anleitung`` sheet (German)."""
-    labels = status_labels()
+def instructions(
+    *, error_workbook: bool = False, scheme: StatusScheme = DEFAULT_SCHEME
+) -> tuple[str, ...]:
+    """The paragraphs of the ``Anleitung`` sheet (German), the statuses from ``scheme``."""
+    labels = status_labels(scheme)
     steps = (
         "1. Im Blatt „Rückmeldung“ steht jede Maßnahme in einer Zeile: links die Nummer und "
         "der Text der Maßnahme, rechts die Felder, die Sie ausfüllen. Die Maßnahmen eines "
@@ -120,9 +130,15 @@ def _lines(
 ) -> list[_Line]:
     lines: list[_Line] = []
     wanted = {m.id for m in measures}
-    for goal in concept.goals:
-        mine = [m for m in concept.measures_of(goal.id) if m.id in wanted]
-        if not mine:
+    for item_id in concept.known_ids():  # tree order, any depth (issue 17)
+        if concept.is_measure(item_id):
+            if item_id in wanted:
+                lines.append(_measure_line(concept.measure(item_id), partner, snapshot, concept))
+                for package in concept.packages_of(item_id):  # work packages (issue 17)
+                    lines.append(_package_line(package, partner, snapshot, concept))
+            continue
+        goal = concept.goal(item_id)
+        if not any(m.id in wanted for m in concept.measures_of(goal.id)):
             continue
         texts = snapshot.goal_texts.get(goal.id, ()) if snapshot is not None else ()
         text = next((t for t in texts if t.partner == partner), texts[0] if texts else None)
@@ -137,22 +153,32 @@ def _lines(
                 True,
             )
         )
-        for measure in mine:
-            status = Status.WARTEND
-            current = outlook = ""
-            if snapshot is not None and measure.id in snapshot.statuses:
-                effective = snapshot.statuses[measure.id]
-                status = effective.status
-                reports = effective.reports
-                report = next(
-                    (r for r in reports if r.partner == partner), reports[0] if reports else None
-                )
-                if report is not None:
-                    current, outlook = report.current_state, report.outlook
-            lines.append(
-                _Line(measure.id, measure.text, status.label, partner, current, outlook, False)
-            )
     return lines
+
+
+def _package_line(
+    package: WorkPackage, partner: str, snapshot: Snapshot | None, concept: Concept
+) -> _Line:
+    effective = snapshot.packages.get(package.id) if snapshot is not None else None
+    status = effective.status if effective is not None else concept.statuses.initial_status
+    report = effective.reports[0] if effective is not None and effective.reports else None
+    current, outlook = (report.current_state, report.outlook) if report else ("", "")
+    return _Line(package.id, package.text, status.label, partner, current, outlook, False)
+
+
+def _measure_line(
+    measure: Measure, partner: str, snapshot: Snapshot | None, concept: Concept
+) -> _Line:
+    status = concept.statuses.initial_status
+    current = outlook = ""
+    if snapshot is not None and measure.id in snapshot.statuses:
+        effective = snapshot.statuses[measure.id]
+        status = effective.status
+        reports = effective.reports
+        report = next((r for r in reports if r.partner == partner), reports[0] if reports else None)
+        if report is not None:
+            current, outlook = report.current_state, report.outlook
+    return _Line(measure.id, measure.text, status.label, partner, current, outlook, False)
 
 
 def _contact_line(contact: PartnerContact | None, office: str | None) -> str:
@@ -190,7 +216,13 @@ def template_top(
     return top
 
 
-def _write_template(lines: Sequence[_Line], path: Path, as_of: dt.date, top: list[str]) -> Path:
+def _write_template(
+    lines: Sequence[_Line],
+    path: Path,
+    as_of: dt.date,
+    top: list[str],
+    scheme: StatusScheme = DEFAULT_SCHEME,
+) -> Path:
     rows = [
         SheetRow(
             {
@@ -210,7 +242,8 @@ def _write_template(lines: Sequence[_Line], path: Path, as_of: dt.date, top: lis
         rows,
         top=top,
         heading="Anleitung: Rückmeldung zum Kommunalen Integrationskonzept",
-        instructions=instructions(),
+        instructions=instructions(scheme=scheme),
+        scheme=scheme,
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(path) as temp:
@@ -256,7 +289,8 @@ def write_partner_templates(
     if not partners:
         lines = _lines(concept, concept.measures, "", snapshot)
         top = template_top(concept, "", as_of, deadline=deadline, office=office)
-        return [_write_template(lines, outbox / "Vorlage_alle.xlsx", as_of, top)]
+        path = outbox / "Vorlage_alle.xlsx"
+        return [_write_template(lines, path, as_of, top, concept.statuses)]
     used: set[str] = set()
     for partner in partners:
         name = base = partner_slug(partner)
@@ -264,20 +298,20 @@ def write_partner_templates(
         while name.casefold() in used:
             name, n = f"{base}-{n}", n + 1
         used.add(name.casefold())
-        measures = [m for m in concept.measures if partner in m.partners]
+        measures = [m for m in concept.measures if partner in m.responsible]
         lines = _lines(concept, measures, partner, snapshot)
         path = outbox / f"Vorlage_{name}.xlsx"
         contact = by_key.get(partner_key(partner))
         top = template_top(
             concept, partner, as_of, deadline=deadline, contact=contact, office=office
         )
-        written.append(_write_template(lines, path, as_of, top))
-    orphans = [m for m in concept.measures if not m.partners]
+        written.append(_write_template(lines, path, as_of, top, concept.statuses))
+    orphans = [m for m in concept.measures if not m.responsible]
     if orphans:
         lines = _lines(concept, orphans, "", snapshot)
         path = outbox / "Vorlage_ohne_Zustaendigkeit.xlsx"
         top = template_top(concept, "(ohne Zuständigkeit)", as_of, deadline=deadline, office=office)
-        written.append(_write_template(lines, path, as_of, top))
+        written.append(_write_template(lines, path, as_of, top, concept.statuses))
     return sorted(written)
 
 

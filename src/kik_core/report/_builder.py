@@ -23,8 +23,18 @@ from docx.shared import Cm, Pt, Twips
 
 from kik_core._atomic import atomic_path
 from kik_core._locale import format_date, format_month, format_number, plural
+from kik_core.editions import LinkKind
 from kik_core.errors import ReportError
-from kik_core.model import Concept, FieldOfAction, Highlight, Indicator, Status, StatusReport
+from kik_core.model import (
+    Concept,
+    FieldOfAction,
+    Goal,
+    Highlight,
+    Indicator,
+    Measure,
+    Status,
+    StatusReport,
+)
 from kik_core.presentation import (
     NO_CONFLICTS_SENTENCE,
     conflicts_sentence,
@@ -50,11 +60,12 @@ from kik_core.report._template import (
     drop_leftover_parts,
     open_template,
 )
-from kik_core.rules import Snapshot, StatusCounts
+from kik_core.rules import Snapshot, StatusCounts, overdue_measures, priority_figures
 
 if TYPE_CHECKING:
     from kik_core.board import PartnerBoard
     from kik_core.concept_workbook import EditorialNote, ReportContent
+    from kik_core.editions import EditionChange
     from kik_core.rounds import LateCorrection
 
 __all__ = ["build_report", "format_date", "format_number"]
@@ -427,7 +438,15 @@ def _key_figures(w: _Writer, content: ReportContent | None) -> None:
         w.paragraph("KIK Fußnote", f"Quelle: {all_sources[0]}")
 
 
+def _responsible(measure: Measure) -> str:
+    """``"vhs (federführend), Caritas"``: the lead partner marked, then the contributors."""
+    lead = [f"{measure.lead} (federführend)"] if measure.lead else []
+    return ", ".join([*lead, *measure.partners]) or "–"
+
+
 def _counts_cell(counts: StatusCounts, status: Status, width: int) -> Cell:
+    if status not in counts.percentages:  # a group left out of the percentages
+        return Cell(format_number(counts.counts[status]), center=True, width=width)
     return Cell(
         f"{format_number(counts.counts[status])} ({counts.percentages[status]} %)",
         center=True,
@@ -437,8 +456,8 @@ def _counts_cell(counts: StatusCounts, status: Status, width: int) -> Cell:
 
 def _overview_rows(concept: Concept, snapshot: Snapshot) -> tuple[list[str], list[StatusCounts]]:
     names = [f.name for f in concept.fields] + ["Gesamt"]
-    rows = [snapshot.by_field[f.code] for f in concept.fields] + [snapshot.overall]
-    return names, rows
+    rows = [snapshot.summary(snapshot.by_field[f.code]) for f in concept.fields]
+    return names, [*rows, snapshot.summary(snapshot.overall)]
 
 
 def _overview_job(names: list[str], rows: list[StatusCounts], page: range) -> charts.ChartJob:
@@ -455,9 +474,22 @@ def _prerender(w: _Writer, concept: Concept, snapshot: Snapshot) -> None:
     for field in concept.fields:
         jobs[("donut", field.code)] = (
             charts.donut_chart,
-            (field.name, snapshot.by_field[field.code]),
+            (field.name, snapshot.summary(snapshot.by_field[field.code])),
         )
     w.charts = dict(zip(jobs, charts.render_all(list(jobs.values())), strict=True))
+
+
+def _columns(counts: StatusCounts) -> tuple[Status, ...]:
+    """Table columns: the counted statuses (or groups) least advanced first, then the others."""
+    return (*charts.order(counts), *charts.summary_order(counts)[len(charts.order(counts)) :])
+
+
+def _split(widths: Sequence[int], count: int, first: int) -> list[int]:
+    """``widths`` with the ``count`` status columns after the ``first`` ones evenly re-split."""
+    if count == 3:
+        return list(widths)
+    space = sum(widths[first : first + 3])
+    return [*widths[:first], *([space // count] * count), *widths[first + 3 :]]
 
 
 def _overview(
@@ -468,9 +500,10 @@ def _overview(
     highlights: Sequence[Highlight],
 ) -> None:
     w.heading("Umsetzungsstand im Überblick", 1)
-    overall = snapshot.overall
+    overall = snapshot.summary(snapshot.overall)
     w.paragraph(text=overview_sentence(snapshot))
     _codes_sentence(w, concept)
+    _priorities(w, concept, snapshot)
     if not snapshot.conflicts:
         w.paragraph(text=NO_CONFLICTS_SENTENCE)
     names, rows = _overview_rows(concept, snapshot)
@@ -500,8 +533,8 @@ def _overview(
             alt,
             charts.OVERVIEW_WIDTH_CM,
         )
-    widths = [2912, 1400, 1600, 1800, 1700]
-    statuses = (Status.WARTEND, Status.IN_BEARBEITUNG, Status.IMPLEMENTIERT)
+    statuses = _columns(overall)
+    widths = _split([2912, 1400, 1600, 1800, 1700], len(statuses), 2)
     body = [
         [
             Cell(n, bold=(n == "Gesamt"), width=widths[0]),
@@ -521,14 +554,71 @@ def _overview(
     _rounding_note(w, rows)
     _trend(w, snapshot, history)
     _changes(w, concept, snapshot)
+    _overdue(w, concept, snapshot)
     _conflicts(w, concept, snapshot)
     if highlights:
         _highlights(w, concept, highlights)
 
 
+def _priorities(w: _Writer, concept: Concept, snapshot: Snapshot) -> None:
+    """``Prioritäre Maßnahmen: 23 von 144, davon 9 implementiert.`` where the concept has any."""
+    figures = priority_figures(concept, snapshot)
+    if not figures.prioritised:
+        return
+    w.paragraph(
+        text=f"Prioritäre Maßnahmen: {format_number(figures.prioritised)} von "
+        f"{format_number(figures.total)}, davon {format_number(figures.done)} "
+        f"{snapshot.scheme.done_group.name}."
+    )
+
+
+def _overdue(w: _Writer, concept: Concept, snapshot: Snapshot) -> None:
+    """Measures whose timeframe has passed and that are not done (only where timeframes exist)."""
+    if not any(m.end is not None for m in concept.measures):
+        return
+    w.heading("Überfällige Maßnahmen", 2)
+    late = overdue_measures(concept, snapshot)
+    done = snapshot.scheme.done_group.name
+    if not late:
+        w.paragraph(
+            text=f"Am {format_date(snapshot.as_of)} ist keine Maßnahme überfällig: jede, deren "
+            f"Zeitraum abgelaufen ist, ist {done}."
+        )
+        return
+    w.paragraph(
+        text=f"Bei {_measures(len(late))} ist der Zeitraum vor dem "
+        f"{format_date(snapshot.as_of)} abgelaufen, ohne dass sie {done} "
+        f"{'ist' if len(late) == 1 else 'sind'}."
+    )
+    widths = [1100, 4512, 1300, 1300, 1200]
+    w.table(
+        ["Nr.", "Maßnahme", "bis", "Status", "federführend"],
+        [
+            [
+                Cell(m.id, width=widths[0]),
+                Cell(m.text, width=widths[1]),
+                Cell(format_date(m.end) if m.end else "", center=True, width=widths[2]),
+                Cell(snapshot.status_of(m.id).label, center=True, width=widths[3]),
+                Cell(m.lead or "–", width=widths[4]),
+            ]
+            for m in late
+        ],
+        widths=widths,
+        caption="Überfällige Maßnahmen",
+        description=f"{_measures(len(late))} mit abgelaufenem Zeitraum, nicht {done}",
+    )
+
+
 def _codes_sentence(w: _Writer, concept: Concept) -> None:
     """Explain the field codes where the report first uses them."""
     if not concept.fields:
+        return
+    if concept.free_numbers:  # free-form numbers (issue 17): name the levels instead
+        w.paragraph(
+            text="Ziele und Maßnahmen tragen die Nummern des Konzepts; es gliedert sich in "
+            + " → ".join(concept.levels)
+            + "."
+        )
         return
     example = next(iter(concept.measures), None)
     codes = ", ".join(f"{f.code} = {f.name}" for f in concept.fields)
@@ -550,8 +640,8 @@ def _uneven_rounding(rows: Sequence[StatusCounts]) -> tuple[int, int, int, int] 
     """
     seen: dict[tuple[int, int], int] = {}
     for row in rows:
-        for status in charts.STATUS_ORDER:
-            key = (row.counts[status], row.total)
+        for status in charts.order(row):
+            key = (row.counts[status], row.counted_total)
             if key[0] == 0:
                 continue
             percent = row.percentages[status]
@@ -575,16 +665,13 @@ def _rounding_note(w: _Writer, rows: Sequence[StatusCounts]) -> None:
 
 
 def _counts_phrase(counts: StatusCounts) -> str:
-    parts = [
-        charts.format_count(counts, s)
-        for s in (Status.IMPLEMENTIERT, Status.IN_BEARBEITUNG, Status.WARTEND)
-    ]
-    return f"{parts[0]}, {parts[1]} und {parts[2]}"
+    *parts, last = (charts.format_count(counts, s) for s in charts.summary_order(counts))
+    return f"{', '.join(parts)} und {last}" if parts else last
 
 
 def _sentence(counts: StatusCounts) -> str:
     """``sind 7 implementiert (23 %), …`` with the verb agreeing (``ist 1 implementiert``)."""
-    first = counts.counts[Status.IMPLEMENTIERT]
+    first = counts.counts[charts.summary_order(counts)[0]]
     return f"{'ist' if first == 1 else 'sind'} {_counts_phrase(counts)}"
 
 
@@ -599,7 +686,8 @@ def _trend(w: _Writer, snapshot: Snapshot, history: Sequence[Snapshot]) -> None:
     alt = (
         "Balkendiagramm Entwicklung des Umsetzungsstands: "
         + "; ".join(
-            f"{d}: {charts.status_summary(p.overall)}" for d, p in zip(labels, points, strict=True)
+            f"{d}: {charts.status_summary(p.summary(p.overall))}"
+            for d, p in zip(labels, points, strict=True)
         )
         + "."
     )
@@ -608,17 +696,20 @@ def _trend(w: _Writer, snapshot: Snapshot, history: Sequence[Snapshot]) -> None:
         "gezählt aus den Rückmeldungen der Partner bis zu diesem Tag."
     ).paragraph_format.keep_with_next = True
     w.picture(
-        w.chart(("trend", ""), (charts.trend_chart, (labels, [p.overall for p in points]))),
+        w.chart(
+            ("trend", ""),
+            (charts.trend_chart, (labels, [p.summary(p.overall) for p in points])),
+        ),
         alt,
         charts.trend_width_cm(len(points)),
     )
-    widths = [2412, 1750, 1750, 1750, 1750]
-    statuses = (Status.WARTEND, Status.IN_BEARBEITUNG, Status.IMPLEMENTIERT)
+    statuses = _columns(snapshot.summary(snapshot.overall))
+    widths = _split([2412, 1750, 1750, 1750, 1750], len(statuses), 1)
     body = [
         [
             Cell(d, width=widths[0]),
-            *(_counts_cell(p.overall, s, widths[1 + i]) for i, s in enumerate(statuses)),
-            Cell(format_number(p.overall.total), center=True, width=widths[4]),
+            *(_counts_cell(p.summary(p.overall), s, widths[1 + i]) for i, s in enumerate(statuses)),
+            Cell(format_number(p.overall.total), center=True, width=widths[-1]),
         ]
         for d, p in zip(labels, points, strict=True)
     ]
@@ -659,7 +750,9 @@ def _changes(w: _Writer, concept: Concept, snapshot: Snapshot) -> None:
     widths = [3612, 1500, 1500, 2000]
     body = []
     for field in [*concept.fields, None]:
-        moved = [c for c in changes if field is None or c.measure_id.startswith(f"{field.code}-")]
+        moved = [
+            c for c in changes if field is None or concept.field_of(c.measure_id) == field.code
+        ]
         body.append(
             [
                 Cell(
@@ -674,14 +767,14 @@ def _changes(w: _Writer, concept: Concept, snapshot: Snapshot) -> None:
                     format_number(sum(c.is_regression for c in moved)), center=True, width=widths[2]
                 ),
                 Cell(
-                    format_number(sum(c.after is Status.IMPLEMENTIERT for c in moved)),
+                    format_number(sum(snapshot.scheme.is_done(c.after) for c in moved)),
                     center=True,
                     width=widths[3],
                 ),
             ]
         )
     w.table(
-        ["Handlungsfeld", "Fortschritte", "Rückschritte", "neu implementiert"],
+        ["Handlungsfeld", "Fortschritte", "Rückschritte", f"neu {snapshot.scheme.done_group.name}"],
         body,
         widths=widths,
         caption="Veränderungen je Handlungsfeld",
@@ -820,18 +913,29 @@ def _status_table(
     measures = concept.measures_of(field.code)
     grouped = any(m.group for m in measures)
     group_w = 1500 if grouped else 0
-    nr_w, status_w = 1000, 1650
+    nr_w, status_w = (1500 if concept.free_numbers else 1000), 1650
     text_w = _TEXT_WIDTH - group_w - nr_w - status_w
     widths = ([group_w] if grouped else []) + [nr_w, text_w, status_w]
     header = (["Gruppe"] if grouped else []) + ["Nr.", "Ziel/Maßnahme", "Status"]
     inferred = {n.reference for n in notes if n.inferred}
     rows: list[list[Cell]] = []
-    for goal in concept.goals_of(field.code):
+    for measure in concept.direct_measures_of(field.code):  # a two-level concept
+        rows.append(
+            _measure_row(
+                concept, measure, snapshot, inferred=inferred, grouped=grouped, widths=widths
+            )
+        )
+    for goal in _field_goals(concept, field):
         goal_measures = concept.measures_of(goal.id)
         goal_group = goal_measures[0].group if goal_measures else None
         counts = snapshot.by_goal.get(goal.id)
-        done = counts.counts[Status.IMPLEMENTIERT] if counts is not None else 0
-        summary = f"{done} von {len(goal_measures)} implementiert" if goal_measures else ""
+        done_group = snapshot.scheme.done_group
+        done = sum(
+            n
+            for s, n in (counts.counts.items() if counts is not None else ())
+            if snapshot.scheme.group_of(s) == done_group
+        )
+        summary = f"{done} von {len(goal_measures)} {done_group.name}" if goal_measures else ""
         rows.append(
             [
                 *(
@@ -840,7 +944,7 @@ def _status_table(
                     else []
                 ),
                 Cell(
-                    f"Ziel {goal.number}",
+                    f"{concept.level_name(goal.id)} {goal.number}",
                     bold=True,
                     shade=GOAL_SHADE,
                     width=nr_w,
@@ -850,17 +954,11 @@ def _status_table(
                 Cell(summary, shade=GOAL_SHADE, width=status_w, keep_with_next=True),
             ]
         )
-        for measure in goal_measures:
-            status = snapshot.status_of(measure.id).label
-            if measure.id in inferred:
-                status += f" ({INFERRED})"
+        for measure in concept.direct_measures_of(goal.id):
             rows.append(
-                [
-                    *([Cell(measure.group or "", width=group_w)] if grouped else []),
-                    Cell(measure.id, width=nr_w),
-                    Cell(measure.text, width=text_w),
-                    Cell(status, width=status_w),
-                ]
+                _measure_row(
+                    concept, measure, snapshot, inferred=inferred, grouped=grouped, widths=widths
+                )
             )
     counts = snapshot.by_field[field.code]
     w.table(
@@ -869,11 +967,55 @@ def _status_table(
         widths=widths,
         caption=f"Ziele und Maßnahmen im Handlungsfeld {field.name}",
         description=(
-            f"{plural(len(concept.goals_of(field.code)), 'Ziel', 'Ziele')} (fett) mit ihren "
+            f"{plural(len(_field_goals(concept, field)), 'Ziel', 'Ziele')} (fett) mit ihren "
             f"{_measures(counts.total)}; je Maßnahme steht der Status in der letzten Spalte: "
             f"{charts.status_summary(counts)}"
         ),
     )
+
+
+def _field_goals(concept: Concept, field: FieldOfAction) -> tuple[Goal, ...]:
+    """Every goal of a field at any level, in tree order (Leitziel, its Teilziele, …)."""
+    found: list[Goal] = []
+
+    def visit(parent: str) -> None:
+        for goal in concept.goals_of(parent):
+            found.append(goal)
+            visit(goal.id)
+
+    visit(field.code)
+    return tuple(found)
+
+
+def _measure_row(
+    concept: Concept,
+    measure: Measure,
+    snapshot: Snapshot,
+    *,
+    inferred: set[str],
+    grouped: bool,
+    widths: Sequence[int],
+) -> list[Cell]:
+    status = snapshot.status_of(measure.id).label
+    if measure.id in inferred:
+        status += f" ({INFERRED})"
+    status += _package_progress(concept, measure, snapshot)
+    *group_w, nr_w, text_w, status_w = widths
+    return [
+        *([Cell(measure.group or "", width=group_w[0])] if grouped else []),
+        Cell(measure.id, width=nr_w),
+        Cell(measure.text, width=text_w),
+        Cell(status, width=status_w),
+    ]
+
+
+def _package_progress(concept: Concept, measure: Measure, snapshot: Snapshot) -> str:
+    """`` (Arbeitspakete: 2 von 3 implementiert)`` for a measure with work packages."""
+    packages = [p for p in concept.packages_of(measure.id) if p.id in snapshot.packages]
+    if not packages:
+        return ""
+    done = sum(snapshot.scheme.is_done(snapshot.packages[p.id].status) for p in packages)
+    return f" (Arbeitspakete: {done} von {len(packages)} {snapshot.scheme.done_group.name})"
 
 
 def _highlights(w: _Writer, concept: Concept, highlights: Sequence[Highlight]) -> None:
@@ -891,10 +1033,14 @@ def _highlights(w: _Writer, concept: Concept, highlights: Sequence[Highlight]) -
 
 
 def _goal_texts(w: _Writer, concept: Concept, snapshot: Snapshot, field: FieldOfAction) -> None:
+    goals = _field_goals(concept, field)
+    if not goals:  # a two-level concept has no goals to report texts on
+        return
     w.heading("Stand der Ziele", 2)
-    for goal in concept.goals_of(field.code):
-        w.heading(f"Ziel {goal.number}: {goal.text}", 3)
-        measures = concept.measures_of(goal.id)
+    for goal in goals:
+        name = f"{concept.level_name(goal.id)} {goal.number}"
+        w.heading(f"{name}: {goal.text}", 3)
+        measures = concept.direct_measures_of(goal.id)
         if measures:
             w.label("Maßnahmen:")
             for measure in measures:
@@ -905,7 +1051,7 @@ def _goal_texts(w: _Writer, concept: Concept, snapshot: Snapshot, field: FieldOf
         texts = snapshot.goal_texts.get(goal.id, ())
         for title, attribute in (("Aktueller Stand", "current_state"), ("Ausblick", "outlook")):
             # named with the goal, so the navigation and bookmarks stay useful
-            w.heading(f"Ziel {goal.number} – {title}", 4)
+            w.heading(f"{name} – {title}", 4)
             written = [t for t in texts if getattr(t, attribute).strip()]
             if not written:
                 w.paragraph("KIK Hinweis", NO_FEEDBACK)
@@ -927,10 +1073,14 @@ def _field(
 ) -> None:
     w.heading(f"Handlungsfeld {field.name}", 1)
     w.markdown(field.intro, base_level=2)
-    counts = snapshot.by_field[field.code]
+    counts = snapshot.summary(snapshot.by_field[field.code])
     w.heading("Ziele und Maßnahmen", 2)
     field_notes = [n for n in notes if n.reference == field.code]
-    measure_notes = [n for n in notes if n.reference.startswith(f"{field.code}-")]
+    measure_notes = [
+        n
+        for n in notes
+        if n.reference != field.code and _field_or_none(concept, n.reference) == field.code
+    ]
     _status_table(w, concept, snapshot, field, measure_notes)
     for note in field_notes:
         paragraph = w.paragraph("KIK Hinweis")
@@ -982,8 +1132,8 @@ def _annex(
                 Cell(measure.id, width=widths[0]),
                 Cell(measure.text, width=widths[1]),
                 Cell(status, width=widths[2]),
-                Cell(", ".join(measure.partners) or "–", width=widths[3]),
-                Cell(_reported(measure.partners, effective.reports), width=widths[4]),
+                Cell(_responsible(measure), width=widths[3]),
+                Cell(_reported(measure.responsible, effective.reports), width=widths[4]),
             ]
         )
     w.table(
@@ -1015,10 +1165,53 @@ def _reported(partners: Sequence[str], reports: Sequence[StatusReport]) -> str:
     return "\n".join(dict.fromkeys(lines)) or "keine Meldung"
 
 
+def _edition_annex(w: _Writer, edition: EditionChange | None) -> None:
+    """The mapping from the old to the new edition, one row per link (issue 17)."""
+    if edition is None:
+        return
+    w.heading("Anhang: Fortschreibung des Konzepts", 1)
+    counts = ", ".join(
+        f"{len(edition.of_kind(kind))} {kind.value}" for kind in LinkKind if edition.of_kind(kind)
+    )
+    w.paragraph(
+        text=f"Ab dem {format_date(edition.valid_from)} gilt die neue Fassung des Konzepts "
+        f"({_measures(len(edition.new.measures))}; bisher {len(edition.old.measures)}). "
+        f"Die Zuordnung: {counts}. Bis dahin gemeldete Status gelten für die Nachfolger weiter; "
+        "zusammengelegte Maßnahmen übernehmen den am wenigsten fortgeschrittenen."
+    )
+    widths = [1500, 3206, 1500, 3206]
+    rows = []
+    for link in edition.links:
+        old = edition.old.measure(link.old_id).text if link.old_id else ""
+        new = edition.new.measure(link.new_id).text if link.new_id else ""
+        rows.append(
+            [
+                Cell(link.old_id or "–", width=widths[0]),
+                Cell(old, width=widths[1]),
+                Cell(f"{link.kind.value} → {link.new_id or '–'}", width=widths[2]),
+                Cell(new, width=widths[3]),
+            ]
+        )
+    w.table(
+        ["bisher", "Maßnahme (bisher)", "Art → neu", "Maßnahme (neu)"],
+        rows,
+        widths=widths,
+        caption="Fortschreibung: Zuordnung der Maßnahmen",
+        description=f"{len(rows)} Zuordnungen von der bisherigen zur neuen Fassung",
+    )
+
+
+def _field_or_none(concept: Concept, item_id: str) -> str | None:
+    try:
+        return concept.field_of(item_id)
+    except KeyError:
+        return None
+
+
 def _highlight_field(concept: Concept, highlight: Highlight) -> str | None:
     if highlight.field_code:
         return highlight.field_code
-    codes = {m.split("-", 1)[0] for m in highlight.measure_ids}
+    codes = {_field_or_none(concept, m) or m.split("-", 1)[0] for m in highlight.measure_ids}
     return codes.pop() if len(codes) == 1 else None
 
 
@@ -1102,6 +1295,7 @@ def compose(
     history: Sequence[Snapshot] = (),
     late: Sequence[LateCorrection] = (),
     board: PartnerBoard | None = None,
+    edition: EditionChange | None = None,
 ) -> Any:
     """Build the report as an in-memory python-docx ``Document``."""
     missing = [f.code for f in concept.fields if f.code not in snapshot.by_field]
@@ -1135,6 +1329,7 @@ def compose(
     _changes_annex(w, concept, snapshot)
     _partners.decisions_annex(w, concept, snapshot)
     _partners.partner_annex(w, board)
+    _edition_annex(w, edition)
     _fill_toc(w, toc)
     heading_1 = w.style_id("Heading 1")
     if heading_1:
@@ -1197,6 +1392,7 @@ def build_report(
     history: Sequence[Snapshot] = (),
     late: Sequence[LateCorrection] = (),
     board: PartnerBoard | None = None,
+    edition: EditionChange | None = None,
 ) -> Path:
     """Build the committee-ready interim report (DOCX) and write it atomically.
 
@@ -1217,6 +1413,8 @@ def build_report(
         late: late corrections to list ("Nachträgliche Korrekturen"; absent when empty).
         board: the round's partner board (drafts): the overview's "Rückmeldungen der
             Partner" and the annex of the same name; absent when None.
+        edition: where the report spans a new edition of the concept, the mapping
+            (annex "Fortschreibung des Konzepts"); absent when None.
 
     Returns:
         The path of the written report.
@@ -1238,6 +1436,7 @@ def build_report(
         history=history,
         late=late,
         board=board,
+        edition=edition,
     )
     try:
         output.parent.mkdir(parents=True, exist_ok=True)

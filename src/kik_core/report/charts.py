@@ -54,11 +54,13 @@ __all__ = [
     "TREND_WIDTH_CM",
     "donut_chart",
     "format_count",
+    "order",
     "overview_chart",
     "overview_pages",
     "render_all",
     "status_alt_text",
     "status_summary",
+    "summary_order",
     "trend_chart",
     "trend_width_cm",
 ]
@@ -116,7 +118,44 @@ _EDGES: dict[Status, str] = {
     Status.IMPLEMENTIERT: "#9CC9E6",
 }
 
+#: Styles (fill, hatch, edge) for statuses or groups beyond Kempten's three, by position
+#: among the counted ones: Okabe-Ito colours with distinct hatches.
+_EXTRA_STYLES: tuple[tuple[str, str, str], ...] = (
+    ("#D9D9D9", "", "#8C8C8C"),
+    ("#F0E442", "\\\\", "#8A7F00"),
+    ("#E69F00", "///", "#8A5F00"),
+    ("#56B4E9", "xx", "#1F6F99"),
+    ("#0072B2", "..", "#9CC9E6"),
+    ("#009E73", "++", "#7FD1B9"),
+)
+
 _TEXT = "#1A1A1A"
+
+
+def order(counts: StatusCounts) -> tuple[Status, ...]:
+    """The statuses (or summary groups) of ``counts`` that share the percentages, in order.
+
+    These are what the charts draw, least advanced first; for Kempten's scheme
+    it is :data:`STATUS_ORDER`.
+    """
+    return tuple(sorted(counts.percentages, key=lambda s: s.position))
+
+
+def _uncounted(counts: StatusCounts) -> tuple[Status, ...]:
+    return tuple(
+        sorted((s for s in counts.counts if s not in counts.percentages), key=lambda s: s.position)
+    )
+
+
+def _style(status: Status, shown: Sequence[Status]) -> tuple[str, str, str]:
+    """Fill, hatch and edge colour of a status: Kempten's where the label is one of its three."""
+    if status in PALETTE and all(s in PALETTE for s in shown):
+        return PALETTE[status], HATCHES[status], _EDGES[status]
+    index = list(shown).index(status)
+    if len(shown) > 1:  # spread over the palette: first grey, last blue-ish
+        index = round(index * (len(_EXTRA_STYLES) - 2) / (len(shown) - 1))
+    return _EXTRA_STYLES[index]
+
 
 _RC: Any = {  # matplotlib types rcParams keys as a Literal union
     "font.family": FONT,
@@ -137,13 +176,24 @@ def _measures(n: int) -> str:
 
 
 def format_count(counts: StatusCounts, status: Status) -> str:
-    """``"7 implementiert (23 %)"``: count, label and rounded percentage of one status."""
+    """``"7 implementiert (23 %)"``: count, label and rounded percentage of one status.
+
+    A status outside the percentages (a group such as "entfallen") says so:
+    ``"2 entfallen (nicht mitgezählt)"``.
+    """
+    if status not in counts.percentages:
+        return f"{format_number(counts.counts[status])} {status.label} (nicht mitgezählt)"
     return f"{format_number(counts.counts[status])} {status.label} ({counts.percentages[status]} %)"
+
+
+def summary_order(counts: StatusCounts) -> tuple[Status, ...]:
+    """The order of :func:`status_summary`: counted most advanced first, then the others."""
+    return (*reversed(order(counts)), *_uncounted(counts))
 
 
 def status_summary(counts: StatusCounts) -> str:
     """All statuses, most advanced first: ``"7 implementiert (23 %), …, 10 wartend (33 %)"``."""
-    return ", ".join(format_count(counts, s) for s in reversed(STATUS_ORDER))
+    return ", ".join(format_count(counts, s) for s in summary_order(counts))
 
 
 def status_alt_text(name: str, counts: StatusCounts) -> str:
@@ -175,20 +225,15 @@ def _png(fig: Figure) -> bytes:
     return buffer.getvalue()
 
 
-def _legend(fig: Figure, *, y: float = 0.02) -> None:
-    handles = [
-        Patch(
-            facecolor=PALETTE[s],
-            edgecolor=_EDGES[s],
-            hatch=HATCHES[s],
-            label=s.label,
-        )
-        for s in STATUS_ORDER
-    ]
+def _legend(fig: Figure, shown: Sequence[Status], *, y: float = 0.02) -> None:
+    handles = []
+    for s in shown:
+        fill, hatch, edge = _style(s, shown)
+        handles.append(Patch(facecolor=fill, edgecolor=edge, hatch=hatch, label=s.label))
     fig.legend(
         handles=handles,
         loc="lower center",
-        ncols=3,
+        ncols=min(len(shown), 4),
         frameon=False,
         bbox_to_anchor=(0.5, y),
         handlelength=1.6,
@@ -214,21 +259,23 @@ def donut_chart(name: str, counts: StatusCounts) -> bytes:
         ax = fig.add_axes((0.2, 0.17, 0.6, 0.7))
         ax.set_aspect("equal")
         ax.axis("off")
-        shown = [s for s in reversed(STATUS_ORDER) if counts.counts[s] > 0]
-        if counts.total == 0:
+        drawn = order(counts)
+        shown = [s for s in reversed(drawn) if counts.counts[s] > 0]
+        if counts.counted_total == 0:
             ax.pie([1], colors=["#F2F2F2"], radius=1.0, wedgeprops={"width": 0.38})
         else:
             wedges, _texts = ax.pie(
                 [counts.counts[s] for s in shown],
-                colors=[PALETTE[s] for s in shown],
+                colors=[_style(s, drawn)[0] for s in shown],
                 startangle=90,
                 counterclock=False,
                 radius=1.0,
                 wedgeprops={"width": 0.38, "linewidth": 1.0},
             )
             for wedge, status in zip(wedges, shown, strict=True):
-                wedge.set_hatch(HATCHES[status])
-                wedge.set_edgecolor(_EDGES[status])
+                _fill, hatch, edge = _style(status, drawn)
+                wedge.set_hatch(hatch)
+                wedge.set_edgecolor(edge)
                 theta = (wedge.theta1 + wedge.theta2) / 2
                 x = math.cos(math.radians(theta))
                 y = math.sin(math.radians(theta))
@@ -244,7 +291,7 @@ def donut_chart(name: str, counts: StatusCounts) -> bytes:
         ax.text(
             0,
             0,
-            f"= {_measures(counts.total)}",
+            f"= {_measures(counts.counted_total)}",
             ha="center",
             va="center",
             fontsize=10.5,
@@ -253,7 +300,7 @@ def donut_chart(name: str, counts: StatusCounts) -> bytes:
         ax.set_xlim(-1.05, 1.05)
         ax.set_ylim(-1.05, 1.05)
         fig.suptitle(f"Umsetzungsstand: {name}", fontsize=11.5, fontweight="bold", y=0.98)
-        _legend(fig)
+        _legend(fig, drawn)
         return _png(fig)
 
 
@@ -266,12 +313,14 @@ def _stacked_bars(
 ) -> None:
     positions = list(range(len(rows)))
     base = [0] * len(rows)
-    for status in STATUS_ORDER:
+    drawn = order(rows[0]) if rows else STATUS_ORDER
+    for status in drawn:
         values = [r.percentages[status] for r in rows]
+        fill, hatch, edge = _style(status, drawn)
         kwargs: dict[str, Any] = {
-            "color": PALETTE[status],
-            "edgecolor": _EDGES[status],
-            "hatch": HATCHES[status],
+            "color": fill,
+            "edgecolor": edge,
+            "hatch": hatch,
             "linewidth": 0.8,
             "label": status.label,
         }
@@ -349,7 +398,7 @@ def overview_chart(names: Sequence[str], rows: Sequence[StatusCounts]) -> bytes:
         )
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
-        _legend(fig, y=0.0)
+        _legend(fig, order(rows[0]) if rows else STATUS_ORDER, y=0.0)
         return _png(fig)
 
 
@@ -383,7 +432,7 @@ def trend_chart(dates: Sequence[str], rows: Sequence[StatusCounts]) -> bytes:
         )
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
-        _legend(fig, y=0.0)
+        _legend(fig, order(rows[0]) if rows else STATUS_ORDER, y=0.0)
         return _png(fig)
 
 

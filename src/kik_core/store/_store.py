@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from kik_core._locale import format_date
 from kik_core.convert import SNAPSHOT_FORMAT, snapshot_from_json, snapshot_to_json
 from kik_core.errors import RoundError, StoreError
-from kik_core.model import Decision, Provenance, Status, StatusReport
+from kik_core.model import DEFAULT_SCHEME, Decision, Provenance, StatusReport, StatusScheme
 from kik_core.rounds import Round, RoundState
 from kik_core.store._faults import (
     create_sqlite_file,
@@ -378,8 +378,12 @@ class Store:
             return False
         return True
 
-    def reports(self) -> list[StatusReport]:
-        """Every stored report, in ingest order, with its provenance."""
+    def reports(self, scheme: StatusScheme = DEFAULT_SCHEME) -> list[StatusReport]:
+        """Every stored report, in ingest order, with its provenance.
+
+        Statuses are stored as labels and read back with ``scheme`` (the
+        concept's status scheme, Kempten's by default).
+        """
         with self._session() as session:
             rows = session.execute(
                 select(StatusReportRow, SourceFileRow)
@@ -390,7 +394,7 @@ class Store:
             return [
                 StatusReport(
                     target_id=r.target_id,
-                    status=r.status,
+                    status=scheme.parse(r.status) if r.status else None,
                     as_of=r.as_of,
                     partner=r.partner,
                     current_state=r.current_state,
@@ -626,8 +630,11 @@ class Store:
                 )
             )
 
-    def decisions(self) -> list[Decision]:
-        """Every decision of the municipality's office, ordered by when it was made."""
+    def decisions(self, scheme: StatusScheme = DEFAULT_SCHEME) -> list[Decision]:
+        """Every decision of the municipality's office, ordered by when it was made.
+
+        Statuses are read back with ``scheme`` (see :meth:`reports`).
+        """
         with self._session() as session:
             rows = session.scalars(
                 select(DecisionRow)
@@ -637,7 +644,7 @@ class Store:
             return [
                 Decision(
                     measure_id=r.measure_id,
-                    status=Status(r.status),
+                    status=scheme.parse(r.status),
                     as_of=r.as_of,
                     reason=r.reason,
                     decided_by=r.decided_by,

@@ -20,7 +20,7 @@ from xml.sax.saxutils import escape
 from markupsafe import Markup
 
 from kik_core.model import Status
-from kik_core.presentation import STATUS_ORDER, Chart, CountsView, StatusShare
+from kik_core.presentation import Chart, CountsView, StatusShare
 
 __all__ = ["EDGES", "PALETTE", "chart_svg"]
 
@@ -36,6 +36,15 @@ EDGES: dict[Status, str] = {
     Status.IN_BEARBEITUNG: "#8A5F00",
     Status.IMPLEMENTIERT: "#9CC9E6",
 }
+#: Fill, edge and pattern colours of statuses or groups beyond Kempten's three (issue 17),
+#: by position: the Okabe-Ito colours of the DOCX charts' extra styles.
+_EXTRA: tuple[tuple[str, str], ...] = (
+    ("#F0E442", "#8A7F00"),
+    ("#56B4E9", "#1F6F99"),
+    ("#009E73", "#7FD1B9"),
+    ("#CC79A7", "#7A3B63"),
+    ("#D55E00", "#7A3600"),
+)
 _TEXT = "#1A1A1A"
 _FONT = "font-family=\"system-ui, 'Segoe UI', Roboto, Arial, sans-serif\""
 
@@ -60,8 +69,11 @@ def _patterns(prefix: str) -> str:
 
 
 def _fill(prefix: str, status: Status) -> str:
-    letter = {Status.WARTEND: "w", Status.IN_BEARBEITUNG: "i", Status.IMPLEMENTIERT: "d"}[status]
-    return f'fill="url(#{prefix}-{letter})" stroke="{EDGES[status]}"'
+    letters = {Status.WARTEND: "w", Status.IN_BEARBEITUNG: "i", Status.IMPLEMENTIERT: "d"}
+    if status not in letters:  # a scheme's own status or group: a plain colour by position
+        fill, edge = _EXTRA[status.position % len(_EXTRA)]
+        return f'fill="{fill}" stroke="{edge}" stroke-width="2"'
+    return f'fill="url(#{prefix}-{letters[status]})" stroke="{EDGES[status]}"'
 
 
 def _text(
@@ -83,10 +95,22 @@ def _label_box(x: float, y: float, text: str, size: int = 12) -> str:
     )
 
 
-def _legend(prefix: str, y: float, width: float) -> str:
+def _counted(counts: CountsView) -> list[StatusShare]:
+    """The shares drawn as segments: those inside the percentages."""
+    return [s for s in counts.shares if s.percent is not None]
+
+
+def _share_text(share: StatusShare) -> str:
+    if share.percent is None:
+        return f"{share.count} (nicht mitgezählt)"
+    return f"{share.count} ({share.percent} %)"
+
+
+def _legend(prefix: str, y: float, width: float, chart: Chart) -> str:
     parts = []
-    step = width / len(STATUS_ORDER)
-    for index, status in enumerate(STATUS_ORDER):
+    statuses = [s.status for s in _counted(chart.series[0])] if chart.series else []
+    step = width / max(len(statuses), 1)
+    for index, status in enumerate(statuses):
         x = index * step + 12
         parts.append(
             f'<rect x="{x:.1f}" y="{y:.1f}" width="18" height="14" {_fill(prefix, status)}/>'
@@ -107,14 +131,14 @@ def _open(prefix: str, chart: Chart, width: float, height: float) -> str:
 
 def _fitting_label(share: StatusShare, room: float, size: int) -> str:
     """``7 (23 %)`` where it fits into ``room`` pixels, else the count alone."""
-    full = f"{share.count} ({share.percent} %)"
+    full = _share_text(share)
     return full if 0.62 * size * len(full) + 10 <= room else str(share.count)
 
 
 def _bar_label(share: StatusShare, size: float, *, horizontal: bool) -> str:
     if horizontal:
-        return f"{share.count} ({share.percent} %)" if size >= 16 else str(share.count)
-    return f"{share.count} ({share.percent} %)" if size >= 9 else str(share.count)
+        return _share_text(share) if size >= 16 else str(share.count)
+    return _share_text(share) if size >= 9 else str(share.count)
 
 
 def _bars(prefix: str, chart: Chart) -> str:
@@ -130,8 +154,8 @@ def _bars(prefix: str, chart: Chart) -> str:
             _text(left, y + 8, f"{label} ({counts.total_text})", anchor="start", size=14, bold=bold)
         )
         x, top = left, y + 18
-        for share in counts.shares:
-            w = bar_w * share.percent / 100
+        for share in _counted(counts):
+            w = bar_w * (share.percent or 0) / 100
             if share.count == 0 or w <= 0:
                 continue
             out.append(
@@ -151,7 +175,7 @@ def _bars(prefix: str, chart: Chart) -> str:
         )
         anchor = "start" if tick == 0 else ("end" if tick == 100 else "middle")
         out.append(_text(x, axis_y + 6, f"{tick} %", anchor=anchor, size=12))
-    out.append(_legend(prefix, axis_y + 26, width))
+    out.append(_legend(prefix, axis_y + 26, width, chart))
     out.append("</svg>")
     return "".join(out)
 
@@ -173,8 +197,8 @@ def _columns(prefix: str, chart: Chart) -> str:
     for index, (label, counts) in enumerate(zip(chart.labels, chart.series, strict=True)):
         x = left + gap / 2 + index * (col_w + gap)
         base = top + plot_h
-        for share in counts.shares:
-            h = plot_h * share.percent / 100
+        for share in _counted(counts):
+            h = plot_h * (share.percent or 0) / 100
             if share.count == 0 or h <= 0:
                 continue
             out.append(
@@ -185,14 +209,14 @@ def _columns(prefix: str, chart: Chart) -> str:
                 _label_box(
                     x + col_w / 2,
                     base - h / 2,
-                    _bar_label(share, share.percent, horizontal=False),
+                    _bar_label(share, share.percent or 0, horizontal=False),
                     size=11,
                 )
             )
             base -= h
         out.append(_text(x + col_w / 2, top + plot_h + 16, label, size=12))
         out.append(_text(x + col_w / 2, top + plot_h + 32, f"({counts.total_text})", size=11))
-    out.append(_legend(prefix, top + plot_h + 50, width))
+    out.append(_legend(prefix, top + plot_h + 50, width, chart))
     out.append("</svg>")
     return "".join(out)
 
@@ -225,11 +249,13 @@ def _donut(prefix: str, chart: Chart) -> str:
             f'stroke="#F2F2F2" stroke-width="{r_out - r_in}"/>'
         )
     start = 0.0
+    ring = _counted(counts)
+    counted_total = sum(s.count for s in ring)
     # most advanced first, clockwise from 12 o'clock, like the DOCX donut
-    for share in reversed(counts.shares):
+    for share in reversed(ring):
         if share.count == 0:
             continue
-        end = start + share.count / counts.total
+        end = start + share.count / counted_total
         out.append(
             f'<path d="{_arc((cx, cy), r_out, r_in, start, end)}" {_fill(prefix, share.status)}/>'
         )
@@ -243,13 +269,14 @@ def _donut(prefix: str, chart: Chart) -> str:
         start = end
     out.append(_text(cx, cy, f"= {counts.total_text}", size=12, bold=True))
     y = 80.0
+    step = min(60.0, 200.0 / max(len(counts.shares), 1))
     for share in reversed(counts.shares):
         out.append(
             f'<rect x="280" y="{y:.1f}" width="22" height="22" {_fill(prefix, share.status)}/>'
             + _text(310, y + 6, share.label, anchor="start", size=14, bold=True)
-            + _text(310, y + 24, f"{share.count} ({share.percent} %)", anchor="start", size=13)
+            + _text(310, y + 24, _share_text(share), anchor="start", size=13)
         )
-        y += 60
+        y += step
     out.append("</svg>")
     return "".join(out)
 

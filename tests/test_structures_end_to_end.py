@@ -1,0 +1,276 @@
+"""End to end with concepts of another shape (issue 17), built here from scratch.
+
+* Vierstadt: four levels (Handlungsfeld → Leitziel → Teilziel → Maßnahme), numbers
+  like ``1.2.3`` and five statuses including "entfällt".
+* Zweistadt: two levels (Handlungsfeld → Maßnahme), numbers like ``M17``,
+  Kempten's three statuses.
+
+Each goes concept workbook → partner template → filled in → ingest → report.
+The web edition lives on another branch; it reads the same snapshot once merged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import docx
+import pytest
+from openpyxl import load_workbook
+
+from kik_core import (
+    Concept,
+    FieldOfAction,
+    Goal,
+    Measure,
+    load_concept,
+    workflow,
+    write_concept_workbook,
+)
+
+from .scheme_fixtures import FIVE, header_row
+
+STICHTAG = dt.date(2024, 9, 30)
+TODAY = dt.date(2024, 10, 2)
+PARTNER = "Jobcenter"
+
+
+def vierstadt() -> Concept:
+    def m(number: str, text: str) -> Measure:
+        return Measure(number, text, parent=number.rsplit(".", 1)[0], partners=(PARTNER,))
+
+    return Concept(
+        "Vierstadt",
+        "Integrationskonzept Vierstadt",
+        None,
+        (FieldOfAction("1", "Sprache"), FieldOfAction("2", "Arbeit")),
+        (
+            Goal("1.1", "Deutsch für alle", parent="1"),
+            Goal("1.1.1", "Kurse für Eltern", parent="1.1"),
+            Goal("1.1.2", "Kurse für Berufstätige", parent="1.1"),
+            Goal("2.1", "Arbeit finden", parent="2"),
+            Goal("2.1.1", "Beratung", parent="2.1"),
+        ),
+        (
+            m("1.1.1.1", "Elternkurs am Vormittag"),
+            m("1.1.1.2", "Kinderbetreuung im Kurs"),
+            m("1.1.2.1", "Abendkurs"),
+            m("1.1.2.10", "Onlinekurs"),
+            m("1.1.2.2", "Kurs am Wochenende"),
+            m("2.1.1.1", "Sprechstunde"),
+            m("2.1.1.2", "Mentoring"),
+        ),
+        FIVE,
+        ("Handlungsfeld", "Leitziel", "Teilziel", "Maßnahme"),
+    )
+
+
+def zweistadt() -> Concept:
+    return Concept(
+        "Zweistadt",
+        "Integrationskonzept Zweistadt",
+        None,
+        (FieldOfAction("BI", "Bildung"), FieldOfAction("WO", "Wohnen")),
+        (),
+        tuple(
+            Measure(f"M{n}", f"Maßnahme {n}", parent="BI" if n < 10 else "WO", partners=(PARTNER,))
+            for n in (1, 2, 3, 10, 11, 17)
+        ),
+        levels=("Handlungsfeld", "Maßnahme"),
+    )
+
+
+def _fill(template: Path, target: Path, filled: dict[str, str]) -> None:
+    workbook = load_workbook(template)
+    sheet = workbook["Rückmeldung"]
+    top = header_row(sheet)
+    header = [c.value for c in sheet[top]]
+    id_col, status_col = header.index("Maßnahme") + 1, header.index("Status") + 1
+    text_col = header.index("Aktueller Stand") + 1
+    for row in range(top + 1, sheet.max_row + 1):
+        target_id = sheet.cell(row, id_col).value
+        if target_id in filled:
+            value = filled[target_id]
+            if value.startswith("Text:"):
+                sheet.cell(row, text_col).value = value.removeprefix("Text:")
+            else:
+                sheet.cell(row, status_col).value = value
+    workbook.save(target)
+
+
+def _run(root: Path, concept: Concept, filled: dict[str, str]) -> tuple[Path, workflow.RunResult]:
+    folder = workflow.init_folder(root)
+    (folder / "konzept.xlsx").unlink()
+    write_concept_workbook(concept, folder / "konzept.xlsx")
+    [template] = workflow.templates(folder, as_of=STICHTAG, today=TODAY)
+    _fill(template, folder / "eingang" / "Rueckmeldung.xlsx", filled)
+    return template, workflow.run(folder, as_of=STICHTAG, today=TODAY)
+
+
+def _document_text(path: Path) -> tuple[str, list[list[str]], list[str]]:
+    document = docx.Document(str(path))
+    rows = [[c.text for c in row.cells] for t in document.tables for row in t.rows]
+    headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+    return "\n".join(p.text for p in document.paragraphs), rows, headings
+
+
+# --- four levels, "1.2.3" numbers, five statuses ------------------------------------
+
+VIER_FILLED = {
+    "1.1.1.1": "umgesetzt",
+    "1.1.1.2": "entfällt",
+    "1.1.2.1": "In Umsetzung",
+    "1.1.2.10": "zurückgestellt",
+    "2.1.1.1": "umgesetzt",
+    "1.1.1": "Text:Zwei Kurse laufen.",
+}
+
+
+@pytest.fixture(scope="module")
+def vier(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, workflow.RunResult]:
+    return _run(tmp_path_factory.mktemp("vier") / "vierstadt", vierstadt(), VIER_FILLED)
+
+
+def test_four_levels_survive_the_workbook(tmp_path: Path) -> None:
+    concept = vierstadt()
+    loaded = load_concept(write_concept_workbook(concept, tmp_path / "k.xlsx"))
+    assert loaded == concept
+    assert loaded.levels == ("Handlungsfeld", "Leitziel", "Teilziel", "Maßnahme")
+    assert [m.id for m in loaded.measures_of("1.1.2")] == ["1.1.2.1", "1.1.2.2", "1.1.2.10"]
+    assert loaded.level_name("1.1") == "Leitziel"
+    assert loaded.level_name("1.1.2") == "Teilziel"
+    assert loaded.field_of("2.1.1.2") == "2"
+
+
+def test_four_level_template_lists_goals_and_measures_in_tree_order(
+    vier: tuple[Path, workflow.RunResult],
+) -> None:
+    template, _run_result = vier
+    sheet = load_workbook(template)["Rückmeldung"]
+    ids = [r[0].value for r in sheet.iter_rows(min_row=header_row(sheet) + 1) if r[0].value]
+    assert ids == [
+        "1.1", "1.1.1", "1.1.1.1", "1.1.1.2", "1.1.2", "1.1.2.1", "1.1.2.2", "1.1.2.10",
+        "2.1", "2.1.1", "2.1.1.1", "2.1.1.2",
+    ]  # fmt: skip
+
+
+def test_four_level_ingest_and_snapshot(vier: tuple[Path, workflow.RunResult]) -> None:
+    _template, result = vier
+    assert result.ingest.rows_rejected == 0
+    snapshot = result.report.snapshot
+    assert snapshot.status_of("1.1.2.1").label == "in Umsetzung"
+    assert snapshot.status_of("1.1.2.2").label == "offen"
+    groups = snapshot.summary(snapshot.by_field["1"])
+    assert {s.label: (n, groups.percentages.get(s)) for s, n in groups.counts.items()} == {
+        "wartend": (2, 50),
+        "in Bearbeitung": (1, 25),
+        "implementiert": (1, 25),
+        "entfallen": (1, None),
+    }
+    assert snapshot.by_goal["1.1"].total == 5
+    assert snapshot.by_goal["1.1.1"].total == 2
+    [text] = snapshot.goal_texts["1.1.1"]
+    assert text.current_state == "Zwei Kurse laufen."
+
+
+def test_four_level_report(vier: tuple[Path, workflow.RunResult]) -> None:
+    _template, result = vier
+    text, rows, headings = _document_text(result.report.docx)
+    assert "gliedert sich in Handlungsfeld → Leitziel → Teilziel → Maßnahme." in text
+    assert ["Leitziel 1.1", "Deutsch für alle", "1 von 5 implementiert"] in rows
+    assert ["Teilziel 1.1.2", "Kurse für Berufstätige", "0 von 3 implementiert"] in rows
+    assert ["1.1.2.10", "Onlinekurs", "zurückgestellt"] in rows
+    assert "Teilziel 1.1.1: Kurse für Eltern" in headings
+    assert "Teilziel 1.1.1 – Aktueller Stand" in headings
+    assert "Zwei Kurse laufen." in text
+
+
+# --- two levels, "M17" numbers -------------------------------------------------------
+
+ZWEI_FILLED = {"M1": "implementiert", "M10": "in Bearbeitung", "M17": "implementiert"}
+
+
+@pytest.fixture(scope="module")
+def zwei(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, workflow.RunResult]:
+    return _run(tmp_path_factory.mktemp("zwei") / "zweistadt", zweistadt(), ZWEI_FILLED)
+
+
+def test_two_levels_survive_the_workbook(tmp_path: Path) -> None:
+    concept = zweistadt()
+    loaded = load_concept(write_concept_workbook(concept, tmp_path / "k.xlsx"))
+    assert loaded == concept
+    assert [m.id for m in loaded.measures] == ["M1", "M2", "M3", "M10", "M11", "M17"]
+    assert loaded.goals == ()
+    assert loaded.level_name("M17") == "Maßnahme"
+    assert loaded.canonical_id(" m 17 ") == "M17"
+
+
+def test_two_level_template_ingest_and_report(zwei: tuple[Path, workflow.RunResult]) -> None:
+    template, result = zwei
+    sheet = load_workbook(template)["Rückmeldung"]
+    assert [r[0].value for r in sheet.iter_rows(min_row=header_row(sheet) + 1) if r[0].value] == [
+        "M1", "M2", "M3", "M10", "M11", "M17",
+    ]  # fmt: skip
+    assert result.ingest.rows_rejected == 0
+    snapshot = result.report.snapshot
+    assert snapshot.by_field["BI"].total == 3
+    assert snapshot.by_field["WO"].total == 3
+    assert snapshot.status_of("M17").label == "implementiert"
+    text, rows, headings = _document_text(result.report.docx)
+    assert "gliedert sich in Handlungsfeld → Maßnahme." in text
+    assert ["M10", "Maßnahme 10", "in Bearbeitung"] in rows
+    assert not any(r[0].startswith("Ziel") for r in rows)
+    assert "Stand der Ziele" not in headings
+    overview = next(r for r in rows if r[0] == "Gesamt")
+    assert overview == ["Gesamt", "6", "3 (50 %)", "1 (17 %)", "2 (33 %)"]
+
+
+def test_two_level_ingest_accepts_a_tolerant_spelling(tmp_path: Path) -> None:
+    from kik_core.ingest import read_update_file
+
+    from .ingest_helpers import good_row, write_xlsx
+
+    rows = [good_row("m 17", "implementiert"), good_row("M99", "wartend")]
+    result = read_update_file(write_xlsx(tmp_path / "x.xlsx", rows), zweistadt(), today=TODAY)
+    assert [r.target_id for r in result.accepted] == ["M17"]
+    [rejected] = result.rejected
+    assert "M99" in str(rejected.problems[0])
+
+
+# --- work packages (issue 17, rule 8) ----------------------------------------------
+
+
+def paketstadt() -> Concept:
+    from kik_core.model import WorkPackage
+
+    base = zweistadt()
+    return Concept(
+        "Paketstadt", base.title, None, base.fields, (), base.measures,
+        levels=base.levels,
+        work_packages=(
+            WorkPackage("M1/1", "M1", "Räume finden"),
+            WorkPackage("M1/2", "M1", "Paten gewinnen"),
+            WorkPackage("M1/3", "M1", "Start"),
+        ),
+    )  # fmt: skip
+
+
+def test_work_packages_from_template_to_report(tmp_path: Path) -> None:
+    concept = paketstadt()
+    assert load_concept(write_concept_workbook(concept, tmp_path / "k.xlsx")) == concept
+    template, result = _run(
+        tmp_path / "paketstadt", concept, {"M1/1": "implementiert", "M1/2": "implementiert"}
+    )
+    sheet = load_workbook(template)["Rückmeldung"]
+    ids = [r[0].value for r in sheet.iter_rows(min_row=header_row(sheet) + 1) if r[0].value]
+    assert ids[:4] == ["M1", "M1/1", "M1/2", "M1/3"]
+    assert result.ingest.rows_rejected == 0
+    snapshot = result.report.snapshot
+    assert snapshot.status_of("M1").label == "in Bearbeitung"  # 2 of 3 packages done
+    assert snapshot.packages["M1/3"].status.label == "wartend"
+    _text, rows, _headings = _document_text(result.report.docx)
+    assert [
+        "M1",
+        "Maßnahme 1",
+        "in Bearbeitung (Arbeitspakete: 2 von 3 implementiert)",
+    ] in rows
