@@ -664,17 +664,6 @@ def _rounding_note(w: _Writer, rows: Sequence[StatusCounts]) -> None:
     )
 
 
-def _counts_phrase(counts: StatusCounts) -> str:
-    *parts, last = (charts.format_count(counts, s) for s in charts.summary_order(counts))
-    return f"{', '.join(parts)} und {last}" if parts else last
-
-
-def _sentence(counts: StatusCounts) -> str:
-    """``sind 7 implementiert (23 %), …`` with the verb agreeing (``ist 1 implementiert``)."""
-    first = counts.counts[charts.summary_order(counts)[0]]
-    return f"{'ist' if first == 1 else 'sind'} {_counts_phrase(counts)}"
-
-
 def _trend(w: _Writer, snapshot: Snapshot, history: Sequence[Snapshot]) -> None:
     by_date = {s.as_of: s for s in history}
     by_date[snapshot.as_of] = snapshot
