@@ -230,10 +230,13 @@ def test_rounding_footnote() -> None:
 
 
 def test_plural_correct_sentences() -> None:
+    from kik_core.presentation import field_sentence
     from kik_core.rules import StatusCounts
 
     one = StatusCounts.of([Status.IMPLEMENTIERT, Status.WARTEND, Status.WARTEND])
-    assert builder_module._sentence(one).startswith("ist 1 implementiert")
+    assert field_sentence("Sprache", one).startswith(
+        "Von den 3 Maßnahmen im Handlungsfeld Sprache ist 1 implementiert"
+    )
     assert builder_module._measures(1) == "1 Maßnahme"
     assert builder_module._measures(1131) == "1.131 Maßnahmen"
 
