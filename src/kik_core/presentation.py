@@ -78,6 +78,8 @@ __all__ = [
     "status_key",
     "status_summary",
     "text_section",
+    "trend_chart",
+    "trend_points",
 ]
 
 #: Statuses in display order (least to most advanced), as in the charts' stacks.
@@ -546,13 +548,15 @@ def _overview_chart(concept: Concept, snapshot: Snapshot) -> Chart:
     )
 
 
-def _points(snapshot: Snapshot, history: Sequence[Snapshot]) -> list[Snapshot]:
+def trend_points(snapshot: Snapshot, history: Sequence[Snapshot]) -> list[Snapshot]:
+    """The snapshots a trend shows: one per date, up to ``snapshot``, oldest first."""
     by_date = {s.as_of: s for s in history}
     by_date[snapshot.as_of] = snapshot
     return [by_date[d] for d in sorted(by_date) if d <= snapshot.as_of]
 
 
-def _trend_chart(points: Sequence[Snapshot]) -> Chart | None:
+def trend_chart(points: Sequence[Snapshot]) -> Chart | None:
+    """The trend chart over ``points`` (None with fewer than two): DOCX and web."""
     if len(points) < 2:
         return None
     labels = [format_date(p.as_of) for p in points]
@@ -1061,7 +1065,7 @@ def present(
     Returns:
         The presentation every renderer lays out.
     """
-    points = _points(snapshot, history)
+    points = trend_points(snapshot, history)
     goal_texts = {g.id: _goal_texts(snapshot, g.id) for g in concept.goals}
     views = {
         m.id: _measure(concept, snapshot, m, points, goal_texts.get(m.goal_id, ()))
@@ -1081,7 +1085,7 @@ def present(
         sentence=overview_sentence(snapshot),
         counts=counts_view(snapshot.summary(snapshot.overall)),
         chart=_overview_chart(concept, snapshot),
-        trend=_trend_chart(points),
+        trend=trend_chart(points),
         changes_sentence=changes_sentence,
         changes_table=changes_table,
         regressions=regression_lines,

@@ -40,6 +40,8 @@ from kik_core.presentation import (
     conflicts_sentence,
     field_sentence,
     overview_sentence,
+    trend_chart,
+    trend_points,
 )
 from kik_core.report import _partners, charts
 from kik_core.report._markdown import add_text, render_markdown, strip_language_marks
@@ -665,21 +667,13 @@ def _rounding_note(w: _Writer, rows: Sequence[StatusCounts]) -> None:
 
 
 def _trend(w: _Writer, snapshot: Snapshot, history: Sequence[Snapshot]) -> None:
-    by_date = {s.as_of: s for s in history}
-    by_date[snapshot.as_of] = snapshot
-    points = [by_date[d] for d in sorted(by_date) if d <= snapshot.as_of]
-    if len(points) < 2:
+    points = trend_points(snapshot, history)
+    chart = trend_chart(points)
+    if chart is None:
         return
-    w.heading("Entwicklung über die Berichtszeitpunkte", 2)
-    labels = [format_date(p.as_of) for p in points]
-    alt = (
-        "Balkendiagramm Entwicklung des Umsetzungsstands: "
-        + "; ".join(
-            f"{d}: {charts.status_summary(p.summary(p.overall))}"
-            for d, p in zip(labels, points, strict=True)
-        )
-        + "."
-    )
+    w.heading(chart.title, 2)
+    labels = list(chart.labels)
+    alt = chart.description
     w.paragraph(
         text="Das Diagramm zeigt den Umsetzungsstand aller Maßnahmen zu jedem Stichtag, "
         "gezählt aus den Rückmeldungen der Partner bis zu diesem Tag."
