@@ -14,6 +14,8 @@ date or a number looks the same everywhere.
 ('1 Rückschritt', '3 Partnern')
 >>> format_percent(23), format_signed(-1.5, "Prozentpunkte")
 ('23 %', '−1,5 Prozentpunkte')
+>>> format_currency(12500), format_time(dt.time(9, 5))
+('12.500,00\xa0€', '09:05')
 """
 
 from __future__ import annotations
@@ -23,22 +25,29 @@ import datetime as dt
 from babel import Locale
 from babel.dates import format_date as _babel_date
 from babel.dates import format_datetime as _babel_datetime
+from babel.dates import format_time as _babel_time
+from babel.numbers import format_currency as _babel_currency
 from babel.numbers import format_decimal
 
 __all__ = [
+    "CURRENCY",
     "LOCALE",
+    "format_currency",
     "format_date",
     "format_datetime",
     "format_month",
     "format_number",
     "format_percent",
     "format_signed",
+    "format_time",
     "plural",
 ]
 
 #: The locale of everything kik shows to people.
 LOCALE = "de_DE"
 _LOCALE = Locale.parse(LOCALE)
+#: The currency of budgets (issue 17).
+CURRENCY = "EUR"
 
 
 def format_date(value: dt.date, *, long: bool = False) -> str:
@@ -83,3 +92,17 @@ def format_signed(delta: float, unit: str = "", decimals: int | None = None) -> 
     sign = "+" if delta > 0 else ("−" if delta < 0 else "±")
     text = f"{sign}{format_number(abs(delta), decimals)}"
     return f"{text} {unit}" if unit else text
+
+
+def format_currency(value: float, currency: str = CURRENCY) -> str:
+    """A sum of money as the locale writes it: ``12.500,00 €``.
+
+    The space before the symbol is a no-break space (U+00A0), so the amount and
+    its currency never land on two lines.
+    """
+    return _babel_currency(value, currency, locale=LOCALE)
+
+
+def format_time(value: dt.time | dt.datetime) -> str:
+    """A time of day: ``09:05`` (a datetime's time as given, no zone shown)."""
+    return _babel_time(value, "HH:mm", locale=LOCALE)
