@@ -34,6 +34,7 @@ import attrs
 from slugify import slugify
 
 from kik_core._locale import (
+    format_currency,
     format_date,
     format_number,
     format_percent,
@@ -41,7 +42,14 @@ from kik_core._locale import (
     plural,
 )
 from kik_core.model import Concept, FieldOfAction, Goal, Highlight, Indicator, Measure, Status
-from kik_core.rules import Change, EffectiveStatus, Snapshot, StatusCounts
+from kik_core.rules import (
+    Change,
+    EffectiveStatus,
+    Snapshot,
+    StatusCounts,
+    overdue_measures,
+    priority_figures,
+)
 
 if TYPE_CHECKING:
     from kik_core.concept_workbook import ReportContent
@@ -335,6 +343,7 @@ class MeasureView:
     history_table: Table | None
     goal_texts: tuple[GoalTextView, ...]
     search_text: str
+    attributes: MeasureAttributesView | None = None  # issue 17: set by with_attributes
 
 
 @attrs.frozen
@@ -383,6 +392,7 @@ class FieldView:
     grouped: bool
     goals: tuple[GoalView, ...]
     highlights: tuple[HighlightView, ...]
+    priorities: PriorityView | None = None  # issue 17: set by with_attributes
 
 
 @attrs.frozen
@@ -426,6 +436,8 @@ class Overview:
     highlights: tuple[HighlightView, ...]
     late_sentence: str = ""
     late_table: Table | None = None
+    priorities: PriorityView | None = None  # issue 17: set by with_attributes
+    overdue: OverdueView | None = None  # issue 17: set by with_attributes
 
 
 @attrs.frozen
@@ -1097,7 +1109,7 @@ def present(
         late_table=late_table,
     )
     key_sentence, key_table = _key_figures(content)
-    return Presentation(
+    presentation = Presentation(
         municipality=concept.municipality,
         title=title,
         subtitle=subtitle,
@@ -1119,6 +1131,7 @@ def present(
         texts=_texts(foreword, foreword_author, sections),
         thanks=thanks.strip(),
     )
+    return with_attributes(concept, snapshot, presentation)
 
 
 def _texts(foreword: str, author: str, sections: Sequence[str]) -> tuple[TextSection, ...]:
@@ -1140,3 +1153,326 @@ def _texts(foreword: str, author: str, sections: Sequence[str]) -> tuple[TextSec
             attrs.evolve(section, slug=f"{section.slug}-{count + 1}") if count else section
         )
     return tuple(unique)
+
+
+# --------------------------------------------------------------------------- measure attributes
+# Issue 17, point 5: priorities, overdue measures and work packages, worded once for
+# the DOCX and the web edition. A concept without these attributes (Kempten) gets
+# no views here, so neither output shows anything of them.
+
+__all__ += [
+    "OVERDUE_HEADING",
+    "OVERDUE_TAG",
+    "PRIORITY_TAG",
+    "MeasureAttributesView",
+    "OverdueView",
+    "PriorityView",
+    "WorkPackageView",
+    "measure_attributes",
+    "overdue_view",
+    "package_progress",
+    "package_views",
+    "priority_view",
+    "timeframe_text",
+    "with_attributes",
+]
+
+#: The mark of a prioritised measure in lists (both renderers).
+PRIORITY_TAG = "prioritär"
+#: The mark of an overdue measure in lists (both renderers).
+OVERDUE_TAG = "überfällig"
+#: The heading of the overdue measures (DOCX section, web start page).
+OVERDUE_HEADING = "Überfällige Maßnahmen"
+
+
+@attrs.frozen
+class PriorityView:
+    """How the prioritised measures of a set stand.
+
+    ``sentence`` is ``Prioritäre Maßnahmen: 23 von 144, davon 9 implementiert.``;
+    the last word is the name of the scheme's done group.
+    """
+
+    prioritised: int
+    total: int
+    done: int
+    sentence: str
+
+
+@attrs.frozen
+class OverdueView:
+    """Measures whose timeframe has passed and that are not done.
+
+    ``ids``/``slugs`` name the measures of ``table``'s rows in order (for links);
+    ``table`` is None when no measure is overdue.
+    """
+
+    heading: str
+    sentence: str
+    table: Table | None
+    ids: tuple[str, ...]
+    slugs: tuple[str, ...]
+
+
+@attrs.frozen
+class WorkPackageView:
+    """A work package of a measure with its effective status."""
+
+    id: str
+    text: str
+    status: Status
+    status_key: str
+    status_label: str
+    as_of_text: str
+    done: bool
+
+
+@attrs.frozen
+class MeasureAttributesView:
+    """A measure's attributes as display strings ('' where the concept sets none).
+
+    Attributes:
+        prioritised: whether the measure has a priority.
+        priority: ``hoch (festgelegt am 09.11.2022)``.
+        overdue: whether its timeframe has passed and it is not done.
+        overdue_text: ``überfällig: der Zeitraum endete am 30.06.2024, …``.
+        timeframe: ``01.03.2024 – 31.12.2025``, ``bis 31.12.2025`` or ``ab 01.03.2024``.
+        lead: the lead partner (*federführend*).
+        contributors: the contributing partners, comma-separated.
+        responsible: lead first, then the contributors (for filters).
+        budget: ``12.500,00 €``.
+        packages: the work packages with their statuses.
+        package_progress: ``Arbeitspakete: 2 von 3 implementiert``.
+        packages_table: the packages as a table (None without packages).
+        facts: (label, value) of every attribute that is set, in display order.
+    """
+
+    prioritised: bool
+    priority: str
+    overdue: bool
+    overdue_text: str
+    timeframe: str
+    lead: str
+    contributors: str
+    responsible: tuple[str, ...]
+    budget: str
+    packages: tuple[WorkPackageView, ...]
+    package_progress: str
+    packages_table: Table | None
+    facts: tuple[tuple[str, str], ...]
+
+    @property
+    def any(self) -> bool:
+        """Whether the measure has any attribute to show."""
+        return bool(self.facts)
+
+
+def priority_view(
+    concept: Concept, snapshot: Snapshot, within: Sequence[Measure] | None = None
+) -> PriorityView | None:
+    """The priority sentence over ``within`` (default: every measure), None without priorities.
+
+    Example: ``Prioritäre Maßnahmen: 23 von 144, davon 9 implementiert.``
+    """
+    if not any(m.prioritised for m in concept.measures):
+        return None
+    if within is None:
+        figures = priority_figures(concept, snapshot)
+        chosen, total, done = figures.prioritised, figures.total, figures.done
+    else:
+        picked = [m for m in within if m.prioritised]
+        chosen, total = len(picked), len(within)
+        done = sum(snapshot.scheme.is_done(snapshot.status_of(m.id)) for m in picked)
+    sentence = (
+        f"Prioritäre Maßnahmen: {format_number(chosen)} von {format_number(total)}, "
+        f"davon {format_number(done)} {snapshot.scheme.done_group.name}."
+    )
+    return PriorityView(prioritised=chosen, total=total, done=done, sentence=sentence)
+
+
+def overdue_view(concept: Concept, snapshot: Snapshot) -> OverdueView | None:
+    """The overdue measures: sentence and table; None where no measure has a timeframe end."""
+    if not any(m.end is not None for m in concept.measures):
+        return None
+    late = overdue_measures(concept, snapshot)
+    done = snapshot.scheme.done_group.name
+    day = format_date(snapshot.as_of)
+    if not late:
+        return OverdueView(
+            heading=OVERDUE_HEADING,
+            sentence=f"Am {day} ist keine Maßnahme überfällig: jede, deren Zeitraum "
+            f"abgelaufen ist, ist {done}.",
+            table=None,
+            ids=(),
+            slugs=(),
+        )
+    verb = "ist" if len(late) == 1 else "sind"
+    table = Table(
+        caption=OVERDUE_HEADING,
+        description=f"{measures(len(late))} mit abgelaufenem Zeitraum, nicht {done}",
+        header=("Nr.", "Maßnahme", "bis", "Status", "federführend"),
+        rows=tuple(
+            (
+                m.id,
+                m.text,
+                format_date(m.end) if m.end else "",
+                snapshot.status_of(m.id).label,
+                m.lead or "–",
+            )
+            for m in late
+        ),
+    )
+    return OverdueView(
+        heading=OVERDUE_HEADING,
+        sentence=f"Bei {measures(len(late))} ist der Zeitraum vor dem {day} abgelaufen, "
+        f"ohne dass sie {done} {verb}.",
+        table=table,
+        ids=tuple(m.id for m in late),
+        slugs=tuple(slug(m.id) for m in late),
+    )
+
+
+def package_views(
+    concept: Concept, snapshot: Snapshot, measure_id: str
+) -> tuple[WorkPackageView, ...]:
+    """The work packages of a measure that ``snapshot`` knows, with their statuses."""
+    found = []
+    for package in concept.packages_of(measure_id):
+        effective = snapshot.packages.get(package.id)
+        if effective is None:
+            continue  # added to the concept after this snapshot
+        found.append(
+            WorkPackageView(
+                id=package.id,
+                text=package.text,
+                status=effective.status,
+                status_key=status_key(effective.status),
+                status_label=effective.status.label,
+                as_of_text=format_date(effective.as_of) if effective.as_of else NO_REPORT,
+                done=snapshot.scheme.is_done(effective.status),
+            )
+        )
+    return tuple(found)
+
+
+def package_progress(concept: Concept, snapshot: Snapshot, measure_id: str) -> str:
+    """``Arbeitspakete: 2 von 3 implementiert`` for a measure with work packages, else ''."""
+    packages = package_views(concept, snapshot, measure_id)
+    if not packages:
+        return ""
+    done = sum(p.done for p in packages)
+    return (
+        f"Arbeitspakete: {format_number(done)} von {format_number(len(packages))} "
+        f"{snapshot.scheme.done_group.name}"
+    )
+
+
+def timeframe_text(start: dt.date | None, end: dt.date | None) -> str:
+    """``01.03.2024 – 31.12.2025``, ``bis 31.12.2025``, ``ab 01.03.2024`` or ''."""
+    if start is not None and end is not None:
+        return f"{format_date(start)} – {format_date(end)}"
+    if end is not None:
+        return f"bis {format_date(end)}"
+    if start is not None:
+        return f"ab {format_date(start)}"
+    return ""
+
+
+def measure_attributes(
+    concept: Concept, snapshot: Snapshot, measure: Measure, *, overdue: bool | None = None
+) -> MeasureAttributesView:
+    """A measure's priority, timeframe, partners, budget and work packages as display strings.
+
+    ``overdue`` may be passed when known (from :func:`~kik_core.rules.overdue_measures`);
+    otherwise it is worked out with the same rule.
+    """
+    if overdue is None:
+        overdue = measure.id in {m.id for m in overdue_measures(concept, snapshot)}
+    done = snapshot.scheme.done_group.name
+    priority = measure.priority or ""
+    if measure.priority and measure.priority_set_on is not None:
+        priority += f" (festgelegt am {format_date(measure.priority_set_on)})"
+    overdue_text = ""
+    if overdue and measure.end is not None:
+        overdue_text = (
+            f"{OVERDUE_TAG}: der Zeitraum endete am {format_date(measure.end)}, "
+            f"die Maßnahme ist nicht {done}"
+        )
+    packages = package_views(concept, snapshot, measure.id)
+    table = None
+    if packages:
+        table = Table(
+            caption=f"Arbeitspakete der Maßnahme {measure.id}",
+            description=package_progress(concept, snapshot, measure.id),
+            header=("Nr.", "Arbeitspaket", "Status", "gemeldet"),
+            rows=tuple((p.id, p.text, p.status_label, p.as_of_text) for p in packages),
+        )
+    timeframe = timeframe_text(measure.start, measure.end)
+    lead = measure.lead or ""
+    contributors = ", ".join(measure.partners)
+    budget = format_currency(measure.budget) if measure.budget is not None else ""
+    progress = package_progress(concept, snapshot, measure.id)
+    facts = [
+        ("Priorität", priority),
+        ("Zeitraum", timeframe + (f" ({OVERDUE_TAG})" if overdue_text else "")),
+        ("Federführend", lead),
+        ("Beteiligt", (contributors or "–") if lead else ""),
+        ("Budget", budget),
+        ("Arbeitspakete", progress.removeprefix("Arbeitspakete: ")),
+    ]
+    return MeasureAttributesView(
+        prioritised=measure.prioritised,
+        priority=priority,
+        overdue=overdue,
+        overdue_text=overdue_text,
+        timeframe=timeframe,
+        lead=lead,
+        contributors=contributors,
+        responsible=measure.responsible,
+        budget=budget,
+        packages=packages,
+        package_progress=progress,
+        packages_table=table,
+        facts=tuple((label, value) for label, value in facts if value),
+    )
+
+
+def with_attributes(concept: Concept, snapshot: Snapshot, p: Presentation) -> Presentation:
+    """``p`` with the views of the measure attributes filled in (called by :func:`present`).
+
+    Sets :attr:`MeasureView.attributes` of every measure (also inside the fields'
+    goals), :attr:`FieldView.priorities`, :attr:`Overview.priorities` and
+    :attr:`Overview.overdue`. Where the concept has no priorities or timeframes
+    those stay None.
+    """
+    late = {m.id for m in overdue_measures(concept, snapshot)}
+    views: dict[str, MeasureView] = {}
+    for view in p.measures:
+        measure = concept.measure(view.id)
+        extra = measure_attributes(concept, snapshot, measure, overdue=view.id in late)
+        search = view.search_text
+        if measure.lead:
+            search += " " + measure.lead.lower()
+        views[view.id] = attrs.evolve(view, attributes=extra, search_text=search)
+    fields = tuple(
+        attrs.evolve(
+            f,
+            goals=tuple(
+                attrs.evolve(g, measures=tuple(views.get(m.id, m) for m in g.measures))
+                for g in f.goals
+            ),
+            priorities=priority_view(concept, snapshot, concept.measures_of(f.code)),
+        )
+        for f in p.fields
+    )
+    overview = attrs.evolve(
+        p.overview,
+        priorities=priority_view(concept, snapshot),
+        overdue=overdue_view(concept, snapshot),
+    )
+    return attrs.evolve(
+        p,
+        measures=tuple(views[m.id] for m in p.measures),
+        fields=fields,
+        overview=overview,
+    )
