@@ -39,7 +39,10 @@ from kik_core.presentation import (
     NO_CONFLICTS_SENTENCE,
     conflicts_sentence,
     field_sentence,
+    overdue_view,
     overview_sentence,
+    package_progress,
+    priority_view,
     trend_chart,
     trend_points,
 )
@@ -62,7 +65,7 @@ from kik_core.report._template import (
     drop_leftover_parts,
     open_template,
 )
-from kik_core.rules import Snapshot, StatusCounts, overdue_measures, priority_figures
+from kik_core.rules import Snapshot, StatusCounts
 
 if TYPE_CHECKING:
     from kik_core.board import PartnerBoard
@@ -564,50 +567,32 @@ def _overview(
 
 def _priorities(w: _Writer, concept: Concept, snapshot: Snapshot) -> None:
     """``Prioritäre Maßnahmen: 23 von 144, davon 9 implementiert.`` where the concept has any."""
-    figures = priority_figures(concept, snapshot)
-    if not figures.prioritised:
+    view = priority_view(concept, snapshot)
+    if view is None or not view.prioritised:
         return
-    w.paragraph(
-        text=f"Prioritäre Maßnahmen: {format_number(figures.prioritised)} von "
-        f"{format_number(figures.total)}, davon {format_number(figures.done)} "
-        f"{snapshot.scheme.done_group.name}."
-    )
+    w.paragraph(text=view.sentence)
 
 
 def _overdue(w: _Writer, concept: Concept, snapshot: Snapshot) -> None:
     """Measures whose timeframe has passed and that are not done (only where timeframes exist)."""
-    if not any(m.end is not None for m in concept.measures):
+    view = overdue_view(concept, snapshot)
+    if view is None:
         return
-    w.heading("Überfällige Maßnahmen", 2)
-    late = overdue_measures(concept, snapshot)
-    done = snapshot.scheme.done_group.name
-    if not late:
-        w.paragraph(
-            text=f"Am {format_date(snapshot.as_of)} ist keine Maßnahme überfällig: jede, deren "
-            f"Zeitraum abgelaufen ist, ist {done}."
-        )
+    w.heading(view.heading, 2)
+    w.paragraph(text=view.sentence)
+    if view.table is None:
         return
-    w.paragraph(
-        text=f"Bei {_measures(len(late))} ist der Zeitraum vor dem "
-        f"{format_date(snapshot.as_of)} abgelaufen, ohne dass sie {done} "
-        f"{'ist' if len(late) == 1 else 'sind'}."
-    )
     widths = [1100, 4512, 1300, 1300, 1200]
+    centred = (False, False, True, True, False)
     w.table(
-        ["Nr.", "Maßnahme", "bis", "Status", "federführend"],
+        list(view.table.header),
         [
-            [
-                Cell(m.id, width=widths[0]),
-                Cell(m.text, width=widths[1]),
-                Cell(format_date(m.end) if m.end else "", center=True, width=widths[2]),
-                Cell(snapshot.status_of(m.id).label, center=True, width=widths[3]),
-                Cell(m.lead or "–", width=widths[4]),
-            ]
-            for m in late
+            [Cell(text, center=centred[i], width=widths[i]) for i, text in enumerate(row)]
+            for row in view.table.rows
         ],
         widths=widths,
-        caption="Überfällige Maßnahmen",
-        description=f"{_measures(len(late))} mit abgelaufenem Zeitraum, nicht {done}",
+        caption=view.table.caption,
+        description=view.table.description,
     )
 
 
@@ -982,7 +967,9 @@ def _measure_row(
     status = snapshot.status_of(measure.id).label
     if measure.id in inferred:
         status += f" ({INFERRED})"
-    status += _package_progress(concept, measure, snapshot)
+    progress = package_progress(concept, snapshot, measure.id)
+    if progress:
+        status += f" ({progress})"
     *group_w, nr_w, text_w, status_w = widths
     return [
         *([Cell(measure.group or "", width=group_w[0])] if grouped else []),
@@ -990,15 +977,6 @@ def _measure_row(
         Cell(measure.text, width=text_w),
         Cell(status, width=status_w),
     ]
-
-
-def _package_progress(concept: Concept, measure: Measure, snapshot: Snapshot) -> str:
-    """`` (Arbeitspakete: 2 von 3 implementiert)`` for a measure with work packages."""
-    packages = [p for p in concept.packages_of(measure.id) if p.id in snapshot.packages]
-    if not packages:
-        return ""
-    done = sum(snapshot.scheme.is_done(snapshot.packages[p.id].status) for p in packages)
-    return f" (Arbeitspakete: {done} von {len(packages)} {snapshot.scheme.done_group.name})"
 
 
 def _highlights(w: _Writer, concept: Concept, highlights: Sequence[Highlight]) -> None:
