@@ -130,11 +130,12 @@ def test_measure_attributes_as_display_strings(concept, snapshot) -> None:
     assert view.priority == "hoch (festgelegt am 09.11.2022)"
     assert view.timeframe == "01.03.2024 – 30.06.2024"
     assert view.overdue
-    assert view.overdue_text.startswith(f"{OVERDUE_TAG}: der Zeitraum endete am 30.06.2024")
+    assert view.overdue_text.startswith("Überfällig: der Zeitraum endete am 30.06.2024")
     assert view.lead == "Volkshochschule"
     assert view.contributors == "Caritas"
     assert view.responsible == ("Volkshochschule", "Caritas")
     assert view.budget == "12.500,00\xa0€"
+    assert view.tags == (("prioritaer", "prioritär"), ("ueberfaellig", "überfällig"))
     assert dict(view.facts) == {
         "Priorität": "hoch (festgelegt am 09.11.2022)",
         "Zeitraum": "01.03.2024 – 30.06.2024 (überfällig)",

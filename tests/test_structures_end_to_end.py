@@ -6,14 +6,19 @@
   Kempten's three statuses.
 
 Each goes concept workbook → partner template → filled in → ingest → report.
-The web edition lives on another branch; it reads the same snapshot once merged.
+Both give some measures the attributes of issue 17 (priority, timeframe with one
+measure overdue, lead partner, budget, work packages); the DOCX and the web
+edition must show the same sentences for them, from :mod:`kik_core.presentation`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 from pathlib import Path
 
+import attrs
 import docx
 import pytest
 from openpyxl import load_workbook
@@ -27,6 +32,8 @@ from kik_core import (
     workflow,
     write_concept_workbook,
 )
+from kik_core.model import WorkPackage
+from kik_core.presentation import Presentation, concept_at, present
 
 from .scheme_fixtures import FIVE, header_row
 
@@ -36,8 +43,15 @@ PARTNER = "Jobcenter"
 
 
 def vierstadt() -> Concept:
-    def m(number: str, text: str) -> Measure:
-        return Measure(number, text, parent=number.rsplit(".", 1)[0], partners=(PARTNER,))
+    def m(number: str, text: str, **extra: object) -> Measure:
+        partners = () if "lead" in extra else (PARTNER,)
+        return Measure(
+            number,
+            text,
+            parent=number.rsplit(".", 1)[0],
+            partners=partners,
+            **extra,  # the attributes of issue 17
+        )
 
     return Concept(
         "Vierstadt",
@@ -52,16 +66,35 @@ def vierstadt() -> Concept:
             Goal("2.1.1", "Beratung", parent="2.1"),
         ),
         (
-            m("1.1.1.1", "Elternkurs am Vormittag"),
-            m("1.1.1.2", "Kinderbetreuung im Kurs"),
-            m("1.1.2.1", "Abendkurs"),
+            m(
+                "1.1.1.1",
+                "Elternkurs am Vormittag",
+                priority="hoch",
+                priority_set_on=dt.date(2023, 3, 15),
+                end=dt.date(2024, 6, 30),  # ended, but umgesetzt: not overdue
+            ),
+            m("1.1.1.2", "Kinderbetreuung im Kurs", end=dt.date(2024, 3, 31)),  # entfällt
+            m(
+                "1.1.2.1",
+                "Abendkurs",
+                priority="hoch",
+                start=dt.date(2024, 1, 1),
+                end=dt.date(2024, 8, 31),  # ended, in Umsetzung: overdue
+                lead=PARTNER,
+                budget=12500.0,
+            ),
             m("1.1.2.10", "Onlinekurs"),
             m("1.1.2.2", "Kurs am Wochenende"),
             m("2.1.1.1", "Sprechstunde"),
-            m("2.1.1.2", "Mentoring"),
+            m("2.1.1.2", "Mentoring", end=dt.date(2025, 12, 31)),
         ),
         FIVE,
         ("Handlungsfeld", "Leitziel", "Teilziel", "Maßnahme"),
+        work_packages=(
+            WorkPackage("2.1.1.2/1", "2.1.1.2", "Mentorinnen gewinnen"),
+            WorkPackage("2.1.1.2/2", "2.1.1.2", "Tandems bilden"),
+            WorkPackage("2.1.1.2/3", "2.1.1.2", "Auswertung"),
+        ),
     )
 
 
@@ -73,11 +106,36 @@ def zweistadt() -> Concept:
         (FieldOfAction("BI", "Bildung"), FieldOfAction("WO", "Wohnen")),
         (),
         tuple(
-            Measure(f"M{n}", f"Maßnahme {n}", parent="BI" if n < 10 else "WO", partners=(PARTNER,))
+            Measure(
+                f"M{n}",
+                f"Maßnahme {n}",
+                parent="BI" if n < 10 else "WO",
+                partners=() if n in ZWEI_LEAD else (PARTNER,),
+                **ZWEI_ATTRIBUTES.get(n, {}),  # the attributes of issue 17
+            )
             for n in (1, 2, 3, 10, 11, 17)
         ),
         levels=("Handlungsfeld", "Maßnahme"),
+        work_packages=(
+            WorkPackage("M11/1", "M11", "Träger suchen"),
+            WorkPackage("M11/2", "M11", "Wohnungen vermitteln"),
+        ),
     )
+
+
+#: Zweistadt's measures with the attributes of issue 17 (M10 is overdue on the Stichtag).
+ZWEI_ATTRIBUTES: dict[int, dict[str, object]] = {
+    1: {"priority": "A", "end": dt.date(2024, 6, 30)},
+    10: {
+        "priority": "A",
+        "priority_set_on": dt.date(2024, 2, 1),
+        "start": dt.date(2024, 1, 1),
+        "end": dt.date(2024, 9, 1),
+        "lead": PARTNER,
+        "budget": 8000.5,
+    },
+}
+ZWEI_LEAD = {10}
 
 
 def _fill(template: Path, target: Path, filled: dict[str, str]) -> None:
@@ -117,6 +175,7 @@ def _document_text(path: Path) -> tuple[str, list[list[str]], list[str]]:
 # --- four levels, "1.2.3" numbers, five statuses ------------------------------------
 
 VIER_FILLED = {
+    "2.1.1.2/1": "umgesetzt",
     "1.1.1.1": "umgesetzt",
     "1.1.1.2": "entfällt",
     "1.1.2.1": "In Umsetzung",
@@ -150,7 +209,7 @@ def test_four_level_template_lists_goals_and_measures_in_tree_order(
     ids = [r[0].value for r in sheet.iter_rows(min_row=header_row(sheet) + 1) if r[0].value]
     assert ids == [
         "1.1", "1.1.1", "1.1.1.1", "1.1.1.2", "1.1.2", "1.1.2.1", "1.1.2.2", "1.1.2.10",
-        "2.1", "2.1.1", "2.1.1.1", "2.1.1.2",
+        "2.1", "2.1.1", "2.1.1.1", "2.1.1.2", "2.1.1.2/1", "2.1.1.2/2", "2.1.1.2/3",
     ]  # fmt: skip
 
 
@@ -209,7 +268,7 @@ def test_two_level_template_ingest_and_report(zwei: tuple[Path, workflow.RunResu
     template, result = zwei
     sheet = load_workbook(template)["Rückmeldung"]
     assert [r[0].value for r in sheet.iter_rows(min_row=header_row(sheet) + 1) if r[0].value] == [
-        "M1", "M2", "M3", "M10", "M11", "M17",
+        "M1", "M2", "M3", "M10", "M11", "M11/1", "M11/2", "M17",
     ]  # fmt: skip
     assert result.ingest.rows_rejected == 0
     snapshot = result.report.snapshot
@@ -274,3 +333,165 @@ def test_work_packages_from_template_to_report(tmp_path: Path) -> None:
         "Maßnahme 1",
         "in Bearbeitung (Arbeitspakete: 2 von 3 implementiert)",
     ] in rows
+
+
+# --- measure attributes in the DOCX and the web edition (issue 17, point 5) ----------
+
+
+@attrs.frozen
+class Published:
+    """A concept run end to end: its report, its issued round's site and its presentation."""
+
+    concept: Concept
+    run: workflow.RunResult
+    site: Path
+    presentation: Presentation
+
+
+def _publish(root: Path, concept: Concept, filled: dict[str, str]) -> Published:
+    _template, run = _run(root / "kommune", concept, filled)
+    workflow.issue(root / "kommune", stichtag=STICHTAG, pdf=False)
+    site = workflow.publish(root / "kommune", target=root / "site").folder
+    snapshot = run.report.snapshot
+    return Published(concept, run, site, present(concept_at(concept, snapshot), snapshot))
+
+
+@pytest.fixture(scope="module")
+def vier_site(tmp_path_factory: pytest.TempPathFactory) -> Published:
+    return _publish(tmp_path_factory.mktemp("vier-web"), vierstadt(), VIER_FILLED)
+
+
+@pytest.fixture(scope="module")
+def zwei_site(tmp_path_factory: pytest.TempPathFactory) -> Published:
+    return _publish(tmp_path_factory.mktemp("zwei-web"), zweistadt(), ZWEI_FILLED)
+
+
+def _html_text(path: Path) -> str:
+    """A page's text as a reader sees it: tags dropped, entities resolved, spaces collapsed."""
+    raw = path.read_text(encoding="utf-8")
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", raw)).split())
+
+
+def _assert_same_sentences(published: Published) -> None:
+    """Every sentence of the attributes is in the DOCX and on the web pages, word for word."""
+    p = published.presentation
+    text, rows, headings = _document_text(published.run.report.docx)
+    index = _html_text(published.site / "index.html")
+    priorities, overdue = p.overview.priorities, p.overview.overdue
+    assert priorities is not None
+    assert overdue is not None
+    assert overdue.table is not None
+    for sentence in (priorities.sentence, overdue.sentence):
+        assert sentence in text.split("\n")
+        assert sentence in index
+    assert overdue.heading in headings
+    for row, page in zip(overdue.table.rows, overdue.slugs, strict=True):
+        assert list(row) in rows
+        assert f'href="massnahmen/{page}.html">{row[0]}</a>' in (
+            published.site / "index.html"
+        ).read_text(encoding="utf-8")
+    for field in p.fields:
+        assert field.priorities is not None
+        page = _html_text(published.site / "handlungsfelder" / f"{field.slug}.html")
+        assert field.priorities.sentence in page
+    for measure in p.measures:
+        attributes = measure.attributes
+        assert attributes is not None
+        page = published.site / "massnahmen" / f"{measure.slug}.html"
+        raw = page.read_text(encoding="utf-8")
+        for label, value in attributes.facts:
+            assert f"<dt>{label}</dt><dd>{html.escape(value, quote=False)}</dd>" in raw
+        for _key, tag in attributes.tags:
+            assert f">{tag}</span>" in raw
+        if attributes.package_progress:
+            assert f"{attributes.package_progress}." in _html_text(page)
+            assert any(
+                r[:2] == [measure.id, measure.text]
+                and r[-1].endswith(f"({attributes.package_progress})")
+                for r in rows
+            )
+            for package in attributes.packages:
+                assert f"{package.id} {package.text} {package.status_label}" in _html_text(page)
+
+
+def test_four_level_attributes_in_docx_and_web(vier_site: Published) -> None:
+    p = vier_site.presentation
+    assert p.overview.priorities is not None
+    assert p.overview.priorities.sentence == "Prioritäre Maßnahmen: 2 von 7, davon 1 implementiert."
+    assert p.overview.overdue is not None
+    assert p.overview.overdue.ids == ("1.1.2.1",)  # 1.1.1.1 is umgesetzt, 1.1.1.2 entfällt
+    assert p.overview.overdue.sentence == (
+        "Bei 1 Maßnahme ist der Zeitraum vor dem 30.09.2024 abgelaufen, "
+        "ohne dass sie implementiert ist."
+    )
+    assert p.overview.overdue.table is not None
+    assert p.overview.overdue.table.rows == (
+        ("1.1.2.1", "Abendkurs", "31.08.2024", "in Umsetzung", "Jobcenter"),
+    )
+    evening = p.measure("1.1.2.1").attributes
+    assert evening is not None
+    assert dict(evening.facts) == {
+        "Priorität": "hoch",
+        "Zeitraum": "01.01.2024 – 31.08.2024 (überfällig)",
+        "Federführend": "Jobcenter",
+        "Beteiligt": "–",
+        "Budget": "12.500,00\xa0€",
+    }
+    mentoring = p.measure("2.1.1.2").attributes
+    assert mentoring is not None
+    assert mentoring.package_progress == "Arbeitspakete: 1 von 3 implementiert"
+    assert [(w.id, w.status_label) for w in mentoring.packages] == [
+        ("2.1.1.2/1", "umgesetzt"),
+        ("2.1.1.2/2", "offen"),
+        ("2.1.1.2/3", "offen"),
+    ]
+    assert p.measure("1.1.1.1").attributes.priority == "hoch (festgelegt am 15.03.2023)"
+    _assert_same_sentences(vier_site)
+    listing = (vier_site.site / "massnahmen.html").read_text(encoding="utf-8")
+    assert 'data-prioritaer="ja" data-ueberfaellig="ja"' in listing  # 1.1.2.1
+    assert listing.count('data-ueberfaellig="ja"') == 1
+    assert listing.count('data-prioritaer="ja"') == 2
+
+
+def test_two_level_attributes_in_docx_and_web(zwei_site: Published) -> None:
+    p = zwei_site.presentation
+    assert p.overview.priorities is not None
+    assert p.overview.priorities.sentence == "Prioritäre Maßnahmen: 2 von 6, davon 1 implementiert."
+    assert p.overview.overdue is not None
+    assert p.overview.overdue.table is not None
+    assert p.overview.overdue.table.rows == (
+        ("M10", "Maßnahme 10", "01.09.2024", "in Bearbeitung", "Jobcenter"),
+    )
+    m10 = p.measure("M10").attributes
+    assert m10 is not None
+    assert dict(m10.facts) == {
+        "Priorität": "A (festgelegt am 01.02.2024)",
+        "Zeitraum": "01.01.2024 – 01.09.2024 (überfällig)",
+        "Federführend": "Jobcenter",
+        "Beteiligt": "–",
+        "Budget": "8.000,50\xa0€",
+    }
+    assert p.measure("M11").attributes.package_progress == "Arbeitspakete: 0 von 2 implementiert"
+    assert p.measure("M1").attributes.timeframe == "bis 30.06.2024"
+    _assert_same_sentences(zwei_site)
+    field = (zwei_site.site / "handlungsfelder" / "wo.html").read_text(encoding="utf-8")
+    assert '<span class="tag tag-ueberfaellig">überfällig</span>' in field  # M10
+
+
+def test_a_concept_without_attributes_shows_none_of_them(tmp_path: Path) -> None:
+    plain = Concept(
+        "Schlichtstadt",
+        "Integrationskonzept",
+        None,
+        (FieldOfAction("BI", "Bildung"),),
+        (),
+        (Measure("M1", "Kurs", parent="BI", partners=(PARTNER,)),),
+        levels=("Handlungsfeld", "Maßnahme"),
+    )
+    published = _publish(tmp_path, plain, {"M1": "implementiert"})
+    text, _rows, headings = _document_text(published.run.report.docx)
+    assert "Prioritäre Maßnahmen" not in text
+    assert "Überfällige Maßnahmen" not in headings
+    pages = " ".join(p.read_text(encoding="utf-8") for p in published.site.rglob("*.html"))
+    for word in ("prioritär", "überfällig", "Arbeitspakete", "Federführend", "data-prioritaer"):
+        assert word not in pages

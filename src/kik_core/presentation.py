@@ -1235,7 +1235,7 @@ class MeasureAttributesView:
         prioritised: whether the measure has a priority.
         priority: ``hoch (festgelegt am 09.11.2022)``.
         overdue: whether its timeframe has passed and it is not done.
-        overdue_text: ``überfällig: der Zeitraum endete am 30.06.2024, …``.
+        overdue_text: ``Überfällig: der Zeitraum endete am 30.06.2024, …``.
         timeframe: ``01.03.2024 – 31.12.2025``, ``bis 31.12.2025`` or ``ab 01.03.2024``.
         lead: the lead partner (*federführend*).
         contributors: the contributing partners, comma-separated.
@@ -1245,6 +1245,8 @@ class MeasureAttributesView:
         package_progress: ``Arbeitspakete: 2 von 3 implementiert``.
         packages_table: the packages as a table (None without packages).
         facts: (label, value) of every attribute that is set, in display order.
+        tags: (key, label) of the measure's marks in lists: ``("prioritaer",
+            "prioritär")``, ``("ueberfaellig", "überfällig")``.
     """
 
     prioritised: bool
@@ -1260,6 +1262,7 @@ class MeasureAttributesView:
     package_progress: str
     packages_table: Table | None
     facts: tuple[tuple[str, str], ...]
+    tags: tuple[tuple[str, str], ...] = ()
 
     @property
     def any(self) -> bool:
@@ -1395,7 +1398,7 @@ def measure_attributes(
     overdue_text = ""
     if overdue and measure.end is not None:
         overdue_text = (
-            f"{OVERDUE_TAG}: der Zeitraum endete am {format_date(measure.end)}, "
+            f"{OVERDUE_TAG.capitalize()}: der Zeitraum endete am {format_date(measure.end)}, "
             f"die Maßnahme ist nicht {done}"
         )
     packages = package_views(concept, snapshot, measure.id)
@@ -1434,6 +1437,11 @@ def measure_attributes(
         package_progress=progress,
         packages_table=table,
         facts=tuple((label, value) for label, value in facts if value),
+        tags=tuple(
+            (slug(tag), tag)
+            for tag, on in ((PRIORITY_TAG, measure.prioritised), (OVERDUE_TAG, overdue))
+            if on
+        ),
     )
 
 

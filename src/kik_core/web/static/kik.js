@@ -10,6 +10,10 @@
   var items = Array.prototype.slice.call(list.children);
   var total = Number(count.getAttribute("data-total"));
   var fields = ["suche", "feld", "status", "partner"];
+  // "nur prioritäre" / "nur überfällige" (issue 17): only where the concept has them
+  var checks = ["prioritaer", "ueberfaellig"].filter(function (name) {
+    return Boolean(form.elements[name]);
+  });
 
   function noun(n) {
     return n === 1 ? count.getAttribute("data-noun-one") : count.getAttribute("data-noun-other");
@@ -27,7 +31,10 @@
       var ok = (!feld || item.getAttribute("data-feld") === feld) &&
         (!status || item.getAttribute("data-status") === status) &&
         (!partner || partners.indexOf(partner) >= 0) &&
-        words.every(function (word) { return text.indexOf(word) >= 0; });
+        words.every(function (word) { return text.indexOf(word) >= 0; }) &&
+        checks.every(function (name) {
+          return !form.elements[name].checked || item.getAttribute("data-" + name) === "ja";
+        });
       item.hidden = !ok;
       if (ok) {
         shown += 1;
@@ -43,6 +50,9 @@
     if (params.has(name)) {
       form.elements[name].value = params.get(name);
     }
+  });
+  checks.forEach(function (name) {
+    form.elements[name].checked = params.get(name) === "ja";
   });
   form.hidden = false;
   form.addEventListener("input", apply);
