@@ -14,7 +14,6 @@ import pytest
 from kik_core import Concept, FieldOfAction, Goal, Measure, StatusReport, build_snapshot
 from kik_core.model import WorkPackage
 from kik_core.presentation import (
-    OVERDUE_TAG,
     measure_attributes,
     overdue_view,
     package_progress,
