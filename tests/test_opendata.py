@@ -109,10 +109,32 @@ def test_json_validates_against_the_shipped_schema(written, case) -> None:
     assert copy == load_schema()
 
 
-def test_schema_rejects_a_wrong_status(written) -> None:
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        # statuses are the municipality's own (issue 17): the label is free text,
+        # but its key is a slug and every column has its type
+        ("status", ""),
+        ("status_code", "In Bearbeitung"),
+        ("budget_euro", -1),
+        ("budget_euro", "12.500,00 €"),
+        ("arbeitspakete_gesamt", 0),
+        ("ueberfaellig", "ja"),
+        ("ende", "31.12.2025"),
+    ],
+)
+def test_schema_rejects_a_wrong_value(written, column, value) -> None:
     folder, _paths = written
     document = json.loads((folder / "massnahmen.json").read_text(encoding="utf-8"))
-    document["massnahmen"][0]["status"] = "fertig"
+    document["massnahmen"][0][column] = value
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(document, load_schema())
+
+
+def test_schema_requires_every_column(written) -> None:
+    folder, _paths = written
+    document = json.loads((folder / "massnahmen.json").read_text(encoding="utf-8"))
+    del document["massnahmen"][0]["prioritaet"]
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(document, load_schema())
 
@@ -135,3 +157,65 @@ def test_dictionary_describes_every_column(written) -> None:
         assert header == list(dictionary["dateien"][name]["spalten"])
     written_names = {p.name for p in folder.iterdir()}
     assert set(dictionary["downloads"]) == written_names
+
+
+# --- measure attributes (issue 17) ------------------------------------------------
+
+
+def test_attribute_columns_in_frame_csv_xlsx_and_json(tmp_path) -> None:
+    from tests.test_presentation_attributes import AS_OF, _reports, attributed
+
+    concept = attributed()
+    snapshot = build_snapshot(concept, _reports(), AS_OF)
+    frame = snapshot_frame(concept, snapshot).set_index("massnahme_id")
+    cafe = frame.loc["SP-1.1"]
+    assert cafe["prioritaet"] == "hoch"
+    assert cafe["prioritaet_seit"] == dt.date(2022, 11, 9)
+    assert (cafe["beginn"], cafe["ende"]) == (dt.date(2024, 3, 1), dt.date(2024, 6, 30))
+    assert cafe["ueberfaellig"] is True
+    assert cafe["federfuehrend"] == "Volkshochschule"
+    assert cafe["budget_euro"] == 12500.0
+    jobs = frame.loc["AR-1.1"]
+    assert (jobs["arbeitspakete_erledigt"], jobs["arbeitspakete_gesamt"]) == (2, 3)
+    assert frame.loc["SP-1.3", "ueberfaellig"] is False  # entfällt: not overdue
+    assert frame.loc["AR-1.2", "ueberfaellig"] is None  # no end: not known
+
+    write_open_data(tmp_path, concept, snapshot)
+    rows = list(
+        csv.DictReader(
+            io.StringIO((tmp_path / "massnahmen.csv").read_text(encoding="utf-8-sig")),
+            delimiter=";",
+        )
+    )
+    first = rows[0]
+    assert (first["budget_euro"], first["ueberfaellig"], first["ende"]) == (
+        "12500,00",
+        "ja",
+        "2024-06-30",
+    )
+    assert rows[1]["budget_euro"] == ""
+    assert (rows[3]["arbeitspakete_erledigt"], rows[3]["arbeitspakete_gesamt"]) == ("2", "3")
+    document = json.loads((tmp_path / "massnahmen.json").read_text(encoding="utf-8"))
+    jsonschema.validate(document, load_schema(), format_checker=jsonschema.FormatChecker())
+    assert document["massnahmen"][0]["budget_euro"] == 12500.0
+    assert document["massnahmen"][3]["arbeitspakete_gesamt"] == 3
+    assert document["massnahmen"][4]["ueberfaellig"] is None
+    sheet = openpyxl.load_workbook(tmp_path / "massnahmen.xlsx")["Maßnahmen"]
+    header = [c.value for c in sheet[1]]
+    budget = sheet.cell(row=2, column=header.index("budget_euro") + 1)
+    assert budget.value == 12500
+    assert "€" in budget.number_format
+    assert sheet.cell(row=5, column=header.index("arbeitspakete_gesamt") + 1).value == 3
+
+
+def test_kempten_shaped_data_leaves_the_attribute_columns_empty(written) -> None:
+    folder, _paths = written
+    rows = list(
+        csv.DictReader(
+            io.StringIO((folder / "massnahmen.csv").read_text(encoding="utf-8-sig")),
+            delimiter=";",
+        )
+    )
+    attributes = ("prioritaet", "prioritaet_seit", "beginn", "ende", "ueberfaellig")
+    attributes += ("federfuehrend", "budget_euro", "arbeitspakete_erledigt", "arbeitspakete_gesamt")
+    assert {r[c] for r in rows for c in attributes} == {""}

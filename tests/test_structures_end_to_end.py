@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import json
 import re
 from pathlib import Path
 
@@ -412,6 +413,18 @@ def _assert_same_sentences(published: Published) -> None:
             )
             for package in attributes.packages:
                 assert f"{package.id} {package.text} {package.status_label}" in _html_text(page)
+    # the open data beside the site carries the attributes and validates against the schema
+    jsonschema = pytest.importorskip("jsonschema")
+    from kik_core.opendata import load_schema
+
+    document = json.loads((published.site / "daten" / "massnahmen.json").read_text("utf-8"))
+    jsonschema.validate(document, load_schema(), format_checker=jsonschema.FormatChecker())
+    for record in document["massnahmen"]:
+        attributes = p.measure(record["massnahme_id"]).attributes
+        assert attributes is not None
+        assert record["ueberfaellig"] is (attributes.overdue if record["ende"] else None)
+        assert bool(record["prioritaet"]) is attributes.prioritised
+        assert (record["arbeitspakete_gesamt"] or 0) == len(attributes.packages)
 
 
 def test_four_level_attributes_in_docx_and_web(vier_site: Published) -> None:
@@ -492,6 +505,10 @@ def test_a_concept_without_attributes_shows_none_of_them(tmp_path: Path) -> None
     text, _rows, headings = _document_text(published.run.report.docx)
     assert "Prioritäre Maßnahmen" not in text
     assert "Überfällige Maßnahmen" not in headings
-    pages = " ".join(p.read_text(encoding="utf-8") for p in published.site.rglob("*.html"))
+    pages = " ".join(
+        p.read_text(encoding="utf-8")
+        for p in published.site.rglob("*.html")
+        if p.name != "daten.html"  # the data dictionary describes every column
+    )
     for word in ("prioritär", "überfällig", "Arbeitspakete", "Federführend", "data-prioritaer"):
         assert word not in pages

@@ -34,8 +34,8 @@ from kik_core._cells import FORMULA_PREFIXES, write_cell
 from kik_core._licences import LICENCES, Licence
 from kik_core._version import __version__
 from kik_core.model import Concept
-from kik_core.presentation import concept_at, status_key
-from kik_core.rules import Snapshot
+from kik_core.presentation import concept_at, package_views, status_key
+from kik_core.rules import Snapshot, overdue_measures
 
 __all__ = [
     "DICTIONARY_FILE",
@@ -75,7 +75,19 @@ MEASURE_COLUMNS = (
     "konflikt",
     "aktueller_stand",
     "ausblick",
+    # measure attributes (issue 17): empty where the concept sets none
+    "prioritaet",
+    "prioritaet_seit",
+    "beginn",
+    "ende",
+    "ueberfaellig",
+    "federfuehrend",
+    "budget_euro",
+    "arbeitspakete_erledigt",
+    "arbeitspakete_gesamt",
 )
+#: Integer columns of the measure list that may be empty (nullable ``Int64``).
+_NULLABLE_INTS = ("arbeitspakete_erledigt", "arbeitspakete_gesamt")
 GOAL_COLUMNS = (
     "stichtag",
     "ziel_id",
@@ -124,9 +136,16 @@ def snapshot_frame(concept: Concept, snapshot: Snapshot) -> pd.DataFrame:
     partner has reported); ``verantwortlich`` and ``gemeldet_von`` join several
     partners with ``"; "``; ``aktueller_stand``/``ausblick`` are the partners'
     texts on the measure itself (Markdown), one paragraph per partner.
+
+    The attributes of issue 17 (``prioritaet`` … ``arbeitspakete_gesamt``) are
+    missing where the concept sets none; ``ueberfaellig`` is only ``True``/``False``
+    for a measure with a timeframe end; the work-package counts are nullable
+    integers (``Int64``), ``budget_euro`` a nullable float (``Float64``).
     """
     rows = []
+    late = {m.id for m in overdue_measures(concept, snapshot)}
     for measure in concept.measures:
+        packages = package_views(concept, snapshot, measure.id)
         effective = snapshot.statuses[measure.id]
         texts = [r for r in effective.reports if r.current_state.strip() or r.outlook.strip()]
         several = len(texts) > 1
@@ -160,9 +179,22 @@ def snapshot_frame(concept: Concept, snapshot: Snapshot) -> pd.DataFrame:
                     for r in texts
                     if r.outlook.strip()
                 ),
+                "prioritaet": measure.priority or "",
+                "prioritaet_seit": measure.priority_set_on,
+                "beginn": measure.start,
+                "ende": measure.end,
+                "ueberfaellig": (measure.id in late) if measure.end is not None else None,
+                "federfuehrend": measure.lead or "",
+                "budget_euro": measure.budget,
+                "arbeitspakete_erledigt": sum(p.done for p in packages) if packages else None,
+                "arbeitspakete_gesamt": len(packages) if packages else None,
             }
         )
-    return pd.DataFrame(rows, columns=list(MEASURE_COLUMNS))
+    frame = pd.DataFrame(rows, columns=list(MEASURE_COLUMNS))
+    for column in _NULLABLE_INTS:
+        frame[column] = frame[column].astype("Int64")
+    frame["budget_euro"] = frame["budget_euro"].astype("Float64")
+    return frame
 
 
 def goal_frame(concept: Concept, snapshot: Snapshot) -> pd.DataFrame:
@@ -220,8 +252,19 @@ def history_frame(concept: Concept, snapshots: Sequence[Snapshot]) -> pd.DataFra
 # --------------------------------------------------------------------------- files
 
 
+def _missing(value: object) -> bool:
+    """None, pandas' missing date (``NaT``) or missing integer (``NA``)."""
+    return value is None or value is pd.NaT or value is pd.NA
+
+
 def _csv_value(value: object) -> object:
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
+    """Text that a spreadsheet would run as a formula gets a leading apostrophe.
+
+    A float (the budget) is written with two decimals and a decimal comma, as
+    German Excel reads numbers.
+    """
+    if isinstance(value, float):
+        return f"{value:.2f}".replace(".", ",")
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
     if isinstance(value, bool):
@@ -232,7 +275,7 @@ def _csv_value(value: object) -> object:
 
 
 def _csv_bytes(frame: pd.DataFrame) -> bytes:
-    safe = frame.astype(object).map(lambda v: "" if v is None or v is pd.NaT else v)
+    safe = frame.astype(object).map(lambda v: "" if _missing(v) else v)
     safe = safe.map(_csv_value)
     text: str = safe.to_csv(sep=";", index=False, lineterminator="\r\n")
     return text.encode("utf-8-sig")
@@ -247,13 +290,17 @@ def _xlsx(path: Path, sheets: dict[str, pd.DataFrame]) -> None:
             write_cell(sheet, 1, column, str(header)).font = Font(bold=True)
         for row, values in enumerate(frame.itertuples(index=False), start=2):
             for column, value in enumerate(values, start=1):
-                if value is None or value is pd.NaT:
+                if _missing(value):
                     continue
+                if hasattr(value, "item"):  # a numpy scalar of a nullable column
+                    value = value.item()  # noqa: PLW2901 - a plain Python value
                 if isinstance(value, bool):
                     value = "ja" if value else "nein"  # noqa: PLW2901 - display value
                 cell = write_cell(sheet, row, column, value)
                 if isinstance(value, dt.date):
                     cell.number_format = "DD.MM.YYYY"
+                elif isinstance(value, float):  # the budget (issue 17)
+                    cell.number_format = '#,##0.00 "€"'
         sheet.freeze_panes = "A2"
         sheet.auto_filter.ref = sheet.dimensions
     workbook.save(path)
@@ -264,7 +311,7 @@ def _json_records(frame: pd.DataFrame, lists: Sequence[str] = ()) -> list[dict[s
     for row in frame.to_dict(orient="records"):
         record: dict[str, Any] = {}
         for key, value in row.items():
-            if value is None or value is pd.NaT:
+            if _missing(value):
                 record[str(key)] = None
             elif isinstance(value, dt.date):
                 record[str(key)] = value.isoformat()
