@@ -219,3 +219,65 @@ def test_board_of_an_issued_round_never_changes(tmp_path: Path) -> None:
     assert after.board == before
     library = next(p for p in after.board.partners if p.partner == "Stadtbibliothek")
     assert library.arrived == ()
+
+
+# --- work packages (issue 17) ------------------------------------------------------
+
+
+def _package_board() -> kik_core.board.PartnerBoard:
+    from kik_core import FieldOfAction, Goal, Measure
+    from kik_core.model import WorkPackage
+
+    concept = Concept(
+        "Paketstadt",
+        "KIK",
+        None,
+        (FieldOfAction("BS", "Bildung"),),
+        (Goal("BS-1", "Ziel"),),
+        (
+            Measure("BS-1.1", "Kurse", partners=("vhs",)),
+            Measure("BS-1.2", "Paten", partners=("vhs",)),
+        ),
+        work_packages=(
+            WorkPackage("BS-1.1 AP1", "BS-1.1", "Räume finden"),
+            WorkPackage("BS-1.1 AP2", "BS-1.1", "Lehrkräfte gewinnen"),
+        ),
+    )
+    reports = [
+        StatusReport("BS-1.1 AP1", "implementiert", STICHTAG, "VHS"),
+        StatusReport("BS-1.1 AP2", "in Bearbeitung", PREVIOUS, "vhs"),  # last round
+    ]
+    return build_board(concept, reports, stichtag=STICHTAG, deadline=DEADLINE, in_round=in_round)
+
+
+def test_board_lists_work_packages_with_their_status() -> None:
+    board = _package_board()
+    courses, mentors = board.measures
+    assert [(p.package_id, p.status, p.reported_by) for p in courses.packages] == [
+        ("BS-1.1 AP1", "implementiert", ("VHS",)),
+        ("BS-1.1 AP2", "in Bearbeitung", ()),  # its status stands, but not reported this round
+    ]
+    assert mentors.packages == ()
+    # a report on a work package is a report on its measure (rule 8)
+    assert courses.reported_by == ("VHS",)
+    [vhs] = board.partners
+    assert vhs.arrived == ("BS-1.1",)
+    assert vhs.missing == ("BS-1.2",)
+
+
+def test_board_renderers_show_the_work_packages(tmp_path: Path) -> None:
+    board = _package_board()
+    console = Console(width=160, record=True)
+    console.print(measures_table(board))
+    lines = console.export_text().splitlines()
+    (ap2,) = [line for line in lines if "BS-1.1 AP2" in line]
+    assert "Arbeitspaket: Lehrkräfte gewinnen (in Bearbeitung)" in ap2
+    assert "nein" in ap2
+    workbook = load_workbook(write_board_xlsx(board, tmp_path / "board.xlsx"))
+    assert workbook.sheetnames == ["Partner", "Maßnahmen", "Arbeitspakete", "Runde"]
+    rows = [[c.value for c in row] for row in workbook["Arbeitspakete"].iter_rows()]
+    assert rows == [
+        ["Maßnahme", "Nr.", "Arbeitspaket", "Status", "gemeldet", "gemeldet von"],
+        ["BS-1.1", "BS-1.1 AP1", "Räume finden", "implementiert", "ja", "VHS"],
+        ["BS-1.1", "BS-1.1 AP2", "Lehrkräfte gewinnen", "in Bearbeitung", "nein", None],
+    ]

@@ -41,6 +41,7 @@ _PARTNER_HEADER = (
     "letzte Datei",
 )
 _MEASURE_HEADER = ("Nr.", "Maßnahme", "Zuständig", "gemeldet", "gemeldet von")
+_PACKAGE_HEADER = ("Maßnahme", "Nr.", "Arbeitspaket", "Status", "gemeldet", "gemeldet von")
 
 
 def board_table(board: PartnerBoard) -> Table:
@@ -85,6 +86,14 @@ def measures_table(board: PartnerBoard) -> Table:
             "ja" if measure.reported else "[red]nein[/]",
             escape("; ".join(measure.reported_by)) or "–",
         )
+        for package in measure.packages:  # issue 17: its work packages, indented
+            table.add_row(
+                escape(f"  {package.package_id}"),
+                escape(f"Arbeitspaket: {package.text} ({package.status})"),
+                "",
+                "ja" if package.reported else "nein",
+                escape("; ".join(package.reported_by)) or "–",
+            )
     return table
 
 
@@ -108,11 +117,34 @@ def _sheet(workbook: Any, title: str, header: tuple[str, ...], widths: tuple[int
     return sheet
 
 
+def _packages_sheet(workbook: Any, board: PartnerBoard, top: Alignment) -> None:
+    """The ``Arbeitspakete`` sheet (issue 17), only where measures have work packages."""
+    rows = [(m, p) for m in board.measures for p in m.packages]
+    if not rows:
+        return
+    sheet = _sheet(workbook, "Arbeitspakete", _PACKAGE_HEADER, (10, 14, 50, 18, 10, 34))
+    for row, (measure, package) in enumerate(rows, start=2):
+        values = (
+            measure.measure_id,
+            package.package_id,
+            package.text,
+            package.status,
+            "ja" if package.reported else "nein",
+            "; ".join(package.reported_by),
+        )
+        for column, value in enumerate(values, start=1):
+            write_cell(sheet, row, column, value).alignment = top
+        if not package.reported:
+            sheet.cell(row, 5).fill = PatternFill("solid", fgColor="FCE4D6")
+    sheet.auto_filter.ref = f"A1:F{len(rows) + 1}"
+
+
 def write_board_xlsx(board: PartnerBoard, path: Path | str) -> Path:
     """Write the board as a formatted workbook for the office, atomically.
 
     Sheets: ``Partner`` (one row per partner, coloured by state), ``Maßnahmen``
-    (one row per measure: reported this round, by whom) and ``Runde``
+    (one row per measure: reported this round, by whom), ``Arbeitspakete``
+    (only where measures have work packages: status and who reported) and ``Runde``
     (Stichtag, deadline, the summary sentences). Headers are frozen and filtered.
     """
     path = Path(path)
@@ -155,6 +187,7 @@ def write_board_xlsx(board: PartnerBoard, path: Path | str) -> Path:
         if not measure.reported:
             measures.cell(row, 4).fill = PatternFill("solid", fgColor="FCE4D6")
     measures.auto_filter.ref = f"A1:E{max(len(board.measures) + 1, 2)}"
+    _packages_sheet(workbook, board, top)
 
     info = _sheet(workbook, "Runde", ("Angabe", "Wert"), (24, 80))
     rows: tuple[tuple[str, str | dt.date], ...] = (

@@ -6,7 +6,11 @@ and the reports that belong to it, the board says
 * per partner: which measures were asked of them (their measures under
   "Zuständig"), which of them arrived (reported by that partner this round),
   which are missing, and when their last file came;
-* per measure: whether anybody reported on it this round, and who.
+* per measure: whether anybody reported on it this round, and who;
+* per work package (issue 17): its status at the Stichtag, and who reported on
+  it this round. A report on a work package counts as a report on its measure,
+  since the measure's status follows from its packages (rule 8 in
+  :mod:`kik_core.rules`).
 
 A partner counts as having *reported* when every measure asked of them arrived;
 a measure shared by two partners is asked of both, since each is asked for its
@@ -43,9 +47,11 @@ import attrs
 
 from kik_core._locale import format_date, format_number, plural
 from kik_core.model import Concept, PartnerContact, StatusReport, partner_key
+from kik_core.rules import package_statuses
 
 __all__ = [
     "BoardMeasure",
+    "BoardPackage",
     "BoardPartner",
     "PartnerBoard",
     "PartnerState",
@@ -108,13 +114,36 @@ class BoardPartner:
 
 
 @attrs.frozen
+class BoardPackage:
+    """A work package of a measure (issue 17): its status, and who reported on it this round.
+
+    Attributes:
+        package_id: the package's number, e.g. ``BS-4.3 AP1``.
+        text: what the package is.
+        status: the label of its effective status at the Stichtag.
+        reported_by: the partners who reported on it this round.
+    """
+
+    package_id: str
+    text: str
+    status: str
+    reported_by: tuple[str, ...]
+
+    @property
+    def reported(self) -> bool:
+        """Whether any partner reported on the package this round."""
+        return bool(self.reported_by)
+
+
+@attrs.frozen
 class BoardMeasure:
-    """One measure's line: reported this round, and by whom."""
+    """One measure's line: reported this round, and by whom; its work packages, if any."""
 
     measure_id: str
     text: str
     partners: tuple[str, ...]
     reported_by: tuple[str, ...]
+    packages: tuple[BoardPackage, ...] = ()
 
     @property
     def reported(self) -> bool:
@@ -222,6 +251,7 @@ def build_board(
     """
     reports = list(reports)
     times = file_times or {}
+    package_of = {p.id: p.measure_id for p in concept.work_packages}
     by_key = {c.key: c for c in contacts}
     reporters: dict[str, set[str]] = {}
     names: dict[str, dict[str, str]] = {}
@@ -236,6 +266,10 @@ def build_board(
             continue
         reporters.setdefault(report.target_id, set()).add(key)
         names.setdefault(report.target_id, {}).setdefault(key, report.partner)
+        if report.target_id in package_of:  # a work package reports on its measure too
+            measure_id = package_of[report.target_id]
+            reporters.setdefault(measure_id, set()).add(key)
+            names.setdefault(measure_id, {}).setdefault(key, report.partner)
     partners = []
     first_spelling: dict[str, str] = {}
     for name in concept.partners():
@@ -244,12 +278,21 @@ def build_board(
         asked = tuple(m.id for m in concept.measures if key in map(partner_key, m.responsible))
         arrived = tuple(m for m in asked if key in reporters.get(m, set()))
         partners.append(BoardPartner(name, asked, arrived, last.get(key), by_key.get(key)))
+    statuses = package_statuses(concept, reports, stichtag) if package_of else {}
+
+    def who(target_id: str) -> tuple[str, ...]:
+        return tuple(sorted(names.get(target_id, {}).values(), key=str.casefold))
+
     measures = tuple(
         BoardMeasure(
             m.id,
             m.text,
             m.responsible,
-            tuple(sorted(names.get(m.id, {}).values(), key=str.casefold)),
+            who(m.id),
+            tuple(
+                BoardPackage(p.id, p.text, statuses[p.id].status.label, who(p.id))
+                for p in concept.packages_of(m.id)
+            ),
         )
         for m in concept.measures
     )
