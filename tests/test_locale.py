@@ -34,3 +34,23 @@ def test_times_keep_their_zone() -> None:
     assert format_time(berlin) == "11:00"
     assert format_datetime(berlin) == "01.07.2024, 11:00"
     assert format_time(dt.time(7, 3)) == "07:03"
+
+
+def test_no_hand_written_date_formats_in_the_library() -> None:
+    """Dates and times people read go through _locale (Babel), not strftime or f-string specs.
+
+    Parsing formats (``strptime``) and machine formats (ISO, file names) are not
+    affected: they use ``isoformat()`` or ``strptime``.
+    """
+    import re
+    from pathlib import Path
+
+    root = Path(_locale.__file__).parent
+    spec = re.compile(r"\{[^{}]*:%[a-zA-Z]|\.strftime\(")
+    found = [
+        f"{path.relative_to(root)}:{number}: {line.strip()}"
+        for path in sorted(root.rglob("*.py"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if spec.search(line)
+    ]
+    assert found == []

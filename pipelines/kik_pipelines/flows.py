@@ -74,7 +74,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from kik_core import __version__ as kik_version
 from kik_core import workflow
-from kik_core._locale import format_date, plural
+from kik_core._locale import format_date, format_datetime, plural
 from kik_core._names import slug as _slug
 from kik_core.errors import KikError, StoreError
 from kik_core.rounds import default_stichtag, local_today
@@ -543,7 +543,7 @@ def publish_task(folder: str) -> dict[str, Any]:
             link_text=str(index.absolute()),
             key=f"{_folder_slug(folder)}-website",
             description=(
-                f"Website {settings.municipality}, Stichtag {stichtag:%d.%m.%Y} "
+                f"Website {settings.municipality}, Stichtag {format_date(stichtag)} "
                 f"({'neu veröffentlicht' if published else 'unverändert'})"
             ),
         )
@@ -677,7 +677,7 @@ def _round_lines(round_values: Mapping[str, Any], follow_ups: list[dict[str, str
     labels = {STEP_REMIND: "Erinnerung an die Partner", STEP_DRAFT: "Entwurf nach der Frist"}
     for f in follow_ups:
         when = dt.datetime.fromisoformat(f["scheduled"])
-        lines.append(f"- {labels[f['step']]}: geplant für {when:%d.%m.%Y %H:%M}")
+        lines.append(f"- {labels[f['step']]}: geplant für {format_datetime(when)}")
     return lines
 
 
@@ -720,7 +720,7 @@ def _publish_note(published: Mapping[str, Any] | None) -> str:
 
 
 def _date(iso: str) -> str:
-    return f"{dt.date.fromisoformat(iso):%d.%m.%Y}"
+    return format_date(dt.date.fromisoformat(iso))
 
 
 def _publish_lines(published: Mapping[str, Any]) -> list[str]:

@@ -10,6 +10,8 @@ import datetime as dt
 import re
 from typing import TYPE_CHECKING
 
+from kik_core import _locale
+
 if TYPE_CHECKING:
     from openpyxl.cell.cell import Cell
     from openpyxl.worksheet.worksheet import Worksheet
@@ -82,8 +84,8 @@ _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T]00:00(?::00(?:\.0+)?)?)?
 
 
 def format_date(value: dt.date) -> str:
-    """A date as partners write it: ``30.09.2023``."""
-    return f"{value.day:02d}.{value.month:02d}.{value.year:04d}"
+    """A date as partners write it: ``30.09.2023`` (:func:`kik_core._locale.format_date`)."""
+    return _locale.format_date(value)
 
 
 def cell_text(value: object) -> str:
@@ -103,11 +105,11 @@ def cell_text(value: object) -> str:
     if isinstance(value, dt.datetime):
         if value.time() == dt.time(0, 0):
             return format_date(value.date())
-        return f"{format_date(value.date())} {value:%H:%M}"
+        return f"{format_date(value.date())} {_locale.format_time(value)}"
     if isinstance(value, dt.date):
         return format_date(value)
     if isinstance(value, dt.time):
-        return f"{value:%H:%M}"
+        return _locale.format_time(value)
     return str(value)
 
 

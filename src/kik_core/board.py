@@ -45,7 +45,7 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
-from kik_core._locale import format_date, format_number, plural
+from kik_core._locale import format_datetime, format_number, plural
 from kik_core.model import Concept, PartnerContact, StatusReport, partner_key
 from kik_core.rules import package_statuses
 
@@ -223,7 +223,7 @@ def format_time(value: dt.datetime | None) -> str:
     if value is None:
         return "–"
     local = value.astimezone(_LOCAL)
-    return f"{format_date(local.date())}, {local:%H:%M}"
+    return format_datetime(local)
 
 
 def build_board(

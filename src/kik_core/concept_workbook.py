@@ -597,8 +597,8 @@ def _measure_attributes(
             "Maßnahmen",
             row,
             "Ende",
-            value=f"{end:%d.%m.%Y}",
-            detail=f": das Ende liegt vor dem Beginn ({start:%d.%m.%Y})",
+            value=format_date(end),
+            detail=f": das Ende liegt vor dem Beginn ({format_date(start)})",
         )
     if dates.get("Priorität seit") is not None and priority is None:
         reader.problem(Reason.EMPTY_REQUIRED, "Maßnahmen", row, "Priorität")

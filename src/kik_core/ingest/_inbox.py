@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from kik_core._atomic import atomic_write_text, remove_stale_temp_files
+from kik_core._locale import format_datetime
 from kik_core.errors import FolderError, Location, Problem, Reason
 from kik_core.ingest._errorbook import (
     find_error_workbook,
@@ -101,7 +102,7 @@ class AbandonedFile:
     def message(self) -> str:
         """The German note for ``kik validate``."""
         return (
-            f"{self.name}: liegt seit {self.since:%d.%m.%Y %H:%M} in Bearbeitung eines "
+            f"{self.name}: liegt seit {format_datetime(self.since)} in Bearbeitung eines "
             "abgebrochenen Laufs – wird beim nächsten Einlesen übernommen"
         )
 
