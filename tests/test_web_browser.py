@@ -250,3 +250,66 @@ def By_CSS() -> str:  # noqa: N802 - reads like the selenium constant it returns
     from selenium.webdriver.common.by import By
 
     return By.CSS_SELECTOR
+
+
+# --- measure attributes (issue 17): priorities, overdue measures, work packages ----------
+
+#: The pages of a concept with priorities, timeframes, a lead partner, budgets and work
+#: packages (Vierstadt, built from scratch in tests/test_structures_end_to_end.py).
+ATTRIBUTE_PAGES = (
+    "index.html",  # the priority sentence and the overdue list
+    "massnahmen.html",  # the "nur prioritäre" / "nur überfällige" filters
+    "handlungsfelder/1.html",  # the marks "prioritär" / "überfällig"
+    "massnahmen/1-1-2-1.html",  # priority, timeframe (overdue), lead partner, budget
+    "massnahmen/2-1-1-2.html",  # work packages with their statuses
+)
+
+
+@pytest.fixture(scope="module")
+def attributes_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from tests.test_structures_end_to_end import VIER_FILLED, _publish, vierstadt
+
+    return _publish(tmp_path_factory.mktemp("attribute-site"), vierstadt(), VIER_FILLED).site
+
+
+@pytest.mark.parametrize("width", [1280, 320])
+def test_axe_finds_no_violation_on_pages_with_measure_attributes(
+    driver, attributes_site, width
+) -> None:
+    driver.set_window_size(width, 900)
+    found = {}
+    for page in ATTRIBUTE_PAGES:
+        assert (attributes_site / page).is_file(), page
+        violations = _axe(driver, (attributes_site / page).as_uri())
+        widths = driver.execute_script(
+            "return [document.documentElement.clientWidth, document.documentElement.scrollWidth]"
+        )
+        assert widths[1] <= widths[0], f"{page} scrolls sideways at {width} px: {widths}"
+        if violations:
+            found[page] = [
+                (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in violations
+            ]
+    assert found == {}
+
+
+def test_the_priority_and_overdue_filters(driver, attributes_site) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver.set_window_size(1280, 900)
+    driver.get((attributes_site / "massnahmen.html").as_uri())
+    assert len(_visible_ids(driver)) == 7
+    priority = driver.find_element(By.CSS_SELECTOR, "input[name=prioritaer]")
+    overdue = driver.find_element(By.CSS_SELECTOR, "input[name=ueberfaellig]")
+    priority.click()
+    assert sorted(_visible_ids(driver)) == ["1.1.1.1", "1.1.2.1"]
+    assert driver.find_element(By.ID, "treffer").text == "2 von 7 Maßnahmen angezeigt"
+    overdue.click()
+    assert _visible_ids(driver) == ["1.1.2.1"]
+    priority.click()
+    assert _visible_ids(driver) == ["1.1.2.1"]  # the only overdue measure
+    driver.find_element(By.CSS_SELECTOR, "button[type=reset]").click()
+    assert len(_visible_ids(driver)) == 7
+    # the start page's link opens the list filtered
+    driver.get((attributes_site / "massnahmen.html").as_uri() + "?prioritaer=ja")
+    assert sorted(_visible_ids(driver)) == ["1.1.1.1", "1.1.2.1"]
+    assert driver.find_element(By.CSS_SELECTOR, "input[name=prioritaer]").is_selected()
