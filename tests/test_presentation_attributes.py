@@ -137,7 +137,7 @@ def test_measure_attributes_as_display_strings(concept, snapshot) -> None:
     assert view.tags == (("prioritaer", "prioritär"), ("ueberfaellig", "überfällig"))
     assert dict(view.facts) == {
         "Priorität": "hoch (festgelegt am 09.11.2022)",
-        "Zeitraum": "01.03.2024 – 30.06.2024 (überfällig)",
+        "Zeitraum": "01.03.2024 – 30.06.2024",
         "Federführend": "Volkshochschule",
         "Beteiligt": "Caritas",
         "Budget": "12.500,00\xa0€",

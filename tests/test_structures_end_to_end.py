@@ -445,7 +445,7 @@ def test_four_level_attributes_in_docx_and_web(vier_site: Published) -> None:
     assert evening is not None
     assert dict(evening.facts) == {
         "Priorität": "hoch",
-        "Zeitraum": "01.01.2024 – 31.08.2024 (überfällig)",
+        "Zeitraum": "01.01.2024 – 31.08.2024",
         "Federführend": "Jobcenter",
         "Beteiligt": "–",
         "Budget": "12.500,00\xa0€",
@@ -479,7 +479,7 @@ def test_two_level_attributes_in_docx_and_web(zwei_site: Published) -> None:
     assert m10 is not None
     assert dict(m10.facts) == {
         "Priorität": "A (festgelegt am 01.02.2024)",
-        "Zeitraum": "01.01.2024 – 01.09.2024 (überfällig)",
+        "Zeitraum": "01.01.2024 – 01.09.2024",
         "Federführend": "Jobcenter",
         "Beteiligt": "–",
         "Budget": "8.000,50\xa0€",

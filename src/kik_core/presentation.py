@@ -1406,7 +1406,10 @@ def measure_attributes(
     if packages:
         table = Table(
             caption=f"Arbeitspakete der Maßnahme {measure.id}",
-            description=package_progress(concept, snapshot, measure.id),
+            description=(
+                f"{plural(len(packages), 'Arbeitspaket', 'Arbeitspakete')} der Maßnahme "
+                "mit Status und Datum der Meldung"
+            ),
             header=("Nr.", "Arbeitspaket", "Status", "gemeldet"),
             rows=tuple((p.id, p.text, p.status_label, p.as_of_text) for p in packages),
         )
@@ -1417,7 +1420,7 @@ def measure_attributes(
     progress = package_progress(concept, snapshot, measure.id)
     facts = [
         ("Priorität", priority),
-        ("Zeitraum", timeframe + (f" ({OVERDUE_TAG})" if overdue_text else "")),
+        ("Zeitraum", timeframe),
         ("Federführend", lead),
         ("Beteiligt", (contributors or "–") if lead else ""),
         ("Budget", budget),
