@@ -696,8 +696,6 @@ def test_state_report_on_a_process_pool(tmp_path: Path) -> None:
     for outcome in summary["municipalities"]:
         if outcome["ok"]:
             assert Path(outcome["docx"]).is_file()
-
-
 # --- the web edition of the issued rounds ------------------------------------------
 
 
