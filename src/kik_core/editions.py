@@ -438,7 +438,8 @@ class Editions:
                 return index, canonical
         return None
 
-    def _decisions_in(self, index: int, decisions: Sequence[Decision]) -> list[Decision]:
+    def decisions_in(self, index: int, decisions: Iterable[Decision]) -> list[Decision]:
+        """The decisions edition ``index`` applies itself (older ones are carried)."""
         if index == 0:
             return list(decisions)
         since = self.changes[index - 1].valid_from
@@ -463,7 +464,7 @@ class Editions:
             return reports
         change = self.changes[index - 1]
         before = self.reports_in(index - 1, reports, decisions=decisions)
-        carried = carry_history(change, before, decisions=self._decisions_in(index - 1, decisions))
+        carried = carry_history(change, before, decisions=self.decisions_in(index - 1, decisions))
         own = [
             r for r in reports if r.as_of >= change.valid_from and change.new.has_id(r.target_id)
         ]
@@ -488,7 +489,7 @@ class Editions:
             self.concepts[index],
             self.reports_in(index, reports, decisions=decisions),
             as_of,
-            decisions=self._decisions_in(index, decisions),
+            decisions=self.decisions_in(index, decisions),
         )
 
     def statuses_in(self, snapshot: Snapshot, index: int) -> dict[str, Status]:
@@ -529,14 +530,15 @@ class Editions:
                 found.append(Change(measure_id, _in_scheme(scheme, old), effective.status))
         return tuple(found)
 
-    def origin(self, measure_id: str) -> str:
-        """Where a measure of the current edition came from, as a German sentence.
+    def origin(self, measure_id: str, index: int | None = None) -> str:
+        """Where a measure of edition ``index`` (default: the current) came from, in German.
 
         Empty for a measure that is the same in every edition (or for an
         unknown id), e.g. ``Hervorgegangen aus BS-1.1 (umbenannt; neue Fassung
         des Konzepts ab 01.06.2024).``
         """
-        for change in reversed(self.changes):
+        index = len(self.changes) if index is None else index
+        for change in reversed(self.changes[:index]):
             links = [link for link in change.links if link.new_id == measure_id]
             if not links or all(link.kind is LinkKind.SAME for link in links):
                 continue

@@ -36,6 +36,7 @@ from kik_core.settings import SETTINGS_FILE, Settings, load_settings, settings_t
 
 if TYPE_CHECKING:
     from kik_core.board import PartnerBoard
+    from kik_core.editions import EditionChange, Editions
     from kik_core.ingest import (
         AbandonedFile,
         FileOutcome,
@@ -60,6 +61,7 @@ __all__ = [
     "ingest",
     "init_folder",
     "issue",
+    "load_editions",
     "open_round",
     "open_store",
     "publish",
@@ -149,6 +151,66 @@ def _settings(folder: Path | str | Settings) -> Settings:
     return folder if isinstance(folder, Settings) else load_settings(folder)
 
 
+def load_editions(settings: Settings) -> Editions:
+    """The concept's editions per ``[konzept]``: the current one and every earlier one.
+
+    Without ``[[konzept.fortschreibung]]`` there is one edition, ``[konzept] datei``.
+
+    Raises:
+        ConceptWorkbookError: a concept workbook or a mapping sheet has errors
+            (every problem of every file, with file, sheet, row and column).
+    """
+
+    current = load_concept(settings.concept_file)
+    editions, problems = _check_editions(settings, current)
+    if problems:
+        raise ConceptWorkbookError(problems)
+    assert editions is not None  # noqa: S101 - no problems: the editions were built
+    return editions
+
+
+def _check_editions(
+    settings: Settings, current: Concept
+) -> tuple[Editions | None, tuple[Problem, ...]]:
+    """Load the earlier editions and their mappings, collecting every problem."""
+    from kik_core.editions import Editions, load_edition_change
+
+    if not settings.editions:
+        return Editions(current), ()
+    problems: list[Problem] = []
+    concepts: list[Concept | None] = []
+    for entry in settings.editions:
+        try:
+            concepts.append(load_concept(entry.previous))
+        except ConceptWorkbookError as exc:
+            problems += exc.problems
+            concepts.append(None)
+    concepts.append(current)
+    changes: list[EditionChange] = []
+    for number, entry in enumerate(settings.editions):
+        old, new = concepts[number], concepts[number + 1]
+        if old is None or new is None:
+            continue
+        try:
+            changes.append(load_edition_change(entry.mapping, old, new, entry.valid_from))
+        except ConceptWorkbookError as exc:
+            problems += exc.problems
+    if problems:
+        return None, tuple(problems)
+    return Editions(current, changes), ()
+
+
+def _concept_file(settings: Settings, concept: Concept, editions: Editions | None = None) -> Path:
+    """The workbook of one of the editions (texts, contacts and highlights live there)."""
+    if not settings.editions:
+        return settings.concept_file
+    editions = editions or load_editions(settings)
+    for index, candidate in enumerate(editions.concepts[:-1]):
+        if candidate is concept or candidate == concept:
+            return settings.editions[index].previous
+    return settings.concept_file
+
+
 def open_store(settings: Settings) -> Store:
     """Open (and migrate) the folder's status store."""
     from kik_core.store import Store
@@ -179,6 +241,9 @@ def validate(folder: Path | str | Settings, *, today: dt.date | None = None) -> 
         concept = load_concept(settings.concept_file)
     except ConceptWorkbookError as exc:
         return ValidationResult(None, exc.problems, (), skipped, abandoned)
+    editions, edition_problems = _check_editions(settings, concept)
+    if edition_problems:
+        return ValidationResult(concept, edition_problems, (), skipped, abandoned)
     from kik_core.concept_workbook import load_partner_contacts
 
     try:  # the optional Partner sheet (contacts for reminders)
@@ -188,7 +253,10 @@ def validate(folder: Path | str | Settings, *, today: dt.date | None = None) -> 
         partner_problems = exc.problems
     limits = _limits(settings)
     paths = [*inbox_files(settings.inbox), *abandoned_paths(settings.inbox)]
-    files = tuple(read_update_file(path, concept, today=today, limits=limits) for path in paths)
+    files = tuple(
+        read_update_file(path, concept, today=today, limits=limits, editions=editions)
+        for path in paths
+    )
     return ValidationResult(concept, partner_problems, files, skipped, abandoned)
 
 
@@ -207,7 +275,8 @@ def ingest(
     from kik_core.ingest import ingest_inbox
 
     settings = _settings(folder)
-    concept = load_concept(settings.concept_file)
+    editions = load_editions(settings)
+    concept = editions.current
     for sub in (settings.inbox, settings.archive, settings.quarantine, settings.outbox):
         try:
             sub.mkdir(parents=True, exist_ok=True)
@@ -225,6 +294,7 @@ def ingest(
             limits=_limits(settings),
             on_file=on_file,
             clean=(settings.reports_dir,),
+            editions=editions if editions.changes else None,
         )
     log.info(
         "Einlesen %s: %d Dateien, %d Zeilen angenommen, %d abgelehnt",
@@ -362,6 +432,8 @@ class _RoundInputs:
     snapshot: Snapshot
     history: tuple[Snapshot, ...]
     late: tuple[LateCorrection, ...]
+    #: the change into the round's edition, where the report spans it (annex)
+    edition: EditionChange | None = None
 
 
 def _round_inputs(
@@ -369,7 +441,9 @@ def _round_inputs(
 ) -> _RoundInputs:
     from kik_core.rounds import late_corrections, round_snapshot
 
-    concept = load_concept(settings.concept_file)
+    editions = load_editions(settings)
+    index = editions.index_at(current.stichtag)  # the edition in force at the Stichtag
+    concept = editions.concepts[index]
     reports = store.reports(concept.statuses)
     issued = [s for s in store.issued_snapshots() if s.as_of < current.stichtag]
     previous = previous or settings.report.previous
@@ -383,12 +457,22 @@ def _round_inputs(
                 "(kik runde zeigen listet sie)"
             )
         compare = matching[0]
+    decisions = store.decisions(concept.statuses)
     snapshot = round_snapshot(
-        concept, reports, current, previous=compare, decisions=store.decisions(concept.statuses)
+        concept,
+        editions.reports_in(index, reports, decisions=decisions),
+        current,
+        previous=compare,
+        decisions=editions.decisions_in(index, decisions),
     )
+    edition = None
+    if compare is not None and editions.index_of(compare) < index:
+        # the report spans a change of edition: compare along the mapping, list it
+        snapshot = attrs.evolve(snapshot, changes=editions.changes_since(compare, snapshot))
+        edition = editions.change_into(index)
     ingested = {f.content_hash: f.ingested_at for f in store.files()}
     late = late_corrections(reports, store.rounds(), ingested, current=current)
-    return _RoundInputs(concept, current, snapshot, tuple(issued), late)
+    return _RoundInputs(concept, current, snapshot, tuple(issued), late, edition)
 
 
 def _report_options(settings: Settings, version_label: str = "") -> ReportOptions:
@@ -432,7 +516,7 @@ def _write_docx(
     from kik_core._atomic import atomic_path
     from kik_core.report import build_report
 
-    content = load_report_content(settings.concept_file, inputs.concept)
+    content = load_report_content(_concept_file(settings, inputs.concept), inputs.concept)
     target.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(target, overwrite=False, mode=mode) as temp:
         build_report(
@@ -444,6 +528,7 @@ def _write_docx(
             history=(*inputs.history, inputs.snapshot),
             late=inputs.late,
             board=board,
+            edition=inputs.edition,
         )
     return target
 
@@ -679,17 +764,21 @@ def templates(
     from kik_core.ingest import write_partner_templates
 
     settings = _settings(folder)
-    concept = load_concept(settings.concept_file)
+    editions = load_editions(settings)
     current = template_round(settings, as_of=as_of, today=today)
+    index = editions.index_at(current.stichtag)  # the edition in force at the Stichtag
+    concept = editions.concepts[index]
     with open_store(settings) as store:
-        snapshot = build_snapshot(
-            concept,
+        snapshot = editions.snapshot(
             store.reports(concept.statuses),
             current.deadline,
+            index=index,
             decisions=store.decisions(concept.statuses),
         )
     settings.outbox.mkdir(parents=True, exist_ok=True)
-    contacts, office = _template_contacts(settings, concept)
+    contacts, office = _template_contacts(
+        settings, concept, _concept_file(settings, concept, editions)
+    )
     return write_partner_templates(
         concept,
         snapshot,
@@ -702,13 +791,13 @@ def templates(
 
 
 def _template_contacts(
-    settings: Settings, concept: Concept
+    settings: Settings, concept: Concept, concept_file: Path | None = None
 ) -> tuple[Sequence[PartnerContact], str | None]:
     """Contacts printed at the top of templates: the ``Partner`` sheet and the office's address."""
     from kik_core.concept_workbook import load_partner_contacts
 
     try:
-        contacts = load_partner_contacts(settings.concept_file, concept)
+        contacts = load_partner_contacts(concept_file or settings.concept_file, concept)
     except ConceptWorkbookError as exc:  # checked by kik validate; templates go out without
         log.debug("Partner sheet not used for templates: %s", exc)
         contacts = ()
@@ -842,13 +931,17 @@ def _build_board(
 ) -> tuple[Concept, PartnerBoard, Round, list[StatusReport], list[Decision]]:
     from kik_core.concept_workbook import load_partner_contacts
 
-    concept = load_concept(settings.concept_file)
-    contacts = load_partner_contacts(settings.concept_file, concept)
+    editions = load_editions(settings)
     with open_store(settings) as store:
         current = _board_round(store, stichtag)
+        index = editions.index_at(current.stichtag)  # the edition in force at the Stichtag
+        concept = editions.concepts[index]
+        contacts = load_partner_contacts(_concept_file(settings, concept, editions), concept)
         board = _board_for(store, concept, current, contacts)
         reports = store.reports(concept.statuses)
         decisions = store.decisions(concept.statuses)
+        reports = editions.reports_in(index, reports, decisions=decisions)
+        decisions = editions.decisions_in(index, decisions)
     return concept, board, current, reports, decisions
 
 
@@ -1118,7 +1211,7 @@ def _publish_inputs(
     # the late corrections the issued report listed: those ingested before its issue
     issued_round = store.round(chosen.as_of)
     late: tuple[LateCorrection, ...] = ()
-    concept = load_concept(settings.concept_file)
+    concept = load_editions(settings).concept_of(chosen)  # the edition it was issued in
     if issued_round is not None and issued_round.issued_at is not None:
         ingested = {f.content_hash: f.ingested_at for f in store.files()}
         reports = store.reports(concept.statuses)  # the concept's own scheme (issue 17)
@@ -1156,12 +1249,13 @@ def publish(
     from kik_core.web import SiteOptions, build_site
 
     settings = _settings(folder)
+    editions = load_editions(settings) if settings.editions else None
     with open_store(settings) as store:
         full_concept, snapshot, history, late = _publish_inputs(
             store, settings, draft=draft, as_of=as_of
         )
     concept = concept_at(full_concept, snapshot)
-    content = load_report_content(settings.concept_file, full_concept)
+    content = load_report_content(_concept_file(settings, full_concept, editions), full_concept)
     web = settings.web
     presentation = present(
         concept,
@@ -1177,6 +1271,7 @@ def publish(
         sections=(*_texts(settings.report.sections_front), *_texts(settings.report.sections_back)),
         thanks=settings.report.thanks,
         late=late,
+        editions=editions,
     )
     overrides = settings.folder / "web"
     options = SiteOptions(
@@ -1189,7 +1284,13 @@ def publish(
     default = settings.folder / (DRAFT_FOLDER if draft else PUBLISH_FOLDER)
     destination = target or (web.target if web.target and not draft else None) or default
     site = build_site(
-        presentation, full_concept, snapshot, destination, history=history, options=options
+        presentation,
+        full_concept,
+        snapshot,
+        destination,
+        history=history,
+        options=options,
+        concept_of=editions.concept_of if editions is not None else None,
     )
     log.info("web edition %s written to %s", settings.municipality, site.folder)
     return PublishResult(site.folder, site.pages, site.data_files, snapshot, draft)
