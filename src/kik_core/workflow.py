@@ -1294,3 +1294,82 @@ def publish(
     )
     log.info("web edition %s written to %s", settings.municipality, site.folder)
     return PublishResult(site.folder, site.pages, site.data_files, snapshot, draft)
+
+
+# --------------------------------------------------------------------------- Fortschreibung
+
+__all__ += ["mapping_template"]  # appended in one block to keep merges with other work easy
+
+
+def _given_file(settings: Settings, value: Path) -> Path:
+    """A workbook named on the command line: as given, else inside the folder."""
+    if value.is_file() or value.is_absolute():
+        return value
+    return settings.folder / value
+
+
+def mapping_template(
+    folder: Path | str | Settings,
+    *,
+    previous: Path | None = None,
+    new: Path | None = None,
+    output: Path | None = None,
+) -> Path:
+    """Write the mapping workbook for a *Fortschreibung* (``kik vorlage zuordnung``).
+
+    One row per measure of the previous edition and per new measure; the office
+    fills in the kind (dropdown) and the numbers, then names the file as
+    ``zuordnung`` in ``[[konzept.fortschreibung]]`` (see
+    :func:`kik_core.editions.write_mapping_template`).
+
+    Args:
+        folder: the municipality folder.
+        previous: the previous edition's workbook (default: the ``vorgaenger`` of
+            the last ``[[konzept.fortschreibung]]``).
+        new: the new edition's workbook (default: ``[konzept] datei``).
+        output: the file to write (default: ``zuordnung.xlsx`` in the folder, or
+            ``zuordnung_2.xlsx``... if that exists). An existing file is never replaced.
+
+    Raises:
+        SettingsError: no previous edition is given or declared.
+        ConceptWorkbookError: one of the workbooks has errors.
+        ReportError: ``output`` exists already.
+    """
+    from kik_core.editions import write_mapping_template
+    from kik_core.errors import SettingsError
+
+    settings = _settings(folder)
+    if previous is None:
+        if not settings.editions:
+            raise SettingsError(
+                "Welche Fassung ist die bisherige? Geben Sie sie an, z. B. kik vorlage "
+                "zuordnung ORDNER --alt konzept_2021.xlsx (die neue Fassung ist [konzept] "
+                "datei, oder --neu DATEI)"
+            )
+        previous = settings.editions[-1].previous
+    old_file = _given_file(settings, previous)
+    new_file = _given_file(settings, new) if new is not None else settings.concept_file
+    if old_file.resolve() == new_file.resolve():
+        raise SettingsError(
+            f"Bisherige und neue Fassung sind dieselbe Datei ({new_file.name}); geben Sie "
+            "die bisherige mit --alt und die neue mit --neu an"
+        )
+    old_concept, new_concept = load_concept(old_file), load_concept(new_file)
+    target = (
+        _given_output(settings, output)
+        if output is not None
+        else _free_path(settings.folder, "zuordnung", ".xlsx")
+    )
+    try:
+        written = write_mapping_template(target, old_concept, new_concept)
+    except FileExistsError as exc:
+        raise ReportError(
+            f"{target.name} gibt es schon in {target.parent}; kik überschreibt keine Datei, "
+            "die jemand bearbeitet haben könnte. Wählen Sie einen anderen Namen (--ausgabe)"
+        ) from exc
+    log.info("Zuordnung %s → %s geschrieben: %s", old_file.name, new_file.name, written)
+    return written
+
+
+def _given_output(settings: Settings, output: Path) -> Path:
+    return output if output.is_absolute() else Path.cwd() / output
