@@ -951,7 +951,7 @@ def _run_mapping(args: argparse.Namespace, console: Console) -> int:
     console.print(f"[bold green]Zuordnung geschrieben:[/] {_e(path)}")
     console.print(
         "Bitte in Excel ausfüllen (Blatt „Fortschreibung“), in kik.toml unter "
-        "[[konzept.fortschreibung]] als zuordnung eintragen und prüfen mit: "
+        f"{_e('[[konzept.fortschreibung]]')} als zuordnung eintragen und prüfen mit: "
         f"kik validate {_e(args.folder)}"
     )
     return EXIT_OK

@@ -14,7 +14,8 @@ predecessors had, dated as they were reported:
   conflicting partners, rule 2);
 - new: no history (rule 3: the scheme's initial status).
 
-The carried statuses are reports by the partner :data:`CARRIED` on the new ids,
+The carried statuses are reports by the partner :data:`CARRIED` on the new ids
+(with the predecessors' latest texts, so templates and the report keep them),
 so every rule (latest report wins, changes, regressions) works on them unchanged;
 a partner's own report on the new id from ``valid_from`` on supersedes them.
 :func:`edition_snapshot` picks the edition in force at a date. Statuses carry by
@@ -27,7 +28,7 @@ import datetime as dt
 import enum
 import itertools
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import attrs
@@ -38,7 +39,7 @@ from kik_core._locale import format_date
 from kik_core.concept_workbook import _cell_text, _read_sheets, _style_sheet
 from kik_core.errors import ConceptWorkbookError, Location, ModelError, Problem, Reason
 from kik_core.model import Concept, Decision, Status, StatusReport, StatusScheme
-from kik_core.rules import Change, Snapshot, build_snapshot, effective_statuses
+from kik_core.rules import Change, EffectiveStatus, Snapshot, build_snapshot, effective_statuses
 
 __all__ = [
     "CARRIED",
@@ -238,7 +239,7 @@ def carry_history(
     )
     scheme = change.new.statuses
     carried: list[StatusReport] = []
-    last: dict[str, str] = {}
+    last: dict[str, tuple[str, str, str]] = {}
     for day in old_days:
         statuses = effective_statuses(change.old, reports, day, decisions=decisions)
         for measure in change.new.measures:
@@ -246,19 +247,37 @@ def carry_history(
             if not before or not any(statuses[p].reported or statuses[p].decided for p in before):
                 continue
             status = min(scheme.parse(statuses[p].status.label) for p in before)
-            if last.get(measure.id) == status.label:
+            current_state = _carried_text(before, statuses, "current_state")
+            outlook = _carried_text(before, statuses, "outlook")
+            if not current_state and before != (measure.id,):
+                current_state = f"übernommen aus {', '.join(before)} (frühere Fassung)"
+            if last.get(measure.id) == (status.label, current_state, outlook):
                 continue
-            last[measure.id] = status.label
+            last[measure.id] = (status.label, current_state, outlook)
             carried.append(
                 StatusReport(
                     measure.id,
                     status,
                     day,
                     CARRIED,
-                    current_state=f"übernommen aus {', '.join(before)} (frühere Fassung)",
+                    current_state=current_state,
+                    outlook=outlook,
                 )
             )
     return carried
+
+
+def _carried_text(
+    before: Sequence[str], statuses: Mapping[str, EffectiveStatus], field: str
+) -> str:
+    """The partners' latest texts on the predecessors (named where there are several)."""
+    parts = []
+    for old_id in before:
+        for report in statuses[old_id].reports:
+            text = str(getattr(report, field)).strip()
+            if text:
+                parts.append(f"{old_id}: {text}" if len(before) > 1 else text)
+    return "\n\n".join(dict.fromkeys(parts))
 
 
 def edition_snapshot(
@@ -323,6 +342,15 @@ def load_edition_change(
 
         word = cell("Art").casefold()
         if not (word or cell("alt") or cell("neu")):
+            continue
+        if not word:
+            problems.append(
+                Problem(
+                    Reason.EMPTY_REQUIRED,
+                    Location(path.name, "Fortschreibung", row, "Art"),
+                    f"Die Zelle ist leer: bitte die Art wählen ({', '.join(_WORDS)})",
+                )
+            )
             continue
         if word not in _WORDS:
             problems.append(
