@@ -907,10 +907,6 @@ def _ignore_late_signals() -> None:
             signal.signal(sig, signal.SIG_IGN)
 
 
-if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())
-
-
 # --------------------------------------------------------------------------- kik vorlage zuordnung
 
 
@@ -955,3 +951,7 @@ def _run_mapping(args: argparse.Namespace, console: Console) -> int:
         f"kik validate {_e(args.folder)}"
     )
     return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
