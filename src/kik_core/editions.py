@@ -648,9 +648,11 @@ def write_mapping_template(path: Path | str, old: Concept, new: Concept) -> Path
         FileExistsError: ``path`` exists.
     """
     from openpyxl import Workbook  # noqa: PLC0415 - heavy, only for the template
+    from openpyxl.styles import Alignment, Font  # noqa: PLC0415 - as above
     from openpyxl.worksheet.datavalidation import (  # noqa: PLC0415 - as above
         DataValidation,
     )
+    from openpyxl.worksheet.properties import PageSetupProperties  # noqa: PLC0415 - as above
 
     path = Path(path)
     if path.exists():
@@ -659,9 +661,19 @@ def write_mapping_template(path: Path | str, old: Concept, new: Concept) -> Path
     guide = workbook.active
     assert guide is not None  # noqa: S101 - a new workbook has one sheet
     guide.title = "Anleitung"
+    width = 76  # fits an A4 page in portrait, like the concept workbook's instructions
+    guide.column_dimensions["A"].width = width
     for number, line in enumerate(_INSTRUCTIONS, start=1):
-        write_cell(guide, number, 1, line)
-    guide.column_dimensions["A"].width = 110
+        cell = write_cell(guide, number, 1, line)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        if number == 1:
+            cell.font = Font(name="Calibri", bold=True, size=14)
+        lines = max(1, -(-len(line) // int(width * 1.05)))
+        guide.row_dimensions[number].height = lines * 15 + (6 if number == 1 else 2)
+    guide.page_setup.paperSize = guide.PAPERSIZE_A4
+    guide.page_setup.fitToWidth = 1
+    guide.page_setup.fitToHeight = 0
+    guide.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     sheet = workbook.create_sheet("Fortschreibung")
     for column, header in enumerate(MAPPING_HEADERS, start=1):
         write_cell(sheet, 1, column, header)
@@ -670,7 +682,10 @@ def write_mapping_template(path: Path | str, old: Concept, new: Concept) -> Path
     for number, values in enumerate(rows, start=2):
         for column, value in enumerate(values, start=1):
             if value:
-                write_cell(sheet, number, column, value)
+                cell = write_cell(sheet, number, column, value)
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+        lines = max(-(-len(values[1]) // 48), -(-len(values[4]) // 48), 1)
+        sheet.row_dimensions[number].height = lines * 15
     last = len(rows) + 200  # room for the rows the office adds (splits, merges)
     for title, concept in (("Bisherige Fassung", old), ("Neue Fassung", new)):
         listing = workbook.create_sheet(title)
