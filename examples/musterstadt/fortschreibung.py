@@ -53,7 +53,9 @@ def declare_edition(target: Path) -> None:
     text = text.replace('datei = "konzept.xlsx"', 'datei = "konzept_2025.xlsx"\n' + EDITION)
     text = text.replace("stichtag = 2024-09-30", f"stichtag = {STICHTAG}")
     text = text.replace('untertitel = "Oktober 2024"', 'untertitel = "Januar 2025"')
-    text = text.replace('zeitraum = "März bis September 2024"', 'zeitraum = "März bis Dezember 2024"')
+    text = text.replace(
+        'zeitraum = "März bis September 2024"', 'zeitraum = "März bis Dezember 2024"'
+    )
     settings.write_text(text, encoding="utf-8")
     print("\n# kik.toml: datei = konzept_2025.xlsx, [[konzept.fortschreibung]] ab 01.10.2024")
 
