@@ -22,7 +22,7 @@ from kik_core import workflow
 from kik_core.cli import main as kik
 from kik_core.concept_workbook import write_concept_workbook
 from kik_core.editions import load_edition_change
-from kik_core.errors import ConceptWorkbookError, Reason, SettingsError
+from kik_core.errors import ConceptWorkbookError, DecisionError, Reason, SettingsError
 from kik_core.model import Concept, Measure
 from kik_core.settings import load_settings
 from tests import test_editions as lib
@@ -376,3 +376,21 @@ def test_a_new_number_before_the_change_is_explained(town: Path) -> None:
     (problem,) = result.files[0].rejected[0].problems
     assert problem.reason is Reason.OTHER_EDITION
     assert "gilt erst ab der Fortschreibung des Konzepts am 01.06.2024" in problem.message
+
+
+def test_a_decision_names_a_measure_of_the_edition_in_force_then(town: Path) -> None:
+    _declare_new_edition(town)
+    before = workflow.decide(
+        town, "BS-1.3", "implementiert", reason="Abgeschlossen", by="Büro", as_of=LATE_OLD,
+        today=dt.date(2024, 10, 7),
+    )  # fmt: skip
+    assert before.measure_id == "BS-1.3"
+    with pytest.raises(DecisionError, match="„BS-1.3“ gibt es im Konzept nicht"):
+        workflow.decide(
+            town, "BS-1.3", "implementiert", reason="x", by="Büro", as_of=D3,
+            today=dt.date(2024, 10, 7),
+        )  # fmt: skip
+    # the old edition's decision carries into the renamed measure
+    workflow.open_round(town, stichtag=D3, today=dt.date(2024, 10, 7))
+    draft = workflow.report(town, today=dt.date(2024, 10, 7))
+    assert draft.snapshot.status_of("BS-2.3").label == "implementiert"

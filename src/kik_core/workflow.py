@@ -1097,7 +1097,10 @@ def decide(
     from kik_core.rounds import local_today
 
     settings = _settings(folder)
-    concept = load_concept(settings.concept_file)
+    if settings.editions and as_of is not None:  # the edition in force at that date
+        concept = load_editions(settings).concept_at(as_of)
+    else:
+        concept = load_concept(settings.concept_file)
     measure_id = concept.canonical_id(measure_id) or measure_id.strip()
     if not concept.is_measure(measure_id):
         example = next(iter(concept.direct_measures_of(measure_id)), None)
