@@ -385,7 +385,7 @@ def test_a_decision_names_a_measure_of_the_edition_in_force_then(town: Path) -> 
         today=dt.date(2024, 10, 7),
     )  # fmt: skip
     assert before.measure_id == "BS-1.3"
-    with pytest.raises(DecisionError, match="„BS-1.3“ gibt es im Konzept nicht"):
+    with pytest.raises(DecisionError, match=r"„BS-1\.3“ gibt es im Konzept nicht"):
         workflow.decide(
             town, "BS-1.3", "implementiert", reason="x", by="Büro", as_of=D3,
             today=dt.date(2024, 10, 7),
