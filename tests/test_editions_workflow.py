@@ -219,7 +219,10 @@ def test_a_fortschreibung_end_to_end(town: Path, capsys: pytest.CaptureFixture[s
     q1_bytes = _sha(issued_q1)
     _declare_new_edition(town)
     assert kik(["validate", str(town)]) == 0
-    assert "Alles in Ordnung" in capsys.readouterr().out
+    out = " ".join(capsys.readouterr().out.split())
+    assert "Fassung KIK 2021: bis 31.05.2024 (20 Maßnahmen)" in out
+    assert "Fassung KIK 2024: ab 01.06.2024 (21 Maßnahmen)" in out
+    assert "Alles in Ordnung" in out
 
     # the round after the change: templates are the new edition's, with the carried history
     today = dt.date(2024, 10, 7)

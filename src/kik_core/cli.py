@@ -493,6 +493,18 @@ def _print_report(console: Console, result: ReportResult) -> None:
 def _print_validation(console: Console, result: ValidationResult) -> None:
     for problem in result.concept_problems:
         console.print(f"[red]Konzept:[/] {_e(problem)}")
+    if result.editions is not None and result.editions.changes:  # a Fortschreibung
+        changes = result.editions.changes
+        for index, concept in enumerate(result.editions.concepts):
+            when = []
+            if index:
+                when.append(f"ab {format_date(changes[index - 1].valid_from)}")
+            if index < len(changes):
+                when.append(f"bis {format_date(changes[index].valid_from - dt.timedelta(days=1))}")
+            console.print(
+                f"Fassung {_e(concept.title)}: {' '.join(when)} "
+                f"({plural(len(concept.measures), 'Maßnahme', 'Maßnahmen')})"
+            )
     _print_inbox_notes(console, result.skipped, result.abandoned)
     for file in result.files:
         if file.unreadable is not None:

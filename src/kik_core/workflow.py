@@ -91,6 +91,8 @@ class ValidationResult:
     skipped: tuple[SkippedEntry, ...] = ()
     #: files of runs that died; the next ingest reads them (their rows are in ``files``)
     abandoned: tuple[AbandonedFile, ...] = ()
+    #: the concept's editions, when the mappings load (one edition without a Fortschreibung)
+    editions: Editions | None = None
 
     @property
     def ok(self) -> bool:
@@ -257,7 +259,7 @@ def validate(folder: Path | str | Settings, *, today: dt.date | None = None) -> 
         read_update_file(path, concept, today=today, limits=limits, editions=editions)
         for path in paths
     )
-    return ValidationResult(concept, partner_problems, files, skipped, abandoned)
+    return ValidationResult(concept, partner_problems, files, skipped, abandoned, editions)
 
 
 def ingest(
