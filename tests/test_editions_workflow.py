@@ -397,3 +397,23 @@ def test_a_decision_names_a_measure_of_the_edition_in_force_then(town: Path) -> 
     workflow.open_round(town, stichtag=D3, today=dt.date(2024, 10, 7))
     draft = workflow.report(town, today=dt.date(2024, 10, 7))
     assert draft.snapshot.status_of("BS-2.3").label == "implementiert"
+
+
+def test_a_round_before_the_change_keeps_the_old_edition(town: Path) -> None:
+    _declare_new_edition(town)  # declared while the last round of the old edition is open
+    today = dt.date(2024, 6, 10)
+    workflow.open_round(town, stichtag=dt.date(2024, 5, 31), today=today)
+    templates = workflow.templates(town, today=today)
+    text = " ".join(
+        str(c) for p in templates for row in load_workbook(p)["Rückmeldung"].values for c in row
+    )
+    assert "BS-1.1" in text
+    assert "BS-2.1" not in text
+    _file(town, "spaet.xlsx", [("BS-1.3", "in Bearbeitung", LATE_OLD)])
+    assert workflow.ingest(town, today=today).rows_accepted == 1
+    issued = workflow.issue(town, accept_conflicts=True)
+    assert issued.concept.title == "KIK 2021"
+    assert issued.snapshot.overall.total == 20
+    assert issued.snapshot.status_of("BS-1.3").label == "in Bearbeitung"
+    _rows, text = _report_rows(issued.docx)
+    assert "Fortschreibung" not in text

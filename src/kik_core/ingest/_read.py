@@ -520,7 +520,7 @@ def _validate_in_edition(
     if report is not None or day is None:
         return report, problems
     text = cell_text(row.get(COL_ID)).strip()
-    found = editions.find(text)
+    found = editions.find(text) or editions.find(normalize_id(text))
     if found is None or found[0] == index:
         return report, problems
     other, canonical = found
