@@ -417,3 +417,18 @@ def test_a_round_before_the_change_keeps_the_old_edition(town: Path) -> None:
     assert issued.snapshot.status_of("BS-1.3").label == "in Bearbeitung"
     _rows, text = _report_rows(issued.docx)
     assert "Fortschreibung" not in text
+
+
+def test_the_mapping_template_says_what_is_missing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = workflow.init_folder(tmp_path / "stadt", "Stadt")
+    assert kik(["vorlage", "zuordnung", str(folder)]) == 1
+    assert "Welche Fassung ist die bisherige?" in capsys.readouterr().out
+    assert kik(["vorlage", "zuordnung", str(folder), "--alt", "fehlt.xlsx"]) == 1
+    out = " ".join(capsys.readouterr().out.split())
+    assert "--alt: das Konzept-Arbeitsbuch" in out
+    assert "fehlt.xlsx gibt es nicht" in out
+    assert kik(["vorlage", "zuordnung", str(folder), "--alt", "konzept.xlsx"]) == 1
+    assert "dieselbe Datei" in capsys.readouterr().out
+    assert not list(folder.glob("zuordnung*"))

@@ -1354,6 +1354,12 @@ def mapping_template(
         previous = settings.editions[-1].previous
     old_file = _given_file(settings, previous)
     new_file = _given_file(settings, new) if new is not None else settings.concept_file
+    for option, path in (("--alt", old_file), ("--neu", new_file)):
+        if not path.is_file():
+            raise SettingsError(
+                f"{option}: das Konzept-Arbeitsbuch {path} gibt es nicht; nennen Sie die "
+                "Datei relativ zum Ordner der Kommune, z. B. --alt konzept_2021.xlsx"
+            )
     if old_file.resolve() == new_file.resolve():
         raise SettingsError(
             f"Bisherige und neue Fassung sind dieselbe Datei ({new_file.name}); geben Sie "
