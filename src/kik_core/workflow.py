@@ -162,7 +162,6 @@ def load_editions(settings: Settings) -> Editions:
         ConceptWorkbookError: a concept workbook or a mapping sheet has errors
             (every problem of every file, with file, sheet, row and column).
     """
-
     current = load_concept(settings.concept_file)
     editions, problems = _check_editions(settings, current)
     if problems:
@@ -1367,7 +1366,7 @@ def mapping_template(
         )
     old_concept, new_concept = load_concept(old_file), load_concept(new_file)
     target = (
-        _given_output(settings, output)
+        output.absolute()
         if output is not None
         else _free_path(settings.folder, "zuordnung", ".xlsx")
     )
@@ -1380,7 +1379,3 @@ def mapping_template(
         ) from exc
     log.info("Zuordnung %s → %s geschrieben: %s", old_file.name, new_file.name, written)
     return written
-
-
-def _given_output(settings: Settings, output: Path) -> Path:
-    return output if output.is_absolute() else Path.cwd() / output
