@@ -211,6 +211,7 @@ def test_validate_lists_mapping_problems(town: Path, capsys: pytest.CaptureFixtu
         "Zeile 26, Spalte neu: „gleich“ verbindet gleiche Nummern, nicht BS-1.5 und BS-1.6" in out
     )
     assert "Die alte Maßnahme „BS-1.5“ steht 2-mal in der Zuordnung" in out
+    assert "Keine Dateien" not in out  # the inbox is not read while the mapping has errors
 
 
 def test_a_fortschreibung_end_to_end(town: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -516,8 +516,8 @@ def _print_validation(console: Console, result: ValidationResult) -> None:
         for row in file.rejected:
             for problem in row.problems:
                 console.print(f"  {_e(problem)}")
-    if result.concept is not None and not result.files:
-        console.print("Keine Dateien in eingang/.")
+    if result.concept is not None and result.editions is not None and not result.files:
+        console.print("Keine Dateien in eingang/.")  # (not read while a mapping has errors)
     console.print(
         "[bold green]Alles in Ordnung.[/]" if result.ok else "[bold red]Fehler gefunden.[/]"
     )
