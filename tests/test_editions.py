@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import attrs
 import docx
 import pytest
 from openpyxl import Workbook
@@ -15,6 +16,7 @@ from kik_core.editions import (
     CARRIED,
     EditionChange,
     EditionLink,
+    Editions,
     LinkKind,
     carry_history,
     edition_snapshot,
@@ -22,7 +24,7 @@ from kik_core.editions import (
 )
 from kik_core.errors import ConceptWorkbookError
 from kik_core.report import ReportOptions, build_report
-from kik_core.rules import Snapshot
+from kik_core.rules import Snapshot, build_snapshot
 
 W, B, I = Status.WARTEND, Status.IN_BEARBEITUNG, Status.IMPLEMENTIERT  # noqa: E741 - like the table
 D1, D2, D3 = dt.date(2023, 9, 30), dt.date(2024, 3, 31), dt.date(2024, 9, 30)
@@ -218,3 +220,74 @@ def test_a_single_merge_row_is_refused() -> None:
     bad.append(EditionLink(LinkKind.DROPPED, "AA-1.2", None))
     with pytest.raises(ModelError, match="mindestens zwei Zeilen"):
         EditionChange(old_edition(), new_edition(), VALID_FROM, tuple(bad))
+
+
+# --- a line of editions (kik.toml may declare several Fortschreibungen) ----------------
+
+D4 = dt.date(2025, 3, 31)
+SECOND_FROM = dt.date(2025, 1, 1)
+
+
+def third_edition() -> Concept:
+    """KIK 2024 with BS-2.1 renamed BS-4.1 (a second Fortschreibung)."""
+    second = new_edition()
+    measures = tuple(
+        Measure("BS-4.1", "neu BS-4.1") if m.id == "BS-2.1" else m for m in second.measures
+    )
+    return Concept(
+        "Musterstadt", "KIK 2025", dt.date(2024, 12, 1), second.fields,
+        (*second.goals, Goal("BS-4", "Ziel BS-4")), measures,
+    )  # fmt: skip
+
+
+def editions() -> Editions:
+    second = new_edition()
+    third = third_edition()
+    links = [
+        EditionLink(LinkKind.RENAMED, "BS-2.1", "BS-4.1") if m.id == "BS-2.1"
+        else EditionLink(LinkKind.SAME, m.id, m.id)
+        for m in second.measures
+    ]  # fmt: skip
+    return Editions(third, (change(), EditionChange(second, third, SECOND_FROM, tuple(links))))
+
+
+def test_a_line_of_editions_carries_history_through_both_changes() -> None:
+    line = editions()
+    assert [c.title for c in line.concepts] == ["KIK 2021", "KIK 2024", "KIK 2025"]
+    assert [line.index_at(d) for d in (D2, VALID_FROM, D3, SECOND_FROM, D4)] == [0, 1, 1, 2, 2]
+    later = [*REPORTS, r("BS-4.1", B, D4)]  # a step back on the twice renamed measure
+    first = line.snapshot(later, D2)
+    second = line.snapshot(later, D3)
+    third = line.snapshot(later, D4)
+    assert (first.overall.total, second.overall.total, third.overall.total) == (20, 21, 21)
+    assert _counts(second) == (12, 4, 5, 21)  # as edition_snapshot with one change
+    assert line.statuses_in(first, 2)["BS-4.1"] is I  # BS-1.1 → BS-2.1 → BS-4.1
+    assert line.index_of(first) == 0
+    assert line.index_of(third) == 2
+    moved = {(c.measure_id, c.before, c.after) for c in line.changes_since(first, third)}
+    assert ("BS-4.1", I, B) in moved  # compared with BS-1.1 two editions back
+    assert ("AA-2.1", W, B) in moved  # new in the first change
+    assert line.origin("BS-4.1") == (
+        "Hervorgegangen aus BS-2.1 (umbenannt; neue Fassung des Konzepts ab 01.01.2025)."
+    )
+    assert line.origin("BS-2.1", 1).startswith("Hervorgegangen aus BS-1.1 (umbenannt")
+    assert line.origin("BS-1.5") == ""
+    assert line.find(" bs – 2.1 ") == (1, "BS-2.1")
+    assert line.find("XX-9.9") is None
+
+
+def test_a_line_of_editions_must_connect() -> None:
+    with pytest.raises(ModelError, match="last change must lead to the current edition"):
+        Editions(old_edition(), (change(),))
+    later = editions().changes[1]
+    with pytest.raises(ModelError, match="valid_from must increase"):
+        Editions(later.new, (change(), attrs.evolve(later, valid_from=VALID_FROM)))
+    with pytest.raises(ModelError, match="start from the previous one's new"):
+        Editions(later.new, (later, later))
+
+
+def test_one_edition_is_the_plain_rule() -> None:
+    single = Editions(old_edition())
+    assert single.concept_at(D3) is single.current
+    assert single.snapshot(REPORTS, D2) == build_snapshot(old_edition(), REPORTS, D2)
+    assert single.origin("BS-1.1") == ""

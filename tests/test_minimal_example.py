@@ -113,6 +113,12 @@ def test_generator_reproduces_the_tracked_files(tmp_path: Path) -> None:
         "runden/2024-06-30/2024-06-30_vhs-musterstadt.xlsx",
         "runden/2024-06-30/2024-07-05_jobcenter-musterstadt.csv",
         "runden/2024-06-30_nachtrag/2024-06-25_stadtbibliothek.xlsx",
+        # the second edition (Fortschreibung) and the round after it
+        "konzept_2025.xlsx",
+        "zuordnung_2025.xlsx",
+        "runden/2024-12-31/2024-12-31_vhs-musterstadt.xlsx",
+        "runden/2024-12-31/2024-12-31_jobcenter-musterstadt.csv",
+        "runden/2024-12-31/2024-09-27_kita-verbund.xlsx",
     ]
     tracked = sorted(str(p.relative_to(EXAMPLE)) for p in (EXAMPLE / "runden").rglob("*.*"))
     assert tracked == sorted(n for n in names if n.startswith("runden/"))

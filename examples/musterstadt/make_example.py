@@ -3,7 +3,9 @@
 ``eingang/`` holds the partner files of the round 30.09.2024 (the minimal example:
 copy the folder, ``kik run``). ``runden/`` holds the partner files of the two
 earlier rounds and a late file for the second one; ``quartale.py`` plays the
-three quarters through (all fictional).
+three quarters through (all fictional). ``konzept_2025.xlsx`` and ``zuordnung_2025.xlsx``
+are a second edition of the concept with its mapping, ``runden/2024-12-31/`` the files of
+the round after it; ``fortschreibung.py`` plays that round.
 
 Usage (from the repository root)::
 
@@ -26,7 +28,7 @@ import re
 import zipfile
 from pathlib import Path
 
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 
 import kik_core as kik
@@ -287,6 +289,124 @@ def build_history(out: Path) -> list[Path]:
     return written
 
 
+# --------------------------------------------------------------------------- Fortschreibung
+#: The second edition (fictional): adopted in September 2024, in force from 01.10.2024.
+#: SP-1.1, AR-1.1 and AR-2.1 stay; SP-1.2 is renamed SP-3.1; SP-2.1 and SP-2.2 are merged
+#: into SP-2.1; AR-1.2 is split into AR-1.2 and AR-1.3; AR-2.2 is dropped; AR-3.1 is new.
+EDITION_FROM = dt.date(2024, 10, 1)
+Q4 = dt.date(2024, 12, 31)
+_OLD = {m.id: m for m in CONCEPT.measures}
+CONCEPT_2025 = kik.Concept(
+    municipality="Musterstadt",
+    title="Integrationskonzept der Stadt Musterstadt – Fortschreibung 2025",
+    adopted_on=dt.date(2024, 9, 20),
+    fields=CONCEPT.fields,
+    goals=(
+        CONCEPT.goals[0],
+        kik.Goal("SP-2", "Familien lernen gemeinsam Deutsch."),
+        kik.Goal("SP-3", "Beratung zu Sprachkursen aus einer Hand."),
+        CONCEPT.goals[2],
+        CONCEPT.goals[3],
+        kik.Goal("AR-3", "Zugewanderte Frauen finden den Weg in den Beruf."),
+    ),
+    measures=(
+        _OLD["SP-1.1"],
+        kik.Measure(
+            "SP-2.1",
+            "Kitas und Stadtbibliothek bieten Elterncafés und mehrsprachige Vorlesestunden an.",
+            partners=("Kita-Verbund Musterstadt", "Stadtbibliothek"),
+        ),
+        kik.Measure(
+            "SP-3.1",
+            "Die Kursberatung im Bürgerbüro vermittelt in passende Kurse.",
+            partners=("Integrationsbüro", VHS),
+        ),
+        _OLD["AR-1.1"],
+        kik.Measure(
+            "AR-1.2", "Betriebe bieten Praktika für Geflüchtete an.", partners=(JOBCENTER,)
+        ),
+        kik.Measure(
+            "AR-1.3",
+            "Die IHK vermittelt Einstiegsqualifizierungen in Betrieben.",
+            partners=(JOBCENTER, "IHK"),
+        ),
+        _OLD["AR-2.1"],
+        kik.Measure(
+            "AR-3.1",
+            "Ein Mentoring-Programm begleitet zugewanderte Frauen in den Beruf.",
+            partners=(JOBCENTER,),
+        ),
+    ),
+)
+#: (alt, Art, neu): what the office writes into the mapping template.
+MAPPING_2025: tuple[tuple[str | None, str, str | None], ...] = (
+    ("SP-1.1", "gleich", "SP-1.1"),
+    ("SP-1.2", "umbenannt", "SP-3.1"),
+    ("SP-2.1", "zusammengelegt", "SP-2.1"),
+    ("SP-2.2", "zusammengelegt", "SP-2.1"),
+    ("AR-1.1", "gleich", "AR-1.1"),
+    ("AR-1.2", "geteilt", "AR-1.2"),
+    ("AR-1.2", "geteilt", "AR-1.3"),
+    ("AR-2.1", "gleich", "AR-2.1"),
+    ("AR-2.2", "entfallen", None),
+    (None, "neu", "AR-3.1"),
+)
+#: The round after the change: new numbers; and a late file of the old edition.
+HISTORY_2025: dict[str, list[tuple[str, str, dt.date, str, str, str]]] = {
+    "2024-12-31/2024-12-31_vhs-musterstadt.xlsx": [
+        ("SP-1.1", "implementiert", Q4, VHS, "", ""),
+        ("SP-3.1", "implementiert", Q4, VHS, "Die Kursberatung ist jeden Mittwoch offen.", ""),
+        ("AR-2.1", "implementiert", Q4, VHS, "", ""),
+    ],
+    "2024-12-31/2024-12-31_jobcenter-musterstadt.csv": [
+        ("AR-1.1", "implementiert", Q4, JOBCENTER, "", ""),
+        ("AR-1.2", "implementiert", Q4, JOBCENTER, "", ""),
+        ("AR-1.3", "in Bearbeitung", Q4, JOBCENTER, "", ""),
+        ("AR-3.1", "in Bearbeitung", Q4, JOBCENTER, "Zwölf Mentorinnen sind gefunden.", ""),
+    ],
+    # dated before the change, with the old number: still accepted, carried into SP-2.1
+    "2024-12-31/2024-09-27_kita-verbund.xlsx": [
+        (
+            "SP-2.1",
+            "in Bearbeitung",
+            dt.date(2024, 9, 27),
+            "Kita-Verbund Musterstadt",
+            "Zwei Kitas haben Elterncafés begonnen.",
+            "",
+        ),
+    ],
+}
+
+
+def build_edition(out: Path) -> list[Path]:
+    """Write the second edition, its filled-in mapping and the partner files after it."""
+    concept = out / "konzept_2025.xlsx"
+    kik.write_concept_workbook(CONCEPT_2025, concept, CONTENT, PARTNERS)
+    _fixed_zip(concept)
+    mapping = out / "zuordnung_2025.xlsx"
+    mapping.unlink(missing_ok=True)
+    kik.write_mapping_template(mapping, CONCEPT, CONCEPT_2025)
+    workbook = load_workbook(mapping)
+    sheet = workbook["Fortschreibung"]
+    sheet.delete_rows(2, sheet.max_row)
+    for old_id, kind, new_id in MAPPING_2025:
+        old_text = _OLD[old_id].text if old_id else None
+        new_text = CONCEPT_2025.measure(new_id).text if new_id else None
+        sheet.append([old_id, old_text, kind, new_id, new_text])
+    workbook.save(mapping)
+    _fixed_zip(mapping)
+    written = [concept, mapping]
+    for name, rows in HISTORY_2025.items():
+        path = out / "runden" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.suffix == ".csv":
+            write_partner_csv(path, rows)
+        else:
+            write_partner_xlsx(path, rows)
+        written.append(path)
+    return written
+
+
 def build(out: Path) -> list[Path]:
     """Write the example into ``out``; return the files written."""
     (out / "eingang").mkdir(parents=True, exist_ok=True)
@@ -300,7 +420,7 @@ def build(out: Path) -> list[Path]:
     write_partner_xlsx(vhs, VHS_ROWS)
     jobcenter = out / "eingang" / "2024-09-30_jobcenter-musterstadt.csv"
     write_partner_csv(jobcenter, JOBCENTER_ROWS)
-    return [concept, foreword, vhs, jobcenter, *build_history(out)]
+    return [concept, foreword, vhs, jobcenter, *build_history(out), *build_edition(out)]
 
 
 def main() -> None:

@@ -468,6 +468,7 @@ def _site_inputs(settings: Settings) -> list[Path]:
     """The office's files a published site is made from besides the store."""
     report = settings.report
     paths = [settings.folder / "kik.toml", settings.concept_file]
+    paths += [p for e in settings.editions for p in (e.previous, e.mapping)]  # Fortschreibung
     paths += [p for p in (report.foreword, settings.web.easy_language) if p is not None]
     paths += [*report.sections_front, *report.sections_back]
     overrides = settings.folder / "web"

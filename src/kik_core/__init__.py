@@ -27,10 +27,12 @@ if TYPE_CHECKING:  # the names below are imported on first use (issue 16: fast s
     from kik_core.editions import (
         EditionChange,
         EditionLink,
+        Editions,
         LinkKind,
         carry_history,
         edition_snapshot,
         load_edition_change,
+        write_mapping_template,
     )
     from kik_core.errors import (
         ConceptWorkbookError,
@@ -89,6 +91,7 @@ __all__ = [
     "DuplicateIdError",
     "EditionChange",
     "EditionLink",
+    "Editions",
     "EffectiveStatus",
     "FieldOfAction",
     "Goal",
@@ -140,6 +143,7 @@ __all__ = [
     "regressions",
     "write_concept_template",
     "write_concept_workbook",
+    "write_mapping_template",
 ]
 
 
@@ -152,6 +156,8 @@ _LAZY: dict[str, str] = {
     "carry_history": "kik_core.editions",
     "edition_snapshot": "kik_core.editions",
     "load_edition_change": "kik_core.editions",
+    "Editions": "kik_core.editions",
+    "write_mapping_template": "kik_core.editions",
     "StatusGroup": "kik_core.model",
     "StatusScheme": "kik_core.model",
     "ReportContent": "kik_core.concept_workbook",

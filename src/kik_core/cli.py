@@ -214,6 +214,7 @@ def _parser(plugins: Sequence[str]) -> argparse.ArgumentParser:
     _round_parser(sub)
     _partner_parser(add)
     _add_publish(add)
+    _add_mapping(sub)
     for name in plugins:
         sub.add_parser(name, help=f"{name} (Zusatzbefehl; kik {name} --help)", add_help=False)
     return parser
@@ -492,6 +493,18 @@ def _print_report(console: Console, result: ReportResult) -> None:
 def _print_validation(console: Console, result: ValidationResult) -> None:
     for problem in result.concept_problems:
         console.print(f"[red]Konzept:[/] {_e(problem)}")
+    if result.editions is not None and result.editions.changes:  # a Fortschreibung
+        changes = result.editions.changes
+        for index, concept in enumerate(result.editions.concepts):
+            when = []
+            if index:
+                when.append(f"ab {format_date(changes[index - 1].valid_from)}")
+            if index < len(changes):
+                when.append(f"bis {format_date(changes[index].valid_from - dt.timedelta(days=1))}")
+            console.print(
+                f"Fassung {_e(concept.title)}: {' '.join(when)} "
+                f"({plural(len(concept.measures), 'Maßnahme', 'Maßnahmen')})"
+            )
     _print_inbox_notes(console, result.skipped, result.abandoned)
     for file in result.files:
         if file.unreadable is not None:
@@ -503,8 +516,8 @@ def _print_validation(console: Console, result: ValidationResult) -> None:
         for row in file.rejected:
             for problem in row.problems:
                 console.print(f"  {_e(problem)}")
-    if result.concept is not None and not result.files:
-        console.print("Keine Dateien in eingang/.")
+    if result.concept is not None and result.editions is not None and not result.files:
+        console.print("Keine Dateien in eingang/.")  # (not read while a mapping has errors)
     console.print(
         "[bold green]Alles in Ordnung.[/]" if result.ok else "[bold red]Fehler gefunden.[/]"
     )
@@ -699,6 +712,8 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
         return code
     if args.command == "veroeffentlichen":
         return _run_publish(args, console)
+    if args.command == "vorlage":
+        return _run_mapping(args, console)
     raise AssertionError(args.command)  # pragma: no cover - argparse restricts the choices
 
 
@@ -902,6 +917,52 @@ def _ignore_late_signals() -> None:
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, signal.SIG_IGN)
+
+
+# --------------------------------------------------------------------------- kik vorlage zuordnung
+
+
+def _add_mapping(sub: argparse._SubParsersAction[GermanArgumentParser]) -> None:
+    text = "Vorlagen für das Integrationsbüro (zuordnung: Fortschreibung des Konzepts)"
+    vorlage = sub.add_parser("vorlage", help=text, description=text)
+    kinds = vorlage.add_subparsers(dest="kind", metavar="ART", required=True)
+    help_text = (
+        "die Zuordnungstabelle für eine neue Fassung des Konzepts schreiben: was aus jeder "
+        "bisherigen Maßnahme wird (gleich, umbenannt, geteilt, zusammengelegt, entfallen, neu)"
+    )
+    mapping = kinds.add_parser("zuordnung", help=help_text, description=help_text)
+    mapping.add_argument("folder", metavar="ORDNER", type=Path, help="der Ordner der Kommune")
+    mapping.add_argument(
+        "--alt",
+        type=Path,
+        metavar="DATEI",
+        help="die bisherige Fassung (Standard: vorgaenger der letzten Fortschreibung in kik.toml)",
+    )
+    mapping.add_argument(
+        "--neu", type=Path, metavar="DATEI", help="die neue Fassung (Standard: [konzept] datei)"
+    )
+    mapping.add_argument(
+        "-o",
+        "--ausgabe",
+        type=Path,
+        metavar="DATEI",
+        help="die Datei (Standard: ORDNER/zuordnung.xlsx; wird nie überschrieben)",
+    )
+
+
+def _run_mapping(args: argparse.Namespace, console: Console) -> int:
+    from kik_core import workflow
+
+    path = workflow.mapping_template(
+        args.folder, previous=args.alt, new=args.neu, output=args.ausgabe
+    )
+    console.print(f"[bold green]Zuordnung geschrieben:[/] {_e(path)}")
+    console.print(
+        "Bitte in Excel ausfüllen (Blatt „Fortschreibung“), in kik.toml unter "
+        f"{_e('[[konzept.fortschreibung]]')} als zuordnung eintragen und prüfen mit: "
+        f"kik validate {_e(args.folder)}"
+    )
+    return EXIT_OK
 
 
 if __name__ == "__main__":  # pragma: no cover

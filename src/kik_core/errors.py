@@ -151,6 +151,8 @@ class Reason(enum.Enum):
     # concept workbook numbers spoilt by the spreadsheet program (issue 14)
     NUMBER_AS_DATE = "number_as_date"
     NUMBER_AS_DECIMAL = "number_as_decimal"
+    # a row names a measure of another edition of the concept (Fortschreibung, issue 17)
+    OTHER_EDITION = "other_edition"
 
     def message(self, **details: object) -> str:
         """Return the German message for this reason, filled with ``details``."""
@@ -254,6 +256,7 @@ _MESSAGES: dict[Reason, str] = {
         "„{value}0“ als Zahl {decimal} gespeichert und die Null am Ende entfernt. Bitte die "
         "Spalte „{spalte}“ als Text formatieren und die Nummern neu eintragen"
     ),
+    Reason.OTHER_EDITION: "„{value}“ {detail}",
 }
 
 

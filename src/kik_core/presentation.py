@@ -27,7 +27,7 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import attrs
@@ -53,6 +53,7 @@ from kik_core.rules import (
 
 if TYPE_CHECKING:
     from kik_core.concept_workbook import ReportContent
+    from kik_core.editions import Editions
     from kik_core.rounds import LateCorrection
 
 __all__ = [
@@ -344,6 +345,8 @@ class MeasureView:
     goal_texts: tuple[GoalTextView, ...]
     search_text: str
     attributes: MeasureAttributesView | None = None  # issue 17: set by with_attributes
+    #: after a Fortschreibung: "Hervorgegangen aus BS-1.1 (umbenannt; ...)"; else empty
+    origin: str = ""
 
 
 @attrs.frozen
@@ -785,13 +788,20 @@ def _goal_texts(snapshot: Snapshot, goal_id: str) -> tuple[GoalTextView, ...]:
     )
 
 
-def _history(measure_id: str, points: Sequence[Snapshot]) -> tuple[HistoryPoint, ...]:
+def _history(
+    measure_id: str,
+    points: Sequence[Snapshot],
+    carried: Mapping[dt.date, Mapping[str, Status]] | None = None,
+) -> tuple[HistoryPoint, ...]:
     result: list[HistoryPoint] = []
     previous: Status | None = None
     for point in points:
-        if measure_id not in point.statuses:
+        if measure_id in point.statuses:
+            status = point.status_of(measure_id)
+        elif carried is not None and measure_id in carried.get(point.as_of, {}):
+            status = carried[point.as_of][measure_id]  # an earlier edition: its predecessors
+        else:
             continue  # the measure was added to the concept after this date
-        status = point.status_of(measure_id)
         result.append(
             HistoryPoint(
                 as_of=point.as_of,
@@ -832,6 +842,9 @@ def _measure(
     measure: Measure,
     points: Sequence[Snapshot],
     goal_texts: tuple[GoalTextView, ...],
+    *,
+    carried: Mapping[dt.date, Mapping[str, Status]] | None = None,
+    origin: str = "",
 ) -> MeasureView:
     effective: EffectiveStatus = snapshot.statuses[measure.id]
     field = concept.field(concept.field_of(measure.id))
@@ -856,7 +869,7 @@ def _measure(
         for r in effective.reports
         if r.current_state.strip() or r.outlook.strip()
     )
-    history = _history(measure.id, points)
+    history = _history(measure.id, points, carried)
     partners_text = ", ".join(measure.partners) or "–"
     search = " ".join(
         [
@@ -894,6 +907,7 @@ def _measure(
         history_table=_history_table(measure, history),
         goal_texts=goal_texts,
         search_text=search.lower(),
+        origin=origin,
     )
 
 
@@ -1054,6 +1068,7 @@ def present(
     sections: Sequence[str] = (),
     thanks: str = "",
     late: Sequence[LateCorrection] = (),
+    editions: Editions | None = None,
 ) -> Presentation:
     """Compute every display value of the report from one snapshot.
 
@@ -1073,14 +1088,32 @@ def present(
             leading ``# `` line), in report order.
         thanks: the thanks at the end of the report (Markdown).
         late: late corrections the round's report lists ("Nachträgliche Korrekturen").
+        editions: after a *Fortschreibung*, the concept's editions: a measure's
+            history follows the mapping into earlier editions (its predecessors'
+            statuses) and its page says where it came from.
 
     Returns:
         The presentation every renderer lays out.
     """
     points = trend_points(snapshot, history)
     goal_texts = {g.id: _goal_texts(snapshot, g.id) for g in concept.goals}
+    carried: dict[dt.date, Mapping[str, Status]] | None = None
+    index = 0
+    if editions is not None:
+        index = editions.index_of(snapshot)
+        carried = {
+            p.as_of: editions.statuses_in(p, index) for p in points if editions.index_of(p) < index
+        }
     views = {
-        m.id: _measure(concept, snapshot, m, points, goal_texts.get(m.goal_id, ()))
+        m.id: _measure(
+            concept,
+            snapshot,
+            m,
+            points,
+            goal_texts.get(m.goal_id, ()),
+            carried=carried,
+            origin=editions.origin(m.id, index) if editions is not None else "",
+        )
         for m in concept.measures
     }
     by_field: dict[str | None, list[Highlight]] = {}

@@ -24,7 +24,12 @@ A municipality's folder is the unit of work::
     frist_wochen = 3                  # partners' deadline: Stichtag + 3 weeks
 
     [konzept]
-    datei = "konzept.xlsx"
+    datei = "konzept.xlsx"            # the edition in force now
+
+    [[konzept.fortschreibung]]        # optional, one per earlier edition (Fortschreibung)
+    vorgaenger = "konzept_2021.xlsx"  # the edition before
+    zuordnung = "zuordnung_2024.xlsx" # mapping sheet: what became of each old measure
+    gilt_ab = 2024-06-01              # the new edition counts from this date on
 
     [speicher]
     url = "sqlite:///kik.sqlite"      # relative paths are relative to DIR
@@ -57,6 +62,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import itertools
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -75,6 +81,7 @@ __all__ = [
     "DEFAULT_CRON",
     "DEFAULT_TIMEZONE",
     "SETTINGS_FILE",
+    "EditionSettings",
     "EmailSettings",
     "ReportSettings",
     "RoundSettings",
@@ -94,7 +101,7 @@ MUNICIPALITY_KEY_LENGTH = 100
 _KNOWN: dict[str, set[str]] = {
     "kommune": {"name", "schluessel"},
     "runde": {"rhythmus", "frist_wochen"},
-    "konzept": {"datei"},
+    "konzept": {"datei", "fortschreibung"},
     "speicher": {"url"},
     "bericht": {
         "titel",
@@ -204,6 +211,8 @@ class Settings:
     #: ``[zeitplan] benachrichtigung``: addresses mailed about failed runs and rejections.
     notify: tuple[str, ...] = ()
     web: WebSettings = attrs.field(factory=lambda: WebSettings())  # noqa: PLW0108 - defined below
+    #: ``[[konzept.fortschreibung]]``: the earlier editions of the concept, oldest first.
+    editions: tuple[EditionSettings, ...] = ()
 
     @property
     def municipality_key(self) -> str:
@@ -546,6 +555,7 @@ def load_settings(folder: Path | str) -> Settings:
         path,
         'datei = "konzept.xlsx"',
     )
+    editions = _editions(folder, konzept, concept_file, path)
     store_url = _store_url(
         folder, _str(speicher, "url", "speicher", path, "sqlite:///kik.sqlite"), path
     )
@@ -609,6 +619,7 @@ def load_settings(folder: Path | str) -> Settings:
         rounds=RoundSettings(cadence, weeks),
         **_operations(folder, zeitplan, path),
         web=_web_settings(data, folder, path),
+        editions=editions,
     )
 
 
@@ -633,6 +644,12 @@ frist_wochen = {DEFAULT_DEADLINE_WEEKS}
 [konzept]
 # Das Konzept-Arbeitsbuch (Handlungsfelder, Ziele, Maßnahmen)
 datei = "konzept.xlsx"
+# Fortschreibung: eine neue Fassung des Konzepts. datei ist dann die neue Fassung; je
+# frühere Fassung ein Block (siehe docs/kommunen/fortschreibung.md):
+# [[konzept.fortschreibung]]
+# vorgaenger = "konzept_2021.xlsx"    # die bisherige Fassung
+# zuordnung = "zuordnung_2024.xlsx"   # was aus jeder Maßnahme wurde (kik vorlage zuordnung)
+# gilt_ab = 2024-06-01                # ab diesem Tag zählt die neue Fassung
 
 [speicher]
 # Die Statushistorie. Standard: eine SQLite-Datei in diesem Ordner.
@@ -735,3 +752,89 @@ def _web_settings(data: dict[str, Any], folder: Path, path: Path) -> WebSettings
             else (default_easy if default_easy.is_file() else None)
         ),
     )
+
+
+# --------------------------------------------------------------------------- Fortschreibung
+
+
+@attrs.frozen
+class EditionSettings:
+    """One ``[[konzept.fortschreibung]]`` entry: an earlier edition and the way out of it.
+
+    Attributes:
+        previous: the concept workbook of the edition before (``vorgaenger``).
+        mapping: the workbook with the mapping sheet ``Fortschreibung`` (``zuordnung``).
+        valid_from: from this date on the next edition counts (``gilt_ab``).
+    """
+
+    previous: Path
+    mapping: Path
+    valid_from: dt.date
+
+
+_EDITION_KEYS = ("vorgaenger", "zuordnung", "gilt_ab")
+_EDITION_EXAMPLE = (
+    '[[konzept.fortschreibung]] mit vorgaenger = "konzept_2021.xlsx", '
+    'zuordnung = "zuordnung_2024.xlsx" und gilt_ab = 2024-06-01'
+)
+
+
+def _editions(
+    folder: Path, konzept: dict[str, Any], concept_file: Path, path: Path
+) -> tuple[EditionSettings, ...]:
+    """Check ``[[konzept.fortschreibung]]``: files inside the folder, dates increasing."""
+    raw = konzept.get("fortschreibung", [])
+    if isinstance(raw, dict):
+        raw = [raw]
+    if not isinstance(raw, list) or not all(isinstance(e, dict) for e in raw):
+        raise SettingsError(
+            f"{path}: [konzept] fortschreibung muss eine Tabelle je früherer Fassung sein, "
+            f"z. B. {_EDITION_EXAMPLE}"
+        )
+    found: list[EditionSettings] = []
+    for number, entry in enumerate(raw, start=1):
+        where = f"[[konzept.fortschreibung]] Nr. {number}"
+        unknown = set(entry) - set(_EDITION_KEYS)
+        if unknown:
+            raise SettingsError(
+                f"{path}: unbekannte Einstellung(en) in {where}: {', '.join(sorted(unknown))} "
+                f"(erlaubt: {', '.join(_EDITION_KEYS)})"
+            )
+        missing = [key for key in _EDITION_KEYS if key not in entry]
+        if missing:
+            raise SettingsError(
+                f"{path}: in {where} fehlt {', '.join(missing)}; jede Fortschreibung braucht "
+                f"vorgaenger, zuordnung und gilt_ab, z. B. {_EDITION_EXAMPLE}"
+            )
+        files = []
+        for key, example in (
+            ("vorgaenger", 'vorgaenger = "konzept_2021.xlsx"'),
+            ("zuordnung", 'zuordnung = "zuordnung_2024.xlsx"'),
+        ):
+            value = entry[key]
+            if not isinstance(value, str) or not value.strip():
+                raise SettingsError(
+                    f"{path}: {where}: {key} muss ein Dateiname in Anführungszeichen sein, "
+                    f"z. B. {example}"
+                )
+            files.append(_file(folder, value.strip(), f"{where} {key}", path, example))
+        day = entry["gilt_ab"]
+        if isinstance(day, dt.datetime) or not isinstance(day, dt.date):
+            raise SettingsError(
+                f"{path}: {where}: gilt_ab = {day!r} ist kein Datum; schreiben Sie es als "
+                "JJJJ-MM-TT ohne Anführungszeichen, z. B. gilt_ab = 2024-06-01"
+            )
+        if files[0] == concept_file:
+            raise SettingsError(
+                f"{path}: {where}: vorgaenger ist dieselbe Datei wie [konzept] datei; der "
+                "Vorgänger ist die bisherige Fassung, datei die neue"
+            )
+        found.append(EditionSettings(files[0], files[1], day))
+    for before, after in itertools.pairwise(found):
+        if after.valid_from <= before.valid_from:
+            raise SettingsError(
+                f"{path}: die Fortschreibungen stehen in zeitlicher Reihenfolge, die älteste "
+                f"zuerst: gilt_ab {after.valid_from.isoformat()} muss nach "
+                f"{before.valid_from.isoformat()} liegen"
+            )
+    return tuple(found)

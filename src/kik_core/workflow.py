@@ -36,6 +36,7 @@ from kik_core.settings import SETTINGS_FILE, Settings, load_settings, settings_t
 
 if TYPE_CHECKING:
     from kik_core.board import PartnerBoard
+    from kik_core.editions import EditionChange, Editions
     from kik_core.ingest import (
         AbandonedFile,
         FileOutcome,
@@ -60,6 +61,7 @@ __all__ = [
     "ingest",
     "init_folder",
     "issue",
+    "load_editions",
     "open_round",
     "open_store",
     "publish",
@@ -89,6 +91,8 @@ class ValidationResult:
     skipped: tuple[SkippedEntry, ...] = ()
     #: files of runs that died; the next ingest reads them (their rows are in ``files``)
     abandoned: tuple[AbandonedFile, ...] = ()
+    #: the concept's editions, when the mappings load (one edition without a Fortschreibung)
+    editions: Editions | None = None
 
     @property
     def ok(self) -> bool:
@@ -149,6 +153,65 @@ def _settings(folder: Path | str | Settings) -> Settings:
     return folder if isinstance(folder, Settings) else load_settings(folder)
 
 
+def load_editions(settings: Settings) -> Editions:
+    """The concept's editions per ``[konzept]``: the current one and every earlier one.
+
+    Without ``[[konzept.fortschreibung]]`` there is one edition, ``[konzept] datei``.
+
+    Raises:
+        ConceptWorkbookError: a concept workbook or a mapping sheet has errors
+            (every problem of every file, with file, sheet, row and column).
+    """
+    current = load_concept(settings.concept_file)
+    editions, problems = _check_editions(settings, current)
+    if problems:
+        raise ConceptWorkbookError(problems)
+    assert editions is not None  # noqa: S101 - no problems: the editions were built
+    return editions
+
+
+def _check_editions(
+    settings: Settings, current: Concept
+) -> tuple[Editions | None, tuple[Problem, ...]]:
+    """Load the earlier editions and their mappings, collecting every problem."""
+    from kik_core.editions import Editions, load_edition_change
+
+    if not settings.editions:
+        return Editions(current), ()
+    problems: list[Problem] = []
+    concepts: list[Concept | None] = []
+    for entry in settings.editions:
+        try:
+            concepts.append(load_concept(entry.previous))
+        except ConceptWorkbookError as exc:
+            problems += exc.problems
+            concepts.append(None)
+    concepts.append(current)
+    changes: list[EditionChange] = []
+    for number, entry in enumerate(settings.editions):
+        old, new = concepts[number], concepts[number + 1]
+        if old is None or new is None:
+            continue
+        try:
+            changes.append(load_edition_change(entry.mapping, old, new, entry.valid_from))
+        except ConceptWorkbookError as exc:
+            problems += exc.problems
+    if problems:
+        return None, tuple(problems)
+    return Editions(current, changes), ()
+
+
+def _concept_file(settings: Settings, concept: Concept, editions: Editions | None = None) -> Path:
+    """The workbook of one of the editions (texts, contacts and highlights live there)."""
+    if not settings.editions:
+        return settings.concept_file
+    editions = editions or load_editions(settings)
+    for index, candidate in enumerate(editions.concepts[:-1]):
+        if candidate is concept or candidate == concept:
+            return settings.editions[index].previous
+    return settings.concept_file
+
+
 def open_store(settings: Settings) -> Store:
     """Open (and migrate) the folder's status store."""
     from kik_core.store import Store
@@ -179,6 +242,9 @@ def validate(folder: Path | str | Settings, *, today: dt.date | None = None) -> 
         concept = load_concept(settings.concept_file)
     except ConceptWorkbookError as exc:
         return ValidationResult(None, exc.problems, (), skipped, abandoned)
+    editions, edition_problems = _check_editions(settings, concept)
+    if edition_problems:
+        return ValidationResult(concept, edition_problems, (), skipped, abandoned)
     from kik_core.concept_workbook import load_partner_contacts
 
     try:  # the optional Partner sheet (contacts for reminders)
@@ -188,8 +254,11 @@ def validate(folder: Path | str | Settings, *, today: dt.date | None = None) -> 
         partner_problems = exc.problems
     limits = _limits(settings)
     paths = [*inbox_files(settings.inbox), *abandoned_paths(settings.inbox)]
-    files = tuple(read_update_file(path, concept, today=today, limits=limits) for path in paths)
-    return ValidationResult(concept, partner_problems, files, skipped, abandoned)
+    files = tuple(
+        read_update_file(path, concept, today=today, limits=limits, editions=editions)
+        for path in paths
+    )
+    return ValidationResult(concept, partner_problems, files, skipped, abandoned, editions)
 
 
 def ingest(
@@ -207,7 +276,8 @@ def ingest(
     from kik_core.ingest import ingest_inbox
 
     settings = _settings(folder)
-    concept = load_concept(settings.concept_file)
+    editions = load_editions(settings)
+    concept = editions.current
     for sub in (settings.inbox, settings.archive, settings.quarantine, settings.outbox):
         try:
             sub.mkdir(parents=True, exist_ok=True)
@@ -225,6 +295,7 @@ def ingest(
             limits=_limits(settings),
             on_file=on_file,
             clean=(settings.reports_dir,),
+            editions=editions if editions.changes else None,
         )
     log.info(
         "Einlesen %s: %d Dateien, %d Zeilen angenommen, %d abgelehnt",
@@ -362,6 +433,8 @@ class _RoundInputs:
     snapshot: Snapshot
     history: tuple[Snapshot, ...]
     late: tuple[LateCorrection, ...]
+    #: the change into the round's edition, where the report spans it (annex)
+    edition: EditionChange | None = None
 
 
 def _round_inputs(
@@ -369,7 +442,9 @@ def _round_inputs(
 ) -> _RoundInputs:
     from kik_core.rounds import late_corrections, round_snapshot
 
-    concept = load_concept(settings.concept_file)
+    editions = load_editions(settings)
+    index = editions.index_at(current.stichtag)  # the edition in force at the Stichtag
+    concept = editions.concepts[index]
     reports = store.reports(concept.statuses)
     issued = [s for s in store.issued_snapshots() if s.as_of < current.stichtag]
     previous = previous or settings.report.previous
@@ -383,12 +458,22 @@ def _round_inputs(
                 "(kik runde zeigen listet sie)"
             )
         compare = matching[0]
+    decisions = store.decisions(concept.statuses)
     snapshot = round_snapshot(
-        concept, reports, current, previous=compare, decisions=store.decisions(concept.statuses)
+        concept,
+        editions.reports_in(index, reports, decisions=decisions),
+        current,
+        previous=compare,
+        decisions=editions.decisions_in(index, decisions),
     )
+    edition = None
+    if compare is not None and editions.index_of(compare) < index:
+        # the report spans a change of edition: compare along the mapping, list it
+        snapshot = attrs.evolve(snapshot, changes=editions.changes_since(compare, snapshot))
+        edition = editions.change_into(index)
     ingested = {f.content_hash: f.ingested_at for f in store.files()}
     late = late_corrections(reports, store.rounds(), ingested, current=current)
-    return _RoundInputs(concept, current, snapshot, tuple(issued), late)
+    return _RoundInputs(concept, current, snapshot, tuple(issued), late, edition)
 
 
 def _report_options(settings: Settings, version_label: str = "") -> ReportOptions:
@@ -432,7 +517,7 @@ def _write_docx(
     from kik_core._atomic import atomic_path
     from kik_core.report import build_report
 
-    content = load_report_content(settings.concept_file, inputs.concept)
+    content = load_report_content(_concept_file(settings, inputs.concept), inputs.concept)
     target.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(target, overwrite=False, mode=mode) as temp:
         build_report(
@@ -444,6 +529,7 @@ def _write_docx(
             history=(*inputs.history, inputs.snapshot),
             late=inputs.late,
             board=board,
+            edition=inputs.edition,
         )
     return target
 
@@ -679,17 +765,21 @@ def templates(
     from kik_core.ingest import write_partner_templates
 
     settings = _settings(folder)
-    concept = load_concept(settings.concept_file)
+    editions = load_editions(settings)
     current = template_round(settings, as_of=as_of, today=today)
+    index = editions.index_at(current.stichtag)  # the edition in force at the Stichtag
+    concept = editions.concepts[index]
     with open_store(settings) as store:
-        snapshot = build_snapshot(
-            concept,
+        snapshot = editions.snapshot(
             store.reports(concept.statuses),
             current.deadline,
+            index=index,
             decisions=store.decisions(concept.statuses),
         )
     settings.outbox.mkdir(parents=True, exist_ok=True)
-    contacts, office = _template_contacts(settings, concept)
+    contacts, office = _template_contacts(
+        settings, concept, _concept_file(settings, concept, editions)
+    )
     return write_partner_templates(
         concept,
         snapshot,
@@ -702,13 +792,13 @@ def templates(
 
 
 def _template_contacts(
-    settings: Settings, concept: Concept
+    settings: Settings, concept: Concept, concept_file: Path | None = None
 ) -> tuple[Sequence[PartnerContact], str | None]:
     """Contacts printed at the top of templates: the ``Partner`` sheet and the office's address."""
     from kik_core.concept_workbook import load_partner_contacts
 
     try:
-        contacts = load_partner_contacts(settings.concept_file, concept)
+        contacts = load_partner_contacts(concept_file or settings.concept_file, concept)
     except ConceptWorkbookError as exc:  # checked by kik validate; templates go out without
         log.debug("Partner sheet not used for templates: %s", exc)
         contacts = ()
@@ -842,13 +932,17 @@ def _build_board(
 ) -> tuple[Concept, PartnerBoard, Round, list[StatusReport], list[Decision]]:
     from kik_core.concept_workbook import load_partner_contacts
 
-    concept = load_concept(settings.concept_file)
-    contacts = load_partner_contacts(settings.concept_file, concept)
+    editions = load_editions(settings)
     with open_store(settings) as store:
         current = _board_round(store, stichtag)
+        index = editions.index_at(current.stichtag)  # the edition in force at the Stichtag
+        concept = editions.concepts[index]
+        contacts = load_partner_contacts(_concept_file(settings, concept, editions), concept)
         board = _board_for(store, concept, current, contacts)
         reports = store.reports(concept.statuses)
         decisions = store.decisions(concept.statuses)
+        reports = editions.reports_in(index, reports, decisions=decisions)
+        decisions = editions.decisions_in(index, decisions)
     return concept, board, current, reports, decisions
 
 
@@ -1004,7 +1098,10 @@ def decide(
     from kik_core.rounds import local_today
 
     settings = _settings(folder)
-    concept = load_concept(settings.concept_file)
+    if settings.editions and as_of is not None:  # the edition in force at that date
+        concept = load_editions(settings).concept_at(as_of)
+    else:
+        concept = load_concept(settings.concept_file)
     measure_id = concept.canonical_id(measure_id) or measure_id.strip()
     if not concept.is_measure(measure_id):
         example = next(iter(concept.direct_measures_of(measure_id)), None)
@@ -1118,7 +1215,7 @@ def _publish_inputs(
     # the late corrections the issued report listed: those ingested before its issue
     issued_round = store.round(chosen.as_of)
     late: tuple[LateCorrection, ...] = ()
-    concept = load_concept(settings.concept_file)
+    concept = load_editions(settings).concept_of(chosen)  # the edition it was issued in
     if issued_round is not None and issued_round.issued_at is not None:
         ingested = {f.content_hash: f.ingested_at for f in store.files()}
         reports = store.reports(concept.statuses)  # the concept's own scheme (issue 17)
@@ -1156,12 +1253,13 @@ def publish(
     from kik_core.web import SiteOptions, build_site
 
     settings = _settings(folder)
+    editions = load_editions(settings) if settings.editions else None
     with open_store(settings) as store:
         full_concept, snapshot, history, late = _publish_inputs(
             store, settings, draft=draft, as_of=as_of
         )
     concept = concept_at(full_concept, snapshot)
-    content = load_report_content(settings.concept_file, full_concept)
+    content = load_report_content(_concept_file(settings, full_concept, editions), full_concept)
     web = settings.web
     presentation = present(
         concept,
@@ -1177,6 +1275,7 @@ def publish(
         sections=(*_texts(settings.report.sections_front), *_texts(settings.report.sections_back)),
         thanks=settings.report.thanks,
         late=late,
+        editions=editions,
     )
     overrides = settings.folder / "web"
     options = SiteOptions(
@@ -1189,7 +1288,94 @@ def publish(
     default = settings.folder / (DRAFT_FOLDER if draft else PUBLISH_FOLDER)
     destination = target or (web.target if web.target and not draft else None) or default
     site = build_site(
-        presentation, full_concept, snapshot, destination, history=history, options=options
+        presentation,
+        full_concept,
+        snapshot,
+        destination,
+        history=history,
+        options=options,
+        concept_of=editions.concept_of if editions is not None else None,
     )
     log.info("web edition %s written to %s", settings.municipality, site.folder)
     return PublishResult(site.folder, site.pages, site.data_files, snapshot, draft)
+
+
+# --------------------------------------------------------------------------- Fortschreibung
+
+__all__ += ["mapping_template"]  # appended in one block to keep merges with other work easy
+
+
+def _given_file(settings: Settings, value: Path) -> Path:
+    """A workbook named on the command line: as given, else inside the folder."""
+    if value.is_file() or value.is_absolute():
+        return value
+    return settings.folder / value
+
+
+def mapping_template(
+    folder: Path | str | Settings,
+    *,
+    previous: Path | None = None,
+    new: Path | None = None,
+    output: Path | None = None,
+) -> Path:
+    """Write the mapping workbook for a *Fortschreibung* (``kik vorlage zuordnung``).
+
+    One row per measure of the previous edition and per new measure; the office
+    fills in the kind (dropdown) and the numbers, then names the file as
+    ``zuordnung`` in ``[[konzept.fortschreibung]]`` (see
+    :func:`kik_core.editions.write_mapping_template`).
+
+    Args:
+        folder: the municipality folder.
+        previous: the previous edition's workbook (default: the ``vorgaenger`` of
+            the last ``[[konzept.fortschreibung]]``).
+        new: the new edition's workbook (default: ``[konzept] datei``).
+        output: the file to write (default: ``zuordnung.xlsx`` in the folder, or
+            ``zuordnung_2.xlsx``... if that exists). An existing file is never replaced.
+
+    Raises:
+        SettingsError: no previous edition is given or declared.
+        ConceptWorkbookError: one of the workbooks has errors.
+        ReportError: ``output`` exists already.
+    """
+    from kik_core.editions import write_mapping_template
+    from kik_core.errors import SettingsError
+
+    settings = _settings(folder)
+    if previous is None:
+        if not settings.editions:
+            raise SettingsError(
+                "Welche Fassung ist die bisherige? Geben Sie sie an, z. B. kik vorlage "
+                "zuordnung ORDNER --alt konzept_2021.xlsx (die neue Fassung ist [konzept] "
+                "datei, oder --neu DATEI)"
+            )
+        previous = settings.editions[-1].previous
+    old_file = _given_file(settings, previous)
+    new_file = _given_file(settings, new) if new is not None else settings.concept_file
+    for option, path in (("--alt", old_file), ("--neu", new_file)):
+        if not path.is_file():
+            raise SettingsError(
+                f"{option}: das Konzept-Arbeitsbuch {path} gibt es nicht; nennen Sie die "
+                "Datei relativ zum Ordner der Kommune, z. B. --alt konzept_2021.xlsx"
+            )
+    if old_file.resolve() == new_file.resolve():
+        raise SettingsError(
+            f"Bisherige und neue Fassung sind dieselbe Datei ({new_file.name}); geben Sie "
+            "die bisherige mit --alt und die neue mit --neu an"
+        )
+    old_concept, new_concept = load_concept(old_file), load_concept(new_file)
+    target = (
+        output.absolute()
+        if output is not None
+        else _free_path(settings.folder, "zuordnung", ".xlsx")
+    )
+    try:
+        written = write_mapping_template(target, old_concept, new_concept)
+    except FileExistsError as exc:
+        raise ReportError(
+            f"{target.name} gibt es schon in {target.parent}; kik überschreibt keine Datei, "
+            "die jemand bearbeitet haben könnte. Wählen Sie einen anderen Namen (--ausgabe)"
+        ) from exc
+    log.info("Zuordnung %s → %s geschrieben: %s", old_file.name, new_file.name, written)
+    return written

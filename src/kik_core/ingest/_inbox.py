@@ -52,6 +52,7 @@ from kik_core.ingest._read import FileResult, display_name, local_today, read_up
 from kik_core.model import DEFAULT_SCHEME, Concept, StatusScheme
 
 if TYPE_CHECKING:
+    from kik_core.editions import Editions
     from kik_core.store import Store
 
 __all__ = [
@@ -572,6 +573,7 @@ def ingest_inbox(
     limits: Limits = Limits(),  # noqa: B008 - Limits is frozen, a shared default is safe
     on_file: Callable[[FileOutcome], None] | None = None,
     clean: tuple[Path, ...] = (),
+    editions: Editions | None = None,
 ) -> IngestSummary:
     """Ingest every file in ``inbox`` (sorted by name; see :func:`inbox_files`).
 
@@ -597,6 +599,9 @@ def ingest_inbox(
         limits: size, row and zip limits.
         on_file: called with each file's outcome as soon as it is known.
         clean: further folders to clear of temp files of killed runs (``berichte/``).
+        editions: the concept's editions after a *Fortschreibung*: each row is
+            checked against the edition in force at its "Stand am" (see
+            :func:`read_update_file`).
 
     Raises:
         StoreError: the store failed; the file being processed is put back.
@@ -638,6 +643,7 @@ def ingest_inbox(
                         outbox=outbox,
                         today=today,
                         limits=limits,
+                        editions=editions,
                     )
                 except BaseException:
                     # put the file back so that nothing is lost; the next run retries it
@@ -672,8 +678,9 @@ def _process(
     outbox: Path,
     today: dt.date,
     limits: Limits,
+    editions: Editions | None = None,
 ) -> FileOutcome:
-    result = read_update_file(path, concept, today=today, limits=limits)
+    result = read_update_file(path, concept, today=today, limits=limits, editions=editions)
     if result.unreadable is not None:
         moved = _quarantine(path, quarantine, _reason_text(result, original))
         return FileOutcome(original, Outcome.QUARANTINED, 0, 0, (result.unreadable,), None, moved)

@@ -15,6 +15,7 @@ import io
 import logging
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
@@ -24,6 +25,7 @@ from python_calamine import CalamineWorkbook, PasswordError
 from kik_core._cells import clean_value
 from kik_core.errors import Problem, Reason
 from kik_core.ingest._format import (
+    COL_DATE,
     COL_ID,
     COLUMNS,
     IGNORED_COLUMNS,
@@ -32,7 +34,9 @@ from kik_core.ingest._format import (
     cell_text,
     column_letter,
     normalize_header,
+    parse_date,
 )
+from kik_core.ingest._format import format_date as _de
 from kik_core.ingest._guard import (
     FileKind,
     Limits,
@@ -43,6 +47,9 @@ from kik_core.ingest._guard import (
 )
 from kik_core.ingest._rules import RowContext, normalize_id, row_key, validate_row
 from kik_core.model import Concept, StatusReport, is_goal_id, is_measure_id
+
+if TYPE_CHECKING:
+    from kik_core.editions import Editions
 
 __all__ = ["FileResult", "RejectedRow", "display_name", "local_today", "read_update_file"]
 
@@ -146,6 +153,7 @@ def read_update_file(
     *,
     today: dt.date | None = None,
     limits: Limits = Limits(),  # noqa: B008 - Limits is frozen, a shared default is safe
+    editions: Editions | None = None,
 ) -> FileResult:
     """Read and validate one partner update file (xlsx, xlsm, ods, xls or csv).
 
@@ -157,6 +165,10 @@ def read_update_file(
         concept: the concept whose ids are valid.
         today: dates after this are refused (default: today in Germany).
         limits: size, row and zip limits.
+        editions: after a *Fortschreibung*, the concept's editions: each row is
+            checked against the edition in force at its "Stand am" (a file for
+            the old edition, dated before the change, is still accepted); a
+            number of another edition is refused with a German explanation.
 
     Returns:
         The accepted reports and rejected rows, or ``unreadable`` with the reason.
@@ -182,7 +194,14 @@ def read_update_file(
         table = _read_table(path, name, data, kind, limits)
         sheet = table.sheet
         return _validate(
-            path, name, content_hash, table, concept=concept, today=today, limits=limits
+            path,
+            name,
+            content_hash,
+            table,
+            concept=concept,
+            today=today,
+            limits=limits,
+            editions=editions,
         )
     except Refused as refused:
         log.info("%s nicht lesbar: %s", name, refused.problem.message)
@@ -386,6 +405,7 @@ def _validate(
     concept: Concept,
     today: dt.date,
     limits: Limits,
+    editions: Editions | None = None,
 ) -> FileResult:
     header_index, headers = _find_header(file, table)
     data_rows = [
@@ -412,6 +432,7 @@ def _validate(
     ctx = RowContext(concept, file, table.sheet, today, limits, content_hash)
     accepted: list[StatusReport] = []
     rejected: list[RejectedRow] = []
+    contexts: dict[int, RowContext] = {}
     first_seen: dict[tuple[str, ...], int] = {}
     for number, cells in data_rows:
         padded = [*cells, *([""] * (width - len(cells)))]
@@ -446,7 +467,12 @@ def _validate(
             for i in range(width)
             if i not in canonical and i not in ignored and (text := cell_text(padded[i]).strip())
         )
-        report, problems = validate_row(row, number, ctx, notes)
+        if editions is not None and editions.changes:
+            report, problems = _validate_in_edition(
+                row, number, ctx, notes, editions=editions, contexts=contexts
+            )
+        else:
+            report, problems = validate_row(row, number, ctx, notes)
         key = row_key(row)
         if key in first_seen:
             duplicate = Problem.of(Reason.DUPLICATE_ROW, ctx.at(number), other=first_seen[key])
@@ -467,4 +493,63 @@ def _validate(
         tuple(rejected),
         None,
         tuple(names),
+    )
+
+
+def _validate_in_edition(
+    row: dict[str, object],
+    number: int,
+    ctx: RowContext,
+    notes: tuple[tuple[str, str], ...],
+    *,
+    editions: Editions,
+    contexts: dict[int, RowContext],
+) -> tuple[StatusReport | None, tuple[Problem, ...]]:
+    """Validate a row against the edition in force at its "Stand am" (Fortschreibung).
+
+    A row without a readable date is checked against the current edition (its
+    date problem is reported anyway). A number that only another edition knows
+    gets a German explanation instead of "unknown".
+    """
+    day = parse_date(row.get(COL_DATE))
+    index = editions.index_at(day) if day is not None else len(editions.changes)
+    if index not in contexts:  # one per edition and file: its known ids are built once
+        contexts[index] = attrs.evolve(ctx, concept=editions.concepts[index])
+    row_ctx = contexts[index]
+    report, problems = validate_row(row, number, row_ctx, notes)
+    if report is not None or day is None:
+        return report, problems
+    text = cell_text(row.get(COL_ID)).strip()
+    found = editions.find(text) or editions.find(normalize_id(text))
+    if found is None or found[0] == index:
+        return report, problems
+    other, canonical = found
+    explained = tuple(
+        Problem.of(
+            Reason.OTHER_EDITION,
+            p.location,
+            value=canonical,
+            detail=_other_edition(editions, canonical, other, index),
+        )
+        if p.reason in (Reason.UNKNOWN_ID, Reason.INVALID_ID)
+        else p
+        for p in problems
+    )
+    return report, explained
+
+
+def _other_edition(editions: Editions, item_id: str, other: int, index: int) -> str:
+    """Why a number of edition ``other`` does not fit a row in edition ``index``."""
+    if other < index:  # an old number after the change
+        change = editions.changes[index - 1]
+        successors = ", ".join(change.successors(item_id))
+        now = f" (jetzt: {successors})" if successors else " (entfallen)"
+        return (
+            f"gilt seit der Fortschreibung des Konzepts am {_de(change.valid_from)} nicht "
+            f"mehr{now}. Bitte die neue Nummer verwenden (neue Vorlage: kik templates)"
+        )
+    change = editions.changes[other - 1]
+    return (
+        f"gilt erst ab der Fortschreibung des Konzepts am {_de(change.valid_from)}; für "
+        "einen „Stand am“ davor gilt die bisherige Fassung mit ihren Nummern"
     )

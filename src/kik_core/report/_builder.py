@@ -1140,7 +1140,7 @@ def _edition_annex(w: _Writer, edition: EditionChange | None) -> None:
         f"Die Zuordnung: {counts}. Bis dahin gemeldete Status gelten für die Nachfolger weiter; "
         "zusammengelegte Maßnahmen übernehmen den am wenigsten fortgeschrittenen."
     )
-    widths = [1500, 3206, 1500, 3206]
+    widths = [1000, 2906, 2600, 2906]
     rows = []
     for link in edition.links:
         old = edition.old.measure(link.old_id).text if link.old_id else ""

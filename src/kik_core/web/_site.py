@@ -18,7 +18,7 @@ import json
 import secrets
 import shutil
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -210,6 +210,7 @@ def build_site(
     *,
     history: Sequence[Snapshot] = (),
     options: SiteOptions | None = None,
+    concept_of: Callable[[Snapshot], Concept] | None = None,
 ) -> SiteResult:
     """Write the web edition of ``presentation`` to the folder ``target``.
 
@@ -220,6 +221,8 @@ def build_site(
         target: the site's folder; replaced as a whole when the new site is complete.
         history: earlier snapshots (for the open data's history file).
         options: draft mode, licence, Leichte Sprache, the municipality's overrides.
+        concept_of: after a *Fortschreibung*, the edition each earlier snapshot was
+            built in (its open data lists that edition's measures); default ``concept``.
 
     Returns:
         The folder, its pages and its open-data files.
@@ -238,7 +241,15 @@ def build_site(
     except OSError as exc:
         raise PublishError(f"Der Zielordner {target} kann nicht angelegt werden: {exc}") from exc
     try:
-        result = _write(presentation, concept, snapshot, temp, history=history, options=options)
+        result = _write(
+            presentation,
+            concept,
+            snapshot,
+            temp,
+            history=history,
+            options=options,
+            concept_of=concept_of,
+        )
         _swap(temp, target)
     except OSError as exc:
         raise PublishError(f"Die Website kann nicht geschrieben werden ({target}): {exc}") from exc
@@ -256,6 +267,7 @@ def _write(
     *,
     history: Sequence[Snapshot],
     options: SiteOptions,
+    concept_of: Callable[[Snapshot], Concept] | None = None,
 ) -> SiteResult:
     env = _environment(options.overrides)
     data_dir = folder / "daten"
@@ -277,7 +289,7 @@ def _write(
         name = past.as_of.isoformat()
         write_open_data(
             data_dir / name,
-            concept,
+            concept_of(past) if concept_of is not None else concept,
             past,
             history=earlier[:index],
             title=p.title,
