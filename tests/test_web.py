@@ -385,3 +385,105 @@ def test_a_concept_with_its_own_scheme_and_levels_publishes(
     data = list(site.folder.rglob("*.csv"))
     assert data, "open data is written"
     assert status in " ".join(p.read_text(encoding="utf-8-sig") for p in data)
+
+
+# --- two runs writing the same site ---------------------------------------------------
+
+#: A second process that publishes ``folder`` and logs when it starts and ends writing.
+_LOGGED_PUBLISH = """
+import sys, time
+from pathlib import Path
+from kik_core import workflow
+from kik_core.web import _site
+
+log = Path(sys.argv[2])
+original = _site._build_locked
+
+def logged(*args, **kwargs):
+    with log.open("a", encoding="utf-8") as stream:
+        stream.write(f"start {sys.argv[3]}\\n")
+    time.sleep(1.0)  # long enough for the other process to try its luck meanwhile
+    try:
+        return original(*args, **kwargs)
+    finally:
+        with log.open("a", encoding="utf-8") as stream:
+            stream.write(f"end {sys.argv[3]}\\n")
+
+_site._build_locked = logged
+workflow.publish(Path(sys.argv[1]))
+"""
+
+
+def test_two_publishing_processes_never_interleave(musterstadt_played_folder, tmp_path) -> None:
+    """Two `kik veroeffentlichen` at once: the second waits until the first has swapped."""
+    import os
+    import subprocess
+    import sys
+
+    folder = copy_folder(musterstadt_played_folder, tmp_path)
+    log = tmp_path / "ablauf.txt"
+    env = dict(os.environ)
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _LOGGED_PUBLISH, str(folder), str(log), name],
+            env=env,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for name in ("a", "b")
+    ]
+    errors = [run.communicate(timeout=180)[1] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], errors
+    starts_and_ends = log.read_text(encoding="utf-8").splitlines()
+    assert len(starts_and_ends) == 4
+    first = starts_and_ends[0].split()[1]
+    second = "b" if first == "a" else "a"
+    assert starts_and_ends == [f"start {first}", f"end {first}", f"start {second}", f"end {second}"]
+    site = folder / "veroeffentlichung"
+    assert (site / MARKER).is_file()
+    assert (site / "index.html").is_file()
+    assert [p.name for p in folder.iterdir() if p.name.startswith(".veroeffentlichung")] == []
+
+
+def test_a_run_that_waits_too_long_for_another_stops_with_a_german_message(
+    musterstadt_played_folder, tmp_path, monkeypatch, capsys
+) -> None:
+    import subprocess
+    import sys
+
+    from kik_core.web import _site
+
+    folder = copy_folder(musterstadt_played_folder, tmp_path)
+    target = folder / "veroeffentlichung"
+    lock = _site.lock_path(target)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import fcntl, os, sys, time\n"
+            "fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)\n"
+            "fcntl.flock(fd, fcntl.LOCK_EX)\n"
+            "print('gesperrt', flush=True)\n"
+            "sys.stdin.read()\n",
+            str(lock),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "gesperrt"
+        monkeypatch.setattr(_site, "LOCK_TIMEOUT", 0.5)
+        with pytest.raises(PublishError, match="gerade von einem anderen Lauf geschrieben"):
+            workflow.publish(folder)
+        assert not target.exists()
+        capsys.readouterr()
+        assert main(["veroeffentlichen", str(folder)]) == EXIT_FAILED
+        printed = capsys.readouterr()
+        assert "anderen Lauf" in printed.out + printed.err
+    finally:
+        holder.communicate(input="", timeout=30)
+    # the other run has finished: the next one writes the site
+    workflow.publish(folder)
+    assert (target / MARKER).is_file()
