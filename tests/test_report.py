@@ -218,27 +218,32 @@ def test_editorial_notes_and_inferred_status(document: Any, report: Path) -> Non
 
 
 def test_rounding_footnote() -> None:
+    from kik_core import presentation
     from kik_core.rules import StatusCounts
 
     # 2 of 12 rounds to 16 % once and 17 % once (largest remainder: 16.67 each)
     uneven = StatusCounts.of(
         [Status.IMPLEMENTIERT] * 2 + [Status.IN_BEARBEITUNG] * 2 + [Status.WARTEND] * 8
     )
-    assert builder_module._uneven_rounding([uneven]) == (2, 12, 16, 17)
+    assert presentation._uneven_rounding([uneven]) == (2, 12, 16, 17)
+    assert presentation.rounding_note([uneven]).endswith(
+        "hier etwa 2 von 12 als 16 % und als 17 %."
+    )
     even = StatusCounts.of([Status.IMPLEMENTIERT] * 2 + [Status.WARTEND] * 2)
-    assert builder_module._uneven_rounding([even]) is None
+    assert presentation._uneven_rounding([even]) is None
+    assert presentation.rounding_note([even]) == ""
 
 
 def test_plural_correct_sentences() -> None:
-    from kik_core.presentation import field_sentence
+    from kik_core.presentation import field_sentence, measures
     from kik_core.rules import StatusCounts
 
     one = StatusCounts.of([Status.IMPLEMENTIERT, Status.WARTEND, Status.WARTEND])
     assert field_sentence("Sprache", one).startswith(
         "Von den 3 Maßnahmen im Handlungsfeld Sprache ist 1 implementiert"
     )
-    assert builder_module._measures(1) == "1 Maßnahme"
-    assert builder_module._measures(1131) == "1.131 Maßnahmen"
+    assert measures(1) == "1 Maßnahme"
+    assert measures(1131) == "1.131 Maßnahmen"
 
 
 def test_no_direct_formatting_outside_tables(report: Path) -> None:

@@ -684,14 +684,17 @@ def _counts_table(
     total_last: bool,
     total_column_last: bool = False,
 ) -> Table:
-    """Counts per status: the columns in :func:`column_order` of the last row."""
+    """Counts per status: the columns in :func:`column_order` of the last row.
+
+    A status outside the percentages shows its count only (no share).
+    """
     order = column_order(rows[-1]) if rows else STATUS_ORDER
     body = []
     for label, r in zip(labels, rows, strict=True):
         cells = tuple(
             f"{format_number(r.counts[s])} ({format_percent(r.percentages[s])})"
             if s in r.percentages
-            else f"{format_number(r.counts[s])} (nicht mitgezählt)"
+            else format_number(r.counts[s])  # the sentences say it is not counted
             for s in order
         )
         total = format_number(r.total)
