@@ -656,7 +656,7 @@ class Presentation:
     #: The annex of every measure with its status and report.
     annex_sentence: str = ""
     annex: Table | None = None
-    #: The editors' notes on goals and measures: (reference, text).
+    #: The editors' notes on goals and measures: (lead ``AA-3.1: ``, text).
     notes: tuple[tuple[str, str], ...] = ()
     decisions_sentence: str = ""
     decisions: Table | None = None
@@ -1640,7 +1640,9 @@ def present(
         annex_sentence=annex_sentence,
         annex=annex,
         notes=tuple(
-            (n.reference, n.text) for n in notes if n.reference and concept.has_id(n.reference)
+            (f"{n.reference}: ", n.text)
+            for n in notes
+            if n.reference and concept.has_id(n.reference)
         ),
         decisions_sentence=decisions_sentence,
         decisions=decisions,

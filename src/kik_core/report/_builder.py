@@ -732,9 +732,9 @@ def _annex(w: _Writer, p: Presentation) -> None:
     w.table(table.header, rows, widths=widths, caption=table.caption, description=table.description)
     if p.notes:
         w.heading("Hinweise der Redaktion", 2)
-        for reference, text in p.notes:
+        for lead, text in p.notes:
             paragraph = w.paragraph("List Bullet")
-            w.strong(paragraph, f"{reference}: ")
+            w.strong(paragraph, lead)
             add_text(paragraph, text)
 
 
