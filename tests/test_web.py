@@ -122,6 +122,24 @@ def test_kempten_pages_show_the_seed_figures(kempten) -> None:
     assert "noindex" not in index
 
 
+def test_the_site_says_what_the_docx_says_from_the_same_presentation(kempten) -> None:
+    """Sentences the DOCX had alone (codes, key figures' source) come from the presentation."""
+    index = (kempten.folder / "index.html").read_text(encoding="utf-8")
+    assert "Die Maßnahmen tragen das Kürzel ihres Handlungsfelds (BS = Bildung und Sprache" in (
+        index
+    )
+    figures = (kempten.folder / "kennzahlen.html").read_text(encoding="utf-8")
+    assert '<p class="footnote">Quelle: Amt für Stadtentwicklung (2023)' in figures
+
+
+def test_table_cells_of_several_lines_keep_their_lines() -> None:
+    from kik_core.web._site import _lines
+
+    assert str(_lines("vhs → implementiert\nJobcenter → <wartend>")) == (
+        "vhs → implementiert<br>Jobcenter → &lt;wartend&gt;"
+    )
+
+
 def test_the_texts_of_the_report_have_their_pages(kempten) -> None:
     index = (kempten.folder / "index.html").read_text(encoding="utf-8")
     assert '<a href="texte/vorwort.html">Vorwort</a>' in index

@@ -35,6 +35,7 @@ from typing import Any
 
 import attrs
 import jinja2
+import markupsafe
 
 from kik_core._atomic import atomic_write_bytes, atomic_write_text
 from kik_core._locale import format_date
@@ -100,6 +101,11 @@ class _Page:
         return "../" * self.path.count("/")
 
 
+def _lines(text: str) -> markupsafe.Markup:
+    """A table cell of several lines (one partner per line): escaped, lines kept."""
+    return markupsafe.Markup("<br>").join(markupsafe.escape(line) for line in text.split("\n"))
+
+
 def _environment(overrides: Path | None) -> jinja2.Environment:
     loaders: list[jinja2.BaseLoader] = []
     if overrides is not None and (overrides / "templates").is_dir():
@@ -114,6 +120,7 @@ def _environment(overrides: Path | None) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["markdown"] = markdown_html
+    env.filters["lines"] = _lines
     env.globals["chart_svg"] = chart_svg
     return env
 
