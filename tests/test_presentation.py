@@ -82,15 +82,6 @@ def counts(implemented: int, doing: int, waiting: int) -> StatusCounts:
     )
 
 
-def test_web_palette_is_the_docx_palette() -> None:
-    charts = pytest.importorskip("kik_core.report.charts")
-    from kik_core.web import _svg
-
-    assert {s: c.upper() for s, c in _svg.PALETTE.items()} == {
-        s: c.upper() for s, c in charts.PALETTE.items()
-    }
-
-
 def test_changes_regressions_and_conflicts(case, presentation) -> None:
     overview = presentation.overview
     changes = case.snapshot.changes

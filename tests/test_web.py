@@ -403,6 +403,58 @@ def test_a_concept_with_its_own_scheme_and_levels_publishes(
     data = list(site.folder.rglob("*.csv"))
     assert data, "open data is written"
     assert status in " ".join(p.read_text(encoding="utf-8-sig") for p in data)
+    # every status class a page uses has its colour, edge and pattern from the scheme
+    css = (site.folder / "assets" / "status.css").read_text(encoding="utf-8")
+    used = set(re.findall(r'class="[^"]*\bstatus-([a-z0-9-]+)', text)) - {"line"}
+    assert used
+    for key in used:
+        assert f".status-{key} {{ --fill: var(--status-{key});" in css, key
+        assert f"--status-{key}-pattern:" in css, key
+    # every pattern a chart fills with is defined in that chart
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        for svg in re.findall(r"<svg.*?</svg>", html, flags=re.S):
+            defined = set(re.findall(r'<pattern id="([^"]+)"', svg))
+            assert set(re.findall(r"url\(#([^)]+)\)", svg)) <= defined, page
+
+
+def test_status_styles_follow_the_scheme_as_the_docx_charts_do() -> None:
+    charts = pytest.importorskip("kik_core.report.charts")
+    from kik_core.model import DEFAULT_SCHEME, Status, StatusScheme
+    from kik_core.web._styles import UNCOUNTED, scheme_styles, status_css, style_of
+    from tests.scheme_fixtures import FIVE
+
+    five_groups = [Status(g.name, i, g.name) for i, g in enumerate(FIVE.groups) if g.counted]
+    simple = StatusScheme(tuple(Status(s.label, s.position) for s in FIVE.statuses))
+    own_groups = [Status(n, i, n) for i, n in enumerate(("geplant", "laufend", "fertig"))]
+    for shown in (DEFAULT_SCHEME.statuses, five_groups, simple.statuses, own_groups):
+        for status in shown:
+            style = style_of(status, shown)
+            assert (style.fill, style.hatch, style.edge) == charts._style(status, list(shown))
+
+    styles = scheme_styles(FIVE)
+    assert set(styles) == {
+        "offen",
+        "zurueckgestellt",
+        "in-umsetzung",
+        "umgesetzt",
+        "entfaellt",
+        "wartend",
+        "in-bearbeitung",
+        "implementiert",
+        "entfallen",
+    }
+    assert styles["offen"] == styles["zurueckgestellt"] == styles["wartend"]  # their group's
+    assert styles["umgesetzt"] == styles["implementiert"]
+    assert styles["entfaellt"] == styles["entfallen"] == UNCOUNTED  # not counted: cross-hatch
+    assert styles["implementiert"].fill == "#0072B2"  # Kempten's colours for Kempten's groups
+    # a scheme of five statuses, each its own group: five colours, five patterns
+    own = scheme_styles(simple)
+    assert len({s.fill for s in own.values()}) == 5
+    assert len({s.hatch for s in own.values()}) == 5
+    css = status_css(simple)
+    assert "--status-entfaellt: #0072B2;" in css
+    assert "--status-in-umsetzung-pattern: repeating-linear-gradient(45deg" in css
 
 
 # --- two runs writing the same site ---------------------------------------------------

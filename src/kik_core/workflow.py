@@ -1174,7 +1174,8 @@ def publish(
         publisher=settings.report.publisher,
         foreword=_read_text(settings.report.foreword),
         foreword_author=settings.report.foreword_author,
-        sections=(*_texts(settings.report.sections_front), *_texts(settings.report.sections_back)),
+        sections=_texts(settings.report.sections_front),
+        sections_back=_texts(settings.report.sections_back),
         thanks=settings.report.thanks,
         late=late,
     )

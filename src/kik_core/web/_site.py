@@ -46,6 +46,7 @@ from kik_core.opendata import Licence, load_dictionary, write_open_data
 from kik_core.presentation import Presentation
 from kik_core.rules import Snapshot
 from kik_core.web._markdown import markdown_html
+from kik_core.web._styles import status_css
 from kik_core.web._svg import chart_svg
 
 __all__ = ["DRAFT_NOTICE", "LOCK_TIMEOUT", "MARKER", "SiteOptions", "SiteResult", "build_site"]
@@ -373,6 +374,7 @@ def _write(
     static = resources.files("kik_core.web").joinpath("static")
     for name in ("kik.css", "kik.js"):
         atomic_write_bytes(assets / name, static.joinpath(name).read_bytes())
+    atomic_write_text(assets / "status.css", status_css(snapshot.scheme))
     extra_css = False
     if options.overrides is not None and (options.overrides / "eigenes.css").is_file():
         atomic_write_bytes(assets / "eigenes.css", (options.overrides / "eigenes.css").read_bytes())
