@@ -1,8 +1,9 @@
 """The presentation model: every sentence, number and label a report shows, computed once.
 
-A renderer (the web edition in :mod:`kik_core.web`, later the DOCX builder) lays
-out a :class:`Presentation`; it never counts, rounds, formats a date or words a
-sentence itself. So two outputs built from the same snapshot cannot disagree.
+A renderer (the web edition in :mod:`kik_core.web`, the DOCX builder in
+:mod:`kik_core.report`) lays out a :class:`Presentation`; it never counts, rounds,
+formats a date or words a sentence itself. So two outputs built from the same
+snapshot cannot disagree.
 
 Everything here is plain data (frozen attrs classes of strings, numbers and
 tuples): no HTML, no OOXML, no pictures. Markdown texts written by people (field
