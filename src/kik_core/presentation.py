@@ -80,6 +80,7 @@ __all__ = [
     "GoalView",
     "HighlightView",
     "HistoryPoint",
+    "Labels",
     "MeasureView",
     "Overview",
     "Presentation",
@@ -623,6 +624,31 @@ class BoardView:
 
 
 @attrs.frozen
+class Labels:
+    """The headings and labels of the report's sections, the same in every output."""
+
+    contents: str = "Inhalt"
+    overview: str = "Umsetzungsstand im Überblick"
+    changes: str = "Veränderungen seit dem letzten Bericht"
+    regressions: str = "Rückschritte"
+    conflicts: str = "Offene Konflikte zwischen Partnern"
+    late: str = "Nachträgliche Korrekturen"
+    partners: str = "Rückmeldungen der Partner"
+    goals_and_measures: str = "Ziele und Maßnahmen"
+    field_status: str = "Umsetzungsstand"
+    highlights: str = "Highlights"
+    highlight_measures: str = "Zu den Maßnahmen:"
+    goal_texts: str = "Stand der Ziele"
+    goal_measures: str = "Maßnahmen:"
+    field_note: str = "Hinweis der Redaktion:"
+    thanks: str = "Dank"
+    annex: str = "Anhang: Alle Maßnahmen und ihre letzte Meldung"
+    notes: str = "Hinweise der Redaktion"
+    changes_annex: str = "Anhang: Alle Veränderungen seit dem letzten Bericht"
+    edition_annex: str = "Anhang: Fortschreibung des Konzepts"
+
+
+@attrs.frozen
 class Presentation:
     """The whole report as display values; what every renderer lays out."""
 
@@ -663,6 +689,7 @@ class Presentation:
     decisions: Table | None = None
     board: BoardView | None = None
     edition: EditionView | None = None
+    labels: Labels = Labels()
 
     def measure(self, measure_id: str) -> MeasureView:
         """The view of one measure (``KeyError`` if there is none)."""

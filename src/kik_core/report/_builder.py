@@ -277,8 +277,8 @@ def _title_page(w: _Writer, p: Presentation) -> None:
             paragraph.paragraph_format.space_before = Pt(36)
 
 
-def _toc_placeholder(w: _Writer) -> Any:
-    w.paragraph("TOC Heading", "Inhalt")
+def _toc_placeholder(w: _Writer, p: Presentation) -> Any:
+    w.paragraph("TOC Heading", p.labels.contents)
     return w.paragraph()
 
 
@@ -403,7 +403,7 @@ def _split(widths: Sequence[int], count: int, first: int) -> list[int]:
 
 def _overview(w: _Writer, p: Presentation, concept: Concept, snapshot: Snapshot) -> None:
     overview = p.overview
-    w.heading("Umsetzungsstand im Überblick", 1)
+    w.heading(p.labels.overview, 1)
     w.paragraph(text=overview.sentence)
     if overview.codes_sentence:
         w.paragraph(text=overview.codes_sentence)
@@ -437,7 +437,7 @@ def _overview(w: _Writer, p: Presentation, concept: Concept, snapshot: Snapshot)
     _overdue(w, concept, snapshot)
     _conflicts(w, p)
     if overview.highlights:
-        _highlights(w, overview.highlights)
+        _highlights(w, p, overview.highlights)
 
 
 def _priorities(w: _Writer, concept: Concept, snapshot: Snapshot) -> None:
@@ -520,7 +520,7 @@ def _changes(w: _Writer, p: Presentation) -> None:
     overview = p.overview
     if not overview.changes_sentence:
         return
-    w.heading("Veränderungen seit dem letzten Bericht", 2)
+    w.heading(p.labels.changes, 2)
     table = overview.changes_table
     if table is None:
         w.paragraph(text=overview.changes_sentence)
@@ -536,7 +536,7 @@ def _changes(w: _Writer, p: Presentation) -> None:
     ]
     w.table(table.header, body, widths=widths, caption=table.caption, description=table.description)
     if overview.regressions:
-        w.paragraph(text="Rückschritte:").paragraph_format.keep_with_next = True
+        w.paragraph(text=f"{p.labels.regressions}:").paragraph_format.keep_with_next = True
         for line in overview.regressions:
             w.paragraph("List Bullet", line)
 
@@ -546,7 +546,7 @@ def _changes_annex(w: _Writer, p: Presentation) -> None:
     table = p.overview.changes_annex
     if table is None:
         return
-    w.heading("Anhang: Alle Veränderungen seit dem letzten Bericht", 1)
+    w.heading(p.labels.changes_annex, 1)
     w.paragraph(text=p.overview.changes_annex_sentence)
     widths = [1000, 3912, 1500, 1500, 1500]
     body = [
@@ -567,7 +567,7 @@ def _late_corrections(w: _Writer, p: Presentation) -> None:
     table = p.overview.late_table
     if table is None:
         return
-    w.heading(table.caption, 2)
+    w.heading(p.labels.late, 2)
     w.paragraph(text=p.overview.late_sentence)
     widths = [900, 2762, 1800, 1250, 1650, 1250]
     centred = {3, 5}
@@ -582,7 +582,7 @@ def _conflicts(w: _Writer, p: Presentation) -> None:
     table = p.overview.conflicts_table
     if table is None:  # said in one sentence of the overview
         return
-    w.heading(table.caption, 2)
+    w.heading(p.labels.conflicts, 2)
     w.paragraph(text=p.overview.conflicts_sentence).paragraph_format.keep_with_next = True
     widths = [900, 3462, 1250, 2500, 1300]
     centred = {2, 4}
@@ -660,28 +660,28 @@ def _package_progress(concept: Concept, measure: Measure, snapshot: Snapshot) ->
     return f" (Arbeitspakete: {done} von {len(packages)} {snapshot.scheme.done_group.name})"
 
 
-def _highlights(w: _Writer, highlights: Sequence[HighlightView]) -> None:
-    w.heading("Highlights", 2)
+def _highlights(w: _Writer, p: Presentation, highlights: Sequence[HighlightView]) -> None:
+    w.heading(p.labels.highlights, 2)
     for highlight in highlights:
         w.heading(highlight.title, 3)
         if highlight.organisation:
             w.paragraph("KIK Quelle", highlight.organisation)
         w.markdown(highlight.text, base_level=4)
         if highlight.lines:
-            w.label("Zu den Maßnahmen:")
+            w.label(p.labels.highlight_measures)
             for line in highlight.lines:
                 w.paragraph("List Bullet", line)
 
 
-def _goal_texts(w: _Writer, field: FieldView) -> None:
+def _goal_texts(w: _Writer, p: Presentation, field: FieldView) -> None:
     goals = [g for g in field.goals if not g.direct]
     if not goals:  # a two-level concept has no goals to report texts on
         return
-    w.heading("Stand der Ziele", 2)
+    w.heading(p.labels.goal_texts, 2)
     for goal in goals:
         w.heading(goal.heading, 3)
         if goal.measures:
-            w.label("Maßnahmen:")
+            w.label(p.labels.goal_measures)
             for view in goal.measures:
                 w.paragraph("List Bullet", view.line)
         for part in goal.texts:
@@ -697,16 +697,18 @@ def _goal_texts(w: _Writer, field: FieldView) -> None:
                 w.markdown(text, base_level=5)
 
 
-def _field(w: _Writer, concept: Concept, snapshot: Snapshot, field: FieldView) -> None:
+def _field(
+    w: _Writer, p: Presentation, concept: Concept, snapshot: Snapshot, field: FieldView
+) -> None:
     w.heading(field.heading, 1)
     w.markdown(field.intro, base_level=2)
-    w.heading("Ziele und Maßnahmen", 2)
+    w.heading(p.labels.goals_and_measures, 2)
     _status_table(w, concept, snapshot, field)
     for note in field.notes:
         paragraph = w.paragraph("KIK Hinweis")
-        w.strong(paragraph, "Hinweis der Redaktion: ")
+        w.strong(paragraph, f"{p.labels.field_note} ")
         add_text(paragraph, note)
-    w.heading("Umsetzungsstand", 2)
+    w.heading(p.labels.field_status, 2)
     sentence = w.paragraph(text=field.sentence)
     sentence.paragraph_format.keep_with_next = True  # the chart stays with its sentence
     w.picture(
@@ -717,21 +719,21 @@ def _field(w: _Writer, concept: Concept, snapshot: Snapshot, field: FieldView) -
     if field.rounding_note:
         w.paragraph("KIK Fußnote", field.rounding_note)
     if field.highlights:
-        _highlights(w, field.highlights)
-    _goal_texts(w, field)
+        _highlights(w, p, field.highlights)
+    _goal_texts(w, p, field)
 
 
 def _annex(w: _Writer, p: Presentation) -> None:
     table = p.annex
     if table is None:
         return
-    w.heading("Anhang: Alle Maßnahmen und ihre letzte Meldung", 1)
+    w.heading(p.labels.annex, 1)
     w.paragraph(text=p.annex_sentence)
     widths = [950, 3450, 1500, 2250, 1262]
     rows = [[Cell(v, width=widths[i]) for i, v in enumerate(row)] for row in table.rows]
     w.table(table.header, rows, widths=widths, caption=table.caption, description=table.description)
     if p.notes:
-        w.heading("Hinweise der Redaktion", 2)
+        w.heading(p.labels.notes, 2)
         for lead, text in p.notes:
             paragraph = w.paragraph("List Bullet")
             w.strong(paragraph, lead)
@@ -742,7 +744,7 @@ def _edition_annex(w: _Writer, p: Presentation) -> None:
     """The mapping from the old to the new edition, one row per link (issue 17)."""
     if p.edition is None:
         return
-    w.heading("Anhang: Fortschreibung des Konzepts", 1)
+    w.heading(p.labels.edition_annex, 1)
     w.paragraph(text=p.edition.sentence)
     table = p.edition.table
     widths = [1500, 3206, 1500, 3206]
@@ -861,7 +863,7 @@ def compose(
     w = _Writer(doc)
     _prerender(w, presentation)
     _title_page(w, presentation)
-    toc = _toc_placeholder(w)
+    toc = _toc_placeholder(w, presentation)
     _foreword(w, presentation)
     _sections(w, presentation, "front")
     _timeline(w, presentation)
@@ -870,10 +872,10 @@ def compose(
     _partners.partner_overview(w, presentation)
     _late_corrections(w, presentation)
     for field in presentation.fields:
-        _field(w, concept, snapshot, field)
+        _field(w, presentation, concept, snapshot, field)
     _sections(w, presentation, "back")
     if presentation.thanks:
-        w.heading("Dank", 1)
+        w.heading(presentation.labels.thanks, 1)
         w.markdown(presentation.thanks, base_level=2)
     _annex(w, presentation)
     _changes_annex(w, presentation)

@@ -37,7 +37,7 @@ def partner_overview(w: _Writer, p: Presentation) -> None:
     """The overview's sub-section "Rückmeldungen der Partner" (drafts only)."""
     if p.board is None:
         return
-    w.heading("Rückmeldungen der Partner", 2)
+    w.heading(p.labels.partners, 2)
     w.paragraph(text=p.board.sentence)
 
 
