@@ -28,6 +28,7 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Sequence
 from pathlib import PurePath
 from typing import TYPE_CHECKING
@@ -38,11 +39,11 @@ from slugify import slugify
 from kik_core._locale import (
     format_date,
     format_month,
-    format_number,
-    format_percent,
     format_signed,
-    plural,
 )
+from kik_core._locale import format_number as _format_number
+from kik_core._locale import format_percent as _format_percent
+from kik_core._locale import plural as _plural
 from kik_core.board import format_time
 from kik_core.model import (
     Concept,
@@ -124,6 +125,12 @@ DECISIONS_ANNEX = "Anhang: Entscheidungen des Integrationsbüros"
 SOURCES_COLUMNS = ("Maßnahme", "Status", "Partner", "Stand am", "Datei", "Zeile")
 
 _UMLAUTS = [["Ä", "Ae"], ["Ö", "Oe"], ["Ü", "Ue"], ["ä", "ae"], ["ö", "oe"], ["ü", "ue"]]
+
+# A report formats the same few counts thousands of times (1,440 measures: ~15,000
+# numbers); Babel parses its locale on every call. The same value gives the same text.
+format_number = functools.lru_cache(maxsize=4096)(_format_number)
+format_percent = functools.lru_cache(maxsize=512)(_format_percent)
+plural = functools.lru_cache(maxsize=4096)(_plural)
 
 
 def slug(value: str) -> str:
