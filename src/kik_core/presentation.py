@@ -20,7 +20,7 @@ Example:
     >>> r = StatusReport("BS-1.1", "implementiert", dt.date(2023, 9, 30), "vhs")
     >>> p = present(c, build_snapshot(c, [r], dt.date(2023, 9, 30)))
     >>> p.overview.sentence
-    'Stand 30.09.2023: Von den 2 Maßnahmen des Integrationskonzepts sind 1 implementiert (50 %), 0 in Bearbeitung (0 %) und 1 wartend (50 %).'
+    'Stand 30.09.2023: Von den 2 Maßnahmen des Integrationskonzepts ist 1 implementiert (50 %), 0 in Bearbeitung (0 %) und 1 wartend (50 %).'
     >>> p.fields[0].chart.description
     'Kreisdiagramm Umsetzungsstand Bildung: 1 implementiert (50 %), 0 in Bearbeitung (0 %), 1 wartend (50 %); insgesamt 2 Maßnahmen.'
 """  # noqa: E501 - doctest output is one line
