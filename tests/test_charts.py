@@ -73,11 +73,9 @@ def test_empty_field_still_draws() -> None:
     assert charts.donut_chart("Leer", counts(0, 0, 0)).startswith(b"\x89PNG")
 
 
-def test_alt_text_states_every_number() -> None:
-    assert charts.status_alt_text("Bildung und Sprache", counts(7, 13, 10)) == (
-        "Kreisdiagramm Umsetzungsstand Bildung und Sprache: 7 implementiert (23 %), "
-        "13 in Bearbeitung (44 %), 10 wartend (33 %); insgesamt 30 Maßnahmen."
-    )
+def test_charts_make_pictures_only() -> None:
+    """Alt texts and tables come from kik_core.presentation, not from here."""
+    assert not {"format_count", "status_summary", "status_alt_text"} & set(dir(charts))
 
 
 def test_palette_is_distinct_in_greyscale() -> None:

@@ -49,23 +49,37 @@ def test_field_counts_and_sentences_come_from_the_snapshot(case, presentation) -
         assert sum(s.percent for s in field.counts.shares) == 100
 
 
-def test_chart_texts_equal_the_docx_alt_texts(case, presentation) -> None:
-    charts = pytest.importorskip("kik_core.report.charts")
+def test_chart_texts_state_every_number(case, presentation) -> None:
+    from kik_core.presentation import _donut
+
+    assert _donut("Bildung und Sprache", counts(7, 13, 10)).description == (
+        "Kreisdiagramm Umsetzungsstand Bildung und Sprache: 7 implementiert (23 %), "
+        "13 in Bearbeitung (44 %), 10 wartend (33 %); insgesamt 30 Maßnahmen."
+    )
     for field in presentation.fields:
-        counts = case.snapshot.by_field[field.code]
-        assert field.chart.description == charts.status_alt_text(field.name, counts)
-        assert field.counts.summary == charts.status_summary(counts)
+        counts_ = case.snapshot.summary(case.snapshot.by_field[field.code])
+        assert field.chart.series[0].source == counts_  # what the DOCX draws its donut from
+        assert field.chart.description.endswith(
+            f"{field.counts.summary}; insgesamt {field.counts.total_text}."
+        )
     assert presentation.overview.chart.labels[-1] == "Gesamt"
     assert presentation.overview.chart.table.rows[-1][1] == "144"
+    chart = presentation.overview.chart
+    everything = range(len(chart.labels))
+    assert chart.part_description(everything) == chart.description
+    assert chart.part_description(range(2), 1, 3).startswith(
+        "Balkendiagramm Umsetzungsstand je Handlungsfeld (Teil 1 von 3): "
+    )
+    assert presentation.overview.chart_intro(1).startswith("Das Diagramm und die Tabelle zeigen")
+    assert presentation.overview.chart_intro(4).startswith("Die 4 Diagramme und die Tabelle")
 
 
-def test_web_palette_is_the_docx_palette() -> None:
-    charts = pytest.importorskip("kik_core.report.charts")
-    from kik_core.web import _svg
-
-    assert {s: c.upper() for s, c in _svg.PALETTE.items()} == {
-        s: c.upper() for s, c in charts.PALETTE.items()
-    }
+def counts(implemented: int, doing: int, waiting: int) -> StatusCounts:
+    return StatusCounts.of(
+        [Status.IMPLEMENTIERT] * implemented
+        + [Status.IN_BEARBEITUNG] * doing
+        + [Status.WARTEND] * waiting
+    )
 
 
 def test_changes_regressions_and_conflicts(case, presentation) -> None:
@@ -197,7 +211,7 @@ def test_texts_take_their_title_from_the_first_heading() -> None:
 
 
 def test_the_docx_says_what_the_presentation_says(case, presentation, tmp_path) -> None:
-    """Until the builder is switched over, its sentences must equal the presentation's."""
+    """The builder lays out the presentation: its sentences and captions are the DOCX's."""
     docx = pytest.importorskip("docx")
     from kik_core.report import build_report
     from tests.report_fixtures import make_options
@@ -214,11 +228,14 @@ def test_the_docx_says_what_the_presentation_says(case, presentation, tmp_path) 
     paragraphs = {p.text for p in document.paragraphs}
     overview = presentation.overview
     # the DOCX adds where its annex is; the site shows the full list on the same page
-    assert any(p.startswith(overview.changes_sentence + " Die vollständige") for p in paragraphs)
+    assert f"{overview.changes_sentence} {overview.changes_annex_note}" in paragraphs
     for sentence in (
         overview.sentence,
         overview.conflicts_sentence,
+        overview.codes_sentence,
+        overview.changes_annex_sentence,
         presentation.key_figures_sentence,
+        presentation.annex_sentence,
         *(f.sentence for f in presentation.fields),
     ):
         assert sentence in paragraphs
@@ -228,6 +245,12 @@ def test_the_docx_says_what_the_presentation_says(case, presentation, tmp_path) 
         ).get("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}val")
         for t in document.tables
     }
-    for table in (overview.chart.table, overview.changes_table, overview.conflicts_table):
+    for table in (
+        overview.chart.table,
+        overview.changes_table,
+        overview.conflicts_table,
+        presentation.annex,
+        presentation.key_figures,
+    ):
         assert table is not None
         assert table.caption in captions

@@ -21,6 +21,9 @@ from kik_core.report import PdfExportError, ReportOptions, build_report, export_
 from kik_core.report import _builder as builder_module
 from kik_core.report._template import DEFAULT_TEMPLATE, build_default_template
 from tests.report_fixtures import CONFLICT_ID, REGRESSION_ID, Case, make_case, make_options
+from tests.web_fixtures import musterstadt_played_folder
+
+__all__ = ["musterstadt_played_folder"]  # a fixture used here
 
 STATUSES = (Status.WARTEND, Status.IN_BEARBEITUNG, Status.IMPLEMENTIERT)
 
@@ -218,27 +221,32 @@ def test_editorial_notes_and_inferred_status(document: Any, report: Path) -> Non
 
 
 def test_rounding_footnote() -> None:
+    from kik_core import presentation
     from kik_core.rules import StatusCounts
 
     # 2 of 12 rounds to 16 % once and 17 % once (largest remainder: 16.67 each)
     uneven = StatusCounts.of(
         [Status.IMPLEMENTIERT] * 2 + [Status.IN_BEARBEITUNG] * 2 + [Status.WARTEND] * 8
     )
-    assert builder_module._uneven_rounding([uneven]) == (2, 12, 16, 17)
+    assert presentation._uneven_rounding([uneven]) == (2, 12, 16, 17)
+    assert presentation.rounding_note([uneven]).endswith(
+        "hier etwa 2 von 12 als 16 % und als 17 %."
+    )
     even = StatusCounts.of([Status.IMPLEMENTIERT] * 2 + [Status.WARTEND] * 2)
-    assert builder_module._uneven_rounding([even]) is None
+    assert presentation._uneven_rounding([even]) is None
+    assert presentation.rounding_note([even]) == ""
 
 
 def test_plural_correct_sentences() -> None:
-    from kik_core.presentation import field_sentence
+    from kik_core.presentation import field_sentence, measures
     from kik_core.rules import StatusCounts
 
     one = StatusCounts.of([Status.IMPLEMENTIERT, Status.WARTEND, Status.WARTEND])
     assert field_sentence("Sprache", one).startswith(
         "Von den 3 Maßnahmen im Handlungsfeld Sprache ist 1 implementiert"
     )
-    assert builder_module._measures(1) == "1 Maßnahme"
-    assert builder_module._measures(1131) == "1.131 Maßnahmen"
+    assert measures(1) == "1 Maßnahme"
+    assert measures(1131) == "1.131 Maßnahmen"
 
 
 def test_no_direct_formatting_outside_tables(report: Path) -> None:
@@ -670,3 +678,231 @@ def test_pdf_that_cannot_be_repaired_is_not_written(
     with pytest.raises(PdfExportError, match="nachbearbeitet"):
         export_pdf(report, tmp_path)
     assert list(tmp_path.iterdir()) == []
+
+
+# --- the builder only lays out the presentation (issue 15, point 7) -----------------------
+
+#: Formatting the builder must leave to kik_core.presentation: dates, numbers, plurals
+#: (kik_core._locale, Babel) and the text helpers the charts module used to have.
+FORMATTING = frozenset(
+    {
+        "_locale",
+        "babel",
+        "format_count",
+        "format_date",
+        "format_datetime",
+        "format_decimal",
+        "format_month",
+        "format_number",
+        "format_percent",
+        "format_signed",
+        "format_time",
+        "plural",
+        "status_alt_text",
+        "status_summary",
+    }
+)
+#: Sections another change moves into the presentation (priorities, overdue measures, work
+#: packages: issue 17 attributes); until then they may still format. Empty this set then.
+PENDING: frozenset[str] = frozenset()
+LAYOUT_MODULES = ("_builder.py", "_partners.py")
+
+
+def formatting_calls(source: str, allowed: frozenset[str] = PENDING) -> list[str]:
+    """``function: name`` for each use of a formatting name outside ``allowed`` functions."""
+    import ast
+
+    tree = ast.parse(source)
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            modules = [a.name for a in node.names] + [getattr(node, "module", None) or ""]
+            if any(m.split(".")[0] == "babel" for m in modules):
+                found.append(f"import: {', '.join(modules)}")
+            if isinstance(node, ast.ImportFrom) and node.module == "kik_core.report.charts":
+                found += [f"import: {a.name}" for a in node.names if a.name in FORMATTING]
+    for top in tree.body:
+        if not isinstance(top, (ast.FunctionDef, ast.ClassDef)) or top.name in allowed:
+            continue
+        for node in ast.walk(top):
+            name = None
+            if isinstance(node, ast.Name):
+                name = node.id
+            elif isinstance(node, ast.Attribute):
+                name = node.attr
+            if name in FORMATTING:
+                found.append(f"{top.name}: {name}")
+    return found
+
+
+def test_the_builder_formats_nothing_itself() -> None:
+    """Every date, number and plural of the DOCX comes from kik_core.presentation."""
+    folder = Path(builder_module.__file__).parent
+    for name in LAYOUT_MODULES:
+        assert formatting_calls((folder / name).read_text(encoding="utf-8")) == [], name
+    # the check finds what it is meant to find
+    assert formatting_calls(
+        "from babel.numbers import format_decimal\n"
+        "def _field(w, p):\n    w.paragraph(text=f'Stand {format_date(p.as_of)}')\n"
+        "def _key(w, c):\n    w.paragraph(text=charts.status_summary(c))\n"
+    ) == [
+        "import: format_decimal, babel.numbers",
+        "_field: format_date",
+        "_key: status_summary",
+    ]
+
+
+def _presentation_texts(p: Any) -> tuple[set[str], list[str]]:
+    """Every string of a presentation, and the Markdown sources among them."""
+    import attrs
+
+    from kik_core import presentation as pm
+    from kik_core.report import charts
+    from kik_core.report._markdown import strip_language_marks
+
+    markdown_fields = {
+        (pm.FieldView, "intro"),
+        (pm.HighlightView, "text"),
+        (pm.ReportTextView, "current_state"),
+        (pm.ReportTextView, "outlook"),
+        (pm.TextSection, "markdown"),
+        (pm.Presentation, "thanks"),
+    }
+    texts: set[str] = set()
+    markdown: list[str] = []
+
+    def visit(value: Any, owner: Any = None, name: str = "") -> None:
+        if isinstance(value, str):
+            value = strip_language_marks(value)  # the DOCX marks the language, not the text
+            texts.update({value, value.strip(), *value.splitlines()})
+            if (type(owner), name) in markdown_fields:
+                markdown.append(value)
+        elif attrs.has(type(value)):
+            for field in attrs.fields(type(value)):
+                visit(getattr(value, field.name), value, field.name)
+        elif isinstance(value, (tuple, list, frozenset)):
+            for item in value:
+                visit(item, owner, name)
+
+    visit(p)
+    texts.update(v for v in vars(pm).values() if isinstance(v, str))  # e.g. annex titles
+    pages = charts.overview_pages(len(p.overview.chart.labels))
+    texts.add(p.overview.chart_intro(len(pages)))
+    texts.update(
+        p.overview.chart.part_description(page, n, len(pages))
+        for n, page in enumerate(pages, start=1)
+    )
+    return texts, markdown
+
+
+def _builder_constants() -> set[str]:
+    """The builder's own words: headings and labels written as plain string constants."""
+    import ast
+
+    folder = Path(builder_module.__file__).parent
+    found: set[str] = set()
+    for name in LAYOUT_MODULES:
+        tree = ast.parse((folder / name).read_text(encoding="utf-8"))
+        in_fstrings = {
+            id(c) for j in ast.walk(tree) if isinstance(j, ast.JoinedStr) for c in j.values
+        }
+        found.update(
+            n.value.strip()
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in in_fstrings
+        )
+    return found
+
+
+def _docx_texts(path: Path) -> list[str]:
+    """Every paragraph, table cell and picture description of the document body."""
+    document = docx.Document(str(path))
+    found = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            found += [cell.text for cell in row.cells]
+    found += [
+        d.get("descr", "")
+        for d in document.element.body.iter(
+            "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}docPr"
+        )
+    ]
+    return [t for t in found if t.strip()]
+
+
+def unexplained(path: Path, p: Any) -> list[str]:
+    """The DOCX texts that are neither presentation values nor the builder's own labels.
+
+    A text may join two of them (``label value``); a paragraph rendered from a
+    Markdown source of the presentation must be part of that source (letters and
+    digits compared, so Markdown syntax does not matter).
+    """
+    texts, markdown = _presentation_texts(p)
+    pool = texts | _builder_constants()
+    plain = [re.sub(r"\W", "", m) for m in markdown]
+
+    def known(part: str) -> bool:
+        return part in pool or part.strip() in pool
+
+    def explained(text: str) -> bool:
+        if known(text) or all(known(line) for line in text.split("\n")):
+            return True
+        if any(known(text[:i]) and known(text[i:]) for i in range(1, len(text))):
+            return True
+        letters = re.sub(r"\W", "", text)
+        return bool(letters) and any(letters in m for m in plain)
+
+    return [t for t in _docx_texts(path) if not explained(t)]
+
+
+def _capture_presentation(monkeypatch) -> list[Any]:
+    captured: list[Any] = []
+    original = builder_module.present
+
+    def present(*args: Any, **kwargs: Any) -> Any:
+        captured.append(original(*args, **kwargs))
+        return captured[-1]
+
+    monkeypatch.setattr(builder_module, "present", present)
+    return captured
+
+
+def test_every_kempten_docx_text_comes_from_the_presentation(tmp_path, monkeypatch) -> None:
+    import datetime as dt
+
+    from kik_core import workflow
+
+    captured = _capture_presentation(monkeypatch)
+    folder = tmp_path / "kempten"
+    repo = Path(__file__).resolve().parents[1]
+    shutil.copytree(repo / "examples" / "kempten", folder, ignore=shutil.ignore_patterns("source"))
+    result = workflow.run(folder, pdf=False, today=dt.date(2023, 12, 1))
+    assert result.report is not None
+    assert unexplained(result.report.docx, captured[-1]) == []
+    # and the check notices a text the builder would word itself
+    document = docx.Document(str(result.report.docx))
+    document.add_paragraph(f"Stand {captured[-1].as_of_text}: alles gut")
+    document.save(str(tmp_path / "anders.docx"))
+    assert unexplained(tmp_path / "anders.docx", captured[-1]) == [
+        f"Stand {captured[-1].as_of_text}: alles gut"
+    ]
+
+
+def test_every_musterstadt_docx_text_comes_from_the_presentation(
+    musterstadt_played_folder, tmp_path, monkeypatch
+) -> None:
+    """A draft of the fourth round: history, changes, the partner board and its annex."""
+    import datetime as dt
+
+    from kik_core import workflow
+    from tests.web_fixtures import copy_folder
+
+    folder = copy_folder(musterstadt_played_folder, tmp_path)
+    workflow.open_round(folder, stichtag=dt.date(2024, 12, 31), today=dt.date(2025, 1, 2))
+    captured = _capture_presentation(monkeypatch)
+    result = workflow.run(folder, pdf=False, today=dt.date(2025, 1, 2))
+    assert result.report is not None
+    p = captured[-1]
+    assert p.board is not None
+    assert p.overview.trend is not None
+    assert unexplained(result.report.docx, p) == []

@@ -122,6 +122,24 @@ def test_kempten_pages_show_the_seed_figures(kempten) -> None:
     assert "noindex" not in index
 
 
+def test_the_site_says_what_the_docx_says_from_the_same_presentation(kempten) -> None:
+    """Sentences the DOCX had alone (codes, key figures' source) come from the presentation."""
+    index = (kempten.folder / "index.html").read_text(encoding="utf-8")
+    assert "Die Maßnahmen tragen das Kürzel ihres Handlungsfelds (BS = Bildung und Sprache" in (
+        index
+    )
+    figures = (kempten.folder / "kennzahlen.html").read_text(encoding="utf-8")
+    assert '<p class="footnote">Quelle: Amt für Stadtentwicklung (2023)' in figures
+
+
+def test_table_cells_of_several_lines_keep_their_lines() -> None:
+    from kik_core.web._site import _lines
+
+    assert str(_lines("vhs → implementiert\nJobcenter → <wartend>")) == (
+        "vhs → implementiert<br>Jobcenter → &lt;wartend&gt;"
+    )
+
+
 def test_the_texts_of_the_report_have_their_pages(kempten) -> None:
     index = (kempten.folder / "index.html").read_text(encoding="utf-8")
     assert '<a href="texte/vorwort.html">Vorwort</a>' in index
@@ -385,3 +403,157 @@ def test_a_concept_with_its_own_scheme_and_levels_publishes(
     data = list(site.folder.rglob("*.csv"))
     assert data, "open data is written"
     assert status in " ".join(p.read_text(encoding="utf-8-sig") for p in data)
+    # every status class a page uses has its colour, edge and pattern from the scheme
+    css = (site.folder / "assets" / "status.css").read_text(encoding="utf-8")
+    used = set(re.findall(r'class="[^"]*\bstatus-([a-z0-9-]+)', text)) - {"line"}
+    assert used
+    for key in used:
+        assert f".status-{key} {{ --fill: var(--status-{key});" in css, key
+        assert f"--status-{key}-pattern:" in css, key
+    # every pattern a chart fills with is defined in that chart
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        for svg in re.findall(r"<svg.*?</svg>", html, flags=re.S):
+            defined = set(re.findall(r'<pattern id="([^"]+)"', svg))
+            assert set(re.findall(r"url\(#([^)]+)\)", svg)) <= defined, page
+
+
+def test_status_styles_follow_the_scheme_as_the_docx_charts_do() -> None:
+    charts = pytest.importorskip("kik_core.report.charts")
+    from kik_core.model import DEFAULT_SCHEME, Status, StatusScheme
+    from kik_core.web._styles import UNCOUNTED, scheme_styles, status_css, style_of
+    from tests.scheme_fixtures import FIVE
+
+    five_groups = [Status(g.name, i, g.name) for i, g in enumerate(FIVE.groups) if g.counted]
+    simple = StatusScheme(tuple(Status(s.label, s.position) for s in FIVE.statuses))
+    own_groups = [Status(n, i, n) for i, n in enumerate(("geplant", "laufend", "fertig"))]
+    for shown in (DEFAULT_SCHEME.statuses, five_groups, simple.statuses, own_groups):
+        for status in shown:
+            style = style_of(status, shown)
+            assert (style.fill, style.hatch, style.edge) == charts._style(status, list(shown))
+
+    styles = scheme_styles(FIVE)
+    assert set(styles) == {
+        "offen",
+        "zurueckgestellt",
+        "in-umsetzung",
+        "umgesetzt",
+        "entfaellt",
+        "wartend",
+        "in-bearbeitung",
+        "implementiert",
+        "entfallen",
+    }
+    assert styles["offen"] == styles["zurueckgestellt"] == styles["wartend"]  # their group's
+    assert styles["umgesetzt"] == styles["implementiert"]
+    assert styles["entfaellt"] == styles["entfallen"] == UNCOUNTED  # not counted: cross-hatch
+    assert styles["implementiert"].fill == "#0072B2"  # Kempten's colours for Kempten's groups
+    # a scheme of five statuses, each its own group: five colours, five patterns
+    own = scheme_styles(simple)
+    assert len({s.fill for s in own.values()}) == 5
+    assert len({s.hatch for s in own.values()}) == 5
+    css = status_css(simple)
+    assert "--status-entfaellt: #0072B2;" in css
+    assert "--status-in-umsetzung-pattern: repeating-linear-gradient(45deg" in css
+
+
+# --- two runs writing the same site ---------------------------------------------------
+
+#: A second process that publishes ``folder`` and logs when it starts and ends writing.
+_LOGGED_PUBLISH = """
+import sys, time
+from pathlib import Path
+from kik_core import workflow
+from kik_core.web import _site
+
+log = Path(sys.argv[2])
+original = _site._build_locked
+
+def logged(*args, **kwargs):
+    with log.open("a", encoding="utf-8") as stream:
+        stream.write(f"start {sys.argv[3]}\\n")
+    time.sleep(1.0)  # long enough for the other process to try its luck meanwhile
+    try:
+        return original(*args, **kwargs)
+    finally:
+        with log.open("a", encoding="utf-8") as stream:
+            stream.write(f"end {sys.argv[3]}\\n")
+
+_site._build_locked = logged
+workflow.publish(Path(sys.argv[1]))
+"""
+
+
+def test_two_publishing_processes_never_interleave(musterstadt_played_folder, tmp_path) -> None:
+    """Two `kik veroeffentlichen` at once: the second waits until the first has swapped."""
+    import os
+    import subprocess
+    import sys
+
+    folder = copy_folder(musterstadt_played_folder, tmp_path)
+    log = tmp_path / "ablauf.txt"
+    env = dict(os.environ)
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _LOGGED_PUBLISH, str(folder), str(log), name],
+            env=env,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for name in ("a", "b")
+    ]
+    errors = [run.communicate(timeout=180)[1] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], errors
+    starts_and_ends = log.read_text(encoding="utf-8").splitlines()
+    assert len(starts_and_ends) == 4
+    first = starts_and_ends[0].split()[1]
+    second = "b" if first == "a" else "a"
+    assert starts_and_ends == [f"start {first}", f"end {first}", f"start {second}", f"end {second}"]
+    site = folder / "veroeffentlichung"
+    assert (site / MARKER).is_file()
+    assert (site / "index.html").is_file()
+    assert [p.name for p in folder.iterdir() if p.name.startswith(".veroeffentlichung")] == []
+
+
+def test_a_run_that_waits_too_long_for_another_stops_with_a_german_message(
+    musterstadt_played_folder, tmp_path, monkeypatch, capsys
+) -> None:
+    import subprocess
+    import sys
+
+    from kik_core.web import _site
+
+    folder = copy_folder(musterstadt_played_folder, tmp_path)
+    target = folder / "veroeffentlichung"
+    lock = _site.lock_path(target)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import fcntl, os, sys, time\n"
+            "fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)\n"
+            "fcntl.flock(fd, fcntl.LOCK_EX)\n"
+            "print('gesperrt', flush=True)\n"
+            "sys.stdin.read()\n",
+            str(lock),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "gesperrt"
+        monkeypatch.setattr(_site, "LOCK_TIMEOUT", 0.5)
+        with pytest.raises(PublishError, match="gerade von einem anderen Lauf geschrieben"):
+            workflow.publish(folder)
+        assert not target.exists()
+        capsys.readouterr()
+        assert main(["veroeffentlichen", str(folder)]) == EXIT_FAILED
+        printed = capsys.readouterr()
+        assert "anderen Lauf" in printed.out + printed.err
+    finally:
+        holder.communicate(input="", timeout=30)
+    # the other run has finished: the next one writes the site
+    workflow.publish(folder)
+    assert (target / MARKER).is_file()

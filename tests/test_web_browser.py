@@ -1,7 +1,9 @@
 """The web edition in a real browser (headless Chromium): axe-core and the measure filter.
 
-axe-core checks every page type of the Kempten and Musterstadt sites, at desktop
-width and at 320 px, against the WCAG 2.0/2.1 A and AA rules: 0 violations. The
+axe-core checks every page type of the Kempten and Musterstadt sites and of a
+concept with five statuses of its own (Beispielstadt: "zurückgestellt",
+"entfällt" ...), at desktop width and at 320 px, against the WCAG 2.0/2.1 A and
+AA rules: 0 violations. The
 newest axe-core found is used: ``$KIK_AXE_JS``, else ``node_modules/axe-core``
 (``npm install --no-save axe-core@4``, as CI does), else the older copy that
 axe-selenium-python ships. The filter test uses the form as a visitor would and
@@ -75,7 +77,10 @@ def sites(
     base = tmp_path_factory.mktemp("browser")
     draft = copy_folder(musterstadt_played_folder, base)
     workflow.open_round(draft, stichtag=dt.date(2024, 12, 31), today=dt.date(2025, 1, 2))
+    from tests.test_web import _structured_site
+
     return {
+        "beispielstadt": _structured_site(base / "beispielstadt", "beispielstadt"),
         "kempten": workflow.publish(kempten_issued_folder, target=base / "site-kempten"),
         "musterstadt": workflow.publish(
             musterstadt_played_folder, target=base / "site-musterstadt"
@@ -114,7 +119,7 @@ def _axe(driver, url: str) -> list[dict]:
     return result["violations"]
 
 
-@pytest.mark.parametrize("name", ["kempten", "musterstadt", "musterstadt_draft"])
+@pytest.mark.parametrize("name", ["kempten", "musterstadt", "musterstadt_draft", "beispielstadt"])
 @pytest.mark.parametrize("width", [1280, 320])
 def test_axe_finds_no_wcag_violation_on_any_page_type(driver, sites, name, width) -> None:
     site = sites[name]
@@ -126,6 +131,8 @@ def test_axe_finds_no_wcag_violation_on_any_page_type(driver, sites, name, width
         pages.append("leichte-sprache.html")
     # a text of the report; Kempten's has a table
     pages.append("texte/querschnittsthemen.html" if name == "kempten" else "texte/vorwort.html")
+    if name == "beispielstadt":  # a concept without key figures, timeline or texts
+        pages = [page for page in pages if (site.folder / page).is_file()]
     driver.set_window_size(width, 900)
     found = {}
     for page in pages:
@@ -159,7 +166,10 @@ def _first(site: workflow.PublishResult, prefix: str) -> str:
 
 def _measure(site: workflow.PublishResult) -> str:
     """A measure page with the most content: history (Musterstadt), goal texts (Kempten)."""
-    return "sp-1-1" if site.snapshot.as_of.year == 2024 else "gp-3-1"
+    chosen = "sp-1-1" if site.snapshot.as_of.year == 2024 else "gp-3-1"
+    if (site.folder / "massnahmen" / f"{chosen}.html").is_file():
+        return chosen
+    return _first(site, "massnahmen/")
 
 
 def _visible_ids(driver) -> list[str]:
@@ -313,3 +323,35 @@ def test_the_priority_and_overdue_filters(driver, attributes_site) -> None:
     driver.get((attributes_site / "massnahmen.html").as_uri() + "?prioritaer=ja")
     assert sorted(_visible_ids(driver)) == ["1.1.1.1", "1.1.2.1"]
     assert driver.find_element(By.CSS_SELECTOR, "input[name=prioritaer]").is_selected()
+
+
+def test_each_status_and_group_of_a_scheme_has_its_own_colour(driver, sites) -> None:
+    """Five statuses, four groups: key numbers, bars and badges take the scheme's styles."""
+    site = sites["beispielstadt"]
+    driver.set_window_size(1280, 900)
+    driver.get((site.folder / "index.html").as_uri())
+    borders = dict(
+        driver.execute_script(
+            "return Array.from(document.querySelectorAll('.key-numbers li'))"
+            ".map(li => [li.className, getComputedStyle(li).borderLeftColor])"
+        )
+    )
+    assert borders == {
+        "status-wartend": "rgb(217, 217, 217)",
+        "status-in-bearbeitung": "rgb(230, 159, 0)",
+        "status-implementiert": "rgb(0, 114, 178)",
+        "status-entfallen": "rgb(255, 255, 255)",  # not counted: white, cross-hatched
+    }
+    driver.get((site.folder / "massnahmen.html").as_uri())
+    swatches = driver.execute_script(
+        "return Array.from(document.querySelectorAll('.status')).map(b => {"
+        " const s = getComputedStyle(b.querySelector('.swatch'));"
+        " return [b.className.replace('status ', ''), s.backgroundColor, s.backgroundImage]; })"
+    )
+    by_status = {name: (colour, image) for name, colour, image in swatches}
+    assert by_status["status-entfaellt"][0] == "rgb(255, 255, 255)"
+    assert "repeating-linear-gradient" in by_status["status-entfaellt"][1]
+    assert by_status["status-in-umsetzung"][0] == "rgb(230, 159, 0)"
+    assert "repeating-linear-gradient" in by_status["status-in-umsetzung"][1]
+    assert by_status["status-umgesetzt"][0] == "rgb(0, 114, 178)"
+    assert "radial-gradient" in by_status["status-umgesetzt"][1]

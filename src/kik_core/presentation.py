@@ -1,8 +1,9 @@
 """The presentation model: every sentence, number and label a report shows, computed once.
 
-A renderer (the web edition in :mod:`kik_core.web`, later the DOCX builder) lays
-out a :class:`Presentation`; it never counts, rounds, formats a date or words a
-sentence itself. So two outputs built from the same snapshot cannot disagree.
+A renderer (the web edition in :mod:`kik_core.web`, the DOCX builder in
+:mod:`kik_core.report`) lays out a :class:`Presentation`; it never counts, rounds,
+formats a date or words a sentence itself. So two outputs built from the same
+snapshot cannot disagree.
 
 Everything here is plain data (frozen attrs classes of strings, numbers and
 tuples): no HTML, no OOXML, no pictures. Markdown texts written by people (field
@@ -19,7 +20,7 @@ Example:
     >>> r = StatusReport("BS-1.1", "implementiert", dt.date(2023, 9, 30), "vhs")
     >>> p = present(c, build_snapshot(c, [r], dt.date(2023, 9, 30)))
     >>> p.overview.sentence
-    'Stand 30.09.2023: Von den 2 Maßnahmen des Integrationskonzepts sind 1 implementiert (50 %), 0 in Bearbeitung (0 %) und 1 wartend (50 %).'
+    'Stand 30.09.2023: Von den 2 Maßnahmen des Integrationskonzepts ist 1 implementiert (50 %), 0 in Bearbeitung (0 %) und 1 wartend (50 %).'
     >>> p.fields[0].chart.description
     'Kreisdiagramm Umsetzungsstand Bildung: 1 implementiert (50 %), 0 in Bearbeitung (0 %), 1 wartend (50 %); insgesamt 2 Maßnahmen.'
 """  # noqa: E501 - doctest output is one line
@@ -27,7 +28,9 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import PurePath
 from typing import TYPE_CHECKING
 
 import attrs
@@ -36,12 +39,23 @@ from slugify import slugify
 from kik_core._locale import (
     format_currency,
     format_date,
-    format_number,
-    format_percent,
+    format_month,
     format_signed,
-    plural,
 )
-from kik_core.model import Concept, FieldOfAction, Goal, Highlight, Indicator, Measure, Status
+from kik_core._locale import format_number as _format_number
+from kik_core._locale import format_percent as _format_percent
+from kik_core._locale import plural as _plural
+from kik_core.board import format_time
+from kik_core.model import (
+    Concept,
+    FieldOfAction,
+    Goal,
+    Highlight,
+    Indicator,
+    Measure,
+    Status,
+    StatusReport,
+)
 from kik_core.rules import (
     Change,
     EffectiveStatus,
@@ -52,22 +66,30 @@ from kik_core.rules import (
 )
 
 if TYPE_CHECKING:
-    from kik_core.concept_workbook import ReportContent
-    from kik_core.editions import Editions
+    from kik_core.board import PartnerBoard
+    from kik_core.concept_workbook import EditorialNote, ReportContent
+    from kik_core.editions import EditionChange, Editions
     from kik_core.rounds import LateCorrection
 
 __all__ = [
+    "DECISIONS_ANNEX",
+    "INFERRED",
     "NO_CONFLICTS_SENTENCE",
     "NO_FEEDBACK",
+    "PARTNER_ANNEX",
+    "SOURCES_COLUMNS",
     "STATUS_ORDER",
+    "BoardView",
     "Chart",
     "ConflictView",
     "CountsView",
+    "EditionView",
     "FieldView",
     "GoalTextView",
     "GoalView",
     "HighlightView",
     "HistoryPoint",
+    "Labels",
     "MeasureView",
     "Overview",
     "Presentation",
@@ -75,6 +97,8 @@ __all__ = [
     "StatusShare",
     "Table",
     "TextSection",
+    "codes_sentence",
+    "column_order",
     "concept_at",
     "conflicts_sentence",
     "count_text",
@@ -83,7 +107,10 @@ __all__ = [
     "measures",
     "overview_sentence",
     "present",
+    "rounding_note",
+    "rows_description",
     "slug",
+    "sources_table",
     "status_key",
     "status_summary",
     "text_section",
@@ -97,8 +124,21 @@ STATUS_ORDER: tuple[Status, ...] = (Status.WARTEND, Status.IN_BEARBEITUNG, Statu
 NO_FEEDBACK = "Keine Rückmeldung"
 #: What a measure no partner has reported on shows as its date.
 NO_REPORT = "keine Meldung"
+#: Marks a status the editors inferred from the text (concept workbook, sheet Hinweise).
+INFERRED = "erschlossen"
+#: The titles of the annexes on partners' reports and on the office's decisions.
+PARTNER_ANNEX = "Anhang: Rückmeldungen der Partner"
+DECISIONS_ANNEX = "Anhang: Entscheidungen des Integrationsbüros"
+#: Columns of the machine-readable source list written beside the report.
+SOURCES_COLUMNS = ("Maßnahme", "Status", "Partner", "Stand am", "Datei", "Zeile")
 
 _UMLAUTS = [["Ä", "Ae"], ["Ö", "Oe"], ["Ü", "Ue"], ["ä", "ae"], ["ö", "oe"], ["ü", "ue"]]
+
+# A report formats the same few counts thousands of times (1,440 measures: ~15,000
+# numbers); Babel parses its locale on every call. The same value gives the same text.
+format_number = functools.lru_cache(maxsize=4096)(_format_number)
+format_percent = functools.lru_cache(maxsize=512)(_format_percent)
+plural = functools.lru_cache(maxsize=4096)(_plural)
 
 
 def slug(value: str) -> str:
@@ -146,6 +186,13 @@ def _summary_order(counts: StatusCounts) -> tuple[Status, ...]:
     return (*reversed(counted), *others)
 
 
+def column_order(counts: StatusCounts) -> tuple[Status, ...]:
+    """Table columns and chart stacks: counted statuses least advanced first, then the others."""
+    counted = [s for s in status_order(counts) if s in counts.percentages]
+    others = [s for s in status_order(counts) if s not in counts.percentages]
+    return (*counted, *others)
+
+
 def status_summary(counts: StatusCounts) -> str:
     """Every status, most advanced first, separated by commas."""
     return ", ".join(count_text(counts, s) for s in _summary_order(counts))
@@ -180,6 +227,70 @@ def field_sentence(name: str, counts: StatusCounts, as_of: dt.date | None = None
     return sentence + "."
 
 
+def codes_sentence(concept: Concept) -> str:
+    """How to read the measures' numbers, said where the report first uses them.
+
+    ``Die Maßnahmen tragen das Kürzel ihres Handlungsfelds (BS = Bildung, …): BS-1.2
+    ist zum Beispiel Maßnahme 2 zu Ziel 1 im Handlungsfeld Bildung.``; a concept
+    with free-form numbers (issue 17) names its levels instead. ``""`` without fields.
+    """
+    if not concept.fields:
+        return ""
+    if concept.free_numbers:
+        return (
+            "Ziele und Maßnahmen tragen die Nummern des Konzepts; es gliedert sich in "
+            + " → ".join(concept.levels)
+            + "."
+        )
+    example = next(iter(concept.measures), None)
+    codes = ", ".join(f"{f.code} = {f.name}" for f in concept.fields)
+    text = f"Die Maßnahmen tragen das Kürzel ihres Handlungsfelds ({codes})"
+    if example is not None:
+        goal, _, number = example.number.partition(".")
+        field = next(f for f in concept.fields if f.code == example.id.split("-", 1)[0])
+        text += (
+            f": {example.id} ist zum Beispiel Maßnahme {number or example.number} "
+            f"zu Ziel {goal} im Handlungsfeld {field.name}"
+        )
+    return text + "."
+
+
+def _uneven_rounding(rows: Sequence[StatusCounts]) -> tuple[int, int, int, int] | None:
+    """Equal counts of equal totals shown with different percentages, if any.
+
+    Returns ``(count, total, smaller %, larger %)`` of the first such case.
+    """
+    seen: dict[tuple[int, int], int] = {}
+    for row in rows:
+        for status in sorted(row.percentages, key=lambda s: s.position):
+            key = (row.counts[status], row.counted_total)
+            if key[0] == 0:
+                continue
+            percent = row.percentages[status]
+            other = seen.setdefault(key, percent)
+            if other != percent:
+                return key[0], key[1], min(other, percent), max(other, percent)
+    return None
+
+
+def rounding_note(rows: Sequence[StatusCounts]) -> str:
+    """Why the same count may show two percentages (largest remainders), or ``""``."""
+    found = _uneven_rounding(rows)
+    if found is None:
+        return ""
+    count, total, low, high = found
+    return (
+        "Hinweis zu den Prozentwerten: Sie sind so gerundet, dass jede Zeile zusammen 100 % "
+        "ergibt (Verfahren der größten Reste). Deshalb kann dieselbe Anzahl unterschiedlich "
+        f"gerundet erscheinen, hier etwa {count} von {total} als {low} % und als {high} %."
+    )
+
+
+def rows_description(caption: str, count: int) -> str:
+    """The short description of a table written in Markdown: ``Caption (3 Zeilen)``."""
+    return f"{caption} ({plural(count, 'Zeile', 'Zeilen')})"
+
+
 # --------------------------------------------------------------------------- value objects
 
 
@@ -204,6 +315,8 @@ class CountsView:
     shares: tuple[StatusShare, ...]
     summary: str
     sentence: str
+    #: The counts themselves, for a renderer that draws a picture of them.
+    source: StatusCounts = attrs.field(eq=False, repr=False)
 
     def share(self, status: Status) -> StatusShare:
         """The share of one status."""
@@ -229,6 +342,7 @@ def counts_view(counts: StatusCounts) -> CountsView:
         shares=shares,
         summary=status_summary(counts),
         sentence=_sentence(counts),
+        source=counts,
     )
 
 
@@ -260,6 +374,20 @@ class Chart:
     labels: tuple[str, ...]
     series: tuple[CountsView, ...]
     table: Table
+    #: The description's lead and one item per bar (bars and columns), so that a
+    #: renderer drawing the bars on several pictures describes each part alike.
+    lead: str = ""
+    items: tuple[str, ...] = ()
+    #: A sentence introducing the chart ("" for none).
+    intro: str = ""
+
+    def part_description(self, indexes: Sequence[int], number: int = 1, parts: int = 1) -> str:
+        """The description of the bars ``indexes`` shown as part ``number`` of ``parts``.
+
+        With one part and every bar this is :attr:`description`.
+        """
+        part = "" if parts == 1 else f" (Teil {number} von {parts})"
+        return f"{self.lead}{part}: " + "; ".join(self.items[i] for i in indexes) + "."
 
 
 @attrs.frozen
@@ -294,6 +422,13 @@ class GoalTextView:
     texts: tuple[ReportTextView, ...]
     attribute: str
     empty_text: str = NO_FEEDBACK
+    #: The heading naming the goal too: ``Ziel 1 – Aktueller Stand``.
+    heading: str = ""
+
+    @property
+    def named(self) -> bool:
+        """Whether each text names its partner (several partners wrote on the goal)."""
+        return len(self.texts) > 1
 
     @property
     def written(self) -> tuple[tuple[str, str], ...]:
@@ -347,6 +482,14 @@ class MeasureView:
     attributes: MeasureAttributesView | None = None  # issue 17: set by with_attributes
     #: after a Fortschreibung: "Hervorgegangen aus BS-1.1 (umbenannt; ...)"; else empty
     origin: str = ""
+    #: The status as tables show it: ``implementiert (erschlossen)`` where inferred.
+    status_text: str = ""
+    #: ``BS-1.1 Sprachkurse – implementiert``: the measure in a goal's list.
+    line: str = ""
+    #: ``vhs (federführend), Caritas``.
+    responsible_text: str = ""
+    #: When the counted status was reported, with the partner where another reported.
+    reported_text: str = ""
 
 
 @attrs.frozen
@@ -360,6 +503,14 @@ class GoalView:
     counts: CountsView
     measures: tuple[MeasureView, ...]
     texts: tuple[GoalTextView, ...]  # empty: no goal texts (a two-level concept's field)
+    #: ``Ziel 1``: the level's name and the goal's number.
+    name: str = ""
+    #: ``3 von 5 implementiert``: the goal row's summary ("" for a goal without measures).
+    done_text: str = ""
+    #: The group of the goal's first measure (tables with a group column).
+    group: str = ""
+    #: The measures sit directly under the field (a two-level concept): no goal row.
+    direct: bool = False
 
     @property
     def anchor(self) -> str:
@@ -376,6 +527,8 @@ class HighlightView:
     text: str
     measures: tuple[tuple[str, str, str], ...]
     """(id, slug, text) of each covered measure the concept knows."""
+    lines: tuple[str, ...] = ()
+    """``BS-1.1 Sprachkurse`` for each covered measure."""
 
 
 @attrs.frozen
@@ -396,6 +549,9 @@ class FieldView:
     goals: tuple[GoalView, ...]
     highlights: tuple[HighlightView, ...]
     priorities: PriorityView | None = None  # issue 17: set by with_attributes
+    #: The editors' notes on the field (sheet Hinweise).
+    notes: tuple[str, ...] = ()
+    rounding_note: str = ""
 
 
 @attrs.frozen
@@ -410,16 +566,25 @@ class TextSection:
     slug: str
     markdown: str
     author: str = ""
+    #: Whether the title came from the text (else it is the default).
+    titled: bool = True
+    #: Where the report places it: ``foreword``, ``front`` (before the overview) or ``back``.
+    part: str = "front"
 
 
-def text_section(text: str, default_title: str, author: str = "") -> TextSection:
+def text_section(
+    text: str, default_title: str, author: str = "", *, part: str = "front"
+) -> TextSection:
     """Split a Markdown text into its title (a leading ``# `` line) and body."""
     body = text.strip()
     first, _, rest = body.partition("\n")
     title = default_title
-    if first.startswith("# "):
+    titled = first.startswith("# ")
+    if titled:
         title, body = first[2:].strip(), rest.strip()
-    return TextSection(title=title, slug=slug(title), markdown=body, author=author)
+    return TextSection(
+        title=title, slug=slug(title), markdown=body, author=author, titled=titled, part=part
+    )
 
 
 @attrs.frozen
@@ -441,6 +606,67 @@ class Overview:
     late_table: Table | None = None
     priorities: PriorityView | None = None  # issue 17: set by with_attributes
     overdue: OverdueView | None = None  # issue 17: set by with_attributes
+    as_of_text: str = ""
+    codes_sentence: str = ""
+    rounding_note: str = ""
+    #: Where the full list of changes is, for an output that puts it in an annex.
+    changes_annex_note: str = ""
+    #: The sentence introducing the list of every change.
+    changes_annex_sentence: str = ""
+
+    def chart_intro(self, parts: int = 1) -> str:
+        """The sentence before the overview chart, drawn as ``parts`` pictures."""
+        lead = (
+            "Das Diagramm und die Tabelle zeigen"
+            if parts == 1
+            else f"Die {parts} Diagramme und die Tabelle zeigen"
+        )
+        return (
+            f"{lead} den Umsetzungsstand je Handlungsfeld, gezählt aus den Rückmeldungen "
+            f"der Partner bis zum {self.as_of_text}."
+        )
+
+
+@attrs.frozen
+class EditionView:
+    """Where the report spans a new edition of the concept: the mapping (issue 17)."""
+
+    sentence: str
+    table: Table
+
+
+@attrs.frozen
+class BoardView:
+    """Who has reported this round (drafts): the overview's sentence and the annex."""
+
+    sentence: str
+    annex_sentence: str
+    table: Table
+
+
+@attrs.frozen
+class Labels:
+    """The headings and labels of the report's sections, the same in every output."""
+
+    contents: str = "Inhalt"
+    overview: str = "Umsetzungsstand im Überblick"
+    changes: str = "Veränderungen seit dem letzten Bericht"
+    regressions: str = "Rückschritte"
+    conflicts: str = "Offene Konflikte zwischen Partnern"
+    late: str = "Nachträgliche Korrekturen"
+    partners: str = "Rückmeldungen der Partner"
+    goals_and_measures: str = "Ziele und Maßnahmen"
+    field_status: str = "Umsetzungsstand"
+    highlights: str = "Highlights"
+    highlight_measures: str = "Zu den Maßnahmen:"
+    goal_texts: str = "Stand der Ziele"
+    goal_measures: str = "Maßnahmen:"
+    field_note: str = "Hinweis der Redaktion:"
+    thanks: str = "Dank"
+    annex: str = "Anhang: Alle Maßnahmen und ihre letzte Meldung"
+    notes: str = "Hinweise der Redaktion"
+    changes_annex: str = "Anhang: Alle Veränderungen seit dem letzten Bericht"
+    edition_annex: str = "Anhang: Fortschreibung des Konzepts"
 
 
 @attrs.frozen
@@ -467,6 +693,24 @@ class Presentation:
     history_dates: tuple[str, ...]
     texts: tuple[TextSection, ...] = ()
     thanks: str = ""
+    #: The one source of every key figure, said under the table ("" for several).
+    key_figures_source: str = ""
+    #: Facts of the title page: (label, value), only those with a value.
+    facts: tuple[tuple[str, str], ...] = ()
+    #: The document's title (properties): ``Kempten (Allgäu): KIK-Zwischenbericht Dezember 2023``.
+    document_title: str = ""
+    document_subject: str = ""
+    document_comments: str = ""
+    #: The annex of every measure with its status and report.
+    annex_sentence: str = ""
+    annex: Table | None = None
+    #: The editors' notes on goals and measures: (lead ``AA-3.1: ``, text).
+    notes: tuple[tuple[str, str], ...] = ()
+    decisions_sentence: str = ""
+    decisions: Table | None = None
+    board: BoardView | None = None
+    edition: EditionView | None = None
+    labels: Labels = Labels()
 
     def measure(self, measure_id: str) -> MeasureView:
         """The view of one measure (``KeyError`` if there is none)."""
@@ -487,26 +731,30 @@ def _counts_table(
     rows: Sequence[StatusCounts],
     *,
     total_last: bool,
+    total_column_last: bool = False,
 ) -> Table:
-    order = status_order(rows[0]) if rows else STATUS_ORDER
-    body = tuple(
-        (
-            label,
-            format_number(r.total),
-            *(
-                f"{format_number(r.counts[s])} ({format_percent(r.percentages[s])})"
-                if s in r.percentages
-                else f"{format_number(r.counts[s])} (nicht mitgezählt)"
-                for s in order
-            ),
+    """Counts per status: the columns in :func:`column_order` of the last row.
+
+    A status outside the percentages shows its count only (no share).
+    """
+    order = column_order(rows[-1]) if rows else STATUS_ORDER
+    body = []
+    for label, r in zip(labels, rows, strict=True):
+        cells = tuple(
+            f"{format_number(r.counts[s])} ({format_percent(r.percentages[s])})"
+            if s in r.percentages
+            else format_number(r.counts[s])  # the sentences say it is not counted
+            for s in order
         )
-        for label, r in zip(labels, rows, strict=True)
-    )
+        total = format_number(r.total)
+        body.append((label, *cells, total) if total_column_last else (label, total, *cells))
+    labels_ = tuple(s.label for s in order)
+    header = (first, *labels_, "Maßnahmen") if total_column_last else (first, "Maßnahmen", *labels_)
     return Table(
         caption=caption,
         description=description,
-        header=(first, "Maßnahmen", *(s.label for s in order)),
-        rows=body,
+        header=header,
+        rows=tuple(body),
         strong=frozenset({len(body) - 1}) if total_last else frozenset(),
     )
 
@@ -537,18 +785,17 @@ def _overview_chart(concept: Concept, snapshot: Snapshot) -> Chart:
     names = [f.name for f in concept.fields] + ["Gesamt"]
     rows = [snapshot.summary(c) for c in (*(snapshot.by_field[f.code] for f in concept.fields),)]
     rows.append(snapshot.summary(snapshot.overall))
-    description = (
-        "Balkendiagramm Umsetzungsstand je Handlungsfeld: "
-        + "; ".join(
-            f"{n}: {status_summary(r)}, insgesamt {measures(r.total)}"
-            for n, r in zip(names, rows, strict=True)
-        )
-        + "."
+    lead = "Balkendiagramm Umsetzungsstand je Handlungsfeld"
+    items = tuple(
+        f"{n}: {status_summary(r)}, insgesamt {measures(r.total)}"
+        for n, r in zip(names, rows, strict=True)
     )
     return Chart(
         kind="bars",
         title="Umsetzungsstand je Handlungsfeld",
-        description=description,
+        description=f"{lead}: " + "; ".join(items) + ".",
+        lead=lead,
+        items=items,
         labels=tuple(names),
         series=tuple(counts_view(r) for r in rows),
         table=_counts_table(
@@ -575,18 +822,14 @@ def trend_chart(points: Sequence[Snapshot]) -> Chart | None:
     if len(points) < 2:
         return None
     labels = [format_date(p.as_of) for p in points]
-    description = (
-        "Balkendiagramm Entwicklung des Umsetzungsstands: "
-        + "; ".join(
-            f"{d}: {status_summary(p.summary(p.overall))}"
-            for d, p in zip(labels, points, strict=True)
-        )
-        + "."
+    lead = "Balkendiagramm Entwicklung des Umsetzungsstands"
+    items = tuple(
+        f"{d}: {status_summary(p.summary(p.overall))}" for d, p in zip(labels, points, strict=True)
     )
     return Chart(
         kind="columns",
         title="Entwicklung über die Berichtszeitpunkte",
-        description=description,
+        description=f"{lead}: " + "; ".join(items) + ".",
         labels=tuple(labels),
         series=tuple(counts_view(p.summary(p.overall)) for p in points),
         table=_counts_table(
@@ -596,25 +839,33 @@ def trend_chart(points: Sequence[Snapshot]) -> Chart | None:
             labels,
             [p.summary(p.overall) for p in points],
             total_last=False,
+            total_column_last=True,
         ),
+        lead=lead,
+        items=items,
+        intro="Das Diagramm zeigt den Umsetzungsstand aller Maßnahmen zu jedem Stichtag, "
+        "gezählt aus den Rückmeldungen der Partner bis zu diesem Tag.",
     )
 
 
-def _changes(
-    concept: Concept, snapshot: Snapshot
-) -> tuple[str, Table | None, tuple[str, ...], Table | None]:
+@attrs.frozen
+class _Changes:
+    sentence: str = ""
+    table: Table | None = None
+    regressions: tuple[str, ...] = ()
+    annex: Table | None = None
+    annex_note: str = ""
+    annex_sentence: str = ""
+
+
+def _changes(concept: Concept, snapshot: Snapshot) -> _Changes:
     if snapshot.previous is None:
-        return "", None, (), None
+        return _Changes()
     since = format_date(snapshot.previous)
     changes = snapshot.changes
     regressions = [c for c in changes if c.is_regression]
     if not changes:
-        return (
-            f"Seit dem {since} hat sich der Status keiner Maßnahme verändert.",
-            None,
-            (),
-            None,
-        )
+        return _Changes(f"Seit dem {since} hat sich der Status keiner Maßnahme verändert.")
     sentence = f"Seit dem {since} hat sich der Status von {measures(len(changes))} verändert" + (
         f", davon {plural(len(regressions), 'Rückschritt', 'Rückschritte')}."
         if regressions
@@ -664,8 +915,17 @@ def _changes(
             )
             for c in changes
         ),
+        strong=frozenset(i for i, c in enumerate(changes) if c.is_regression),
     )
-    return sentence, summary, lines, annex
+    return _Changes(
+        sentence,
+        summary,
+        lines,
+        annex,
+        annex_note="Die vollständige Liste steht im Anhang „Alle Veränderungen“.",
+        annex_sentence=f"Alle Maßnahmen, deren Status sich zwischen dem {since} "
+        f"und dem {format_date(snapshot.as_of)} verändert hat.",
+    )
 
 
 def _direction(change: Change) -> str:
@@ -702,7 +962,7 @@ def _conflicts(concept: Concept, snapshot: Snapshot) -> tuple[str, Table | None]
                 c.measure_id,
                 concept.measure(c.measure_id).text,
                 format_date(c.as_of),
-                "; ".join(f"{p} → {s.label}" for p, s in c.statuses.items()),
+                "\n".join(f"{p} → {s.label}" for p, s in c.statuses.items()),
                 snapshot.status_of(c.measure_id).label,
             )
             for c in snapshot.conflicts
@@ -750,10 +1010,17 @@ def _late(concept: Concept, late: Sequence[LateCorrection]) -> tuple[str, Table 
     return sentence, table
 
 
-def _highlight_field(highlight: Highlight) -> str | None:
+def _field_or_none(concept: Concept, item_id: str) -> str | None:
+    try:
+        return concept.field_of(item_id)
+    except KeyError:
+        return None
+
+
+def _highlight_field(concept: Concept, highlight: Highlight) -> str | None:
     if highlight.field_code:
         return highlight.field_code
-    codes = {m.split("-", 1)[0] for m in highlight.measure_ids}
+    codes = {_field_or_none(concept, m) or m.split("-", 1)[0] for m in highlight.measure_ids}
     return codes.pop() if len(codes) == 1 else None
 
 
@@ -764,6 +1031,7 @@ def _highlight(concept: Concept, highlight: Highlight) -> HighlightView:
         organisation=highlight.organisation,
         text=highlight.text,
         measures=tuple((m, slug(m), concept.measure(m).text) for m in known),
+        lines=tuple(f"{m} {concept.measure(m).text}" for m in known),
     )
 
 
@@ -777,14 +1045,19 @@ def _report_text(partner: str, as_of: dt.date, current: str, outlook: str) -> Re
     )
 
 
-def _goal_texts(snapshot: Snapshot, goal_id: str) -> tuple[GoalTextView, ...]:
+def _goal_name(concept: Concept, goal: Goal) -> str:
+    """``Ziel 1``: the level's name and the goal's number."""
+    return f"{concept.level_name(goal.id)} {goal.number}"
+
+
+def _goal_texts(snapshot: Snapshot, goal_id: str, name: str = "") -> tuple[GoalTextView, ...]:
     texts = tuple(
         _report_text(t.partner, t.as_of, t.current_state, t.outlook)
         for t in snapshot.goal_texts.get(goal_id, ())
     )
-    return (
-        GoalTextView("Aktueller Stand", texts, "current_state"),
-        GoalTextView("Ausblick", texts, "outlook"),
+    return tuple(
+        GoalTextView(title, texts, attribute, heading=f"{name} – {title}")
+        for title, attribute in (("Aktueller Stand", "current_state"), ("Ausblick", "outlook"))
     )
 
 
@@ -836,6 +1109,24 @@ def _history_table(measure: Measure, history: Sequence[HistoryPoint]) -> Table |
     )
 
 
+def _responsible(measure: Measure) -> str:
+    """``"vhs (federführend), Caritas"``: the lead partner marked, then the contributors."""
+    lead = [f"{measure.lead} (federführend)"] if measure.lead else []
+    return ", ".join([*lead, *measure.partners]) or "–"
+
+
+def _reported(partners: Sequence[str], reports: Sequence[StatusReport]) -> str:
+    """``30.09.2023``; ``30.09.2023 von Jobcenter`` where another or several partners reported."""
+    counted = [r for r in reports if r.status is not None]
+    lines = []
+    for report in counted:
+        line = format_date(report.as_of)
+        if report.partner not in partners or len(counted) > 1:  # several: name each
+            line += f" von {report.partner}"
+        lines.append(line)
+    return "\n".join(dict.fromkeys(lines)) or NO_REPORT
+
+
 def _measure(
     concept: Concept,
     snapshot: Snapshot,
@@ -845,6 +1136,7 @@ def _measure(
     *,
     carried: Mapping[dt.date, Mapping[str, Status]] | None = None,
     origin: str = "",
+    inferred: bool = False,
 ) -> MeasureView:
     effective: EffectiveStatus = snapshot.statuses[measure.id]
     field = concept.field(concept.field_of(measure.id))
@@ -908,6 +1200,10 @@ def _measure(
         goal_texts=goal_texts,
         search_text=search.lower(),
         origin=origin,
+        status_text=f"{status.label} ({INFERRED})" if inferred else status.label,
+        line=f"{measure.id} {measure.text} – {status.label}",
+        responsible_text=_responsible(measure),
+        reported_text=_reported(measure.responsible, effective.reports),
     )
 
 
@@ -919,20 +1215,12 @@ def _field(
     goal_texts: dict[str, tuple[GoalTextView, ...]],
     *,
     highlights: Iterable[Highlight],
+    notes: Sequence[str] = (),
 ) -> FieldView:
     counts = snapshot.summary(snapshot.by_field[field.code])
-    goals = tuple(
-        GoalView(
-            id=g.id,
-            number=g.number,
-            heading=f"{concept.level_name(g.id)} {g.number}: {g.text}",
-            text=g.text,
-            counts=counts_view(snapshot.summary(snapshot.by_goal[g.id])),
-            measures=tuple(views[m.id] for m in concept.direct_measures_of(g.id)),
-            texts=goal_texts[g.id],
-        )
-        for g in _goals_under(concept, field.code)
-    )
+    raw = snapshot.by_field[field.code]
+    under = _goals_under(concept, field.code)
+    goals: tuple[GoalView, ...] = ()
     direct = concept.direct_measures_of(field.code)
     if direct:  # a two-level concept (issue 17): the measures sit directly under the field
         goals += (
@@ -944,8 +1232,11 @@ def _field(
                 counts=counts_view(counts),
                 measures=tuple(views[m.id] for m in direct),
                 texts=(),
+                name=f"Handlungsfeld {field.name}",
+                direct=True,
             ),
         )
+    goals += tuple(_goal_view(concept, snapshot, g, views, goal_texts) for g in under)
     return FieldView(
         code=field.code,
         name=field.name,
@@ -957,12 +1248,43 @@ def _field(
         chart=_donut(field.name, counts),
         table_caption=f"Ziele und Maßnahmen im Handlungsfeld {field.name}",
         table_description=(
-            f"{plural(len(goals), 'Ziel', 'Ziele')} mit ihren {measures(counts.total)} "
-            f"und dem Status jeder Maßnahme: {status_summary(counts)}"
+            f"{plural(len(under), 'Ziel', 'Ziele')} (fett) mit ihren {measures(raw.total)}; "
+            f"je Maßnahme steht der Status in der letzten Spalte: {status_summary(raw)}"
         ),
         grouped=any(m.group for m in concept.measures_of(field.code)),
         goals=goals,
         highlights=tuple(_highlight(concept, h) for h in highlights),
+        notes=tuple(notes),
+        rounding_note=rounding_note([counts]),
+    )
+
+
+def _goal_view(
+    concept: Concept,
+    snapshot: Snapshot,
+    goal: Goal,
+    views: dict[str, MeasureView],
+    goal_texts: dict[str, tuple[GoalTextView, ...]],
+) -> GoalView:
+    below = concept.measures_of(goal.id)  # at any depth
+    done_group = snapshot.scheme.done_group
+    raw = snapshot.by_goal.get(goal.id)
+    done = sum(
+        n
+        for s, n in (raw.counts.items() if raw is not None else ())
+        if snapshot.scheme.group_of(s) == done_group
+    )
+    return GoalView(
+        id=goal.id,
+        number=goal.number,
+        heading=f"{_goal_name(concept, goal)}: {goal.text}",
+        text=goal.text,
+        counts=counts_view(snapshot.summary(snapshot.by_goal[goal.id])),
+        measures=tuple(views[m.id] for m in concept.direct_measures_of(goal.id)),
+        texts=goal_texts[goal.id],
+        name=_goal_name(concept, goal),
+        done_text=f"{done} von {len(below)} {done_group.name}" if below else "",
+        group=(below[0].group or "") if below else "",
     )
 
 
@@ -988,33 +1310,53 @@ def _indicator_change(first: Indicator, last: Indicator) -> str:
     return format_signed(last.value - first.value, unit, decimals)
 
 
-def _key_figures(content: ReportContent | None) -> tuple[str, Table | None]:
+def _key_figures(content: ReportContent | None) -> tuple[str, Table | None, str]:
+    """The sentence, the table and, where every figure has the same source, that source."""
     if content is None or not content.indicators:
-        return "", None
+        return "", None, ""
     by_name: dict[str, dict[dt.date, Indicator]] = {}
     for indicator in content.indicators:
         by_name.setdefault(indicator.name, {})[indicator.as_of] = indicator
     dates = sorted({i.as_of for i in content.indicators})
     sentence = (
-        "Die Kennzahlen zeigen die Entwicklung der Bevölkerung zu den Stichtagen "
+        (
+            "Die Kennzahlen zeigen die Entwicklung der Bevölkerung zu den Stichtagen "
+            if len(dates) > 1
+            else "Die Kennzahlen zeigen die Bevölkerung zum Stichtag "
+        )
         + " und ".join(format_date(d) for d in dates)
         + "."
     )
+    all_sources = list(dict.fromkeys(i.source for i in content.indicators if i.source))
+    per_row = len(all_sources) > 1  # one source for all: a sentence under the table
     rows = []
     for name, values in by_name.items():
         ordered = [values[d] for d in sorted(values)]
         change = _indicator_change(ordered[0], ordered[-1]) if len(ordered) > 1 else "–"
         sources = "; ".join(dict.fromkeys(i.source for i in ordered if i.source))
         rows.append(
-            (name, *(_indicator_value(values.get(d)) for d in dates), change, sources or "–")
+            (
+                name,
+                *(_indicator_value(values.get(d)) for d in dates),
+                change,
+                *([sources] if per_row else []),
+            )
         )
+    single = all_sources[0] if len(all_sources) == 1 else ""
     table = Table(
         caption="Kennzahlen",
-        description=f"{len(rows)} Kennzahlen zu {len(dates)} Stichtagen mit Veränderung",
-        header=("Kennzahl", *(f"Stand {format_date(d)}" for d in dates), "Veränderung", "Quelle"),
+        description=f"{plural(len(rows), 'Kennzahl', 'Kennzahlen')} zu "
+        f"{plural(len(dates), 'Stichtag', 'Stichtagen')} mit Veränderung"
+        + (f"; Quelle: {single}" if single else ""),
+        header=(
+            "Kennzahl",
+            *(f"Stand {format_date(d)}" for d in dates),
+            "Veränderung",
+            *(["Quelle"] if per_row else []),
+        ),
         rows=tuple(rows),
     )
-    return sentence, table
+    return sentence, table, f"Quelle: {single}" if single else ""
 
 
 def _timeline(content: ReportContent | None) -> Table | None:
@@ -1025,6 +1367,165 @@ def _timeline(content: ReportContent | None) -> Table | None:
         description=f"Zeitleiste der Umsetzung mit {len(content.timeline)} Schritten",
         header=("Zeitpunkt", "Schritt"),
         rows=tuple((e.when, e.text) for e in content.timeline),
+    )
+
+
+def _annex(
+    concept: Concept, snapshot: Snapshot, views: dict[str, MeasureView], inferred: bool
+) -> tuple[str, Table]:
+    """Every measure with its status, who is responsible and when it was reported."""
+    sentence = (
+        f"Für jede Maßnahme: ihr Status am {format_date(snapshot.as_of)}, die verantwortlichen "
+        "Partner und das Datum ihrer Meldung; hat ein anderer Partner gemeldet, steht sein "
+        "Name dabei. Datei und Zeile jeder Meldung stehen in der Quellenliste (CSV) neben "
+        "dem Bericht."
+    )
+    if inferred:
+        sentence += (
+            f" „{INFERRED}“: Die Quelle nennt diesen Status nicht ausdrücklich; die Redaktion "
+            "hat ihn aus dem Text erschlossen (Begründung in den Hinweisen unter der Tabelle)."
+        )
+    rows = tuple(
+        (v.id, v.text, v.status_text, v.responsible_text, v.reported_text)
+        for v in (views[m.id] for m in concept.measures)
+    )
+    table = Table(
+        caption="Alle Maßnahmen und ihre letzte Meldung",
+        description=f"{measures(len(rows))} mit Status, Verantwortlichen und Datum der "
+        "Meldung (mit Namen, wo ein anderer Partner gemeldet hat)",
+        header=("Nr.", "Maßnahme", "Status", "Verantwortlich", "Gemeldet am"),
+        rows=rows,
+    )
+    return sentence, table
+
+
+def _edition(edition: EditionChange | None) -> EditionView | None:
+    """The mapping from the old to the new edition, one row per link (issue 17)."""
+    if edition is None:
+        return None
+    # editions reads workbooks (openpyxl): imported only where a report spans two editions
+    from kik_core.editions import LinkKind  # noqa: PLC0415
+
+    counts = ", ".join(
+        f"{len(edition.of_kind(kind))} {kind.value}" for kind in LinkKind if edition.of_kind(kind)
+    )
+    sentence = (
+        f"Ab dem {format_date(edition.valid_from)} gilt die neue Fassung des Konzepts "
+        f"({measures(len(edition.new.measures))}; bisher {len(edition.old.measures)}). "
+        f"Die Zuordnung: {counts}. Bis dahin gemeldete Status gelten für die Nachfolger weiter; "
+        "zusammengelegte Maßnahmen übernehmen den am wenigsten fortgeschrittenen."
+    )
+    rows = tuple(
+        (
+            link.old_id or "–",
+            edition.old.measure(link.old_id).text if link.old_id else "",
+            f"{link.kind.value} → {link.new_id or '–'}",
+            edition.new.measure(link.new_id).text if link.new_id else "",
+        )
+        for link in edition.links
+    )
+    table = Table(
+        caption="Fortschreibung: Zuordnung der Maßnahmen",
+        description=f"{len(rows)} Zuordnungen von der bisherigen zur neuen Fassung",
+        header=("bisher", "Maßnahme (bisher)", "Art → neu", "Maßnahme (neu)"),
+        rows=rows,
+    )
+    return EditionView(sentence, table)
+
+
+def _board(board: PartnerBoard | None) -> BoardView | None:
+    """Who has reported this round: the overview's sentence and the annex (drafts)."""
+    if board is None:
+        return None
+    stichtag, deadline = format_date(board.stichtag), format_date(board.deadline)
+    sentence = (
+        f"Rückmeldungen zum Stichtag {stichtag} (Frist {deadline}): {board.sentence} "
+        f"{board.measures_sentence} Einzelheiten stehen im „{PARTNER_ANNEX}“."
+    )
+    annex_sentence = (
+        f"Stand der Rückmeldungen zum Stichtag {stichtag} (Frist {deadline}). "
+        f"{board.sentence} {board.measures_sentence} Als gemeldet zählt eine Maßnahme, wenn "
+        "der Partner in dieser Runde einen Status dazu geschickt hat."
+    )
+    rows = tuple(
+        (
+            p.partner,
+            p.state.label,
+            f"{len(p.arrived)} von {len(p.asked)}",
+            ", ".join(p.missing) or "–",
+            format_time(p.last_file),
+        )
+        for p in board.partners
+    )
+    table = Table(
+        caption="Rückmeldungen der Partner",
+        description=(
+            f"{len(rows)} Partner mit Stand, Anzahl gemeldeter Maßnahmen, fehlenden "
+            "Maßnahmen und Eingang der letzten Datei"
+        ),
+        header=("Partner", "Stand", "gemeldet", "fehlende Maßnahmen", "letzte Datei"),
+        rows=rows,
+    )
+    return BoardView(sentence, annex_sentence, table)
+
+
+def _decisions(concept: Concept, snapshot: Snapshot) -> tuple[str, Table | None]:
+    """Every office decision that set a status at the report date."""
+    if not snapshot.decisions:
+        return "", None
+    count = len(snapshot.decisions)
+    sentence = (
+        f"Bei {measures(count)} hat das Integrationsbüro den Status festgelegt, etwa weil "
+        "Partner sich widersprachen. Eine Entscheidung gilt ab ihrem Datum und geht den "
+        "Meldungen der Partner bis zu diesem Datum vor; eine spätere Meldung eines Partners "
+        "ersetzt sie. Im Bericht ist der entschiedene Status gezählt."
+    )
+    table = Table(
+        caption="Entscheidungen des Integrationsbüros",
+        description=f"{count} Entscheidungen mit Status, Datum, Begründung und Person",
+        header=("Nr.", "Maßnahme", "Status", "gilt ab", "Begründung", "entschieden von, am"),
+        rows=tuple(
+            (
+                d.measure_id,
+                concept.measure(d.measure_id).text,
+                d.status.label,
+                format_date(d.as_of),
+                d.reason,
+                f"{d.decided_by}\n{format_time(d.decided_at)}",
+            )
+            for d in snapshot.decisions
+        ),
+    )
+    return sentence, table
+
+
+def sources_table(concept: Concept, snapshot: Snapshot) -> Table:
+    """Which file and row each measure's counted status comes from (for the office).
+
+    One row per report that counts; a measure without any report has one row
+    with empty source columns. The report writes it beside itself as CSV.
+    """
+    rows = []
+    for measure in concept.measures:
+        effective = snapshot.statuses[measure.id]
+        reports: list[StatusReport | None] = [r for r in effective.reports if r.status is not None]
+        for r in reports or [None]:
+            source = r.source if r is not None else None
+            rows.append(
+                (
+                    measure.id,
+                    effective.status.label,
+                    r.partner if r is not None else "",
+                    format_date(r.as_of) if r is not None else "",
+                    PurePath(source.file).name if source is not None else "",
+                    "" if source is None or source.row is None else str(source.row),
+                )
+            )
+    return Table(
+        caption="Quellen der Status",
+        description=f"{len(rows)} Meldungen mit Datei und Zeile",
+        header=SOURCES_COLUMNS,
+        rows=tuple(rows),
     )
 
 
@@ -1069,6 +1570,12 @@ def present(
     thanks: str = "",
     late: Sequence[LateCorrection] = (),
     editions: Editions | None = None,
+    sections_back: Sequence[str] = (),
+    municipality: str = "",
+    version_label: str = "",
+    published_on: dt.date | None = None,
+    board: PartnerBoard | None = None,
+    edition: EditionChange | None = None,
 ) -> Presentation:
     """Compute every display value of the report from one snapshot.
 
@@ -1085,18 +1592,26 @@ def present(
         foreword: the foreword (Markdown; a leading ``# `` line is its title).
         foreword_author: who signed the foreword (lines).
         sections: further texts of the report (Markdown, each titled by its
-            leading ``# `` line), in report order.
+            leading ``# `` line), in report order, before the overview.
         thanks: the thanks at the end of the report (Markdown).
         late: late corrections the round's report lists ("Nachträgliche Korrekturen").
         editions: after a *Fortschreibung*, the concept's editions: a measure's
             history follows the mapping into earlier editions (its predecessors'
             statuses) and its page says where it came from.
+        sections_back: further texts after the fields of action.
+        municipality: the name the report gives the municipality (default: the concept's).
+        version_label: the report's version, e.g. ``Entwurf 2`` ('' for none).
+        published_on: the publication date (default: today).
+        board: the round's partner board (drafts): who has reported.
+        edition: where the report spans a new edition of the concept, the mapping.
 
     Returns:
         The presentation every renderer lays out.
     """
     points = trend_points(snapshot, history)
-    goal_texts = {g.id: _goal_texts(snapshot, g.id) for g in concept.goals}
+    notes: Sequence[EditorialNote] = content.notes if content is not None else ()
+    inferred = {n.reference for n in notes if n.inferred}
+    goal_texts = {g.id: _goal_texts(snapshot, g.id, _goal_name(concept, g)) for g in concept.goals}
     carried: dict[dt.date, Mapping[str, Status]] | None = None
     index = 0
     if editions is not None:
@@ -1113,37 +1628,63 @@ def present(
             goal_texts.get(m.goal_id, ()),
             carried=carried,
             origin=editions.origin(m.id, index) if editions is not None else "",
+            inferred=m.id in inferred,
         )
         for m in concept.measures
     }
     by_field: dict[str | None, list[Highlight]] = {}
     for highlight in content.highlights if content is not None else ():
-        by_field.setdefault(_highlight_field(highlight), []).append(highlight)
+        by_field.setdefault(_highlight_field(concept, highlight), []).append(highlight)
     fields = tuple(
-        _field(concept, snapshot, f, views, goal_texts, highlights=by_field.get(f.code, []))
+        _field(
+            concept,
+            snapshot,
+            f,
+            views,
+            goal_texts,
+            highlights=by_field.get(f.code, []),
+            notes=[n.text for n in notes if n.reference == f.code],
+        )
         for f in concept.fields
     )
-    changes_sentence, changes_table, regression_lines, annex = _changes(concept, snapshot)
+    changes = _changes(concept, snapshot)
     conflicts_sentence, conflicts_table = _conflicts(concept, snapshot)
     late_sentence, late_table = _late(concept, late)
+    rows = [snapshot.summary(snapshot.by_field[f.code]) for f in concept.fields]
     overview = Overview(
         sentence=overview_sentence(snapshot),
         counts=counts_view(snapshot.summary(snapshot.overall)),
         chart=_overview_chart(concept, snapshot),
         trend=trend_chart(points),
-        changes_sentence=changes_sentence,
-        changes_table=changes_table,
-        regressions=regression_lines,
-        changes_annex=annex,
+        changes_sentence=changes.sentence,
+        changes_table=changes.table,
+        regressions=changes.regressions,
+        changes_annex=changes.annex,
         conflicts_sentence=conflicts_sentence,
         conflicts_table=conflicts_table,
         highlights=tuple(_highlight(concept, h) for h in by_field.get(None, [])),
         late_sentence=late_sentence,
         late_table=late_table,
+        as_of_text=format_date(snapshot.as_of),
+        codes_sentence=codes_sentence(concept),
+        rounding_note=rounding_note([*rows, snapshot.summary(snapshot.overall)]),
+        changes_annex_note=changes.annex_note,
+        changes_annex_sentence=changes.annex_sentence,
     )
-    key_sentence, key_table = _key_figures(content)
+    key_sentence, key_table, key_source = _key_figures(content)
+    annex_sentence, annex = _annex(concept, snapshot, views, bool(inferred))
+    decisions_sentence, decisions = _decisions(concept, snapshot)
+    municipality = municipality or concept.municipality
+    published = published_on or dt.date.today()  # noqa: DTZ011 - a calendar date
+    facts = (
+        ("Berichtszeitraum:", period_label),
+        ("Datenstand:", format_date(snapshot.as_of, long=True)),
+        ("Fassung:", version_label),
+        ("Herausgeber:", publisher),
+        ("Veröffentlicht am:", format_date(published, long=True)),
+    )
     presentation = Presentation(
-        municipality=concept.municipality,
+        municipality=municipality,
         title=title,
         subtitle=subtitle,
         period_label=period_label,
@@ -1161,19 +1702,39 @@ def present(
         key_figures_sentence=key_sentence,
         key_figures=key_table,
         history_dates=tuple(format_date(p.as_of) for p in points),
-        texts=_texts(foreword, foreword_author, sections),
+        texts=_texts(foreword, foreword_author, sections, sections_back),
         thanks=thanks.strip(),
+        key_figures_source=key_source,
+        facts=tuple((label, value) for label, value in facts if value),
+        document_title=f"{municipality}: KIK-Zwischenbericht {format_month(published)}",
+        document_subject=" – ".join(t for t in (title, subtitle) if t),
+        document_comments=f"Datenstand {format_date(snapshot.as_of)}",
+        annex_sentence=annex_sentence,
+        annex=annex,
+        notes=tuple(
+            (f"{n.reference}: ", n.text)
+            for n in notes
+            if n.reference and concept.has_id(n.reference)
+        ),
+        decisions_sentence=decisions_sentence,
+        decisions=decisions,
+        board=_board(board),
+        edition=_edition(edition),
     )
     return with_attributes(concept, snapshot, presentation)
 
 
-def _texts(foreword: str, author: str, sections: Sequence[str]) -> tuple[TextSection, ...]:
+def _texts(
+    foreword: str, author: str, sections: Sequence[str], back: Sequence[str] = ()
+) -> tuple[TextSection, ...]:
     found = []
     if foreword.strip():
-        found.append(text_section(foreword, "Vorwort", author))
+        found.append(text_section(foreword, "Vorwort", author, part="foreword"))
     found += [
-        text_section(text, f"Abschnitt {number}")
-        for number, text in enumerate(sections, start=1)
+        text_section(
+            text, f"Abschnitt {number}", part="front" if number <= len(sections) else "back"
+        )
+        for number, text in enumerate([*sections, *back], start=1)
         if text.strip()
     ]
     # slugs name pages: keep them unique

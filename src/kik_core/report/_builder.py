@@ -1,8 +1,11 @@
 """The DOCX builder: one function per section of the interim report.
 
-Every number comes from the :class:`~kik_core.rules.Snapshot` (its
-:class:`~kik_core.rules.StatusCounts`): the text, the tables, the charts and
-their alt texts are all formatted from the same counts.
+The builder only lays out: every sentence, number, label, table row, caption
+and alt text comes from the :class:`~kik_core.presentation.Presentation` of the
+snapshot (:func:`kik_core.presentation.present`), the same values the web
+edition shows. The charts are drawn from the counts the presentation carries
+(:attr:`~kik_core.presentation.CountsView.source`). No date, number or plural is
+formatted here (``tests/test_report.py`` checks it).
 """
 
 from __future__ import annotations
@@ -22,29 +25,19 @@ from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Pt, Twips
 
 from kik_core._atomic import atomic_path
-from kik_core._locale import format_date, format_month, format_number, plural
-from kik_core.editions import LinkKind
 from kik_core.errors import ReportError
-from kik_core.model import (
-    Concept,
-    FieldOfAction,
-    Goal,
-    Highlight,
-    Indicator,
-    Measure,
-    Status,
-    StatusReport,
-)
+from kik_core.model import Concept
 from kik_core.presentation import (
-    NO_CONFLICTS_SENTENCE,
-    conflicts_sentence,
-    field_sentence,
-    overdue_view,
-    overview_sentence,
-    package_progress,
-    priority_view,
-    trend_chart,
-    trend_points,
+    SOURCES_COLUMNS,
+    Chart,
+    FieldView,
+    HighlightView,
+    MeasureView,
+    Presentation,
+    measures,
+    present,
+    rows_description,
+    sources_table,
 )
 from kik_core.report import _partners, charts
 from kik_core.report._markdown import add_text, render_markdown, strip_language_marks
@@ -65,32 +58,29 @@ from kik_core.report._template import (
     drop_leftover_parts,
     open_template,
 )
-from kik_core.rules import Snapshot, StatusCounts
+from kik_core.rules import Snapshot
 
 if TYPE_CHECKING:
     from kik_core.board import PartnerBoard
-    from kik_core.concept_workbook import EditorialNote, ReportContent
+    from kik_core.concept_workbook import ReportContent
     from kik_core.editions import EditionChange
     from kik_core.rounds import LateCorrection
 
-__all__ = ["build_report", "format_date", "format_number"]
+__all__ = ["SOURCES_COLUMNS", "build_report"]
 
 #: Shading of goal rows in the status tables.
 GOAL_SHADE = "DCE6F0"
 #: Text width of the default A4 page in twips (21 cm − 2 × 2.2 cm).
 _TEXT_WIDTH = 9412
-NO_FEEDBACK = "Keine Rückmeldung"
 #: A chapter with less text than this (characters) does not get a page of its own:
 #: the next chapter starts on the same page.
 SHORT_CHAPTER = 700
 #: More contents entries than this and the contents list only the chapters (level 1).
 TOC_MAX_ENTRIES = 30
-#: Marks a status the editors inferred from the text (concept workbook, sheet Hinweise).
-INFERRED = "erschlossen"
 
 
 def _measures(n: int) -> str:
-    return plural(n, "Maßnahme", "Maßnahmen")
+    return measures(n)
 
 
 #: Width of one character of 9 pt table text and a cell's side margins (twips).
@@ -260,7 +250,7 @@ class _Writer:
             body,
             widths=widths,
             caption=caption,
-            description=f"{caption} ({plural(len(rows), 'Zeile', 'Zeilen')})",
+            description=rows_description(caption, len(rows)),
         )
 
     def picture(self, png: bytes, alt: str, width_cm: float) -> Any:
@@ -275,36 +265,19 @@ class _Writer:
 # --------------------------------------------------------------------------- sections
 
 
-def _title_page(w: _Writer, options: ReportOptions, snapshot: Snapshot) -> None:
-    w.paragraph("KIK Kommune", options.municipality)
-    w.paragraph("Title", options.title)
-    if options.subtitle:
-        w.paragraph("Subtitle", options.subtitle)
-    first = True
-    published = options.published_on or dt.date.today()  # noqa: DTZ011 - a calendar date
-    for label, value in (
-        ("Berichtszeitraum:", options.period_label),
-        ("Datenstand:", format_date(snapshot.as_of, long=True)),
-        ("Fassung:", options.version_label),
-        ("Herausgeber:", options.publisher),
-        ("Veröffentlicht am:", format_date(published, long=True)),
-    ):
-        if not value:
-            continue
+def _title_page(w: _Writer, p: Presentation) -> None:
+    w.paragraph("KIK Kommune", p.municipality)
+    w.paragraph("Title", p.title)
+    if p.subtitle:
+        w.paragraph("Subtitle", p.subtitle)
+    for number, (label, value) in enumerate(p.facts):
         paragraph = w.label(label, value, style="KIK Angabe")
-        if first:
+        if number == 0:
             paragraph.paragraph_format.space_before = Pt(36)
-            first = False
 
 
-def document_title(options: ReportOptions) -> str:
-    """``Kempten (Allgäu): KIK-Zwischenbericht Dezember 2023`` (municipality and month)."""
-    published = options.published_on or dt.date.today()  # noqa: DTZ011 - a calendar date
-    return f"{options.municipality}: KIK-Zwischenbericht {format_month(published)}"
-
-
-def _toc_placeholder(w: _Writer) -> Any:
-    w.paragraph("TOC Heading", "Inhalt")
+def _toc_placeholder(w: _Writer, p: Presentation) -> Any:
+    w.paragraph("TOC Heading", p.labels.contents)
     return w.paragraph()
 
 
@@ -332,161 +305,91 @@ def _fill_toc(w: _Writer, placeholder: Any) -> None:
     anchor.getparent().remove(anchor)
 
 
-def _foreword(w: _Writer, options: ReportOptions) -> None:
-    if not options.foreword.strip():
-        return
-    text = options.foreword.strip()
-    # a foreword that brings its own title ("# Vorwort von ...") uses it instead of ours
-    first, _, rest = text.partition("\n")
-    if first.startswith("# "):
-        w.heading(first[2:].strip(), 1)
-        text = rest
-    else:
-        w.heading("Vorwort", 1)
-    w.markdown(text, base_level=2)
-    if options.foreword_author:
-        for n, line in enumerate(options.foreword_author.splitlines()):
+def _foreword(w: _Writer, p: Presentation) -> None:
+    for section in p.texts:
+        if section.part != "foreword":
+            continue
+        w.heading(section.title, 1)
+        w.markdown(section.markdown, base_level=2)
+        for n, line in enumerate(section.author.splitlines()):
             w.paragraph("KIK Unterschrift" if n == 0 else None, line)
 
 
-def _timeline(w: _Writer, content: ReportContent | None) -> None:
-    if content is None or not content.timeline:
+def _sections(w: _Writer, p: Presentation, part: str) -> None:
+    """The office's texts before the overview (``front``) or after the fields (``back``)."""
+    for section in p.texts:
+        if section.part != part:
+            continue
+        if section.titled:
+            w.heading(section.title, 1)
+        w.markdown(section.markdown, base_level=1)
+
+
+def _timeline(w: _Writer, p: Presentation) -> None:
+    table = p.timeline
+    if table is None:
         return
-    w.heading("Zeitliche Umsetzung", 1)
+    w.heading(table.caption, 1)
     widths = [2800, _TEXT_WIDTH - 2800]
     rows = [
-        [Cell(e.when, bold=True, width=widths[0]), Cell(e.text, width=widths[1])]
-        for e in content.timeline
+        [Cell(when, bold=True, width=widths[0]), Cell(text, width=widths[1])]
+        for when, text in table.rows
     ]
-    w.table(
-        ["Zeitpunkt", "Schritt"],
-        rows,
-        widths=widths,
-        caption="Zeitliche Umsetzung",
-        description=f"Zeitleiste der Umsetzung mit {len(rows)} Schritten",
-    )
+    w.table(table.header, rows, widths=widths, caption=table.caption, description=table.description)
 
 
-def _indicator_value(indicator: Indicator | None) -> str:
-    if indicator is None:
-        return "–"
-    unit = f" {indicator.unit}" if indicator.unit else ""
-    return f"{format_number(indicator.value)}{unit}"
-
-
-def _indicator_change(first: Indicator, last: Indicator) -> str:
-    delta = last.value - first.value
-    decimals = 0 if (float(first.value).is_integer() and float(last.value).is_integer()) else 1
-    sign = "+" if delta > 0 else ("−" if delta < 0 else "±")
-    unit = (
-        " Prozentpunkte" if first.unit.strip() == "%" else (f" {first.unit}" if first.unit else "")
-    )
-    return f"{sign}{format_number(abs(delta), decimals)}{unit}"
-
-
-def _key_figures(w: _Writer, content: ReportContent | None) -> None:
-    if content is None or not content.indicators:
+def _key_figures(w: _Writer, p: Presentation) -> None:
+    table = p.key_figures
+    if table is None:
         return
-    w.heading("Kennzahlen", 1)
-    by_name: dict[str, dict[dt.date, Indicator]] = {}
-    for indicator in content.indicators:
-        by_name.setdefault(indicator.name, {})[indicator.as_of] = indicator
-    dates = sorted({i.as_of for i in content.indicators})
-    w.paragraph(
-        text=(
-            (
-                "Die Kennzahlen zeigen die Entwicklung der Bevölkerung zu den Stichtagen "
-                if len(dates) > 1
-                else "Die Kennzahlen zeigen die Bevölkerung zum Stichtag "
-            )
-            + " und ".join(format_date(d) for d in dates)
-            + "."
-        )
-    )
-    all_sources = list(dict.fromkeys(i.source for i in content.indicators if i.source))
-    per_row = len(all_sources) > 1  # one source for all: a sentence under the table
+    w.heading(table.caption, 1)
+    w.paragraph(text=p.key_figures_sentence)
+    per_row = table.header[-1] == "Quelle"  # several sources: one per row
+    dates = len(table.header) - 2 - per_row
     name_w, change_w = 2900, 1900  # "Prozentpunkte" fits without a break
     rest = _TEXT_WIDTH - name_w - change_w
     if per_row:
-        date_w = rest * 2 // (2 * len(dates) + 3)
-        source_w = rest - date_w * len(dates)
+        date_w = rest * 2 // (2 * dates + 3)
+        source_w = rest - date_w * dates
     else:
-        date_w, source_w = rest // len(dates), 0
-        name_w += rest - date_w * len(dates)
-    widths = [name_w, *([date_w] * len(dates)), change_w] + ([source_w] if per_row else [])
-    header = ["Kennzahl", *(f"Stand {format_date(d)}" for d in dates), "Veränderung"]
-    if per_row:
-        header.append("Quelle")
-    rows = []
-    for name, values in by_name.items():
-        ordered = [values[d] for d in sorted(values)]
-        change = _indicator_change(ordered[0], ordered[-1]) if len(ordered) > 1 else "–"
-        sources = "; ".join(dict.fromkeys(i.source for i in ordered if i.source))
-        rows.append(
-            [
-                Cell(name, width=name_w),
-                *(Cell(_indicator_value(values.get(d)), center=True, width=date_w) for d in dates),
-                Cell(change, center=True, width=change_w),
-                *([Cell(sources, width=source_w)] if per_row else []),
-            ]
-        )
-    w.table(
-        header,
-        rows,
-        widths=widths,
-        caption="Kennzahlen",
-        description=f"{plural(len(rows), 'Kennzahl', 'Kennzahlen')} zu "
-        f"{plural(len(dates), 'Stichtag', 'Stichtagen')} mit Veränderung"
-        + (f"; Quelle: {all_sources[0]}" if len(all_sources) == 1 else ""),
-    )
-    if len(all_sources) == 1:
-        w.paragraph("KIK Fußnote", f"Quelle: {all_sources[0]}")
+        date_w, source_w = rest // dates, 0
+        name_w += rest - date_w * dates
+    widths = [name_w, *([date_w] * dates), change_w] + ([source_w] if per_row else [])
+    rows = [
+        [
+            Cell(row[0], width=name_w),
+            *(Cell(value, center=True, width=date_w) for value in row[1 : 1 + dates]),
+            Cell(row[1 + dates], center=True, width=change_w),
+            *([Cell(row[-1], width=source_w)] if per_row else []),
+        ]
+        for row in table.rows
+    ]
+    w.table(table.header, rows, widths=widths, caption=table.caption, description=table.description)
+    if p.key_figures_source:
+        w.paragraph("KIK Fußnote", p.key_figures_source)
 
 
-def _responsible(measure: Measure) -> str:
-    """``"vhs (federführend), Caritas"``: the lead partner marked, then the contributors."""
-    lead = [f"{measure.lead} (federführend)"] if measure.lead else []
-    return ", ".join([*lead, *measure.partners]) or "–"
-
-
-def _counts_cell(counts: StatusCounts, status: Status, width: int) -> Cell:
-    if status not in counts.percentages:  # a group left out of the percentages
-        return Cell(format_number(counts.counts[status]), center=True, width=width)
-    return Cell(
-        f"{format_number(counts.counts[status])} ({counts.percentages[status]} %)",
-        center=True,
-        width=width,
+def _overview_job(chart: Chart, page: range) -> charts.ChartJob:
+    return (
+        charts.overview_chart,
+        ([chart.labels[i] for i in page], [chart.series[i].source for i in page]),
     )
 
 
-def _overview_rows(concept: Concept, snapshot: Snapshot) -> tuple[list[str], list[StatusCounts]]:
-    names = [f.name for f in concept.fields] + ["Gesamt"]
-    rows = [snapshot.summary(snapshot.by_field[f.code]) for f in concept.fields]
-    return names, [*rows, snapshot.summary(snapshot.overall)]
+def _donut_job(field: FieldView) -> charts.ChartJob:
+    return (charts.donut_chart, (field.name, field.chart.series[0].source))
 
 
-def _overview_job(names: list[str], rows: list[StatusCounts], page: range) -> charts.ChartJob:
-    return (charts.overview_chart, ([names[i] for i in page], [rows[i] for i in page]))
-
-
-def _prerender(w: _Writer, concept: Concept, snapshot: Snapshot) -> None:
+def _prerender(w: _Writer, p: Presentation) -> None:
     """Draw the overview and field charts ahead, in worker processes where that pays."""
-    names, rows = _overview_rows(concept, snapshot)
+    chart = p.overview.chart
     jobs: dict[tuple[str, str], charts.ChartJob] = {
-        ("overview", str(number)): _overview_job(names, rows, page)
-        for number, page in enumerate(charts.overview_pages(len(rows)), start=1)
+        ("overview", str(number)): _overview_job(chart, page)
+        for number, page in enumerate(charts.overview_pages(len(chart.labels)), start=1)
     }
-    for field in concept.fields:
-        jobs[("donut", field.code)] = (
-            charts.donut_chart,
-            (field.name, snapshot.summary(snapshot.by_field[field.code])),
-        )
+    for field in p.fields:
+        jobs[("donut", field.code)] = _donut_job(field)
     w.charts = dict(zip(jobs, charts.render_all(list(jobs.values())), strict=True))
-
-
-def _columns(counts: StatusCounts) -> tuple[Status, ...]:
-    """Table columns: the counted statuses (or groups) least advanced first, then the others."""
-    return (*charts.order(counts), *charts.summary_order(counts)[len(charts.order(counts)) :])
 
 
 def _split(widths: Sequence[int], count: int, first: int) -> list[int]:
@@ -497,85 +400,56 @@ def _split(widths: Sequence[int], count: int, first: int) -> list[int]:
     return [*widths[:first], *([space // count] * count), *widths[first + 3 :]]
 
 
-def _overview(
-    w: _Writer,
-    concept: Concept,
-    snapshot: Snapshot,
-    history: Sequence[Snapshot],
-    highlights: Sequence[Highlight],
-) -> None:
-    w.heading("Umsetzungsstand im Überblick", 1)
-    overall = snapshot.summary(snapshot.overall)
-    w.paragraph(text=overview_sentence(snapshot))
-    _codes_sentence(w, concept)
-    _priorities(w, concept, snapshot)
-    if not snapshot.conflicts:
-        w.paragraph(text=NO_CONFLICTS_SENTENCE)
-    names, rows = _overview_rows(concept, snapshot)
-    pages = charts.overview_pages(len(rows))
-    if len(pages) == 1:
-        intro_text = "Das Diagramm und die Tabelle zeigen"
-    else:  # many fields: one chart per part, so that none outgrows its page
-        intro_text = f"Die {len(pages)} Diagramme und die Tabelle zeigen"
-    intro = w.paragraph(
-        text=f"{intro_text} den Umsetzungsstand je Handlungsfeld, "
-        f"gezählt aus den Rückmeldungen der Partner bis zum {format_date(snapshot.as_of)}."
-    )
+def _overview(w: _Writer, p: Presentation, concept: Concept, snapshot: Snapshot) -> None:
+    overview = p.overview
+    w.heading(p.labels.overview, 1)
+    w.paragraph(text=overview.sentence)
+    if overview.codes_sentence:
+        w.paragraph(text=overview.codes_sentence)
+    _priorities(w, p)
+    if overview.conflicts_table is None:
+        w.paragraph(text=overview.conflicts_sentence)
+    chart = overview.chart
+    pages = charts.overview_pages(len(chart.labels))
+    intro = w.paragraph(text=overview.chart_intro(len(pages)))
     intro.paragraph_format.keep_with_next = True
     for number, page in enumerate(pages, start=1):
-        part = "" if len(pages) == 1 else f" (Teil {number} von {len(pages)})"
-        alt = (
-            f"Balkendiagramm Umsetzungsstand je Handlungsfeld{part}: "
-            + "; ".join(
-                f"{names[i]}: {charts.status_summary(r)}, insgesamt {_measures(r.total)}"
-                for i in page
-                for r in (rows[i],)
-            )
-            + "."
-        )
         w.picture(
-            w.chart(("overview", str(number)), _overview_job(names, rows, page)),
-            alt,
+            w.chart(("overview", str(number)), _overview_job(chart, page)),
+            chart.part_description(page, number, len(pages)),
             charts.OVERVIEW_WIDTH_CM,
         )
-    statuses = _columns(overall)
-    widths = _split([2912, 1400, 1600, 1800, 1700], len(statuses), 2)
+    table = chart.table
+    widths = _split([2912, 1400, 1600, 1800, 1700], len(table.header) - 2, 2)
     body = [
         [
-            Cell(n, bold=(n == "Gesamt"), width=widths[0]),
-            Cell(format_number(r.total), center=True, width=widths[1]),
-            *(_counts_cell(r, s, widths[2 + i]) for i, s in enumerate(statuses)),
+            Cell(row[0], bold=index in table.strong, width=widths[0]),
+            *(Cell(value, center=True, width=widths[1 + i]) for i, value in enumerate(row[1:])),
         ]
-        for n, r in zip(names, rows, strict=True)
+        for index, row in enumerate(table.rows)
     ]
-    w.table(
-        ["Handlungsfeld", "Maßnahmen", *(s.label for s in statuses)],
-        body,
-        widths=widths,
-        caption="Umsetzungsstand je Handlungsfeld",
-        description="Anzahl und Anteil der Maßnahmen je Status und Handlungsfeld, "
-        f"letzte Zeile Gesamt: {charts.status_summary(overall)}",
-    )
-    _rounding_note(w, rows)
-    _trend(w, snapshot, history)
-    _changes(w, concept, snapshot)
-    _overdue(w, concept, snapshot)
-    _conflicts(w, concept, snapshot)
-    if highlights:
-        _highlights(w, concept, highlights)
+    w.table(table.header, body, widths=widths, caption=table.caption, description=table.description)
+    if overview.rounding_note:
+        w.paragraph("KIK Fußnote", overview.rounding_note)
+    _trend(w, p)
+    _changes(w, p)
+    _overdue(w, p)
+    _conflicts(w, p)
+    if overview.highlights:
+        _highlights(w, p, overview.highlights)
 
 
-def _priorities(w: _Writer, concept: Concept, snapshot: Snapshot) -> None:
+def _priorities(w: _Writer, p: Presentation) -> None:
     """``Prioritäre Maßnahmen: 23 von 144, davon 9 implementiert.`` where the concept has any."""
-    view = priority_view(concept, snapshot)
+    view = p.overview.priorities
     if view is None or not view.prioritised:
         return
     w.paragraph(text=view.sentence)
 
 
-def _overdue(w: _Writer, concept: Concept, snapshot: Snapshot) -> None:
+def _overdue(w: _Writer, p: Presentation) -> None:
     """Measures whose timeframe has passed and that are not done (only where timeframes exist)."""
-    view = overdue_view(concept, snapshot)
+    view = p.overview.overdue
     if view is None:
         return
     w.heading(view.heading, 2)
@@ -596,595 +470,269 @@ def _overdue(w: _Writer, concept: Concept, snapshot: Snapshot) -> None:
     )
 
 
-def _codes_sentence(w: _Writer, concept: Concept) -> None:
-    """Explain the field codes where the report first uses them."""
-    if not concept.fields:
-        return
-    if concept.free_numbers:  # free-form numbers (issue 17): name the levels instead
-        w.paragraph(
-            text="Ziele und Maßnahmen tragen die Nummern des Konzepts; es gliedert sich in "
-            + " → ".join(concept.levels)
-            + "."
-        )
-        return
-    example = next(iter(concept.measures), None)
-    codes = ", ".join(f"{f.code} = {f.name}" for f in concept.fields)
-    text = f"Die Maßnahmen tragen das Kürzel ihres Handlungsfelds ({codes})"
-    if example is not None:
-        goal, _, number = example.number.partition(".")
-        field = next(f for f in concept.fields if f.code == example.id.split("-", 1)[0])
-        text += (
-            f": {example.id} ist zum Beispiel Maßnahme {number or example.number} "
-            f"zu Ziel {goal} im Handlungsfeld {field.name}"
-        )
-    w.paragraph(text=text + ".")
-
-
-def _uneven_rounding(rows: Sequence[StatusCounts]) -> tuple[int, int, int, int] | None:
-    """Equal counts of equal totals shown with different percentages, if any.
-
-    Returns ``(count, total, smaller %, larger %)`` of the first such case.
-    """
-    seen: dict[tuple[int, int], int] = {}
-    for row in rows:
-        for status in charts.order(row):
-            key = (row.counts[status], row.counted_total)
-            if key[0] == 0:
-                continue
-            percent = row.percentages[status]
-            other = seen.setdefault(key, percent)
-            if other != percent:
-                return key[0], key[1], min(other, percent), max(other, percent)
-    return None
-
-
-def _rounding_note(w: _Writer, rows: Sequence[StatusCounts]) -> None:
-    found = _uneven_rounding(rows)
-    if found is None:
-        return
-    count, total, low, high = found
-    w.paragraph(
-        "KIK Fußnote",
-        "Hinweis zu den Prozentwerten: Sie sind so gerundet, dass jede Zeile zusammen 100 % "
-        "ergibt (Verfahren der größten Reste). Deshalb kann dieselbe Anzahl unterschiedlich "
-        f"gerundet erscheinen, hier etwa {count} von {total} als {low} % und als {high} %.",
-    )
-
-
-def _trend(w: _Writer, snapshot: Snapshot, history: Sequence[Snapshot]) -> None:
-    points = trend_points(snapshot, history)
-    chart = trend_chart(points)
+def _trend(w: _Writer, p: Presentation) -> None:
+    chart = p.overview.trend
     if chart is None:
         return
     w.heading(chart.title, 2)
-    labels = list(chart.labels)
-    alt = chart.description
-    w.paragraph(
-        text="Das Diagramm zeigt den Umsetzungsstand aller Maßnahmen zu jedem Stichtag, "
-        "gezählt aus den Rückmeldungen der Partner bis zu diesem Tag."
-    ).paragraph_format.keep_with_next = True
+    w.paragraph(text=chart.intro).paragraph_format.keep_with_next = True
     w.picture(
         w.chart(
             ("trend", ""),
-            (charts.trend_chart, (labels, [p.summary(p.overall) for p in points])),
+            (charts.trend_chart, (list(chart.labels), [s.source for s in chart.series])),
         ),
-        alt,
-        charts.trend_width_cm(len(points)),
+        chart.description,
+        charts.trend_width_cm(len(chart.labels)),
     )
-    statuses = _columns(snapshot.summary(snapshot.overall))
-    widths = _split([2412, 1750, 1750, 1750, 1750], len(statuses), 1)
+    table = chart.table
+    widths = _split([2412, 1750, 1750, 1750, 1750], len(table.header) - 2, 1)
     body = [
         [
-            Cell(d, width=widths[0]),
-            *(_counts_cell(p.summary(p.overall), s, widths[1 + i]) for i, s in enumerate(statuses)),
-            Cell(format_number(p.overall.total), center=True, width=widths[-1]),
+            Cell(row[0], width=widths[0]),
+            *(Cell(value, center=True, width=widths[1 + i]) for i, value in enumerate(row[1:])),
         ]
-        for d, p in zip(labels, points, strict=True)
+        for row in table.rows
     ]
-    w.table(
-        ["Stichtag", *(s.label for s in statuses), "Maßnahmen"],
-        body,
-        widths=widths,
-        caption="Entwicklung des Umsetzungsstands",
-        description=f"Anzahl und Anteil der Maßnahmen je Status an {len(points)} Stichtagen",
-    )
+    w.table(table.header, body, widths=widths, caption=table.caption, description=table.description)
 
 
-def _changes(w: _Writer, concept: Concept, snapshot: Snapshot) -> None:
+def _changes(w: _Writer, p: Presentation) -> None:
     """A summary per field in the overview; the full list goes to the annex."""
-    if snapshot.previous is None:
+    overview = p.overview
+    if not overview.changes_sentence:
         return
-    w.heading("Veränderungen seit dem letzten Bericht", 2)
-    changes = snapshot.changes
-    regressions = [c for c in changes if c.is_regression]
-    if not changes:
-        w.paragraph(
-            text=f"Seit dem {format_date(snapshot.previous)} hat sich der Status "
-            "keiner Maßnahme verändert."
-        )
+    w.heading(p.labels.changes, 2)
+    table = overview.changes_table
+    if table is None:
+        w.paragraph(text=overview.changes_sentence)
         return
-    w.paragraph(
-        text=(
-            f"Seit dem {format_date(snapshot.previous)} hat sich der Status von "
-            f"{_measures(len(changes))} verändert"
-            + (
-                f", davon {plural(len(regressions), 'Rückschritt', 'Rückschritte')}."
-                if regressions
-                else "."
-            )
-            + " Die vollständige Liste steht im Anhang „Alle Veränderungen“."
-        )
-    )
+    w.paragraph(text=f"{overview.changes_sentence} {overview.changes_annex_note}")
     widths = [3612, 1500, 1500, 2000]
-    body = []
-    for field in [*concept.fields, None]:
-        moved = [
-            c for c in changes if field is None or concept.field_of(c.measure_id) == field.code
+    body = [
+        [
+            Cell(row[0], bold=index in table.strong, width=widths[0]),
+            *(Cell(value, center=True, width=widths[1 + i]) for i, value in enumerate(row[1:])),
         ]
-        body.append(
-            [
-                Cell(
-                    "Gesamt" if field is None else field.name, bold=field is None, width=widths[0]
-                ),
-                Cell(
-                    format_number(sum(not c.is_regression for c in moved)),
-                    center=True,
-                    width=widths[1],
-                ),
-                Cell(
-                    format_number(sum(c.is_regression for c in moved)), center=True, width=widths[2]
-                ),
-                Cell(
-                    format_number(sum(snapshot.scheme.is_done(c.after) for c in moved)),
-                    center=True,
-                    width=widths[3],
-                ),
-            ]
-        )
-    w.table(
-        ["Handlungsfeld", "Fortschritte", "Rückschritte", f"neu {snapshot.scheme.done_group.name}"],
-        body,
-        widths=widths,
-        caption="Veränderungen je Handlungsfeld",
-        description=f"Fortschritte und Rückschritte je Handlungsfeld seit "
-        f"{format_date(snapshot.previous)}",
-    )
-    if regressions:
-        w.paragraph(text="Rückschritte:").paragraph_format.keep_with_next = True
-        for change in regressions:
-            w.paragraph(
-                "List Bullet",
-                f"{change.measure_id} ({change.before.label} → {change.after.label}): "
-                f"{concept.measure(change.measure_id).text}",
-            )
+        for index, row in enumerate(table.rows)
+    ]
+    w.table(table.header, body, widths=widths, caption=table.caption, description=table.description)
+    if overview.regressions:
+        w.paragraph(text=f"{p.labels.regressions}:").paragraph_format.keep_with_next = True
+        for line in overview.regressions:
+            w.paragraph("List Bullet", line)
 
 
-def _changes_annex(w: _Writer, concept: Concept, snapshot: Snapshot) -> None:
+def _changes_annex(w: _Writer, p: Presentation) -> None:
     """Every measure whose status changed since the comparison date."""
-    if snapshot.previous is None or not snapshot.changes:
+    table = p.overview.changes_annex
+    if table is None:
         return
-    changes = snapshot.changes
-    regressions = sum(1 for c in changes if c.is_regression)
-    w.heading("Anhang: Alle Veränderungen seit dem letzten Bericht", 1)
-    w.paragraph(
-        text=f"Alle Maßnahmen, deren Status sich zwischen dem {format_date(snapshot.previous)} "
-        f"und dem {format_date(snapshot.as_of)} verändert hat."
-    )
+    w.heading(p.labels.changes_annex, 1)
+    w.paragraph(text=p.overview.changes_annex_sentence)
     widths = [1000, 3912, 1500, 1500, 1500]
     body = [
         [
-            Cell(c.measure_id, width=widths[0]),
-            Cell(concept.measure(c.measure_id).text, width=widths[1]),
-            Cell(c.before.label, center=True, width=widths[2]),
-            Cell(c.after.label, center=True, width=widths[3]),
-            Cell(
-                "Rückschritt" if c.is_regression else "Fortschritt",
-                bold=c.is_regression,
-                center=True,
-                width=widths[4],
-            ),
+            Cell(row[0], width=widths[0]),
+            Cell(row[1], width=widths[1]),
+            Cell(row[2], center=True, width=widths[2]),
+            Cell(row[3], center=True, width=widths[3]),
+            Cell(row[4], bold=index in table.strong, center=True, width=widths[4]),
         ]
-        for c in changes
+        for index, row in enumerate(table.rows)
     ]
-    w.table(
-        ["Nr.", "Maßnahme", "vorher", "jetzt", "Richtung"],
-        body,
-        widths=widths,
-        caption="Veränderungen seit dem letzten Bericht",
-        description=f"{_measures(len(changes))} mit neuem Status seit "
-        f"{format_date(snapshot.previous)}, davon "
-        f"{plural(regressions, 'Rückschritt', 'Rückschritte')}",
-    )
+    w.table(table.header, body, widths=widths, caption=table.caption, description=table.description)
 
 
-def _late_corrections(w: _Writer, concept: Concept, late: Sequence[LateCorrection]) -> None:
+def _late_corrections(w: _Writer, p: Presentation) -> None:
     """Reports for already issued rounds that arrived after the issue (absent when none)."""
-    if not late:
+    table = p.overview.late_table
+    if table is None:
         return
-    w.heading("Nachträgliche Korrekturen", 2)
-    rounds = sorted({c.round_stichtag for c in late})
-    w.paragraph(
-        text=(
-            "Diese Meldungen betreffen bereits herausgegebene Berichte (Stichtag "
-            + ", ".join(format_date(d) for d in rounds)
-            + "). Sie kamen erst nach der Herausgabe an. Die herausgegebenen Berichte "
-            "bleiben unverändert; in diesem Bericht sind die Meldungen berücksichtigt, "
-            "soweit keine neuere Meldung vorliegt."
-        )
-    )
+    w.heading(p.labels.late, 2)
+    w.paragraph(text=p.overview.late_sentence)
     widths = [900, 2762, 1800, 1250, 1650, 1250]
+    centred = {3, 5}
     body = [
-        [
-            Cell(c.report.target_id, width=widths[0]),
-            Cell(_target_text(concept, c.report.target_id), width=widths[1]),
-            Cell(c.report.status.label if c.report.status else "Text zum Ziel", width=widths[2]),
-            Cell(format_date(c.report.as_of), center=True, width=widths[3]),
-            Cell(c.report.partner, width=widths[4]),
-            Cell(format_date(c.round_stichtag), center=True, width=widths[5]),
-        ]
-        for c in late
+        [Cell(v, center=i in centred, width=widths[i]) for i, v in enumerate(row)]
+        for row in table.rows
     ]
-    w.table(
-        ["Nr.", "Maßnahme", "gemeldet", "Stand am", "Partner", "Bericht vom"],
-        body,
-        widths=widths,
-        caption="Nachträgliche Korrekturen",
-        description=f"{len(body)} Meldungen, die nach der Herausgabe eines Berichts eingingen",
-    )
+    w.table(table.header, body, widths=widths, caption=table.caption, description=table.description)
 
 
-def _target_text(concept: Concept, target_id: str) -> str:
-    if concept.has_id(target_id):
-        item = concept.goal(target_id) if "." not in target_id else concept.measure(target_id)
-        return item.text
-    return "–"
-
-
-def _conflicts(w: _Writer, concept: Concept, snapshot: Snapshot) -> None:
-    if not snapshot.conflicts:  # said in one sentence of the overview
+def _conflicts(w: _Writer, p: Presentation) -> None:
+    table = p.overview.conflicts_table
+    if table is None:  # said in one sentence of the overview
         return
-    w.heading("Offene Konflikte zwischen Partnern", 2)
-    n = len(snapshot.conflicts)
-    w.paragraph(text=conflicts_sentence(n)).paragraph_format.keep_with_next = True
+    w.heading(p.labels.conflicts, 2)
+    w.paragraph(text=p.overview.conflicts_sentence).paragraph_format.keep_with_next = True
     widths = [900, 3462, 1250, 2500, 1300]
+    centred = {2, 4}
     body = [
-        [
-            Cell(c.measure_id, width=widths[0]),
-            Cell(concept.measure(c.measure_id).text, width=widths[1]),
-            Cell(format_date(c.as_of), center=True, width=widths[2]),
-            Cell("\n".join(f"{p} → {s.label}" for p, s in c.statuses.items()), width=widths[3]),
-            Cell(snapshot.status_of(c.measure_id).label, center=True, width=widths[4]),
-        ]
-        for c in snapshot.conflicts
+        [Cell(v, center=i in centred, width=widths[i]) for i, v in enumerate(row)]
+        for row in table.rows
     ]
-    w.table(
-        ["Nr.", "Maßnahme", "Datum", "Partner → Status", "gezählt als"],
-        body,
-        widths=widths,
-        caption="Offene Konflikte zwischen Partnern",
-        description=f"{_measures(len(body))} mit widersprüchlichen Meldungen",
-    )
+    w.table(table.header, body, widths=widths, caption=table.caption, description=table.description)
 
 
-def _status_table(
-    w: _Writer,
-    concept: Concept,
-    snapshot: Snapshot,
-    field: FieldOfAction,
-    notes: Sequence[EditorialNote] = (),
-) -> None:
+def _status_table(w: _Writer, concept: Concept, snapshot: Snapshot, field: FieldView) -> None:
     """Goals and measures with each measure's status in words (no merged cells).
 
     A screen reader reads a measure row as "BS-1.1 … implementiert"; a goal row
     stays on the page of its first measure.
     """
-    measures = concept.measures_of(field.code)
-    grouped = any(m.group for m in measures)
+    grouped = field.grouped
     group_w = 1500 if grouped else 0
     nr_w, status_w = (1500 if concept.free_numbers else 1000), 1650
     text_w = _TEXT_WIDTH - group_w - nr_w - status_w
     widths = ([group_w] if grouped else []) + [nr_w, text_w, status_w]
     header = (["Gruppe"] if grouped else []) + ["Nr.", "Ziel/Maßnahme", "Status"]
-    inferred = {n.reference for n in notes if n.inferred}
     rows: list[list[Cell]] = []
-    for measure in concept.direct_measures_of(field.code):  # a two-level concept
-        rows.append(
-            _measure_row(
-                concept, measure, snapshot, inferred=inferred, grouped=grouped, widths=widths
-            )
-        )
-    for goal in _field_goals(concept, field):
-        goal_measures = concept.measures_of(goal.id)
-        goal_group = goal_measures[0].group if goal_measures else None
-        counts = snapshot.by_goal.get(goal.id)
-        done_group = snapshot.scheme.done_group
-        done = sum(
-            n
-            for s, n in (counts.counts.items() if counts is not None else ())
-            if snapshot.scheme.group_of(s) == done_group
-        )
-        summary = f"{done} von {len(goal_measures)} {done_group.name}" if goal_measures else ""
-        rows.append(
-            [
-                *(
-                    [Cell(goal_group or "", shade=GOAL_SHADE, width=group_w, keep_with_next=True)]
-                    if grouped
-                    else []
-                ),
-                Cell(
-                    f"{concept.level_name(goal.id)} {goal.number}",
-                    bold=True,
-                    shade=GOAL_SHADE,
-                    width=nr_w,
-                    keep_with_next=True,
-                ),
-                Cell(goal.text, bold=True, shade=GOAL_SHADE, width=text_w, keep_with_next=True),
-                Cell(summary, shade=GOAL_SHADE, width=status_w, keep_with_next=True),
-            ]
-        )
-        for measure in concept.direct_measures_of(goal.id):
+    for goal in field.goals:  # a two-level concept's measures (no goal row) come first
+        if not goal.direct:
             rows.append(
-                _measure_row(
-                    concept, measure, snapshot, inferred=inferred, grouped=grouped, widths=widths
-                )
+                [
+                    *(
+                        [Cell(goal.group, shade=GOAL_SHADE, width=group_w, keep_with_next=True)]
+                        if grouped
+                        else []
+                    ),
+                    Cell(goal.name, bold=True, shade=GOAL_SHADE, width=nr_w, keep_with_next=True),
+                    Cell(goal.text, bold=True, shade=GOAL_SHADE, width=text_w, keep_with_next=True),
+                    Cell(goal.done_text, shade=GOAL_SHADE, width=status_w, keep_with_next=True),
+                ]
             )
-    counts = snapshot.by_field[field.code]
+        for view in goal.measures:
+            rows.append(_measure_row(concept, view, snapshot, grouped=grouped, widths=widths))
     w.table(
         header,
         rows,
         widths=widths,
-        caption=f"Ziele und Maßnahmen im Handlungsfeld {field.name}",
-        description=(
-            f"{plural(len(_field_goals(concept, field)), 'Ziel', 'Ziele')} (fett) mit ihren "
-            f"{_measures(counts.total)}; je Maßnahme steht der Status in der letzten Spalte: "
-            f"{charts.status_summary(counts)}"
-        ),
+        caption=field.table_caption,
+        description=field.table_description,
     )
-
-
-def _field_goals(concept: Concept, field: FieldOfAction) -> tuple[Goal, ...]:
-    """Every goal of a field at any level, in tree order (Leitziel, its Teilziele, …)."""
-    found: list[Goal] = []
-
-    def visit(parent: str) -> None:
-        for goal in concept.goals_of(parent):
-            found.append(goal)
-            visit(goal.id)
-
-    visit(field.code)
-    return tuple(found)
 
 
 def _measure_row(
     concept: Concept,
-    measure: Measure,
+    view: MeasureView,
     snapshot: Snapshot,
     *,
-    inferred: set[str],
     grouped: bool,
     widths: Sequence[int],
 ) -> list[Cell]:
-    status = snapshot.status_of(measure.id).label
-    if measure.id in inferred:
-        status += f" ({INFERRED})"
-    progress = package_progress(concept, snapshot, measure.id)
-    if progress:
-        status += f" ({progress})"
+    status = view.status_text
+    if view.attributes is not None and view.attributes.package_progress:
+        status += f" ({view.attributes.package_progress})"
     *group_w, nr_w, text_w, status_w = widths
     return [
-        *([Cell(measure.group or "", width=group_w[0])] if grouped else []),
-        Cell(measure.id, width=nr_w),
-        Cell(measure.text, width=text_w),
+        *([Cell(view.group, width=group_w[0])] if grouped else []),
+        Cell(view.id, width=nr_w),
+        Cell(view.text, width=text_w),
         Cell(status, width=status_w),
     ]
 
 
-def _highlights(w: _Writer, concept: Concept, highlights: Sequence[Highlight]) -> None:
-    w.heading("Highlights", 2)
+def _highlights(w: _Writer, p: Presentation, highlights: Sequence[HighlightView]) -> None:
+    w.heading(p.labels.highlights, 2)
     for highlight in highlights:
         w.heading(highlight.title, 3)
         if highlight.organisation:
             w.paragraph("KIK Quelle", highlight.organisation)
         w.markdown(highlight.text, base_level=4)
-        known = [m for m in highlight.measure_ids if concept.has_id(m)]
-        if known:
-            w.label("Zu den Maßnahmen:")
-            for measure_id in known:
-                w.paragraph("List Bullet", f"{measure_id} {concept.measure(measure_id).text}")
+        if highlight.lines:
+            w.label(p.labels.highlight_measures)
+            for line in highlight.lines:
+                w.paragraph("List Bullet", line)
 
 
-def _goal_texts(w: _Writer, concept: Concept, snapshot: Snapshot, field: FieldOfAction) -> None:
-    goals = _field_goals(concept, field)
+def _goal_texts(w: _Writer, p: Presentation, field: FieldView) -> None:
+    goals = [g for g in field.goals if not g.direct]
     if not goals:  # a two-level concept has no goals to report texts on
         return
-    w.heading("Stand der Ziele", 2)
+    w.heading(p.labels.goal_texts, 2)
     for goal in goals:
-        name = f"{concept.level_name(goal.id)} {goal.number}"
-        w.heading(f"{name}: {goal.text}", 3)
-        measures = concept.direct_measures_of(goal.id)
-        if measures:
-            w.label("Maßnahmen:")
-            for measure in measures:
-                w.paragraph(
-                    "List Bullet",
-                    f"{measure.id} {measure.text} – {snapshot.status_of(measure.id).label}",
-                )
-        texts = snapshot.goal_texts.get(goal.id, ())
-        for title, attribute in (("Aktueller Stand", "current_state"), ("Ausblick", "outlook")):
+        w.heading(goal.heading, 3)
+        if goal.measures:
+            w.label(p.labels.goal_measures)
+            for view in goal.measures:
+                w.paragraph("List Bullet", view.line)
+        for part in goal.texts:
             # named with the goal, so the navigation and bookmarks stay useful
-            w.heading(f"{name} – {title}", 4)
-            written = [t for t in texts if getattr(t, attribute).strip()]
+            w.heading(part.heading, 4)
+            written = part.written
             if not written:
-                w.paragraph("KIK Hinweis", NO_FEEDBACK)
+                w.paragraph("KIK Hinweis", part.empty_text)
                 continue
-            for text in written:
-                if len(texts) > 1:
-                    w.paragraph("KIK Quelle", f"{text.partner}, Stand {format_date(text.as_of)}:")
-                w.markdown(getattr(text, attribute), base_level=5)
+            for source, text in written:
+                if part.named:
+                    w.paragraph("KIK Quelle", source)
+                w.markdown(text, base_level=5)
 
 
 def _field(
-    w: _Writer,
-    concept: Concept,
-    snapshot: Snapshot,
-    field: FieldOfAction,
-    highlights: Sequence[Highlight],
-    *,
-    notes: Sequence[EditorialNote] = (),
+    w: _Writer, p: Presentation, concept: Concept, snapshot: Snapshot, field: FieldView
 ) -> None:
-    w.heading(f"Handlungsfeld {field.name}", 1)
+    w.heading(field.heading, 1)
     w.markdown(field.intro, base_level=2)
-    counts = snapshot.summary(snapshot.by_field[field.code])
-    w.heading("Ziele und Maßnahmen", 2)
-    field_notes = [n for n in notes if n.reference == field.code]
-    measure_notes = [
-        n
-        for n in notes
-        if n.reference != field.code and _field_or_none(concept, n.reference) == field.code
-    ]
-    _status_table(w, concept, snapshot, field, measure_notes)
-    for note in field_notes:
+    w.heading(p.labels.goals_and_measures, 2)
+    _status_table(w, concept, snapshot, field)
+    for note in field.notes:
         paragraph = w.paragraph("KIK Hinweis")
-        w.strong(paragraph, "Hinweis der Redaktion: ")
-        add_text(paragraph, note.text)
-    w.heading("Umsetzungsstand", 2)
-    sentence = w.paragraph(text=field_sentence(field.name, counts, snapshot.as_of))
+        w.strong(paragraph, f"{p.labels.field_note} ")
+        add_text(paragraph, note)
+    w.heading(p.labels.field_status, 2)
+    sentence = w.paragraph(text=field.sentence)
     sentence.paragraph_format.keep_with_next = True  # the chart stays with its sentence
     w.picture(
-        w.chart(("donut", field.code), (charts.donut_chart, (field.name, counts))),
-        charts.status_alt_text(field.name, counts),
+        w.chart(("donut", field.code), _donut_job(field)),
+        field.chart.description,
         charts.DONUT_WIDTH_CM,
     )
-    _rounding_note(w, [counts])
-    if highlights:
-        _highlights(w, concept, highlights)
-    _goal_texts(w, concept, snapshot, field)
+    if field.rounding_note:
+        w.paragraph("KIK Fußnote", field.rounding_note)
+    if field.highlights:
+        _highlights(w, p, field.highlights)
+    _goal_texts(w, p, field)
 
 
-def _annex(
-    w: _Writer, concept: Concept, snapshot: Snapshot, notes: Sequence[EditorialNote] = ()
-) -> None:
-    w.heading("Anhang: Alle Maßnahmen und ihre letzte Meldung", 1)
-    inferred = {n.reference for n in notes if n.inferred}
-    w.paragraph(
-        text=(
-            "Für jede Maßnahme: ihr Status am "
-            f"{format_date(snapshot.as_of)}, die verantwortlichen Partner und das Datum "
-            "ihrer Meldung; hat ein anderer Partner gemeldet, steht sein Name dabei. Datei "
-            "und Zeile jeder Meldung stehen in der Quellenliste (CSV) neben dem Bericht."
-            + (
-                f" „{INFERRED}“: Die Quelle nennt diesen Status nicht ausdrücklich; die "
-                "Redaktion hat ihn aus dem Text erschlossen (Begründung in den Hinweisen "
-                "unter der Tabelle)."
-                if inferred
-                else ""
-            )
-        )
-    )
-    widths = [950, 3450, 1500, 2250, 1262]
-    rows = []
-    for measure in concept.measures:
-        effective = snapshot.statuses[measure.id]
-        status = effective.status.label
-        if measure.id in inferred:
-            status += f" ({INFERRED})"
-        rows.append(
-            [
-                Cell(measure.id, width=widths[0]),
-                Cell(measure.text, width=widths[1]),
-                Cell(status, width=widths[2]),
-                Cell(_responsible(measure), width=widths[3]),
-                Cell(_reported(measure.responsible, effective.reports), width=widths[4]),
-            ]
-        )
-    w.table(
-        ["Nr.", "Maßnahme", "Status", "Verantwortlich", "Gemeldet am"],
-        rows,
-        widths=widths,
-        caption="Alle Maßnahmen und ihre letzte Meldung",
-        description=f"{_measures(len(rows))} mit Status, Verantwortlichen und Datum der "
-        "Meldung (mit Namen, wo ein anderer Partner gemeldet hat)",
-    )
-    other = [n for n in notes if n.reference != "" and concept.has_id(n.reference)]
-    if other:
-        w.heading("Hinweise der Redaktion", 2)
-        for note in other:
-            paragraph = w.paragraph("List Bullet")
-            w.strong(paragraph, f"{note.reference}: ")
-            add_text(paragraph, note.text)
-
-
-def _reported(partners: Sequence[str], reports: Sequence[StatusReport]) -> str:
-    """``30.09.2023``; ``30.09.2023 von Jobcenter`` where another or several partners reported."""
-    counted = [r for r in reports if r.status is not None]
-    lines = []
-    for report in counted:
-        line = format_date(report.as_of)
-        if report.partner not in partners or len(counted) > 1:  # several: name each
-            line += f" von {report.partner}"
-        lines.append(line)
-    return "\n".join(dict.fromkeys(lines)) or "keine Meldung"
-
-
-def _edition_annex(w: _Writer, edition: EditionChange | None) -> None:
-    """The mapping from the old to the new edition, one row per link (issue 17)."""
-    if edition is None:
+def _annex(w: _Writer, p: Presentation) -> None:
+    table = p.annex
+    if table is None:
         return
-    w.heading("Anhang: Fortschreibung des Konzepts", 1)
-    counts = ", ".join(
-        f"{len(edition.of_kind(kind))} {kind.value}" for kind in LinkKind if edition.of_kind(kind)
-    )
-    w.paragraph(
-        text=f"Ab dem {format_date(edition.valid_from)} gilt die neue Fassung des Konzepts "
-        f"({_measures(len(edition.new.measures))}; bisher {len(edition.old.measures)}). "
-        f"Die Zuordnung: {counts}. Bis dahin gemeldete Status gelten für die Nachfolger weiter; "
-        "zusammengelegte Maßnahmen übernehmen den am wenigsten fortgeschrittenen."
-    )
+    w.heading(p.labels.annex, 1)
+    w.paragraph(text=p.annex_sentence)
+    widths = [950, 3450, 1500, 2250, 1262]
+    rows = [[Cell(v, width=widths[i]) for i, v in enumerate(row)] for row in table.rows]
+    w.table(table.header, rows, widths=widths, caption=table.caption, description=table.description)
+    if p.notes:
+        w.heading(p.labels.notes, 2)
+        for lead, text in p.notes:
+            paragraph = w.paragraph("List Bullet")
+            w.strong(paragraph, lead)
+            add_text(paragraph, text)
+
+
+def _edition_annex(w: _Writer, p: Presentation) -> None:
+    """The mapping from the old to the new edition, one row per link (issue 17)."""
+    if p.edition is None:
+        return
+    w.heading(p.labels.edition_annex, 1)
+    w.paragraph(text=p.edition.sentence)
+    table = p.edition.table
     widths = [1000, 2906, 2600, 2906]
-    rows = []
-    for link in edition.links:
-        old = edition.old.measure(link.old_id).text if link.old_id else ""
-        new = edition.new.measure(link.new_id).text if link.new_id else ""
-        rows.append(
-            [
-                Cell(link.old_id or "–", width=widths[0]),
-                Cell(old, width=widths[1]),
-                Cell(f"{link.kind.value} → {link.new_id or '–'}", width=widths[2]),
-                Cell(new, width=widths[3]),
-            ]
-        )
-    w.table(
-        ["bisher", "Maßnahme (bisher)", "Art → neu", "Maßnahme (neu)"],
-        rows,
-        widths=widths,
-        caption="Fortschreibung: Zuordnung der Maßnahmen",
-        description=f"{len(rows)} Zuordnungen von der bisherigen zur neuen Fassung",
-    )
+    rows = [[Cell(v, width=widths[i]) for i, v in enumerate(row)] for row in table.rows]
+    w.table(table.header, rows, widths=widths, caption=table.caption, description=table.description)
 
 
-def _field_or_none(concept: Concept, item_id: str) -> str | None:
-    try:
-        return concept.field_of(item_id)
-    except KeyError:
-        return None
-
-
-def _highlight_field(concept: Concept, highlight: Highlight) -> str | None:
-    if highlight.field_code:
-        return highlight.field_code
-    codes = {_field_or_none(concept, m) or m.split("-", 1)[0] for m in highlight.measure_ids}
-    return codes.pop() if len(codes) == 1 else None
-
-
-def _properties(doc: Any, options: ReportOptions, snapshot: Snapshot) -> None:
+def _properties(doc: Any, options: ReportOptions, p: Presentation) -> None:
     props = doc.core_properties
-    props.title = document_title(options)
-    props.subject = " – ".join(p for p in (options.title, options.subtitle) if p)
-    props.author = options.publisher or options.municipality
+    props.title = p.document_title
+    props.subject = p.document_subject
+    props.author = p.publisher or p.municipality
     props.last_modified_by = "kik"
     props.language = "de-DE"
     props.keywords = "Integrationskonzept; Zwischenbericht; Maßnahmen"
-    props.comments = f"Datenstand {format_date(snapshot.as_of)}"
+    props.comments = p.document_comments
     published = options.published_on or dt.date.today()  # noqa: DTZ011 - a calendar date
     stamp = dt.datetime(published.year, published.month, published.day, tzinfo=dt.UTC)
     props.created = props.modified = stamp
@@ -1262,35 +810,50 @@ def compose(
     missing = [f.code for f in concept.fields if f.code not in snapshot.by_field]
     if missing:
         raise ReportError(f"the snapshot has no counts for the fields {missing}")
+    presentation = present(
+        concept,
+        snapshot,
+        content=content,
+        history=history,
+        title=options.title,
+        subtitle=options.subtitle,
+        period_label=options.period_label,
+        publisher=options.publisher,
+        foreword=options.foreword,
+        foreword_author=options.foreword_author,
+        sections=options.sections_front,
+        sections_back=options.sections_back,
+        thanks=options.thanks,
+        late=late,
+        municipality=options.municipality,
+        version_label=options.version_label,
+        published_on=options.published_on,
+        board=board,
+        edition=edition,
+    )
     doc = open_template(options.template)
     w = _Writer(doc)
-    _prerender(w, concept, snapshot)
-    notes = content.notes if content is not None else ()
-    _title_page(w, options, snapshot)
-    toc = _toc_placeholder(w)
-    _foreword(w, options)
-    for text in options.sections_front:
-        w.markdown(text, base_level=1)
-    _timeline(w, content)
-    _key_figures(w, content)
-    by_field: dict[str | None, list[Highlight]] = {}
-    for highlight in content.highlights if content is not None else ():
-        by_field.setdefault(_highlight_field(concept, highlight), []).append(highlight)
-    _overview(w, concept, snapshot, history, by_field.get(None, []))
-    _partners.partner_overview(w, board)
-    _late_corrections(w, concept, late)
-    for field in concept.fields:
-        _field(w, concept, snapshot, field, by_field.get(field.code, []), notes=notes)
-    for text in options.sections_back:
-        w.markdown(text, base_level=1)
-    if options.thanks.strip():
-        w.heading("Dank", 1)
-        w.markdown(options.thanks, base_level=2)
-    _annex(w, concept, snapshot, notes)
-    _changes_annex(w, concept, snapshot)
-    _partners.decisions_annex(w, concept, snapshot)
-    _partners.partner_annex(w, board)
-    _edition_annex(w, edition)
+    _prerender(w, presentation)
+    _title_page(w, presentation)
+    toc = _toc_placeholder(w, presentation)
+    _foreword(w, presentation)
+    _sections(w, presentation, "front")
+    _timeline(w, presentation)
+    _key_figures(w, presentation)
+    _overview(w, presentation, concept, snapshot)
+    _partners.partner_overview(w, presentation)
+    _late_corrections(w, presentation)
+    for field in presentation.fields:
+        _field(w, presentation, concept, snapshot, field)
+    _sections(w, presentation, "back")
+    if presentation.thanks:
+        w.heading(presentation.labels.thanks, 1)
+        w.markdown(presentation.thanks, base_level=2)
+    _annex(w, presentation)
+    _changes_annex(w, presentation)
+    _partners.decisions_annex(w, presentation)
+    _partners.partner_annex(w, presentation)
+    _edition_annex(w, presentation)
     _fill_toc(w, toc)
     heading_1 = w.style_id("Heading 1")
     if heading_1:
@@ -1303,12 +866,8 @@ def compose(
     set_document_language(doc.styles.element)
     set_update_fields(doc.settings.element)
     drop_leftover_parts(doc)
-    _properties(doc, options, snapshot)
+    _properties(doc, options, presentation)
     return doc
-
-
-#: Columns of the machine-readable source list written beside the report.
-SOURCES_COLUMNS = ("Maßnahme", "Status", "Partner", "Stand am", "Datei", "Zeile")
 
 
 def sources_path(report: Path) -> Path:
@@ -1324,22 +883,9 @@ def sources_csv(concept: Concept, snapshot: Snapshot) -> str:
     """
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(SOURCES_COLUMNS)
-    for measure in concept.measures:
-        effective = snapshot.statuses[measure.id]
-        reports: list[StatusReport | None] = [r for r in effective.reports if r.status is not None]
-        for r in reports or [None]:
-            source = r.source if r is not None else None
-            writer.writerow(
-                [
-                    measure.id,
-                    effective.status.label,
-                    r.partner if r is not None else "",
-                    format_date(r.as_of) if r is not None else "",
-                    Path(source.file).name if source is not None else "",
-                    "" if source is None or source.row is None else source.row,
-                ]
-            )
+    table = sources_table(concept, snapshot)
+    writer.writerow(table.header)
+    writer.writerows(table.rows)
     return buffer.getvalue()
 
 

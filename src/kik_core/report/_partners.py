@@ -8,109 +8,62 @@
 * :func:`partner_annex`: "Anhang: Rückmeldungen der Partner", the board per
   partner (absent without a board).
 
-The builder calls these from :func:`kik_core.report._builder.compose`; words and
-numbers come from :class:`~kik_core.board.PartnerBoard` and the snapshot.
+The builder calls these from :func:`kik_core.report._builder.compose`; the words
+and numbers come from the :class:`~kik_core.presentation.Presentation`
+(``board``, ``decisions``), these functions only lay them out.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from kik_core._locale import format_date, plural
-from kik_core.board import PartnerBoard, format_time
+from kik_core.presentation import DECISIONS_ANNEX, PARTNER_ANNEX
 from kik_core.report._ooxml import Cell
 
 if TYPE_CHECKING:
-    from kik_core.model import Concept
+    from kik_core.presentation import Presentation
     from kik_core.report._builder import _Writer
-    from kik_core.rules import Snapshot
 
-__all__ = ["decisions_annex", "partner_annex", "partner_overview"]
+__all__ = [
+    "DECISIONS_ANNEX",
+    "PARTNER_ANNEX",
+    "decisions_annex",
+    "partner_annex",
+    "partner_overview",
+]
 
-PARTNER_ANNEX = "Anhang: Rückmeldungen der Partner"
-DECISIONS_ANNEX = "Anhang: Entscheidungen des Integrationsbüros"
 
-
-def partner_overview(w: _Writer, board: PartnerBoard | None) -> None:
+def partner_overview(w: _Writer, p: Presentation) -> None:
     """The overview's sub-section "Rückmeldungen der Partner" (drafts only)."""
-    if board is None:
+    if p.board is None:
         return
-    w.heading("Rückmeldungen der Partner", 2)
-    w.paragraph(
-        text=(
-            f"Rückmeldungen zum Stichtag {format_date(board.stichtag)} (Frist "
-            f"{format_date(board.deadline)}): {board.sentence} {board.measures_sentence} "
-            f"Einzelheiten stehen im „{PARTNER_ANNEX}“."
-        )
-    )
+    w.heading(p.labels.partners, 2)
+    w.paragraph(text=p.board.sentence)
 
 
-def decisions_annex(w: _Writer, concept: Concept, snapshot: Snapshot) -> None:
+def decisions_annex(w: _Writer, p: Presentation) -> None:
     """Every office decision that set a status at the report date (absent when none)."""
-    if not snapshot.decisions:
+    table = p.decisions
+    if table is None:
         return
     w.heading(DECISIONS_ANNEX, 1)
-    count = len(snapshot.decisions)
-    w.paragraph(
-        text=(
-            f"Bei {plural(count, 'Maßnahme', 'Maßnahmen')} hat das Integrationsbüro den Status "
-            "festgelegt, etwa weil Partner sich widersprachen. Eine Entscheidung gilt ab ihrem "
-            "Datum und geht den Meldungen der Partner bis zu diesem Datum vor; eine spätere "
-            "Meldung eines Partners ersetzt sie. Im Bericht ist der entschiedene Status gezählt."
-        )
-    )
+    w.paragraph(text=p.decisions_sentence)
     widths = [900, 1962, 1550, 1300, 2100, 1600]
     body = [
-        [
-            Cell(d.measure_id, width=widths[0]),
-            Cell(concept.measure(d.measure_id).text, width=widths[1]),
-            Cell(d.status.label, width=widths[2]),
-            Cell(format_date(d.as_of), center=True, width=widths[3]),
-            Cell(d.reason, width=widths[4]),
-            Cell(f"{d.decided_by}\n{format_time(d.decided_at)}", width=widths[5]),
-        ]
-        for d in snapshot.decisions
+        [Cell(v, center=i == 3, width=widths[i]) for i, v in enumerate(row)] for row in table.rows
     ]
-    w.table(
-        ["Nr.", "Maßnahme", "Status", "gilt ab", "Begründung", "entschieden von, am"],
-        body,
-        widths=widths,
-        caption="Entscheidungen des Integrationsbüros",
-        description=f"{count} Entscheidungen mit Status, Datum, Begründung und Person",
-    )
+    w.table(table.header, body, widths=widths, caption=table.caption, description=table.description)
 
 
-def partner_annex(w: _Writer, board: PartnerBoard | None) -> None:
+def partner_annex(w: _Writer, p: Presentation) -> None:
     """The board per partner: asked, arrived, missing, last file (absent without a board)."""
-    if board is None:
+    if p.board is None:
         return
     w.heading(PARTNER_ANNEX, 1)
-    w.paragraph(
-        text=(
-            f"Stand der Rückmeldungen zum Stichtag {format_date(board.stichtag)} (Frist "
-            f"{format_date(board.deadline)}). {board.sentence} {board.measures_sentence} "
-            "Als gemeldet zählt eine Maßnahme, wenn der Partner in dieser Runde einen Status "
-            "dazu geschickt hat."
-        )
-    )
+    w.paragraph(text=p.board.annex_sentence)
+    table = p.board.table
     widths = [2300, 1400, 1100, 2912, 1700]
     body = [
-        [
-            Cell(p.partner, width=widths[0]),
-            Cell(p.state.label, width=widths[1]),
-            Cell(f"{len(p.arrived)} von {len(p.asked)}", center=True, width=widths[2]),
-            Cell(", ".join(p.missing) or "–", width=widths[3]),
-            Cell(format_time(p.last_file), width=widths[4]),
-        ]
-        for p in board.partners
+        [Cell(v, center=i == 2, width=widths[i]) for i, v in enumerate(row)] for row in table.rows
     ]
-    w.table(
-        ["Partner", "Stand", "gemeldet", "fehlende Maßnahmen", "letzte Datei"],
-        body,
-        widths=widths,
-        caption="Rückmeldungen der Partner",
-        description=(
-            f"{len(body)} Partner mit Stand, Anzahl gemeldeter Maßnahmen, fehlenden "
-            "Maßnahmen und Eingang der letzten Datei"
-        ),
-    )
+    w.table(table.header, body, widths=widths, caption=table.caption, description=table.description)

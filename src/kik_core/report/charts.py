@@ -15,8 +15,9 @@ Charts use the report's body font (Arial, or its metric twin Liberation Sans;
 DejaVu Sans where neither is installed). Each figure is drawn at the width it
 is shown in the report (``*_WIDTH_CM``), so no text is smaller than 9 pt on paper.
 
-The alt texts (:func:`status_alt_text` and friends) are built from the same
-:class:`~kik_core.rules.StatusCounts` as the pictures.
+The pictures' alt texts and tables are not made here: the report takes them
+from :mod:`kik_core.presentation`, built from the same
+:class:`~kik_core.rules.StatusCounts` the pictures are drawn from.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from kik_core._locale import format_number, plural
+from kik_core._locale import plural
 from kik_core.model import Status
 from kik_core.rules import StatusCounts
 
@@ -53,14 +54,10 @@ __all__ = [
     "STATUS_ORDER",
     "TREND_WIDTH_CM",
     "donut_chart",
-    "format_count",
     "order",
     "overview_chart",
     "overview_pages",
     "render_all",
-    "status_alt_text",
-    "status_summary",
-    "summary_order",
     "trend_chart",
     "trend_width_cm",
 ]
@@ -141,12 +138,6 @@ def order(counts: StatusCounts) -> tuple[Status, ...]:
     return tuple(sorted(counts.percentages, key=lambda s: s.position))
 
 
-def _uncounted(counts: StatusCounts) -> tuple[Status, ...]:
-    return tuple(
-        sorted((s for s in counts.counts if s not in counts.percentages), key=lambda s: s.position)
-    )
-
-
 def _style(status: Status, shown: Sequence[Status]) -> tuple[str, str, str]:
     """Fill, hatch and edge colour of a status: Kempten's where the label is one of its three."""
     if status in PALETTE and all(s in PALETTE for s in shown):
@@ -173,43 +164,6 @@ _RC: Any = {  # matplotlib types rcParams keys as a Literal union
 
 def _measures(n: int) -> str:
     return plural(n, "Maßnahme", "Maßnahmen")
-
-
-def format_count(counts: StatusCounts, status: Status) -> str:
-    """``"7 implementiert (23 %)"``: count, label and rounded percentage of one status.
-
-    A status outside the percentages (a group such as "entfallen") says so:
-    ``"2 entfallen (nicht mitgezählt)"``.
-    """
-    if status not in counts.percentages:
-        return f"{format_number(counts.counts[status])} {status.label} (nicht mitgezählt)"
-    return f"{format_number(counts.counts[status])} {status.label} ({counts.percentages[status]} %)"
-
-
-def summary_order(counts: StatusCounts) -> tuple[Status, ...]:
-    """The order of :func:`status_summary`: counted most advanced first, then the others."""
-    return (*reversed(order(counts)), *_uncounted(counts))
-
-
-def status_summary(counts: StatusCounts) -> str:
-    """All statuses, most advanced first: ``"7 implementiert (23 %), …, 10 wartend (33 %)"``."""
-    return ", ".join(format_count(counts, s) for s in summary_order(counts))
-
-
-def status_alt_text(name: str, counts: StatusCounts) -> str:
-    """The alt text of a field's donut chart, stating every number it shows.
-
-    >>> from kik_core.rules import StatusCounts
-    >>> c = StatusCounts.of([Status.IMPLEMENTIERT] * 7 + [Status.IN_BEARBEITUNG] * 13
-    ...                     + [Status.WARTEND] * 10)
-    >>> status_alt_text("Bildung und Sprache", c)  # doctest: +NORMALIZE_WHITESPACE
-    'Kreisdiagramm Umsetzungsstand Bildung und Sprache: 7 implementiert (23 %),
-     13 in Bearbeitung (44 %), 10 wartend (33 %); insgesamt 30 Maßnahmen.'
-    """
-    return (
-        f"Kreisdiagramm Umsetzungsstand {name}: {status_summary(counts)}; "
-        f"insgesamt {_measures(counts.total)}."
-    )
 
 
 def _png(fig: Figure) -> bytes:

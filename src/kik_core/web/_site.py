@@ -9,22 +9,33 @@ Writing is all or nothing: every file is written (atomically) into a hidden
 temp folder beside the target; only when the whole site is there is the temp
 folder renamed to the target, and the previous site removed. A folder kik did
 not write (no ``.kik-website`` marker) is never replaced.
+
+Two runs that write the same target (two ``kik veroeffentlichen``, or the
+quarterly flow while someone publishes by hand) never interleave: each holds an
+exclusive lock (``flock``) on ``.kik-lock-<target>`` beside the target while it
+checks, writes and swaps the site. A second run waits up to
+:data:`LOCK_TIMEOUT` seconds for the first to finish and then writes its own
+site; if the first takes longer, the second stops with a
+:class:`~kik_core.errors.PublishError` and writes nothing.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
+import os
 import secrets
 import shutil
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import attrs
 import jinja2
+import markupsafe
 
 from kik_core._atomic import atomic_write_bytes, atomic_write_text
 from kik_core._locale import format_date
@@ -35,9 +46,10 @@ from kik_core.opendata import Licence, load_dictionary, write_open_data
 from kik_core.presentation import Presentation
 from kik_core.rules import Snapshot
 from kik_core.web._markdown import markdown_html
+from kik_core.web._styles import status_css
 from kik_core.web._svg import chart_svg
 
-__all__ = ["DRAFT_NOTICE", "MARKER", "SiteOptions", "SiteResult", "build_site"]
+__all__ = ["DRAFT_NOTICE", "LOCK_TIMEOUT", "MARKER", "SiteOptions", "SiteResult", "build_site"]
 
 #: The marker file that identifies a folder as a site kik wrote.
 MARKER = ".kik-website"
@@ -90,6 +102,11 @@ class _Page:
         return "../" * self.path.count("/")
 
 
+def _lines(text: str) -> markupsafe.Markup:
+    """A table cell of several lines (one partner per line): escaped, lines kept."""
+    return markupsafe.Markup("<br>").join(markupsafe.escape(line) for line in text.split("\n"))
+
+
 def _environment(overrides: Path | None) -> jinja2.Environment:
     loaders: list[jinja2.BaseLoader] = []
     if overrides is not None and (overrides / "templates").is_dir():
@@ -104,6 +121,7 @@ def _environment(overrides: Path | None) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["markdown"] = markdown_html
+    env.filters["lines"] = _lines
     env.globals["chart_svg"] = chart_svg
     return env
 
@@ -186,6 +204,54 @@ def _remove_stale(target: Path) -> None:
                 shutil.rmtree(path)
 
 
+#: How long (seconds) a run waits for another run writing the same target to finish.
+LOCK_TIMEOUT = 120.0
+#: How often (seconds) a waiting run tries the lock again.
+_LOCK_POLL = 0.2
+
+
+def lock_path(target: Path) -> Path:
+    """The lock file of ``target``: ``.kik-lock-<name>`` beside it (kept, never removed).
+
+    Removing it after use would let a waiting run lock a file no newer run sees.
+    """
+    return target.with_name(f".kik-lock-{target.name}")
+
+
+@contextlib.contextmanager
+def _publish_lock(target: Path, timeout: float | None = None) -> Iterator[None]:
+    """Hold the exclusive lock on ``target`` (wait at most ``timeout`` seconds for it).
+
+    Raises:
+        PublishError: the lock file cannot be created, or another run holds the
+            lock for longer than ``timeout``.
+    """
+    timeout = LOCK_TIMEOUT if timeout is None else timeout
+    lock = lock_path(target)
+    try:
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise PublishError(f"Der Zielordner {target} kann nicht angelegt werden: {exc}") from exc
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise PublishError(
+                        f"Die Website in {target} wird gerade von einem anderen Lauf "
+                        f"geschrieben (seit über {round(timeout)} Sekunden). Bitte warten, bis "
+                        "er fertig ist, und dann erneut veröffentlichen."
+                    ) from None
+                time.sleep(_LOCK_POLL)
+        yield
+    finally:
+        os.close(fd)  # closing the file releases the lock
+
+
 def _swap(temp: Path, target: Path) -> None:
     """Put the finished ``temp`` folder in place of ``target`` (replaced as a whole)."""
     old: Path | None = None
@@ -228,10 +294,34 @@ def build_site(
         The folder, its pages and its open-data files.
 
     Raises:
-        PublishError: ``target`` holds files kik did not write, or cannot be written.
+        PublishError: ``target`` holds files kik did not write, or cannot be written,
+            or another run has been writing it for longer than :data:`LOCK_TIMEOUT`
+            seconds (the run waits for it until then).
     """
     options = options or SiteOptions()
     target = Path(target).absolute()
+    with _publish_lock(target):
+        return _build_locked(
+            presentation,
+            concept,
+            snapshot,
+            target,
+            history=history,
+            options=options,
+            concept_of=concept_of,
+        )
+
+
+def _build_locked(
+    presentation: Presentation,
+    concept: Concept,
+    snapshot: Snapshot,
+    target: Path,
+    *,
+    history: Sequence[Snapshot],
+    options: SiteOptions,
+    concept_of: Callable[[Snapshot], Concept] | None,
+) -> SiteResult:
     _check_target(target)
     _remove_stale(target)
     try:
@@ -303,6 +393,7 @@ def _write(
     static = resources.files("kik_core.web").joinpath("static")
     for name in ("kik.css", "kik.js"):
         atomic_write_bytes(assets / name, static.joinpath(name).read_bytes())
+    atomic_write_text(assets / "status.css", status_css(snapshot.scheme))
     extra_css = False
     if options.overrides is not None and (options.overrides / "eigenes.css").is_file():
         atomic_write_bytes(assets / "eigenes.css", (options.overrides / "eigenes.css").read_bytes())

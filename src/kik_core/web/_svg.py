@@ -5,11 +5,12 @@ title and the description all come from the presentation model. Each SVG has
 ``role="img"`` with a ``<title>`` and ``<desc>`` (the same text as the DOCX's
 alt text); the page shows the chart's data table beside it.
 
-Colours and patterns are those of the DOCX charts (:mod:`kik_core.report.charts`,
-not imported here because it loads matplotlib): light grey for *wartend*, the
-Okabe-Ito orange with diagonal hatching for *in Bearbeitung*, the Okabe-Ito blue
-with dots for *implementiert*. Every segment's count is written on the chart, so
-colour never carries the information alone.
+Colours and patterns are those of the DOCX charts, chosen from the concept's
+status scheme by :mod:`kik_core.web._styles`: for Kempten light grey for
+*wartend*, the Okabe-Ito orange with diagonal hatching for *in Bearbeitung*, the
+Okabe-Ito blue with dots for *implementiert*; another scheme's groups spread over
+the Okabe-Ito colours with their own patterns. Every segment's count is written
+on the chart, so colour never carries the information alone.
 """
 
 from __future__ import annotations
@@ -20,60 +21,36 @@ from xml.sax.saxutils import escape
 from markupsafe import Markup
 
 from kik_core.model import Status
-from kik_core.presentation import Chart, CountsView, StatusShare
+from kik_core.presentation import Chart, CountsView, StatusShare, status_key
+from kik_core.web._styles import StatusStyle, style_of, svg_pattern
 
-__all__ = ["EDGES", "PALETTE", "chart_svg"]
+__all__ = ["chart_styles", "chart_svg"]
 
-#: Fill colours (the same as the DOCX charts').
-PALETTE: dict[Status, str] = {
-    Status.WARTEND: "#D9D9D9",
-    Status.IN_BEARBEITUNG: "#E69F00",
-    Status.IMPLEMENTIERT: "#0072B2",
-}
-#: Colours of the hatching and the segment borders (the same as the DOCX charts').
-EDGES: dict[Status, str] = {
-    Status.WARTEND: "#8C8C8C",
-    Status.IN_BEARBEITUNG: "#8A5F00",
-    Status.IMPLEMENTIERT: "#9CC9E6",
-}
-#: Fill, edge and pattern colours of statuses or groups beyond Kempten's three (issue 17),
-#: by position: the Okabe-Ito colours of the DOCX charts' extra styles.
-_EXTRA: tuple[tuple[str, str], ...] = (
-    ("#F0E442", "#8A7F00"),
-    ("#56B4E9", "#1F6F99"),
-    ("#009E73", "#7FD1B9"),
-    ("#CC79A7", "#7A3B63"),
-    ("#D55E00", "#7A3600"),
-)
 _TEXT = "#1A1A1A"
 _FONT = "font-family=\"system-ui, 'Segoe UI', Roboto, Arial, sans-serif\""
 
 
-def _patterns(prefix: str) -> str:
+def chart_styles(chart: Chart) -> dict[Status, StatusStyle]:
+    """The style of every status (or group) the chart shows, as the DOCX charts draw it."""
+    shares = chart.series[0].shares if chart.series else ()
+    shown = [s.status for s in shares if s.percent is not None]
+    return {s.status: style_of(s.status, shown) for s in shares}
+
+
+def _patterns(prefix: str, chart: Chart) -> str:
     """One ``<pattern>`` per status; ids are prefixed so several charts share a page."""
-    w, i, d = (f"{prefix}-{s}" for s in ("w", "i", "d"))
     return (
         "<defs>"
-        f'<pattern id="{w}" width="8" height="8" patternUnits="userSpaceOnUse">'
-        f'<rect width="8" height="8" fill="{PALETTE[Status.WARTEND]}"/></pattern>'
-        f'<pattern id="{i}" width="7" height="7" patternUnits="userSpaceOnUse" '
-        'patternTransform="rotate(45)">'
-        f'<rect width="7" height="7" fill="{PALETTE[Status.IN_BEARBEITUNG]}"/>'
-        f'<line x1="0" y1="0" x2="0" y2="7" stroke="{EDGES[Status.IN_BEARBEITUNG]}" '
-        'stroke-width="2"/></pattern>'
-        f'<pattern id="{d}" width="6" height="6" patternUnits="userSpaceOnUse">'
-        f'<rect width="6" height="6" fill="{PALETTE[Status.IMPLEMENTIERT]}"/>'
-        f'<circle cx="3" cy="3" r="1.3" fill="{EDGES[Status.IMPLEMENTIERT]}"/></pattern>'
-        "</defs>"
+        + "".join(
+            svg_pattern(f"{prefix}-{status_key(s)}", st) for s, st in chart_styles(chart).items()
+        )
+        + "</defs>"
     )
 
 
-def _fill(prefix: str, status: Status) -> str:
-    letters = {Status.WARTEND: "w", Status.IN_BEARBEITUNG: "i", Status.IMPLEMENTIERT: "d"}
-    if status not in letters:  # a scheme's own status or group: a plain colour by position
-        fill, edge = _EXTRA[status.position % len(_EXTRA)]
-        return f'fill="{fill}" stroke="{edge}" stroke-width="2"'
-    return f'fill="url(#{prefix}-{letters[status]})" stroke="{EDGES[status]}"'
+def _fill(prefix: str, status: Status, chart: Chart) -> str:
+    edge = chart_styles(chart)[status].edge
+    return f'fill="url(#{prefix}-{status_key(status)})" stroke="{edge}"'
 
 
 def _text(
@@ -113,7 +90,7 @@ def _legend(prefix: str, y: float, width: float, chart: Chart) -> str:
     for index, status in enumerate(statuses):
         x = index * step + 12
         parts.append(
-            f'<rect x="{x:.1f}" y="{y:.1f}" width="18" height="14" {_fill(prefix, status)}/>'
+            f'<rect x="{x:.1f}" y="{y:.1f}" width="18" height="14" {_fill(prefix, status, chart)}/>'
             + _text(x + 24, y + 7, status.label, anchor="start", size=13)
         )
     return "".join(parts)
@@ -125,7 +102,7 @@ def _open(prefix: str, chart: Chart, width: float, height: float) -> str:
         f'viewBox="0 0 {width:.0f} {height:.0f}" role="img" '
         f'aria-labelledby="{prefix}-title {prefix}-desc" {_FONT}>'
         f'<title id="{prefix}-title">{escape(chart.title)}</title>'
-        f'<desc id="{prefix}-desc">{escape(chart.description)}</desc>' + _patterns(prefix)
+        f'<desc id="{prefix}-desc">{escape(chart.description)}</desc>' + _patterns(prefix, chart)
     )
 
 
@@ -160,7 +137,7 @@ def _bars(prefix: str, chart: Chart) -> str:
                 continue
             out.append(
                 f'<rect x="{x:.1f}" y="{top:.1f}" width="{w:.1f}" height="{bar_h:.1f}" '
-                f"{_fill(prefix, share.status)}/>"
+                f"{_fill(prefix, share.status, chart)}/>"
             )
             out.append(
                 _label_box(x + w / 2, top + bar_h / 2, _fitting_label(share, w, 13), size=13)
@@ -203,7 +180,7 @@ def _columns(prefix: str, chart: Chart) -> str:
                 continue
             out.append(
                 f'<rect x="{x:.1f}" y="{base - h:.1f}" width="{col_w:.1f}" height="{h:.1f}" '
-                f"{_fill(prefix, share.status)}/>"
+                f"{_fill(prefix, share.status, chart)}/>"
             )
             out.append(
                 _label_box(
@@ -257,7 +234,8 @@ def _donut(prefix: str, chart: Chart) -> str:
             continue
         end = start + share.count / counted_total
         out.append(
-            f'<path d="{_arc((cx, cy), r_out, r_in, start, end)}" {_fill(prefix, share.status)}/>'
+            f'<path d="{_arc((cx, cy), r_out, r_in, start, end)}" '
+            f"{_fill(prefix, share.status, chart)}/>"
         )
         middle = 2 * math.pi * (start + end) / 2 - math.pi / 2
         label_r = (r_out + r_in) / 2
@@ -272,7 +250,8 @@ def _donut(prefix: str, chart: Chart) -> str:
     step = min(60.0, 200.0 / max(len(counts.shares), 1))
     for share in reversed(counts.shares):
         out.append(
-            f'<rect x="280" y="{y:.1f}" width="22" height="22" {_fill(prefix, share.status)}/>'
+            f'<rect x="280" y="{y:.1f}" width="22" height="22" '
+            f"{_fill(prefix, share.status, chart)}/>"
             + _text(310, y + 6, share.label, anchor="start", size=14, bold=True)
             + _text(310, y + 24, _share_text(share), anchor="start", size=13)
         )
