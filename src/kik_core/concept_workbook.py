@@ -1063,25 +1063,32 @@ _CONCEPT_INSTRUCTIONS = (
 )
 
 
-def _instructions_sheet(workbook: Any) -> None:
+def _instructions_sheet(
+    workbook: Any, lines: Sequence[str] = _CONCEPT_INSTRUCTIONS, *, spacing: int = 4
+) -> Any:
+    """An ``Anleitung`` sheet in front: one paragraph per row, printed on A4 portrait.
+
+    Shared by the concept workbook and the mapping workbook of a *Fortschreibung*.
+    """
     from openpyxl.styles import Alignment, Font
     from openpyxl.worksheet.properties import PageSetupProperties
 
     sheet = workbook.create_sheet("Anleitung", 0)
     width = 76
     sheet.column_dimensions["A"].width = width
-    for row, text in enumerate(_CONCEPT_INSTRUCTIONS, start=1):
+    for row, text in enumerate(lines, start=1):
         cell = write_cell(sheet, row, 1, text)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         if row == 1:
             cell.font = Font(name="Calibri", bold=True, size=14)
-        lines = max(1, -(-len(text) // int(width * 1.05)))
-        sheet.row_dimensions[row].height = lines * 15 + (6 if row == 1 else 4)
+        rows = max(1, -(-len(text) // int(width * 1.05)))
+        sheet.row_dimensions[row].height = rows * 15 + (6 if row == 1 else spacing)
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     sheet.page_margins.left = sheet.page_margins.right = 0.6
+    return sheet
 
 
 def _prepare_inputs(workbook: Any, free_numbers: bool = False) -> None:

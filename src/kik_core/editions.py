@@ -36,7 +36,7 @@ import attrs
 from kik_core._atomic import atomic_path
 from kik_core._cells import write_cell
 from kik_core._locale import format_date
-from kik_core.concept_workbook import _cell_text, _read_sheets, _style_sheet
+from kik_core.concept_workbook import _cell_text, _instructions_sheet, _read_sheets, _style_sheet
 from kik_core.errors import ConceptWorkbookError, Location, ModelError, Problem, Reason
 from kik_core.model import Concept, Decision, Status, StatusReport, StatusScheme
 from kik_core.rules import Change, EffectiveStatus, Snapshot, build_snapshot, effective_statuses
@@ -648,32 +648,17 @@ def write_mapping_template(path: Path | str, old: Concept, new: Concept) -> Path
         FileExistsError: ``path`` exists.
     """
     from openpyxl import Workbook  # noqa: PLC0415 - heavy, only for the template
-    from openpyxl.styles import Alignment, Font  # noqa: PLC0415 - as above
+    from openpyxl.styles import Alignment  # noqa: PLC0415 - as above
     from openpyxl.worksheet.datavalidation import (  # noqa: PLC0415 - as above
         DataValidation,
     )
-    from openpyxl.worksheet.properties import PageSetupProperties  # noqa: PLC0415 - as above
 
     path = Path(path)
     if path.exists():
         raise FileExistsError(path)
     workbook = Workbook()
-    guide = workbook.active
-    assert guide is not None  # noqa: S101 - a new workbook has one sheet
-    guide.title = "Anleitung"
-    width = 76  # fits an A4 page in portrait, like the concept workbook's instructions
-    guide.column_dimensions["A"].width = width
-    for number, line in enumerate(_INSTRUCTIONS, start=1):
-        cell = write_cell(guide, number, 1, line)
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-        if number == 1:
-            cell.font = Font(name="Calibri", bold=True, size=14)
-        lines = max(1, -(-len(line) // int(width * 1.05)))
-        guide.row_dimensions[number].height = lines * 15 + (6 if number == 1 else 2)
-    guide.page_setup.paperSize = guide.PAPERSIZE_A4
-    guide.page_setup.fitToWidth = 1
-    guide.page_setup.fitToHeight = 0
-    guide.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    workbook.remove(workbook.worksheets[0])
+    _instructions_sheet(workbook, _INSTRUCTIONS, spacing=2)
     sheet = workbook.create_sheet("Fortschreibung")
     for column, header in enumerate(MAPPING_HEADERS, start=1):
         write_cell(sheet, 1, column, header)
