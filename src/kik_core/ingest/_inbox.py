@@ -10,10 +10,17 @@ Nothing is lost whatever fails:
 * the partner's feedback (error workbook) is written before the file's rows are
   committed; if it cannot be written nothing is committed and the file goes
   back to the inbox;
+* files are committed in small batches (group commit: one transaction, one
+  write of the store's journal to disk, for up to :data:`BATCH_FILES` files or
+  :data:`BATCH_SECONDS`; the first batches are smaller: 1, 2, 4 … files). A
+  file moves to the archive only after its batch is committed; until then it
+  stays in the working folder, so a run killed mid-batch leaves the batch's
+  files there and the next run reads them again (the store has none of their
+  rows; their error workbooks are found by content hash and not written twice);
+* SIGTERM and SIGINT end a run at the next batch boundary;
 * a run's working folder is locked (``flock``) for the run's lifetime; the next
   run adopts the folders of runs that died (kill -9, power loss) and reads
   their files again;
-* SIGTERM and SIGINT end a run at the next file boundary;
 * temp files of killed runs are removed at the start.
 """
 
@@ -80,6 +87,10 @@ LOCK_FILE = ".lauf.lock"
 STALE_AFTER = 120.0
 #: The longest file name (bytes) most file systems allow.
 MAX_NAME_BYTES = 255
+#: The most files committed in one store transaction (group commit, issue 16).
+BATCH_FILES = 64
+#: A batch is committed once it has taken this long (seconds), however few files it has.
+BATCH_SECONDS = 0.5
 
 
 @attrs.frozen
@@ -615,49 +626,147 @@ def ingest_inbox(
     work, lock = _open_work_dir(inbox)
     day_folder = archive / today.isoformat()
     outcomes: list[FileOutcome] = []
-    interrupted = False
+    files = inbox_files(inbox)
+    position = 0
+    limit = 1  # slow start: the first file's outcome is known at once
     try:
         with stop_on_signals() as flag:
-            for path in inbox_files(inbox):
-                if flag.stop:
-                    interrupted = True
-                    break
-                claimed = _claim(path, work, root)
-                if claimed is None:
-                    log.debug("%s was taken by another ingest", display_name(path.name))
-                    continue
+            while position < len(files) and not flag.stop:
+                batch: list[_Done] = []
+                current: Path | None = None
                 try:
-                    outcome = _process(
-                        claimed,
-                        display_name(path.name),
-                        concept=concept,
-                        store=store,
-                        day_folder=day_folder,
-                        quarantine=quarantine,
-                        outbox=outbox,
-                        today=today,
-                        limits=limits,
-                    )
+                    with store.batch():
+                        started = time.monotonic()
+                        while (
+                            position < len(files)
+                            and len(batch) < limit
+                            and not _stopping(flag)
+                            and time.monotonic() - started < BATCH_SECONDS
+                        ):
+                            path = files[position]
+                            position += 1
+                            current = _claim(path, work, root)
+                            if current is None:
+                                log.debug("%s was taken by another ingest", display_name(path.name))
+                                continue
+                            batch.append(
+                                _process(
+                                    current,
+                                    display_name(path.name),
+                                    concept=concept,
+                                    store=store,
+                                    quarantine=quarantine,
+                                    outbox=outbox,
+                                    today=today,
+                                    limits=limits,
+                                )
+                            )
+                            current = None
                 except BaseException:
-                    # put the file back so that nothing is lost; the next run retries it
-                    if claimed.exists():
-                        _move_unique(claimed, inbox, claimed.name)
+                    # nothing of the batch is committed: no feedback either, and every
+                    # file goes back to the inbox so that nothing is lost; the next run
+                    # reads them again
+                    _undo(batch, current, inbox)
                     raise
-                outcomes.append(outcome)
-                log.info(
-                    "%s: %s (%d angenommen, %d abgelehnt) → %s",
-                    outcome.name,
-                    outcome.outcome.label,
-                    outcome.rows_accepted,
-                    outcome.rows_rejected,
-                    outcome.moved_to,
-                )
-                if on_file is not None:
-                    on_file(outcome)
-            interrupted = interrupted or flag.stop
+                limit = min(limit * 2, BATCH_FILES)
+
+                def report(outcome: FileOutcome) -> None:
+                    outcomes.append(outcome)
+                    log.info(
+                        "%s: %s (%d angenommen, %d abgelehnt) → %s",
+                        outcome.name,
+                        outcome.outcome.label,
+                        outcome.rows_accepted,
+                        outcome.rows_rejected,
+                        outcome.moved_to,
+                    )
+                    if on_file is not None:
+                        on_file(outcome)
+
+                _finish(batch, day_folder, inbox, report)
+            interrupted = flag.stop
     finally:
         _close_work_dir(work, lock)
     return IngestSummary(tuple(outcomes), skipped, tuple(recovered), interrupted)
+
+
+def _stopping(flag: _StopFlag) -> bool:
+    """Whether a signal asked the run to stop (read afresh: a handler may set it any time)."""
+    return flag.stop
+
+
+@attrs.define
+class _Done:
+    """A file read in the open batch; final once the batch is committed.
+
+    Attributes:
+        claimed: the file in the run's working folder (or, quarantined, its new place).
+        original: its name in the inbox (display form).
+        outcome: what becomes of it.
+        rows_accepted: rows stored.
+        rows_rejected: rows rejected.
+        problems: every problem.
+        workbook: its error workbook, if any.
+        written: the error workbook was written by this run (removed if the
+            batch is not committed).
+        moved: the file has left the working folder (quarantine).
+    """
+
+    claimed: Path
+    original: str
+    outcome: Outcome
+    rows_accepted: int = 0
+    rows_rejected: int = 0
+    problems: tuple[Problem, ...] = ()
+    workbook: Path | None = None
+    written: bool = False
+    moved: bool = False
+
+    def final(self, moved_to: Path) -> FileOutcome:
+        return FileOutcome(
+            self.original,
+            self.outcome,
+            self.rows_accepted,
+            self.rows_rejected,
+            self.problems,
+            self.workbook,
+            moved_to,
+        )
+
+
+def _undo(batch: list[_Done], current: Path | None, inbox: Path) -> None:
+    """A batch was not committed: remove its fresh feedback, put its files back."""
+    for done in batch:
+        if done.written and done.workbook is not None:
+            with contextlib.suppress(OSError):
+                done.workbook.unlink(missing_ok=True)
+    back = [d.claimed for d in batch if not d.moved]
+    if current is not None:
+        back.append(current)
+    for claimed in back:
+        if claimed.exists():
+            _move_unique(claimed, inbox, claimed.name)
+
+
+def _finish(
+    batch: list[_Done], day_folder: Path, inbox: Path, report: Callable[[FileOutcome], None]
+) -> None:
+    """Archive the files of a committed batch in order, reporting each outcome.
+
+    If archiving (or reporting) fails, the files not yet archived go back to the
+    inbox; their rows are stored, so the next run archives them as already read.
+    """
+    left = list(batch)
+    try:
+        while left:
+            done = left[0]
+            moved_to = done.claimed if done.moved else _archive(done.claimed, day_folder)
+            left.pop(0)
+            report(done.final(moved_to))
+    finally:
+        for done in left:
+            if not done.moved and done.claimed.exists():
+                _move_unique(done.claimed, inbox, done.claimed.name)
 
 
 def _process(
@@ -666,19 +775,24 @@ def _process(
     *,
     concept: Concept,
     store: Store,
-    day_folder: Path,
     quarantine: Path,
     outbox: Path,
     today: dt.date,
     limits: Limits,
-) -> FileOutcome:
+) -> _Done:
+    """Read one claimed file and add it to the store's open batch.
+
+    Unreadable files are quarantined at once; every other file stays in the
+    working folder until its batch is committed (see :func:`_finish`).
+    """
     result = read_update_file(path, concept, today=today, limits=limits)
     if result.unreadable is not None:
         moved = _quarantine(path, quarantine, _reason_text(result, original))
-        return FileOutcome(original, Outcome.QUARANTINED, 0, 0, (result.unreadable,), None, moved)
+        return _Done(
+            moved, original, Outcome.QUARANTINED, problems=(result.unreadable,), moved=True
+        )
     if store.has_file(result.content_hash):
-        moved = _archive(path, day_folder)
-        return FileOutcome(original, Outcome.DUPLICATE, 0, 0, (), None, moved)
+        return _Done(path, original, Outcome.DUPLICATE)
     workbook: Path | None = None
     written = False
     if result.rejected:
@@ -689,7 +803,7 @@ def _process(
             log.debug("%s: error workbook failed: %r", original, failed.__cause__)
             problem = Problem.of(Reason.FEEDBACK_FAILED, Location(original))
             moved = _quarantine(path, quarantine, _reason_text(result, original, problem))
-            return FileOutcome(original, Outcome.QUARANTINED, 0, 0, (problem,), None, moved)
+            return _Done(moved, original, Outcome.QUARANTINED, problems=(problem,), moved=True)
     try:
         stored = store.add_file(result)
     except BaseException:
@@ -699,23 +813,22 @@ def _process(
     if not stored:
         if written and workbook is not None:
             workbook.unlink(missing_ok=True)  # another run stored it and wrote its own
-        moved = _archive(path, day_folder)
-        return FileOutcome(original, Outcome.DUPLICATE, 0, 0, (), None, moved)
-    moved = _archive(path, day_folder)
+        return _Done(path, original, Outcome.DUPLICATE)
     if not result.rejected:
         kind = Outcome.ACCEPTED
     elif result.accepted:
         kind = Outcome.PARTIAL
     else:
         kind = Outcome.REJECTED
-    return FileOutcome(
+    return _Done(
+        path,
         original,
         kind,
         len(result.accepted),
         len(result.rejected),
         result.problems,
         workbook,
-        moved,
+        written,
     )
 
 
