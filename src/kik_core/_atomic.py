@@ -26,7 +26,10 @@ __all__ = [
     "atomic_path",
     "atomic_write_bytes",
     "atomic_write_text",
+    "fsync_dir",
+    "fsync_file",
     "remove_stale_temp_files",
+    "temp_path",
 ]
 
 #: The permission bits of every file kik writes (before the umask).
@@ -157,3 +160,35 @@ def remove_stale_temp_files(
                 path.unlink()
                 removed.append(path)
     return removed
+
+
+# -- group writes (issue 16: ingest places a batch's error workbooks together) ------------
+
+
+def temp_path(target: Path | str) -> Path:
+    """A temp path beside ``target``, named like :func:`atomic_path`'s temp files.
+
+    For writers that place several files together: write each to its temp path,
+    :func:`fsync_file` them, link or rename them into place, :func:`fsync_dir` the
+    folder once. A killed writer's temp files are removed by
+    :func:`remove_stale_temp_files`.
+    """
+    return _temp_name(Path(target))
+
+
+def fsync_file(path: Path) -> None:
+    """Flush ``path``'s content to disk.
+
+    Raises:
+        OSError: the file cannot be opened or flushed.
+    """
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def fsync_dir(folder: Path) -> None:
+    """Flush ``folder``'s entries (names added, removed) to disk; errors are ignored."""
+    _fsync_dir(folder)

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
+import itertools
+import os
 import zipfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kik_core._atomic import atomic_write_bytes
+import attrs
+
+from kik_core._atomic import DEFAULT_MODE, atomic_write_bytes, fsync_dir, fsync_file, temp_path
 from kik_core._cells import clean_text, parse_date
 from kik_core.errors import Problem
 from kik_core.ingest._format import (
@@ -29,6 +34,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ERROR_COLUMN",
+    "StagedWorkbook",
+    "StagedWorkbooks",
     "error_workbook_bytes",
     "find_error_workbook",
     "format_problem",
@@ -109,6 +116,97 @@ def write_error_workbook_unique(
         except FileExistsError:
             continue
     raise FileExistsError(f"no free error workbook name in {folder}")  # pragma: no cover
+
+
+@attrs.define
+class StagedWorkbook:
+    """An error workbook of a batch: its temp file, then (placed) its final path."""
+
+    temp: Path
+    names: Iterator[str]
+    path: Path | None = None
+
+
+class StagedWorkbooks:
+    """The error workbooks of one ingest batch: written now, put in place together.
+
+    Writing one workbook atomically costs two flushes to disk (the file, its
+    folder); a batch pays them once (issue 16). :meth:`stage` writes a workbook
+    to a temp file beside its final name; :meth:`place` flushes every temp file,
+    links each under the first of its names not taken (never overwriting, like
+    :func:`write_error_workbook_unique`) and flushes the folder once;
+    :meth:`discard` removes whatever the batch wrote. So a workbook appears
+    complete or not at all, and is on disk before the batch's rows are committed
+    (the caller places before it commits).
+    """
+
+    def __init__(self, folder: Path) -> None:
+        """Stage workbooks for ``folder``."""
+        self.folder = folder
+        self._items: list[StagedWorkbook] = []
+
+    def stage(
+        self, result: FileResult, names: Iterable[str], scheme: StatusScheme = DEFAULT_SCHEME
+    ) -> StagedWorkbook:
+        """Write the error workbook of ``result`` to a temp file (placed by :meth:`place`).
+
+        Raises:
+            OSError: the folder cannot be written (read-only, full).
+            Exception: the workbook cannot be made from this content (any other error).
+        """
+        data = error_workbook_bytes(result, scheme)
+        candidates = iter(names)
+        first = next(candidates)
+        temp = temp_path(self.folder / first)
+        try:
+            with temp.open("xb") as handle:
+                handle.write(data)
+            with contextlib.suppress(OSError):
+                temp.chmod(DEFAULT_MODE)
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
+        item = StagedWorkbook(temp, itertools.chain([first], candidates))
+        self._items.append(item)
+        return item
+
+    def place(self) -> None:
+        """Flush the staged workbooks, give each its name, flush the folder.
+
+        Raises:
+            OSError: a file cannot be flushed or linked; what was placed stays
+                (call :meth:`discard` to remove it).
+        """
+        waiting = [item for item in self._items if item.path is None]
+        for item in waiting:
+            fsync_file(item.temp)
+        for item in waiting:
+            for name in item.names:
+                try:
+                    os.link(item.temp, self.folder / name)
+                except FileExistsError:
+                    continue
+                item.path = self.folder / name
+                break
+            else:  # pragma: no cover - 10,000 names taken
+                raise FileExistsError(f"no free error workbook name in {self.folder}")
+            item.temp.unlink()
+        if waiting:
+            fsync_dir(self.folder)
+
+    def drop(self, item: StagedWorkbook) -> None:
+        """Remove one staged (or placed) workbook."""
+        for path in (item.temp, item.path):
+            if path is not None:
+                with contextlib.suppress(OSError):
+                    path.unlink(missing_ok=True)
+        with contextlib.suppress(ValueError):
+            self._items.remove(item)
+
+    def discard(self) -> None:
+        """Remove every workbook of the batch (nothing of it was committed)."""
+        for item in list(self._items):
+            self.drop(item)
 
 
 def error_workbook_bytes(result: FileResult, scheme: StatusScheme = DEFAULT_SCHEME) -> bytes:

@@ -49,9 +49,10 @@ import attrs
 from kik_core._atomic import atomic_write_text, remove_stale_temp_files
 from kik_core.errors import FolderError, Location, Problem, Reason
 from kik_core.ingest._errorbook import (
+    StagedWorkbook,
+    StagedWorkbooks,
     find_error_workbook,
     format_problem,
-    write_error_workbook_unique,
 )
 from kik_core.ingest._guard import Limits
 from kik_core.ingest._read import FileResult, display_name, local_today, read_update_file
@@ -634,6 +635,7 @@ def ingest_inbox(
             while position < len(files) and not flag.stop:
                 batch: list[_Done] = []
                 current: Path | None = None
+                staged = StagedWorkbooks(outbox)
                 try:
                     with store.batch():
                         started = time.monotonic()
@@ -655,17 +657,20 @@ def ingest_inbox(
                                     display_name(path.name),
                                     concept=concept,
                                     store=store,
+                                    staged=staged,
                                     quarantine=quarantine,
-                                    outbox=outbox,
                                     today=today,
                                     limits=limits,
                                 )
                             )
                             current = None
+                        # the partners' feedback is on disk before the rows are committed
+                        _place(staged, batch, outbox)
                 except BaseException:
                     # nothing of the batch is committed: no feedback either, and every
                     # file goes back to the inbox so that nothing is lost; the next run
                     # reads them again
+                    staged.discard()
                     _undo(batch, current, inbox)
                     raise
                 limit = min(limit * 2, BATCH_FILES)
@@ -706,9 +711,8 @@ class _Done:
         rows_accepted: rows stored.
         rows_rejected: rows rejected.
         problems: every problem.
-        workbook: its error workbook, if any.
-        written: the error workbook was written by this run (removed if the
-            batch is not committed).
+        workbook: its error workbook, if any (known once placed).
+        staged: the error workbook written by this run, placed before the commit.
         moved: the file has left the working folder (quarantine).
     """
 
@@ -719,7 +723,7 @@ class _Done:
     rows_rejected: int = 0
     problems: tuple[Problem, ...] = ()
     workbook: Path | None = None
-    written: bool = False
+    staged: StagedWorkbook | None = None
     moved: bool = False
 
     def final(self, moved_to: Path) -> FileOutcome:
@@ -734,12 +738,19 @@ class _Done:
         )
 
 
-def _undo(batch: list[_Done], current: Path | None, inbox: Path) -> None:
-    """A batch was not committed: remove its fresh feedback, put its files back."""
+def _place(staged: StagedWorkbooks, batch: list[_Done], outbox: Path) -> None:
+    """Put the batch's error workbooks in place (see :class:`StagedWorkbooks`)."""
+    try:
+        staged.place()
+    except OSError as exc:
+        raise FolderError(outbox, exc, action="Fehlerliste schreiben") from exc
     for done in batch:
-        if done.written and done.workbook is not None:
-            with contextlib.suppress(OSError):
-                done.workbook.unlink(missing_ok=True)
+        if done.staged is not None:
+            done.workbook = done.staged.path
+
+
+def _undo(batch: list[_Done], current: Path | None, inbox: Path) -> None:
+    """A batch was not committed (its feedback is removed already): put its files back."""
     back = [d.claimed for d in batch if not d.moved]
     if current is not None:
         back.append(current)
@@ -775,8 +786,8 @@ def _process(
     *,
     concept: Concept,
     store: Store,
+    staged: StagedWorkbooks,
     quarantine: Path,
-    outbox: Path,
     today: dt.date,
     limits: Limits,
 ) -> _Done:
@@ -794,25 +805,19 @@ def _process(
     if store.has_file(result.content_hash):
         return _Done(path, original, Outcome.DUPLICATE)
     workbook: Path | None = None
-    written = False
+    fresh: StagedWorkbook | None = None
     if result.rejected:
         # the partner's feedback exists before anything is committed
         try:
-            workbook, written = _write_feedback(result, outbox, path, concept.statuses)
+            workbook, fresh = _write_feedback(result, staged, path, concept.statuses)
         except _FeedbackFailed as failed:
             log.debug("%s: error workbook failed: %r", original, failed.__cause__)
             problem = Problem.of(Reason.FEEDBACK_FAILED, Location(original))
             moved = _quarantine(path, quarantine, _reason_text(result, original, problem))
             return _Done(moved, original, Outcome.QUARANTINED, problems=(problem,), moved=True)
-    try:
-        stored = store.add_file(result)
-    except BaseException:
-        if written and workbook is not None:
-            workbook.unlink(missing_ok=True)  # nothing committed: no feedback either
-        raise
-    if not stored:
-        if written and workbook is not None:
-            workbook.unlink(missing_ok=True)  # another run stored it and wrote its own
+    if not store.add_file(result):  # on an error the caller discards the batch's feedback
+        if fresh is not None:
+            staged.drop(fresh)  # another run stored it and wrote its own
         return _Done(path, original, Outcome.DUPLICATE)
     if not result.rejected:
         kind = Outcome.ACCEPTED
@@ -828,7 +833,7 @@ def _process(
         len(result.rejected),
         result.problems,
         workbook,
-        written,
+        fresh,
     )
 
 
@@ -863,15 +868,19 @@ class _FeedbackFailed(Exception):  # noqa: N818 - internal control flow
 
 
 def _write_feedback(
-    result: FileResult, outbox: Path, path: Path, scheme: StatusScheme = DEFAULT_SCHEME
-) -> tuple[Path, bool]:
-    """Write (or find, after a killed run) the error workbook; (path, written now)."""
+    result: FileResult,
+    staged: StagedWorkbooks,
+    path: Path,
+    scheme: StatusScheme = DEFAULT_SCHEME,
+) -> tuple[Path | None, StagedWorkbook | None]:
+    """Find (after a killed run) or stage the error workbook: (found, staged now)."""
+    outbox = staged.folder
     try:
         outbox.mkdir(parents=True, exist_ok=True)
         found = find_error_workbook(outbox, _workbook_names(path), result.content_hash)
         if found is not None:
-            return found, False
-        return write_error_workbook_unique(result, outbox, _workbook_names(path), scheme), True
+            return found, None
+        return None, staged.stage(result, _workbook_names(path), scheme)
     except OSError as exc:
         raise FolderError(outbox, exc, action="Fehlerliste schreiben") from exc
     except Exception as exc:  # a permanent problem of this file's content
