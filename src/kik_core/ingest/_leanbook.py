@@ -313,7 +313,8 @@ def lean_workbook_bytes(
     else:
         del parts[_RELS2]
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+    # the fastest deflate: a few KB more than the default level, a third of the time
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         for part in skeleton.order:
             if part in parts:
                 content = parts[part]
