@@ -26,7 +26,7 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -319,8 +319,8 @@ class Store:
             exc, where, backend=url.get_backend_name(), busy_timeout_ms=SQLITE_BUSY_TIMEOUT_MS
         )
 
-    def _batch_session(self) -> Session | None:
-        return getattr(self._batches, "session", None)
+    def _batch_connection(self) -> Connection | None:
+        return getattr(self._batches, "connection", None)
 
     @contextmanager
     def batch(self) -> Iterator[None]:
@@ -338,15 +338,20 @@ class Store:
         Raises:
             StoreError: the commit failed (German message); nothing of the block is stored.
         """
-        if self._batch_session() is not None:
+        if self._batch_connection() is not None:
             yield
             return
-        with self._session() as session, session.begin():
-            self._batches.session = session
-            try:
-                yield
-            finally:
-                self._batches.session = None
+        try:
+            # Core, not a Session: the ORM's savepoint and commit bookkeeping cost more
+            # than the inserts of a small file
+            with self._engine.begin() as connection:
+                self._batches.connection = connection
+                try:
+                    yield
+                finally:
+                    self._batches.connection = None
+        except SQLAlchemyError as exc:
+            raise self._explain(exc) from exc
 
     def has_file(self, content_hash: str) -> bool:
         """Whether a file with this content (sha256 hex) has been ingested.
@@ -357,9 +362,12 @@ class Store:
             _FILES_TABLE.c.municipality == self._municipality,
             _FILES_TABLE.c.content_hash == content_hash,
         )
-        batch = self._batch_session()
-        if batch is not None:  # Core on the batch's connection: no ORM overhead per file
-            return batch.connection().execute(query).first() is not None
+        batch = self._batch_connection()
+        if batch is not None:
+            try:
+                return batch.execute(query).first() is not None
+            except SQLAlchemyError as exc:
+                raise self._explain(exc) from exc
         with self._session() as session:
             return session.connection().execute(query).first() is not None
 
@@ -406,10 +414,9 @@ class Store:
             for r in result.accepted
         ]
 
-        def insert_file(session: Session) -> None:
-            # Core inserts on the session's connection: the ORM's unit of work cost 2/3
-            # of row-heavy files, its execution layer a third of a small file (issue 16)
-            connection = session.connection()
+        def insert_file(connection: Connection) -> None:
+            # Core inserts: the ORM's unit of work cost 2/3 of row-heavy files, its
+            # execution layer a third of a small file (issue 16)
             key = connection.execute(insert(_FILES_TABLE), file_values).inserted_primary_key
             assert key is not None  # noqa: S101 - a single-row insert has one
             if rows:  # a duplicate content hash has failed above
@@ -417,7 +424,7 @@ class Store:
                     values["file_id"] = key[0]
                 connection.execute(insert(_REPORTS_TABLE), rows)
 
-        batch = self._batch_session()
+        batch = self._batch_connection()
         try:
             if batch is not None:
                 try:
@@ -429,7 +436,7 @@ class Store:
                     raise self._explain(exc) from exc
             else:
                 with self._session() as session, session.begin():
-                    insert_file(session)
+                    insert_file(session.connection())
         except IntegrityError:
             log.info(
                 "%s: derselbe Inhalt ist schon gespeichert, nichts hinzugefügt", result.path.name
