@@ -174,7 +174,7 @@ class IngestSummary:
         files: every file's outcome, in processing order.
         skipped: inbox entries not read (dotfiles, folders, links ...), with the reason.
         recovered: files taken over from runs that died, read again in this run.
-        interrupted: the run was stopped (SIGTERM/SIGINT) at a file boundary;
+        interrupted: the run was stopped (SIGTERM/SIGINT) at a batch boundary;
             the files not yet read are still in the inbox.
     """
 
@@ -495,7 +495,7 @@ def _claim(path: Path, work: Path, root: Path) -> Path | None:
     return target
 
 
-# -- stopping at a file boundary -----------------------------------------------------------
+# -- stopping at a batch boundary ----------------------------------------------------------
 
 
 class _StopFlag:
@@ -509,7 +509,7 @@ class _StopFlag:
             raise KeyboardInterrupt
         self.stop = True
         log.warning(
-            "Signal %d: der Lauf endet nach der aktuellen Datei (nochmal senden bricht sofort ab)",
+            "Signal %d: der Lauf endet nach dem aktuellen Stapel (nochmal senden bricht sofort ab)",
             signum,
         )
 
@@ -521,7 +521,7 @@ def stop_for_process() -> None:
     """Install the SIGTERM/SIGINT handlers of :func:`stop_on_signals` for the whole process.
 
     For the command line: from here until the process ends, a signal asks the run
-    to stop at the next file boundary (also a signal arriving just after the run,
+    to stop at the next batch boundary (also a signal arriving just after the run,
     while the process exits, no longer kills it). Main thread only.
     """
     if _active or threading.current_thread() is not threading.main_thread():
@@ -534,7 +534,7 @@ def stop_for_process() -> None:
 
 @contextlib.contextmanager
 def stop_on_signals() -> Iterator[_StopFlag]:
-    """While the block runs, SIGTERM/SIGINT ask ingest to stop at the next file boundary.
+    """While the block runs, SIGTERM/SIGINT ask ingest to stop at the next batch boundary.
 
     :func:`ingest_inbox` installs this itself; the command line installs it
     around the whole command, so a signal during start-up (loading the concept,
@@ -588,13 +588,14 @@ def ingest_inbox(
 
     Readable files: rejected rows are written to an error workbook
     ``outbox/<stem>_Fehler.xlsx`` first, then the accepted rows go into
-    ``store`` (one transaction per file) and the file moves to
-    ``archive/<YYYY-MM-DD>/``. Unreadable files move to ``quarantine/`` with
+    ``store`` and the file moves to ``archive/<YYYY-MM-DD>/`` once its batch is
+    committed (group commit: see the module docs; each file is stored whole or not
+    at all). Unreadable files move to ``quarantine/`` with
     ``<name>.grund.txt`` beside them. A file whose content is already stored is
     archived as a duplicate. Nothing is ever deleted or overwritten.
 
     Files left by runs that died are taken over first; SIGTERM/SIGINT (in the
-    main thread) end the run after the current file.
+    main thread) end the run after the current batch.
 
     Args:
         inbox: the folder partners' files arrive in.
@@ -606,7 +607,8 @@ def ingest_inbox(
         today: the ingest date (default: today in Germany); later ``Stand am``
             dates are refused.
         limits: size, row and zip limits.
-        on_file: called with each file's outcome as soon as it is known.
+        on_file: called with each file's outcome as soon as it is final (its
+            batch committed and the file archived).
         clean: further folders to clear of temp files of killed runs (``berichte/``).
 
     Raises:
