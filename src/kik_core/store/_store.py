@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Self
 import attrs
 from sqlalchemy import (
     Table,
+    bindparam,
     create_engine,
     event,
     func,
@@ -62,6 +63,13 @@ if TYPE_CHECKING:
 _REPORTS_TABLE: Table = StatusReportRow.__table__  # type: ignore[assignment]
 #: The table of ingested files, for Core inserts.
 _FILES_TABLE: Table = SourceFileRow.__table__  # type: ignore[assignment]
+#: Statements of the per-file path, built once (building one costs more than running it).
+_HAS_FILE = select(_FILES_TABLE.c.id).where(
+    _FILES_TABLE.c.municipality == bindparam("municipality"),
+    _FILES_TABLE.c.content_hash == bindparam("content_hash"),
+)
+_INSERT_FILE = insert(_FILES_TABLE)
+_INSERT_REPORTS = insert(_REPORTS_TABLE)
 
 __all__ = ["MIGRATIONS", "SentReminder", "Store", "StoredFile", "sqlite_url"]
 
@@ -358,18 +366,15 @@ class Store:
 
         Inside :meth:`batch`, files added earlier in the block count too.
         """
-        query = select(_FILES_TABLE.c.id).where(
-            _FILES_TABLE.c.municipality == self._municipality,
-            _FILES_TABLE.c.content_hash == content_hash,
-        )
+        values = {"municipality": self._municipality, "content_hash": content_hash}
         batch = self._batch_connection()
         if batch is not None:
             try:
-                return batch.execute(query).first() is not None
+                return batch.execute(_HAS_FILE, values).first() is not None
             except SQLAlchemyError as exc:
                 raise self._explain(exc) from exc
         with self._session() as session:
-            return session.connection().execute(query).first() is not None
+            return session.connection().execute(_HAS_FILE, values).first() is not None
 
     def add_file(self, result: FileResult, *, ingested_at: dt.datetime | None = None) -> bool:
         """Store a file's accepted reports, in one transaction.
@@ -417,12 +422,12 @@ class Store:
         def insert_file(connection: Connection) -> None:
             # Core inserts: the ORM's unit of work cost 2/3 of row-heavy files, its
             # execution layer a third of a small file (issue 16)
-            key = connection.execute(insert(_FILES_TABLE), file_values).inserted_primary_key
+            key = connection.execute(_INSERT_FILE, file_values).inserted_primary_key
             assert key is not None  # noqa: S101 - a single-row insert has one
             if rows:  # a duplicate content hash has failed above
                 for values in rows:
                     values["file_id"] = key[0]
-                connection.execute(insert(_REPORTS_TABLE), rows)
+                connection.execute(_INSERT_REPORTS, rows)
 
         batch = self._batch_connection()
         try:
