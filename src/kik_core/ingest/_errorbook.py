@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from kik_core._atomic import DEFAULT_MODE, atomic_write_bytes, fsync_dir, fsync_file, temp_path
+from kik_core._atomic import DEFAULT_MODE, atomic_write_bytes, fsync_dir, fsync_files, temp_path
 from kik_core._cells import clean_text, parse_date
 from kik_core.errors import Problem
 from kik_core.ingest._format import (
@@ -178,8 +178,7 @@ class StagedWorkbooks:
                 (call :meth:`discard` to remove it).
         """
         waiting = [item for item in self._items if item.path is None]
-        for item in waiting:
-            fsync_file(item.temp)
+        fsync_files([item.temp for item in waiting], self.folder)
         for item in waiting:
             for name in item.names:
                 try:
