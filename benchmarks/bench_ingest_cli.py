@@ -1,18 +1,25 @@
 """Benchmark: the whole ``kik ingest`` process on 1,000 partner files.
 
-Two runs, each on a fresh municipality folder (``kik init``, a 50-measure
-concept): 1,000 clean files of 10 rows, then 1,000 files whose last row is
-rejected (so each file gets an error workbook). Prints files per second (wall
-time of the whole process, start-up included), its CPU time and its peak RSS.
+Two cases, each on a fresh copy of a municipality folder (``kik init``, a
+50-measure concept): 1,000 clean files of 10 rows, then 1,000 files whose last
+row is rejected (so each file gets an error workbook). Each case runs ``--runs``
+times, interleaved; prints the medians of files per second (wall time of the
+whole process, start-up included), of its CPU time (user + system, which a busy
+machine distorts less) and of its peak RSS, and files per CPU second.
 Targets (issue 16): ≥ 500 files/s clean, ≥ 300 files/s with a rejected row,
 peak RSS ≤ 200 MiB.
 
-Run: ``.venv/bin/python benchmarks/bench_ingest_cli.py [number_of_files]``
+``--src`` runs another source tree (e.g. an older checkout) for before/after figures.
+
+Run: ``.venv/bin/python benchmarks/bench_ingest_cli.py [--files 1000] [--runs 3] [--src DIR]``
 """
 
 from __future__ import annotations
 
+import argparse
 import os
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -58,11 +65,9 @@ def make_folder(root: Path, count: int, *, rejected: bool) -> Path:
     return folder
 
 
-def run(folder: Path) -> tuple[float, float, float]:
+def run(folder: Path, src: Path) -> tuple[float, float, float]:
     """(wall s, CPU s, peak RSS MiB) of ``kik ingest folder`` in a fresh process."""
-    env = dict(
-        os.environ, PYTHONPATH=f"{ROOT / 'src'}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"
-    )
+    env = dict(os.environ, PYTHONPATH=f"{src}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
     code = (
         "import resource, subprocess, sys; "
         "subprocess.run(sys.argv[1:], check=False, stdout=subprocess.DEVNULL); "
@@ -81,18 +86,37 @@ def run(folder: Path) -> tuple[float, float, float]:
     return wall, float(out[0]), int(out[1]) / 1024
 
 
-def main(count: int = 1000) -> None:
-    for rejected in (False, True):
-        with tempfile.TemporaryDirectory() as tmp:
-            folder = make_folder(Path(tmp) / "kommune", count, rejected=rejected)
-            wall, cpu, rss = run(folder)
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--files", type=int, default=1000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--src", type=Path, default=ROOT / "src", help="the kik_core to run")
+    args = parser.parse_args()
+    count = args.files
+    results: dict[bool, list[tuple[float, float, float]]] = {False: [], True: []}
+    with tempfile.TemporaryDirectory() as tmp:
+        templates = {
+            rejected: make_folder(Path(tmp) / f"vorlage-{rejected}", count, rejected=rejected)
+            for rejected in (False, True)
+        }
+        for n in range(args.runs):  # interleaved: a busy moment hits both cases
+            for rejected, template in templates.items():
+                folder = Path(tmp) / f"lauf-{n}-{rejected}"
+                shutil.copytree(template, folder)
+                results[rejected].append(run(folder, args.src.resolve()))
+                shutil.rmtree(folder)
+    for rejected, runs in results.items():
+        wall = statistics.median(r[0] for r in runs)
+        cpu = statistics.median(r[1] for r in runs)
+        rss = statistics.median(r[2] for r in runs)
         label = "one rejected row per file" if rejected else "clean"
         print(
             f"kik ingest, {count} files, {label:<26}: {count / wall:6.0f} files/s "
-            f"(wall {wall:5.2f} s, CPU {cpu:5.2f} s), peak RSS {rss:5.0f} MiB",
+            f"(median wall {wall:5.2f} s, CPU {cpu:5.2f} s = {count / cpu:4.0f} files per "
+            f"CPU s), peak RSS {rss:4.0f} MiB, {len(runs)} runs",
             flush=True,
         )
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 1000)
+    main()

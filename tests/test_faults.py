@@ -368,7 +368,7 @@ def test_feedback_failure_commits_nothing_and_the_rerun_writes_it(
         raise OSError(errno.ENOSPC, "No space left on device")
 
     with monkeypatch.context() as patch:
-        patch.setattr(inbox_module, "write_error_workbook_unique", full)
+        patch.setattr(inbox_module.StagedWorkbooks, "stage", full)
         with pytest.raises(FolderError) as caught:
             _ingest(folder)
     assert "ausgang" in str(caught.value)
@@ -394,7 +394,7 @@ def test_permanent_feedback_failure_quarantines_with_a_german_reason(
     def broken(*_a: object, **_k: object) -> Path:
         raise ValueError("openpyxl: illegal character")
 
-    monkeypatch.setattr(inbox_module, "write_error_workbook_unique", broken)
+    monkeypatch.setattr(inbox_module.StagedWorkbooks, "stage", broken)
     [outcome] = _ingest(folder).files
     assert outcome.outcome is Outcome.QUARANTINED
     reason = (folder / "quarantaene" / "teils.xlsx.grund.txt").read_text(encoding="utf-8")

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from kik_core.errors import Reason
-from kik_core.ingest import FileOutcome, IngestSummary, Outcome, ingest_inbox
+from kik_core.ingest import FileOutcome, IngestSummary, Outcome, inbox_files, ingest_inbox
 from kik_core.model import Status
 from kik_core.store import Store, sqlite_url
 from tests.ingest_helpers import HEADER, TODAY, concept, good_row, write_csv, write_xlsx
@@ -327,3 +327,71 @@ def test_two_concurrent_ingests_lose_nothing(dirs: dict[str, Path], tmp_path: Pa
     archived = list((dirs["archive"] / "2024-03-15").iterdir())
     assert len(archived) == 45
     assert [p.name for p in inbox.iterdir() if p.is_file()] == []
+
+
+# --- group commit (issue 16) ------------------------------------------------------------
+
+
+def test_a_failing_batch_puts_its_files_back_and_keeps_the_committed_ones(
+    dirs: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kik_core.errors import StoreError
+
+    inbox = dirs["inbox"]
+    names = [f"{c}.xlsx" for c in "abcdefg"]
+    for n, name in enumerate(names):
+        write_xlsx(inbox / name, [good_row("BS-4.1", Aktueller_Stand=f"Stand {n}"), good_row("X")])
+    real = Store.add_file
+
+    def failing(self: Store, result: object, **kw: object) -> bool:
+        if result.path.name == "e.xlsx":  # type: ignore[attr-defined]
+            raise StoreError("kaputt")
+        return real(self, result, **kw)  # type: ignore[arg-type]
+
+    seen: list[str] = []
+    with Store.open(sqlite_url(tmp_path / "kik.sqlite")) as store:
+        monkeypatch.setattr(Store, "add_file", failing)
+        with pytest.raises(StoreError):
+            run(dirs, store, on_file=lambda o: seen.append(o.name))
+        monkeypatch.undo()
+        # batches of 1, 2 and 4 files: a | b c | d e f g – the third is not committed
+        assert seen == ["a.xlsx", "b.xlsx", "c.xlsx"]
+        assert [f.name for f in store.files()] == ["a.xlsx", "b.xlsx", "c.xlsx"]
+    day = dirs["archive"] / "2024-03-15"
+    assert sorted(p.name for p in day.iterdir()) == ["a.xlsx", "b.xlsx", "c.xlsx"]
+    assert [p.name for p in inbox_files(inbox)] == ["d.xlsx", "e.xlsx", "f.xlsx", "g.xlsx"]
+    # the feedback of the committed files only, no temp files
+    assert sorted(p.name for p in dirs["outbox"].iterdir()) == [
+        "a_Fehler.xlsx",
+        "b_Fehler.xlsx",
+        "c_Fehler.xlsx",
+    ]
+    with Store.open(sqlite_url(tmp_path / "kik.sqlite")) as store:
+        summary = run(dirs, store)
+        assert [f.outcome for f in summary.files] == [Outcome.PARTIAL] * 4
+        assert len(store.files()) == 7
+
+
+def test_workbooks_of_one_batch_with_the_same_name_are_kept_apart(
+    dirs: dict[str, Path], tmp_path: Path
+) -> None:
+    inbox = dirs["inbox"]
+    write_xlsx(inbox / "a.xlsx", [good_row("BS-4.1"), good_row("X")])
+    write_csv(inbox / "a.csv", [good_row("BS-4.2"), good_row("Y")])
+    write_xlsx(inbox / "b.xlsx", [good_row("BS-4.3"), good_row("Z")])
+    with Store.open(sqlite_url(tmp_path / "kik.sqlite")) as store:
+        summary = run(dirs, store)
+    books = {f.name: f.error_workbook for f in summary.files}
+    assert books == {
+        "a.csv": dirs["outbox"] / "a_Fehler.xlsx",
+        "a.xlsx": dirs["outbox"] / "a_Fehler_2.xlsx",
+        "b.xlsx": dirs["outbox"] / "b_Fehler.xlsx",
+    }
+    assert sorted(p.name for p in dirs["outbox"].iterdir()) == [
+        "a_Fehler.xlsx",
+        "a_Fehler_2.xlsx",
+        "b_Fehler.xlsx",
+    ]
+    first = load_workbook(dirs["outbox"] / "a_Fehler.xlsx", read_only=True)
+    assert "a.csv" in str(first["Rückmeldung"]["A1"].value)
+    first.close()

@@ -416,3 +416,38 @@ def test_an_own_status_scheme_is_stored_as_labels_and_read_back(
         snapshot = build_snapshot(own, reports, TODAY, decisions=store.decisions(FIVE))
     assert snapshot.status_of("BS-4.3") is ENTFAELLT
     assert snapshot.overall.counted_total == snapshot.overall.total - 2
+
+
+# --- group commit (issue 16) ------------------------------------------------------------
+
+
+def test_a_batch_commits_its_files_together(store_url: str, tmp_path: Path) -> None:
+    first = result_for(sample_file(tmp_path, "a.xlsx"))
+    second = result_for(write_xlsx(tmp_path / "b.xlsx", [good_row("BS-4.2")]))
+    with Store.open(store_url) as store, Store.open(store_url) as other:
+        with store.batch():
+            assert store.add_file(first)
+            assert store.has_file(first.content_hash)  # the batch sees its own files
+            assert not store.add_file(first)  # a duplicate changes nothing, the rest stays
+            assert store.add_file(second)
+            if not store_url.startswith("sqlite"):  # SQLite: the batch holds the write lock
+                assert not other.has_file(first.content_hash)  # nothing committed yet
+        assert other.has_file(first.content_hash)
+        assert other.count_reports() == len(first.accepted) + len(second.accepted)
+        assert [f.name for f in other.files()] == ["a.xlsx", "b.xlsx"]
+
+
+def test_a_failing_batch_stores_nothing(store_url: str, tmp_path: Path) -> None:
+    first = result_for(sample_file(tmp_path))
+    with Store.open(store_url) as store:
+
+        def interrupted() -> None:
+            with store.batch():
+                assert store.add_file(first)
+                raise RuntimeError("Abbruch mitten im Stapel")
+
+        with pytest.raises(RuntimeError, match="Stapel"):
+            interrupted()
+        assert not store.has_file(first.content_hash)
+        assert store.count_reports() == 0
+        assert store.add_file(first)  # the store works on

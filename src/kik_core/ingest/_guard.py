@@ -8,11 +8,12 @@ never reaches a parser.
 from __future__ import annotations
 
 import enum
+import functools
 import logging
 import re
 import struct
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
 
@@ -234,11 +235,13 @@ def _int(text: str | None, default: int = 1) -> int:
         return default
 
 
-def _parse(member: IO[bytes], tags: tuple[str, ...]) -> Iterator[tuple[str, etree._Element]]:
+def _parse(
+    member: IO[bytes], tags: tuple[str, ...], events: tuple[str, ...] = ("start", "end")
+) -> Iterator[tuple[str, etree._Element]]:
     # no DTDs, no entities, no network: the file is hostile until proven otherwise
     yield from etree.iterparse(
         member,
-        events=("start", "end"),
+        events=events,
         tag=tags,
         resolve_entities=False,
         load_dtd=False,
@@ -272,30 +275,85 @@ def _xlsx_sheet_names(archive: zipfile.ZipFile) -> dict[str, str]:
 
 def _xlsx_extents(archive: zipfile.ZipFile) -> Iterator[tuple[str, int, int]]:
     """(sheet, last row, last column) of every worksheet, from its filled cells."""
-    cell, row_tag, dim = f"{{{_MAIN_NS}}}c", f"{{{_MAIN_NS}}}row", f"{{{_MAIN_NS}}}dimension"
     titles = _xlsx_sheet_names(archive)
-    for member_name in sorted(n for n in archive.namelist() if _WORKSHEET.match(n)):
-        name = titles.get(member_name) or member_name.rsplit("/", 1)[-1].removesuffix(".xml")
-        last_row = last_col = row = col = 0
+    for member, rows, columns in _xlsx_member_extents(archive):
+        yield _title(titles, member), rows, columns
+
+
+def _title(titles: dict[str, str], member: str) -> str:
+    return titles.get(member) or member.rsplit("/", 1)[-1].removesuffix(".xml")
+
+
+def _lazy_title(titles: Callable[[], dict[str, str]], member: str) -> str:
+    return _title(titles(), member)
+
+
+def _xlsx_member_extents(
+    archive: zipfile.ZipFile, members: list[str] | None = None
+) -> Iterator[tuple[str, int, int]]:
+    """(worksheet member, last row, last column) of ``members`` (default: every worksheet).
+
+    The declared ``<dimension>`` comes first when there is one, then the filled cells.
+    """
+    if members is None:
+        members = sorted(n for n in archive.namelist() if _WORKSHEET.match(n))
+    for member_name in members:
         with archive.open(member_name) as member:
-            for event, elem in _parse(member, (cell, row_tag, dim)):
-                if elem.tag == dim and event == "start":
-                    declared = str(elem.get("ref", "")).split(":")[-1]
-                    found = _ref(declared)
-                    if found is not None:
-                        yield name, *found
-                elif elem.tag == row_tag and event == "start":
-                    row = _int(elem.get("r"), row + 1)
-                    col = 0
-                elif elem.tag == cell and event == "end":
-                    found = _ref(elem.get("r"))
-                    row, col = found if found is not None else (row, col + 1)
-                    if len(elem) or elem.text:  # a value, an inline string or a formula
-                        last_row, last_col = max(last_row, row), max(last_col, col)
-                    elem.clear()
-                elif elem.tag == row_tag and event == "end":
-                    elem.clear()
-        yield name, last_row, last_col
+            found = _xlsx_referenced_extent(member)
+        if found is None:  # cells without a reference: count positions
+            with archive.open(member_name) as member:
+                found = _xlsx_counted_extent(member)
+        declared, last_row, last_col = found
+        if declared is not None:
+            yield member_name, *declared
+        yield member_name, last_row, last_col
+
+
+_Extent = tuple[tuple[int, int] | None, int, int]
+
+
+def _xlsx_referenced_extent(member: IO[bytes]) -> _Extent | None:
+    """(declared extent, last filled row, column) if every filled cell names its place, else None.
+
+    The common case, and faster than :func:`_xlsx_counted_extent`: only the ends
+    of cells are looked at (issue 16).
+    """
+    cell, dim = f"{{{_MAIN_NS}}}c", f"{{{_MAIN_NS}}}dimension"
+    declared = None
+    last_row = last_col = 0
+    for _event, elem in _parse(member, (cell, dim), events=("end",)):
+        if elem.tag == dim:
+            declared = _ref(str(elem.get("ref", "")).split(":")[-1])
+            continue
+        if len(elem) or elem.text:  # a value, an inline string or a formula
+            found = _ref(elem.get("r"))
+            if found is None:
+                return None
+            last_row, last_col = max(last_row, found[0]), max(last_col, found[1])
+        elem.clear()
+    return declared, last_row, last_col
+
+
+def _xlsx_counted_extent(member: IO[bytes]) -> _Extent:
+    """(declared extent, last filled row, column), cell positions counted where not named."""
+    cell, row_tag, dim = f"{{{_MAIN_NS}}}c", f"{{{_MAIN_NS}}}row", f"{{{_MAIN_NS}}}dimension"
+    declared = None
+    last_row = last_col = row = col = 0
+    for event, elem in _parse(member, (cell, row_tag, dim)):
+        if elem.tag == dim and event == "start":
+            declared = _ref(str(elem.get("ref", "")).split(":")[-1])
+        elif elem.tag == row_tag and event == "start":
+            row = _int(elem.get("r"), row + 1)
+            col = 0
+        elif elem.tag == cell and event == "end":
+            found = _ref(elem.get("r"))
+            row, col = found if found is not None else (row, col + 1)
+            if len(elem) or elem.text:  # a value, an inline string or a formula
+                last_row, last_col = max(last_row, row), max(last_col, col)
+            elem.clear()
+        elif elem.tag == row_tag and event == "end":
+            elem.clear()
+    return declared, last_row, last_col
 
 
 def _ods_extents(archive: zipfile.ZipFile) -> Iterator[tuple[str, int, int]]:
@@ -377,6 +435,25 @@ def _xls_extents(path: Path) -> Iterator[tuple[str, int, int]]:
         pos += 4 + length
 
 
+_UNREADABLE = (
+    etree.XMLSyntaxError,
+    zipfile.BadZipFile,
+    KeyError,
+    OSError,
+    EOFError,
+    ValueError,
+    RuntimeError,
+    struct.error,
+)
+
+
+def _corrupt(path: Path, name: str | None, exc: BaseException) -> Refused:
+    log.debug("%s: sheet XML not readable: %r", path.name, exc)
+    return refuse(
+        name or path.name, Reason.CORRUPT, detail="der Tabelleninhalt ist kein gültiges XML"
+    )
+
+
 def sheet_extents(
     path: Path, kind: FileKind, name: str | None = None
 ) -> list[tuple[str, int, int]]:
@@ -398,21 +475,50 @@ def sheet_extents(
                 return list(_xlsx_extents(archive))
             if kind is FileKind.ODS:
                 return list(_ods_extents(archive))
-    except (
-        etree.XMLSyntaxError,
-        zipfile.BadZipFile,
-        KeyError,
-        OSError,
-        EOFError,
-        ValueError,
-        RuntimeError,
-        struct.error,
-    ) as exc:
-        log.debug("%s: sheet XML not readable: %r", path.name, exc)
-        raise refuse(
-            name or path.name, Reason.CORRUPT, detail="der Tabelleninhalt ist kein gültiges XML"
-        ) from exc
+    except _UNREADABLE as exc:
+        raise _corrupt(path, name, exc) from exc
     return []
+
+
+def _check(
+    path: Path, limits: Limits, name: str | None, sheet: Callable[[], str], extent: tuple[int, int]
+) -> None:
+    rows, columns = extent
+    too_wide = columns > min(limits.max_columns, _EXCEL_COLUMNS)
+    if too_wide or rows > _EXCEL_ROWS or rows * columns > limits.max_cells:
+        title = sheet()
+        log.debug("%s: sheet %s spans %d rows × %d columns", path.name, title, rows, columns)
+        raise refuse(
+            name or path.name,
+            Reason.SHEET_TOO_LARGE,
+            sheet=title,
+            rows=rows,
+            columns=column_letter(columns - 1) if columns else "A",
+            max_columns=limits.max_columns,
+        )
+
+
+def _check_xlsx_sheet(path: Path, limits: Limits, name: str | None, read_sheet: str) -> None:
+    """:func:`check_extent` of the one sheet of an xlsx that is read (every sheet without it).
+
+    The sheet names as the user sees them are read only when there is a choice
+    or a refusal to word (a fifth of the check of a small file; issue 16).
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = sorted(n for n in archive.namelist() if _WORKSHEET.match(n))
+            titles = functools.cache(lambda: _xlsx_sheet_names(archive))
+            if len(members) > 1:
+                wanted = normalize_header(read_sheet)
+                chosen = [m for m in members if normalize_header(_title(titles(), m)) == wanted]
+                members = chosen or members
+            for member, rows, columns in _xlsx_member_extents(archive, members):
+                title = functools.partial(_lazy_title, titles, member)
+                _check(path, limits, name, title, (rows, columns))
+    except Refused:
+        raise
+    except _UNREADABLE as exc:
+        raise _corrupt(path, name, exc) from exc
 
 
 def check_extent(
@@ -437,20 +543,8 @@ def check_extent(
     Raises:
         Refused: with :attr:`Reason.SHEET_TOO_LARGE` naming the sheet and its extent.
     """
-    extents = sheet_extents(path, kind, name)
     if read_sheet is not None and kind is FileKind.XLSX:
-        wanted = normalize_header(read_sheet)
-        chosen = [e for e in extents if normalize_header(e[0]) == wanted]
-        extents = chosen or extents
-    for sheet, rows, columns in extents:
-        too_wide = columns > min(limits.max_columns, _EXCEL_COLUMNS)
-        if too_wide or rows > _EXCEL_ROWS or rows * columns > limits.max_cells:
-            log.debug("%s: sheet %s spans %d rows × %d columns", path.name, sheet, rows, columns)
-            raise refuse(
-                name or path.name,
-                Reason.SHEET_TOO_LARGE,
-                sheet=sheet,
-                rows=rows,
-                columns=column_letter(columns - 1) if columns else "A",
-                max_columns=limits.max_columns,
-            )
+        _check_xlsx_sheet(path, limits, name, read_sheet)
+        return
+    for sheet, rows, columns in sheet_extents(path, kind, name):
+        _check(path, limits, name, functools.partial(str, sheet), (rows, columns))

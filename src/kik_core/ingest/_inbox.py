@@ -10,10 +10,17 @@ Nothing is lost whatever fails:
 * the partner's feedback (error workbook) is written before the file's rows are
   committed; if it cannot be written nothing is committed and the file goes
   back to the inbox;
+* files are committed in small batches (group commit: one transaction, one
+  write of the store's journal to disk, for up to :data:`BATCH_FILES` files or
+  :data:`BATCH_SECONDS`; the first batches are smaller: 1, 2, 4 … files). A
+  file moves to the archive only after its batch is committed; until then it
+  stays in the working folder, so a run killed mid-batch leaves the batch's
+  files there and the next run reads them again (the store has none of their
+  rows; their error workbooks are found by content hash and not written twice);
+* SIGTERM and SIGINT end a run at the next batch boundary;
 * a run's working folder is locked (``flock``) for the run's lifetime; the next
   run adopts the folders of runs that died (kill -9, power loss) and reads
   their files again;
-* SIGTERM and SIGINT end a run at the next file boundary;
 * temp files of killed runs are removed at the start.
 """
 
@@ -43,9 +50,10 @@ from kik_core._atomic import atomic_write_text, remove_stale_temp_files
 from kik_core._locale import format_datetime
 from kik_core.errors import FolderError, Location, Problem, Reason
 from kik_core.ingest._errorbook import (
+    StagedWorkbook,
+    StagedWorkbooks,
     find_error_workbook,
     format_problem,
-    write_error_workbook_unique,
 )
 from kik_core.ingest._guard import Limits
 from kik_core.ingest._read import FileResult, display_name, local_today, read_update_file
@@ -82,6 +90,10 @@ LOCK_FILE = ".lauf.lock"
 STALE_AFTER = 120.0
 #: The longest file name (bytes) most file systems allow.
 MAX_NAME_BYTES = 255
+#: The most files committed in one store transaction (group commit, issue 16).
+BATCH_FILES = 64
+#: A batch is committed once it has taken this long (seconds), however few files it has.
+BATCH_SECONDS = 0.5
 
 
 @attrs.frozen
@@ -164,7 +176,7 @@ class IngestSummary:
         files: every file's outcome, in processing order.
         skipped: inbox entries not read (dotfiles, folders, links ...), with the reason.
         recovered: files taken over from runs that died, read again in this run.
-        interrupted: the run was stopped (SIGTERM/SIGINT) at a file boundary;
+        interrupted: the run was stopped (SIGTERM/SIGINT) at a batch boundary;
             the files not yet read are still in the inbox.
     """
 
@@ -485,7 +497,7 @@ def _claim(path: Path, work: Path, root: Path) -> Path | None:
     return target
 
 
-# -- stopping at a file boundary -----------------------------------------------------------
+# -- stopping at a batch boundary ----------------------------------------------------------
 
 
 class _StopFlag:
@@ -499,7 +511,7 @@ class _StopFlag:
             raise KeyboardInterrupt
         self.stop = True
         log.warning(
-            "Signal %d: der Lauf endet nach der aktuellen Datei (nochmal senden bricht sofort ab)",
+            "Signal %d: der Lauf endet nach dem aktuellen Stapel (nochmal senden bricht sofort ab)",
             signum,
         )
 
@@ -511,7 +523,7 @@ def stop_for_process() -> None:
     """Install the SIGTERM/SIGINT handlers of :func:`stop_on_signals` for the whole process.
 
     For the command line: from here until the process ends, a signal asks the run
-    to stop at the next file boundary (also a signal arriving just after the run,
+    to stop at the next batch boundary (also a signal arriving just after the run,
     while the process exits, no longer kills it). Main thread only.
     """
     if _active or threading.current_thread() is not threading.main_thread():
@@ -524,7 +536,7 @@ def stop_for_process() -> None:
 
 @contextlib.contextmanager
 def stop_on_signals() -> Iterator[_StopFlag]:
-    """While the block runs, SIGTERM/SIGINT ask ingest to stop at the next file boundary.
+    """While the block runs, SIGTERM/SIGINT ask ingest to stop at the next batch boundary.
 
     :func:`ingest_inbox` installs this itself; the command line installs it
     around the whole command, so a signal during start-up (loading the concept,
@@ -579,13 +591,14 @@ def ingest_inbox(
 
     Readable files: rejected rows are written to an error workbook
     ``outbox/<stem>_Fehler.xlsx`` first, then the accepted rows go into
-    ``store`` (one transaction per file) and the file moves to
-    ``archive/<YYYY-MM-DD>/``. Unreadable files move to ``quarantine/`` with
+    ``store`` and the file moves to ``archive/<YYYY-MM-DD>/`` once its batch is
+    committed (group commit: see the module docs; each file is stored whole or not
+    at all). Unreadable files move to ``quarantine/`` with
     ``<name>.grund.txt`` beside them. A file whose content is already stored is
     archived as a duplicate. Nothing is ever deleted or overwritten.
 
     Files left by runs that died are taken over first; SIGTERM/SIGINT (in the
-    main thread) end the run after the current file.
+    main thread) end the run after the current batch.
 
     Args:
         inbox: the folder partners' files arrive in.
@@ -597,7 +610,8 @@ def ingest_inbox(
         today: the ingest date (default: today in Germany); later ``Stand am``
             dates are refused.
         limits: size, row and zip limits.
-        on_file: called with each file's outcome as soon as it is known.
+        on_file: called with each file's outcome as soon as it is final (its
+            batch committed and the file archived).
         clean: further folders to clear of temp files of killed runs (``berichte/``).
         editions: the concept's editions after a *Fortschreibung*: each row is
             checked against the edition in force at its "Stand am" (see
@@ -621,50 +635,158 @@ def ingest_inbox(
     work, lock = _open_work_dir(inbox)
     day_folder = archive / today.isoformat()
     outcomes: list[FileOutcome] = []
-    interrupted = False
+    files = inbox_files(inbox)
+    position = 0
+    limit = 1  # slow start: the first file's outcome is known at once
     try:
         with stop_on_signals() as flag:
-            for path in inbox_files(inbox):
-                if flag.stop:
-                    interrupted = True
-                    break
-                claimed = _claim(path, work, root)
-                if claimed is None:
-                    log.debug("%s was taken by another ingest", display_name(path.name))
-                    continue
+            while position < len(files) and not flag.stop:
+                batch: list[_Done] = []
+                current: Path | None = None
+                staged = StagedWorkbooks(outbox)
                 try:
-                    outcome = _process(
-                        claimed,
-                        display_name(path.name),
-                        concept=concept,
-                        store=store,
-                        day_folder=day_folder,
-                        quarantine=quarantine,
-                        outbox=outbox,
-                        today=today,
-                        limits=limits,
-                        editions=editions,
-                    )
+                    with store.batch():
+                        started = time.monotonic()
+                        while (
+                            position < len(files)
+                            and len(batch) < limit
+                            and not _stopping(flag)
+                            and time.monotonic() - started < BATCH_SECONDS
+                        ):
+                            path = files[position]
+                            position += 1
+                            current = _claim(path, work, root)
+                            if current is None:
+                                log.debug("%s was taken by another ingest", display_name(path.name))
+                                continue
+                            batch.append(
+                                _process(
+                                    current,
+                                    display_name(path.name),
+                                    concept=concept,
+                                    store=store,
+                                    staged=staged,
+                                    quarantine=quarantine,
+                                    today=today,
+                                    limits=limits,
+                                    editions=editions,
+                                )
+                            )
+                            current = None
+                        # the partners' feedback is on disk before the rows are committed
+                        _place(staged, batch, outbox)
                 except BaseException:
-                    # put the file back so that nothing is lost; the next run retries it
-                    if claimed.exists():
-                        _move_unique(claimed, inbox, claimed.name)
+                    # nothing of the batch is committed: no feedback either, and every
+                    # file goes back to the inbox so that nothing is lost; the next run
+                    # reads them again
+                    staged.discard()
+                    _undo(batch, current, inbox)
                     raise
-                outcomes.append(outcome)
-                log.info(
-                    "%s: %s (%d angenommen, %d abgelehnt) → %s",
-                    outcome.name,
-                    outcome.outcome.label,
-                    outcome.rows_accepted,
-                    outcome.rows_rejected,
-                    outcome.moved_to,
-                )
-                if on_file is not None:
-                    on_file(outcome)
-            interrupted = interrupted or flag.stop
+                limit = min(limit * 2, BATCH_FILES)
+
+                def report(outcome: FileOutcome) -> None:
+                    outcomes.append(outcome)
+                    log.info(
+                        "%s: %s (%d angenommen, %d abgelehnt) → %s",
+                        outcome.name,
+                        outcome.outcome.label,
+                        outcome.rows_accepted,
+                        outcome.rows_rejected,
+                        outcome.moved_to,
+                    )
+                    if on_file is not None:
+                        on_file(outcome)
+
+                _finish(batch, day_folder, inbox, report)
+            interrupted = flag.stop
     finally:
         _close_work_dir(work, lock)
     return IngestSummary(tuple(outcomes), skipped, tuple(recovered), interrupted)
+
+
+def _stopping(flag: _StopFlag) -> bool:
+    """Whether a signal asked the run to stop (read afresh: a handler may set it any time)."""
+    return flag.stop
+
+
+@attrs.define
+class _Done:
+    """A file read in the open batch; final once the batch is committed.
+
+    Attributes:
+        claimed: the file in the run's working folder (or, quarantined, its new place).
+        original: its name in the inbox (display form).
+        outcome: what becomes of it.
+        rows_accepted: rows stored.
+        rows_rejected: rows rejected.
+        problems: every problem.
+        workbook: its error workbook, if any (known once placed).
+        staged: the error workbook written by this run, placed before the commit.
+        moved: the file has left the working folder (quarantine).
+    """
+
+    claimed: Path
+    original: str
+    outcome: Outcome
+    rows_accepted: int = 0
+    rows_rejected: int = 0
+    problems: tuple[Problem, ...] = ()
+    workbook: Path | None = None
+    staged: StagedWorkbook | None = None
+    moved: bool = False
+
+    def final(self, moved_to: Path) -> FileOutcome:
+        return FileOutcome(
+            self.original,
+            self.outcome,
+            self.rows_accepted,
+            self.rows_rejected,
+            self.problems,
+            self.workbook,
+            moved_to,
+        )
+
+
+def _place(staged: StagedWorkbooks, batch: list[_Done], outbox: Path) -> None:
+    """Put the batch's error workbooks in place (see :class:`StagedWorkbooks`)."""
+    try:
+        staged.place()
+    except OSError as exc:
+        raise FolderError(outbox, exc, action="Fehlerliste schreiben") from exc
+    for done in batch:
+        if done.staged is not None:
+            done.workbook = done.staged.path
+
+
+def _undo(batch: list[_Done], current: Path | None, inbox: Path) -> None:
+    """A batch was not committed (its feedback is removed already): put its files back."""
+    back = [d.claimed for d in batch if not d.moved]
+    if current is not None:
+        back.append(current)
+    for claimed in back:
+        if claimed.exists():
+            _move_unique(claimed, inbox, claimed.name)
+
+
+def _finish(
+    batch: list[_Done], day_folder: Path, inbox: Path, report: Callable[[FileOutcome], None]
+) -> None:
+    """Archive the files of a committed batch in order, reporting each outcome.
+
+    If archiving (or reporting) fails, the files not yet archived go back to the
+    inbox; their rows are stored, so the next run archives them as already read.
+    """
+    left = list(batch)
+    try:
+        while left:
+            done = left[0]
+            moved_to = done.claimed if done.moved else _archive(done.claimed, day_folder)
+            left.pop(0)
+            report(done.final(moved_to))
+    finally:
+        for done in left:
+            if not done.moved and done.claimed.exists():
+                _move_unique(done.claimed, inbox, done.claimed.name)
 
 
 def _process(
@@ -673,57 +795,55 @@ def _process(
     *,
     concept: Concept,
     store: Store,
-    day_folder: Path,
+    staged: StagedWorkbooks,
     quarantine: Path,
-    outbox: Path,
     today: dt.date,
     limits: Limits,
     editions: Editions | None = None,
-) -> FileOutcome:
+) -> _Done:
+    """Read one claimed file and add it to the store's open batch.
+
+    Unreadable files are quarantined at once; every other file stays in the
+    working folder until its batch is committed (see :func:`_finish`).
+    """
     result = read_update_file(path, concept, today=today, limits=limits, editions=editions)
     if result.unreadable is not None:
         moved = _quarantine(path, quarantine, _reason_text(result, original))
-        return FileOutcome(original, Outcome.QUARANTINED, 0, 0, (result.unreadable,), None, moved)
+        return _Done(
+            moved, original, Outcome.QUARANTINED, problems=(result.unreadable,), moved=True
+        )
     if store.has_file(result.content_hash):
-        moved = _archive(path, day_folder)
-        return FileOutcome(original, Outcome.DUPLICATE, 0, 0, (), None, moved)
+        return _Done(path, original, Outcome.DUPLICATE)
     workbook: Path | None = None
-    written = False
+    fresh: StagedWorkbook | None = None
     if result.rejected:
         # the partner's feedback exists before anything is committed
         try:
-            workbook, written = _write_feedback(result, outbox, path, concept.statuses)
+            workbook, fresh = _write_feedback(result, staged, path, concept.statuses)
         except _FeedbackFailed as failed:
             log.debug("%s: error workbook failed: %r", original, failed.__cause__)
             problem = Problem.of(Reason.FEEDBACK_FAILED, Location(original))
             moved = _quarantine(path, quarantine, _reason_text(result, original, problem))
-            return FileOutcome(original, Outcome.QUARANTINED, 0, 0, (problem,), None, moved)
-    try:
-        stored = store.add_file(result)
-    except BaseException:
-        if written and workbook is not None:
-            workbook.unlink(missing_ok=True)  # nothing committed: no feedback either
-        raise
-    if not stored:
-        if written and workbook is not None:
-            workbook.unlink(missing_ok=True)  # another run stored it and wrote its own
-        moved = _archive(path, day_folder)
-        return FileOutcome(original, Outcome.DUPLICATE, 0, 0, (), None, moved)
-    moved = _archive(path, day_folder)
+            return _Done(moved, original, Outcome.QUARANTINED, problems=(problem,), moved=True)
+    if not store.add_file(result):  # on an error the caller discards the batch's feedback
+        if fresh is not None:
+            staged.drop(fresh)  # another run stored it and wrote its own
+        return _Done(path, original, Outcome.DUPLICATE)
     if not result.rejected:
         kind = Outcome.ACCEPTED
     elif result.accepted:
         kind = Outcome.PARTIAL
     else:
         kind = Outcome.REJECTED
-    return FileOutcome(
+    return _Done(
+        path,
         original,
         kind,
         len(result.accepted),
         len(result.rejected),
         result.problems,
         workbook,
-        moved,
+        fresh,
     )
 
 
@@ -758,15 +878,19 @@ class _FeedbackFailed(Exception):  # noqa: N818 - internal control flow
 
 
 def _write_feedback(
-    result: FileResult, outbox: Path, path: Path, scheme: StatusScheme = DEFAULT_SCHEME
-) -> tuple[Path, bool]:
-    """Write (or find, after a killed run) the error workbook; (path, written now)."""
+    result: FileResult,
+    staged: StagedWorkbooks,
+    path: Path,
+    scheme: StatusScheme = DEFAULT_SCHEME,
+) -> tuple[Path | None, StagedWorkbook | None]:
+    """Find (after a killed run) or stage the error workbook: (found, staged now)."""
+    outbox = staged.folder
     try:
         outbox.mkdir(parents=True, exist_ok=True)
         found = find_error_workbook(outbox, _workbook_names(path), result.content_hash)
         if found is not None:
-            return found, False
-        return write_error_workbook_unique(result, outbox, _workbook_names(path), scheme), True
+            return found, None
+        return None, staged.stage(result, _workbook_names(path), scheme)
     except OSError as exc:
         raise FolderError(outbox, exc, action="Fehlerliste schreiben") from exc
     except Exception as exc:  # a permanent problem of this file's content

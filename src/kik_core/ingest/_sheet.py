@@ -132,12 +132,39 @@ def _lines_needed(text: str, width: float) -> int:
     return sum(max(1, math.ceil(len(part) / chars)) for part in text.split("\n"))
 
 
+#: The width of the ``Anleitung`` sheet's one column.
+_INSTRUCTIONS_WIDTH = 80
+
+
+def instruction_height(row: int, text: str) -> float:
+    """The height (points) of row ``row`` of the ``Anleitung`` sheet holding ``text``."""
+    lines = _lines_needed(text, _INSTRUCTIONS_WIDTH * 0.95) if text else 1
+    return lines * (19 if row == 1 else 15) + 2
+
+
+def sheet_columns(
+    extra_columns: Sequence[str] = (), *, hints: bool = False
+) -> list[tuple[str, int]]:
+    """The columns of the ``Rückmeldung`` sheet with their widths, in order."""
+    columns = [(name, width) for name, width in LAYOUT]
+    if hints:
+        columns.append((HINT_COLUMN, _HINT_WIDTH))
+    columns.extend((name, _EXTRA_WIDTH) for name in extra_columns)
+    return columns
+
+
+def text_lines(name: str, value: object, width: float) -> int:
+    """The lines the value of column ``name`` takes in a data row (1 unless wrapped text)."""
+    if isinstance(value, str) and name in _WRAPPED:
+        return _lines_needed(value, width)
+    return 1
+
+
 def _instructions(
     workbook: Workbook, heading: str, paragraphs: Sequence[str], top: Sequence[str]
 ) -> None:
     sheet = workbook.create_sheet(INSTRUCTIONS_SHEET, 0)
-    width = 80
-    sheet.column_dimensions["A"].width = width
+    sheet.column_dimensions["A"].width = _INSTRUCTIONS_WIDTH
     texts = [heading, *top, "", *paragraphs]
     for row, text in enumerate(texts, 1):
         cell = write_cell(sheet, row, 1, text or None)
@@ -146,8 +173,7 @@ def _instructions(
         if row == 1:
             cell.font = Font(name=_BODY, bold=True, size=size)
         # explicit heights: LibreOffice and Excel do not grow rows of generated files
-        lines = _lines_needed(text, width * 0.95) if text else 1
-        sheet.row_dimensions[row].height = lines * (19 if row == 1 else 15) + 2
+        sheet.row_dimensions[row].height = instruction_height(row, text)
     sheet.page_setup.orientation = "portrait"
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
     sheet.page_setup.fitToWidth = 1
@@ -185,10 +211,7 @@ def update_workbook(
     ws = workbook.active
     assert ws is not None  # noqa: S101 - a new workbook always has a sheet
     ws.title = SHEET
-    columns = [(name, width) for name, width in LAYOUT]
-    if hints:
-        columns.append((HINT_COLUMN, _HINT_WIDTH))
-    columns.extend((name, _EXTRA_WIDTH) for name in extra_columns)
+    columns = sheet_columns(extra_columns, hints=hints)
     names = [name for name, _width in columns]
     index = {name: i for i, name in enumerate(names, start=1)}
 
@@ -276,37 +299,73 @@ def _write_row(
 ) -> None:
     lines = 1
     for name, column in index.items():
-        value = line.hint if name == HINT_COLUMN else line.values.get(name)
-        if isinstance(value, str):
-            value = clean_text(value) or None
+        value = cell_value(line, name)
         messages = line.problems.get(name, ())
-        if name in (TEXT_COLUMN, HINT_COLUMN):
-            editable = False
-        elif name == COL_ID:
-            editable = bool(messages)  # a wrong id may be corrected
-        elif name == COL_STATUS and line.is_goal:
-            editable = bool(messages or value)  # goals have no status
-        else:
-            editable = True  # inputs and the partner's own columns
-        if messages:
-            kind = "bad"
-        elif line.is_goal:
-            kind = "goal-title" if name in (COL_ID, TEXT_COLUMN) else "goal"
-        else:
-            kind = "locked" if not editable else "input"
-        if name == HINT_COLUMN:
-            kind += "-hint"
-        elif name == COL_DATE:
-            kind += "-date"
+        kind, editable = cell_kind(line, name, value)
         ws.cell(row=number, column=column).style = _style(ws, kind, editable=editable)
         cell = write_cell(ws, number, column, value)  # after the style: keeps the quote prefix
         if messages:
-            cell.comment = Comment(clean_text("\n".join(messages)), "kik", width=300, height=120)
-        if isinstance(value, str) and name in _WRAPPED:
-            lines = max(lines, _lines_needed(value, widths[name]))
-    ws.row_dimensions[number].height = lines * _LINE_HEIGHT + 3
+            cell.comment = Comment(comment_text(messages), "kik", width=300, height=120)
+        lines = max(lines, text_lines(name, value, widths[name]))
+    ws.row_dimensions[number].height = row_height(lines)
     if not line.is_goal:
         ws.row_dimensions[number].outlineLevel = 1
+
+
+def cell_value(line: SheetRow, name: str) -> str | dt.date | None:
+    """The value of ``line`` in column ``name`` as written (text cleaned, empty text None)."""
+    value = line.hint if name == HINT_COLUMN else line.values.get(name)
+    if isinstance(value, str):
+        value = clean_text(value) or None
+    return value
+
+
+def comment_text(messages: Sequence[str]) -> str:
+    """The comment on a cell with problems: its messages, one per line."""
+    return clean_text("\n".join(messages))
+
+
+def row_height(lines: int) -> float:
+    """The height (points) of a data row with ``lines`` lines of text."""
+    return lines * _LINE_HEIGHT + 3
+
+
+def cell_kind(line: SheetRow, name: str, value: object) -> tuple[str, bool]:
+    """(kind, editable) of the cell of ``line`` in column ``name`` (see :func:`style_name`)."""
+    messages = line.problems.get(name, ())
+    if name in (TEXT_COLUMN, HINT_COLUMN):
+        editable = False
+    elif name == COL_ID:
+        editable = bool(messages)  # a wrong id may be corrected
+    elif name == COL_STATUS and line.is_goal:
+        editable = bool(messages or value)  # goals have no status
+    else:
+        editable = True  # inputs and the partner's own columns
+    if messages:
+        kind = "bad"
+    elif line.is_goal:
+        kind = "goal-title" if name in (COL_ID, TEXT_COLUMN) else "goal"
+    else:
+        kind = "locked" if not editable else "input"
+    if name == HINT_COLUMN:
+        kind += "-hint"
+    elif name == COL_DATE:
+        kind += "-date"
+    return kind, editable
+
+
+#: Every kind of data cell (see :func:`cell_kind`).
+CELL_KINDS = tuple(
+    f"{base}{suffix}"
+    for base in ("bad", "goal", "goal-title", "locked", "input")
+    for suffix in ("", "-hint", "-date")
+)
+
+
+def style_name(kind: str, *, editable: bool) -> str:
+    """The name of the named cell style of ``kind`` (shown in Excel's list of styles)."""
+    words = [_STYLE_WORDS[part] for part in kind.split("-")]
+    return " ".join(["kik", *words, *([] if editable else ["gesperrt"])])
 
 
 _STYLE_WORDS = {
@@ -325,8 +384,7 @@ def _style(ws: Worksheet, kind: str, *, editable: bool) -> str:
     """The name of the cell style for ``kind`` (made once per workbook: styling cell by
     cell costs openpyxl a hash of every style part, 10 s for 5000 rows)."""
     # the name shows in Excel's list of cell styles: German
-    words = [_STYLE_WORDS[part] for part in kind.split("-")]
-    name = " ".join(["kik", *words, *([] if editable else ["gesperrt"])])
+    name = style_name(kind, editable=editable)
     workbook = ws.parent
     assert workbook is not None  # noqa: S101 - a sheet of a workbook
     if name not in workbook.named_styles:
