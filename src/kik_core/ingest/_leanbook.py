@@ -281,7 +281,9 @@ def lean_workbook_bytes(
     sheet1 = skeleton.sheet1.format(height=_number(instruction_height(2, title))).replace(
         PLACEHOLDER, shown
     )
-    stamp = (now or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # W3CDTF (ISO 8601) in UTC, a machine format: "2026-11-26T02:56:35Z"
+    moment = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
+    stamp = moment.replace(tzinfo=None).isoformat() + "Z"
     core = re.sub(
         r"(<dcterms:(created|modified)[^>]*>)[^<]*", rf"\g<1>{stamp}", skeleton.core
     ).replace(_MARKER, escape(identifier))
