@@ -19,6 +19,7 @@ import weakref
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from docx.text.run import Run
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
@@ -54,19 +55,37 @@ def strip_language_marks(text: str) -> str:
     return _LANG_SPAN.sub(r"\1", text)
 
 
+#: Characters python-docx turns into elements of their own (tab, line break).
+_RUN_BREAKS = frozenset("\t\r\n")
+
+
+def _add_run(paragraph: Any, text: str) -> Any:
+    """``paragraph.add_run(text)``, without python-docx's loop over every character.
+
+    Text without tabs or line breaks becomes one ``w:t`` (with ``xml:space`` where
+    spaces lead or trail), exactly what python-docx writes for it.
+    """
+    if _RUN_BREAKS.intersection(text):
+        return paragraph.add_run(text)
+    r = paragraph._p.add_r()
+    if text:
+        r.add_t(text)
+    return Run(r, paragraph)
+
+
 def add_text(paragraph: Any, text: str) -> list[Any]:
     """Add ``text`` as runs, giving marked foreign-language passages their ``w:lang``."""
     runs = []
     position = 0
     for match in _LANG_SPAN.finditer(text):
         if match.start() > position:
-            runs.append(paragraph.add_run(text[position : match.start()]))
-        run = paragraph.add_run(match[1])
+            runs.append(_add_run(paragraph, text[position : match.start()]))
+        run = _add_run(paragraph, match[1])
         set_run_language(run, match[2])
         runs.append(run)
         position = match.end()
     if position < len(text):
-        runs.append(paragraph.add_run(text[position:]))
+        runs.append(_add_run(paragraph, text[position:]))
     return runs
 
 
