@@ -313,9 +313,12 @@ def main() -> None:
             many = results.get("dask")
             if one and many:
                 ratio = (n / many["wall"] / workers) / (n / one["wall"])
+                by_cpu = one["cpu"] / many["cpu"]
                 print(
                     f"per-worker throughput at {workers} workers: {ratio:.0%} of 1 worker's "
-                    "(wall times; a busy machine lowers it; target >= 85 %)"
+                    "(wall times; a busy machine lowers it; target >= 85 %)\n"
+                    f"CPU per municipality, 1 worker / {workers} workers: {by_cpu:.0%} "
+                    "(what the workers' overhead costs, whatever else the machine runs)"
                 )
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
