@@ -80,6 +80,9 @@ def dask_task_runner(
             "n_workers": n_workers or os.cpu_count() or 1,
             "threads_per_worker": threads_per_worker,
             "processes": processes,
+            # the scheduler's web server on a free port: the fixed default (8787) clashes
+            # with any other cluster on the machine (Dask warns and picks another)
+            "dashboard_address": ":0",
         }
     )
 
