@@ -68,6 +68,7 @@ class Sampler(threading.Thread):
         self.pending = list(folders)
         self.interval = interval
         self.peak: dict[int, int] = {}
+        self.cpu: dict[int, float] = {}
         self.names: dict[int, str] = {}
         self.marks: dict[str, dict[str, int]] = {}
         self.stop = threading.Event()
@@ -79,8 +80,10 @@ class Sampler(threading.Thread):
         for proc in psutil.Process().children(recursive=True):
             try:
                 rss[proc.pid] = proc.memory_info().rss
+                times = proc.cpu_times()
+                self.cpu[proc.pid] = times.user + times.system + times.children_user
                 if proc.pid not in self.names:
-                    self.names[proc.pid] = " ".join(proc.cmdline()[1:3])[-60:]
+                    self.names[proc.pid] = " ".join(proc.cmdline()[1:])[-40:]
             except psutil.Error:
                 continue
         return rss
@@ -169,6 +172,11 @@ def child(runner: str, folders: list[str], workers: int) -> dict[str, Any]:
             sampler.names.get(pid, str(pid)): value // MIB for pid, value in sampler.peak.items()
         },
         "marks": sampler.marks,
+        "process_cpu": {
+            f"{pid} {sampler.names.get(pid, '')}": round(value, 1)
+            for pid, value in sorted(sampler.cpu.items(), key=lambda item: -item[1])[:6]
+        },
+        "own_cpu": round(sum(resource.getrusage(resource.RUSAGE_SELF)[:2]), 1),
     }
 
 
@@ -256,6 +264,11 @@ def run(  # noqa: PLR0917 - a benchmark's helper
         if rss:
             values = sorted((v for v in rss.values() if v >= 60), reverse=True)
             print(f"{'':<24} RSS at {mark:<3}: {', '.join(f'{v} MiB' for v in values)}")
+    print(
+        f"{'':<24} CPU by process: run process {figures['own_cpu']} s; "
+        + ", ".join(f"{v} s ({k})" for k, v in figures["process_cpu"].items()),
+        flush=True,
+    )
     print(
         f"{'':<24} stderr: {tracebacks} tracebacks, {closed} CommClosedError"
         + (f" (see {stderr})" if tracebacks or closed else ""),
