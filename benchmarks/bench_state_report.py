@@ -1,112 +1,339 @@
-"""Benchmark ``state_report``: 100 generated municipalities, threads vs. processes vs. Dask.
+"""Benchmark ``state_report`` on Kempten-size municipalities (issue 16's state-wide target).
 
-Run from the repository root::
+Target: 1,000 Kempten-size municipalities (144 measures, 20 partner files each) in
+at most 10 minutes on a 2-core machine, i.e. at most 1.2 s of CPU per municipality,
+Prefect included, on both cores. Run from the repository root::
 
-    python benchmarks/bench_state_report.py            # 100 municipalities
-    python benchmarks/bench_state_report.py -n 40 --workers 4 --dask-workers 4
+    python benchmarks/bench_state_report.py                 # 100 municipalities
+    python benchmarks/bench_state_report.py -n 1000 --runners process
+    python benchmarks/bench_state_report.py -n 40 --runners warm,dask --scaling
 
-Each run gets fresh folders (ingest moves the inbox files away), and all runs
-share one temporary Prefect server. Prints the wall time and the cost per
-municipality for each runner.
+Runners (``--runners``, comma-separated; default ``warm,process,dask``):
+
+* ``warm``: no Prefect, one warm process ingesting and reporting one municipality
+  after the other (the floor per municipality);
+* ``process``: :func:`kik_pipelines.processes.process_state_report` (batches on a
+  process pool, one worker per CPU);
+* ``dask``: :func:`kik_pipelines.dask.dask_state_report` (batches on a temporary
+  local Dask cluster, one worker per CPU, one thread each);
+* ``threads``: :func:`kik_pipelines.flows.state_report` (two tasks per municipality
+  on a thread pool: one core);
+
+``--scaling`` also runs Dask with one worker and prints the per-worker throughput at
+``--dask-workers`` workers relative to one (issue 16: at least 85 %).
+
+Each run is a fresh child process on fresh folders (ingest moves the inbox files
+away); all runs share one temporary Prefect server. Printed per run: wall time, CPU
+time of the run's processes (the flow process and its workers; the Prefect server's
+CPU separately), both per municipality; the peak RSS of each worker process and the
+workers' RSS when a quarter, half and all of the municipalities were done (memory
+must stay flat with n); and how many tracebacks the run wrote to stderr (teardown
+must write none). CPU time is what the sizing rule needs: on a shared machine the
+wall time also counts the other load. Uses psutil (a dependency of distributed).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import resource
+import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
-from prefect.testing.utilities import prefect_test_harness
-from tests.pipeline_fixtures import make_municipalities
-
-from kik_pipelines.dask import dask_state_report
-from kik_pipelines.flows import state_report
-from kik_pipelines.processes import process_state_report
+MIB = 1024 * 1024
 
 
-def _folders(root: Path, count: int) -> list[str]:
-    return [str(f) for f in make_municipalities(root, count)]
+# --- the child: one run ---------------------------------------------------------------
 
 
-def _run(label: str, flow: object, folders: list[str], max_workers: int) -> float:
+class Sampler(threading.Thread):
+    """Samples the RSS of this process's descendants and counts the reports written."""
+
+    def __init__(self, folders: list[str], interval: float = 0.25) -> None:
+        super().__init__(daemon=True)
+        self.folders = folders
+        self.pending = list(folders)
+        self.interval = interval
+        self.peak: dict[int, int] = {}
+        self.cpu: dict[int, float] = {}
+        self.names: dict[int, str] = {}
+        self.marks: dict[str, dict[str, int]] = {}
+        self.stop = threading.Event()
+
+    def _rss(self) -> dict[int, int]:
+        import psutil
+
+        rss: dict[int, int] = {}
+        for proc in psutil.Process().children(recursive=True):
+            try:
+                rss[proc.pid] = proc.memory_info().rss
+                times = proc.cpu_times()
+                self.cpu[proc.pid] = times.user + times.system + times.children_user
+                if proc.pid not in self.names:
+                    self.names[proc.pid] = " ".join(proc.cmdline()[1:])[-40:]
+            except psutil.Error:
+                continue
+        return rss
+
+    def _done(self) -> int:
+        self.pending = [f for f in self.pending if not any(Path(f, "berichte").glob("*.docx"))]
+        return len(self.folders) - len(self.pending)
+
+    def sample(self) -> None:
+        rss = self._rss()
+        for pid, value in rss.items():
+            self.peak[pid] = max(self.peak.get(pid, 0), value)
+        done = self._done()
+        n = len(self.folders)
+        for label, at in (("n/4", n // 4), ("n/2", n // 2), ("n", n)):
+            if label not in self.marks and done >= at and rss:
+                self.marks[label] = {str(pid): value // MIB for pid, value in rss.items()}
+
+    def run(self) -> None:
+        while not self.stop.wait(self.interval):
+            self.sample()
+
+
+def _cpu() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _warm_run(folders: list[str]) -> dict[str, Any]:
+    """Ingest and report each folder in this process, after warming it up (no Prefect)."""
+    from kik_core import workflow
+    from kik_pipelines.batches import warm_worker
+
+    warm_worker()
+    failed = 0
+    for folder in folders:
+        workflow.ingest(folder)
+        try:
+            workflow.report(folder)
+        except Exception as exc:  # counted, shown, and the run goes on
+            failed += 1
+            print(f"{folder}: {type(exc).__name__}: {exc}", file=sys.stderr)
+    return {"total": len(folders), "succeeded": len(folders) - failed, "failed": failed}
+
+
+def child(runner: str, folders: list[str], workers: int) -> dict[str, Any]:
+    """Run one runner on ``folders`` and measure it."""
+    import psutil
+
+    start_cpu = _cpu()
+    sampler = Sampler(folders)
+    sampler.start()
     start = time.perf_counter()
-    summary = flow(folders, max_workers=max_workers)  # type: ignore[operator]
+    if runner == "warm":
+        summary = _warm_run(folders)
+    else:
+        if runner == "process":
+            from kik_pipelines.processes import process_state_report
+
+            state = process_state_report(workers)(folders, workers=workers, return_state=True)
+        elif runner == "dask":
+            from kik_pipelines.dask import dask_state_report
+
+            flow = dask_state_report(n_workers=workers, threads_per_worker=1)
+            state = flow(folders, workers=workers, return_state=True)
+        elif runner == "threads":
+            from kik_pipelines.flows import state_report
+
+            state = state_report(folders, max_workers=8, return_state=True)
+        else:
+            raise SystemExit(f"unknown runner {runner!r}")
+        summary = state.result(raise_on_failure=False)
     wall = time.perf_counter() - start
-    n = summary["total"]
+    sampler.sample()
+    sampler.stop.set()
+    own_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    return {
+        "wall": wall,
+        "cpu": _cpu() - start_cpu,
+        "total": summary["total"],
+        "failed": summary["failed"],
+        "own_peak_mib": own_peak,
+        "own_rss_mib": psutil.Process().memory_info().rss // MIB,
+        "worker_peak_mib": {
+            sampler.names.get(pid, str(pid)): value // MIB for pid, value in sampler.peak.items()
+        },
+        "marks": sampler.marks,
+        "process_cpu": {
+            f"{pid} {sampler.names.get(pid, '')}": round(value, 1)
+            for pid, value in sorted(sampler.cpu.items(), key=lambda item: -item[1])[:6]
+        },
+        "own_cpu": round(sum(resource.getrusage(resource.RUSAGE_SELF)[:2]), 1),
+    }
+
+
+# --- the parent: folders, the server, the runs ------------------------------------------
+
+
+def _server_process() -> Any:
+    """The Prefect server the test harness started (a child of this process), if any."""
+    import psutil
+
+    for proc in psutil.Process().children(recursive=True):
+        try:
+            if "uvicorn" in " ".join(proc.cmdline()) or "prefect" in " ".join(proc.cmdline()):
+                return proc
+        except psutil.Error:
+            continue
+    return None
+
+
+def _cpu_of(proc: Any) -> float:
+    if proc is None:
+        return 0.0
+    times = proc.cpu_times()
+    return float(times.user + times.system)
+
+
+def run(  # noqa: PLR0917 - a benchmark's helper
+    label: str, runner: str, root: Path, n: int, workers: int, server: Any, *, minimal: bool
+) -> dict[str, Any]:
+    """Make ``n`` fresh folders, run ``runner`` on them in a child process, print the figures."""
+    from tests.pipeline_fixtures import make_kempten_size_municipalities, make_municipalities
+
+    make = make_municipalities if minimal else make_kempten_size_municipalities
+    folders = [str(f) for f in make(root / label.replace(" ", "-"), n)]
+    listing = root / f"{label.replace(' ', '-')}.json"
+    listing.write_text(json.dumps(folders), encoding="utf-8")
+    stderr = root / f"{label.replace(' ', '-')}.stderr"
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(ROOT / "src"), str(ROOT / "pipelines"), env.get("PYTHONPATH", "")]
+    )
+    from prefect.settings import PREFECT_API_URL
+
+    if PREFECT_API_URL.value():
+        env["PREFECT_API_URL"] = str(PREFECT_API_URL.value())
+    server_before = _cpu_of(server)
+    with stderr.open("w", encoding="utf-8") as err:
+        done = subprocess.run(
+            [
+                *(sys.executable, __file__, "--child", runner),
+                *("--listing", str(listing), "--dask-workers", str(workers)),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=err,
+            env=env,
+            check=False,
+            text=True,
+        )
+    server_cpu = _cpu_of(server) - server_before
+    text = stderr.read_text(encoding="utf-8", errors="replace")
+    if done.returncode != 0:
+        print(f"{label}: exit {done.returncode}\n{text[-3000:]}", flush=True)
+        return {}
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    tracebacks = text.count("Traceback (most recent call last)")
+    closed = text.count("CommClosedError")
+    per = figures["wall"] / n
+    cpu = figures["cpu"] / n
     print(
-        f"{label:<34} {wall:7.1f} s wall   {wall / n * 1000:7.0f} ms per municipality   "
-        f"({summary['succeeded']} ok, {summary['failed']} failed)",
+        f"{label:<24} {figures['wall']:7.1f} s wall ({per:5.2f} s each)   "
+        f"CPU {figures['cpu']:7.1f} s ({cpu:5.2f} s each; + Prefect server "
+        f"{server_cpu:5.1f} s = {(figures['cpu'] + server_cpu) / n:5.2f} s each)   "
+        f"{figures['total'] - figures['failed']}/{figures['total']} ok",
         flush=True,
     )
-    return wall
+    workers_peak = figures["worker_peak_mib"]
+    big = {k: v for k, v in workers_peak.items() if v >= 60}
+    print(
+        f"{'':<24} peak RSS: run process {figures['own_peak_mib']} MiB; "
+        f"processes over 60 MiB: {', '.join(f'{v} MiB' for v in big.values()) or 'none'}",
+        flush=True,
+    )
+    for mark in ("n/4", "n/2", "n"):
+        rss = figures["marks"].get(mark)
+        if rss:
+            values = sorted((v for v in rss.values() if v >= 60), reverse=True)
+            print(f"{'':<24} RSS at {mark:<3}: {', '.join(f'{v} MiB' for v in values)}")
+    print(
+        f"{'':<24} CPU by process: run process {figures['own_cpu']} s; "
+        + ", ".join(f"{v} s ({k})" for k, v in figures["process_cpu"].items()),
+        flush=True,
+    )
+    print(
+        f"{'':<24} stderr: {tracebacks} tracebacks, {closed} CommClosedError"
+        + (f" (see {stderr})" if tracebacks or closed else ""),
+        flush=True,
+    )
+    figures["server_cpu"] = server_cpu
+    return figures
 
 
 def main() -> None:
     """Generate the folders, run each runner once and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", "--municipalities", type=int, default=100)
-    parser.add_argument("--workers", type=int, default=8, help="max_workers of state_report")
+    parser.add_argument("--runners", default="warm,process,dask")
     parser.add_argument(
         "--dask-workers",
         type=int,
         default=os.cpu_count() or 1,
-        help="local Dask worker processes (default: one per CPU; more only compete)",
+        help="worker processes of the process pool and of Dask (default: one per CPU)",
     )
-    parser.add_argument("--skip-dask", action="store_true")
+    parser.add_argument("--scaling", action="store_true", help="also Dask with 1 worker")
     parser.add_argument(
-        "--scaling",
-        action="store_true",
-        help="also run Dask with 1 worker and print the per-worker throughput at "
-        "--dask-workers relative to 1 worker (issue 16: >= 85 %%)",
+        "--minimal", action="store_true", help="minimal municipalities (6 measures, 1 file)"
     )
+    parser.add_argument("--keep", type=Path, help="make the folders here and keep them")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--listing", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    n = args.municipalities
+    if args.child:
+        folders = json.loads(args.listing.read_text(encoding="utf-8"))
+        print(json.dumps(child(args.child, folders, args.dask_workers)), flush=True)
+        return
+
+    from prefect.testing.utilities import prefect_test_harness
+
+    n, workers = args.municipalities, args.dask_workers
+    runners = [r.strip() for r in args.runners.split(",") if r.strip()]
+    size = "minimal" if args.minimal else "Kempten-size (144 measures, 20 partner files)"
+    print(f"{n} {size} municipalities per run; {os.cpu_count()} CPUs; {workers} workers")
+    print(f"load average before: {os.getloadavg()[0]:.2f} (a shared machine lowers wall times)")
     with tempfile.TemporaryDirectory() as tmp, prefect_test_harness(server_startup_timeout=60):
-        root = Path(tmp)
-        start = time.perf_counter()
-        threads_folders = _folders(root / "threads", n)
-        dask_folders = [] if args.skip_dask else _folders(root / "dask", n)
-        process_folders = _folders(root / "processes", n)
-        print(f"generated {n} municipalities per runner in {time.perf_counter() - start:.1f} s")
-        print(f"cpus: {os.cpu_count()}, max_workers: {args.workers}")
-        _run(
-            f"thread pool (max_workers={args.workers})", state_report, threads_folders, args.workers
-        )
-        _run(
-            f"process pool ({args.dask_workers} processes)",
-            process_state_report(args.dask_workers),
-            process_folders,
-            args.workers,
-        )
-        if not args.skip_dask:
-            flow = dask_state_report(n_workers=args.dask_workers, threads_per_worker=1)
-            many = _run(
-                f"dask LocalCluster ({args.dask_workers} processes)",
-                flow,
-                dask_folders,
-                args.workers,
-            )
-            if args.scaling and args.dask_workers > 1:
-                one = _run(
-                    "dask LocalCluster (1 process)",
-                    dask_state_report(n_workers=1, threads_per_worker=1),
-                    _folders(root / "dask-1", n),
-                    args.workers,
-                )
-                per_worker = (n / many / args.dask_workers) / (n / one)
+        root = args.keep or Path(tmp)
+        server = _server_process()
+        results = {}
+        for runner in runners:
+            label = {
+                "warm": "warm, no Prefect",
+                "process": f"process pool ({workers})",
+                "dask": f"dask ({workers} workers)",
+                "threads": "threads (state_report)",
+            }.get(runner, runner)
+            results[runner] = run(label, runner, root, n, workers, server, minimal=args.minimal)
+        if args.scaling and workers > 1:
+            one = run("dask (1 worker)", "dask", root, n, 1, server, minimal=args.minimal)
+            many = results.get("dask")
+            if one and many:
+                ratio = (n / many["wall"] / workers) / (n / one["wall"])
+                by_cpu = one["cpu"] / many["cpu"]
                 print(
-                    f"per-worker throughput at {args.dask_workers} workers: "
-                    f"{per_worker:.0%} of 1 worker's (wall times; a busy machine lowers it)"
+                    f"per-worker throughput at {workers} workers: {ratio:.0%} of 1 worker's "
+                    "(wall times; a busy machine lowers it; target >= 85 %)\n"
+                    f"CPU per municipality, 1 worker / {workers} workers: {by_cpu:.0%} "
+                    "(what the workers' overhead costs, whatever else the machine runs)"
                 )
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ import contextlib
 import datetime as dt
 import email
 import email.policy
+import shutil
 import socket
 from collections.abc import Iterator
 from email.message import Message
@@ -20,14 +21,17 @@ from typing import Any
 from openpyxl import Workbook
 
 from kik_core import Concept, FieldOfAction, Goal, Measure, write_concept_workbook
+from kik_core.model import Status
 from kik_core.workflow import init_folder
 
 __all__ = [
     "AS_OF",
     "HEADER",
+    "KEMPTEN_SIZE_FILES",
     "SmtpSink",
     "break_folder",
     "free_port",
+    "make_kempten_size_municipalities",
     "make_municipalities",
     "make_municipality",
     "pipeline_concept",
@@ -130,6 +134,77 @@ def make_municipalities(root: Path, count: int, *, broken: int | None = None) ->
     folders = [make_municipality(root, f"kommune-{n:03d}", seed=n) for n in range(count)]
     if broken is not None:
         break_folder(folders[broken])
+    return folders
+
+
+#: Partner files per Kempten-size municipality (issue 16: 20 partner files each).
+KEMPTEN_SIZE_FILES = 20
+#: Distinct sets of partner files; municipality ``n`` gets set ``n % _VARIANTS``.
+_VARIANTS = 5
+
+
+def _kempten_size_rows(variant: int) -> list[tuple[object, ...]]:
+    """The update rows of the Kempten-shaped synthetic case (tests/report_fixtures.py).
+
+    Variant 0 keeps the case's statuses; the others move every ``variant + 2``-th
+    measure on by one status, so the municipalities' counts and charts differ.
+    """
+    from tests.report_fixtures import AS_OF as CASE_AS_OF
+    from tests.report_fixtures import make_case
+
+    case = make_case()
+    statuses = [s.label for s in (Status.WARTEND, Status.IN_BEARBEITUNG, Status.IMPLEMENTIERT)]
+    rows: list[tuple[object, ...]] = []
+    for i, r in enumerate(r for r in case.reports if r.as_of == CASE_AS_OF):
+        status = "" if r.status is None else r.status.label
+        if status and variant and i % (variant + 2) == 0:
+            status = statuses[(statuses.index(status) + 1) % len(statuses)]
+        rows.append((r.target_id, status, r.as_of, "", r.current_state, r.outlook))
+    return rows
+
+
+def _kempten_size_templates(root: Path) -> tuple[Path, list[list[Path]]]:
+    """The concept workbook and ``_VARIANTS`` sets of partner files, written once."""
+    from tests.report_fixtures import make_case
+
+    case = make_case()
+    concept = write_concept_workbook(case.concept, root / "konzept.xlsx", case.content)
+    variants: list[list[Path]] = []
+    for v in range(_VARIANTS):
+        rows = _kempten_size_rows(v)
+        files: list[Path] = []
+        for k in range(KEMPTEN_SIZE_FILES):
+            partner = f"Partner {k + 1:02d}"
+            mine = [(*row[:3], partner, *row[4:]) for row in rows[k::KEMPTEN_SIZE_FILES]]
+            files.append(write_update_file(root / f"v{v}" / f"partner-{k + 1:02d}.xlsx", mine))
+        variants.append(files)
+    return concept, variants
+
+
+def make_kempten_size_municipalities(root: Path, count: int) -> list[Path]:
+    """``count`` Kempten-size folders ``kommune-000`` …: 144 measures, 20 partner files each.
+
+    The concept is the synthetic Kempten-shaped one of ``tests/report_fixtures.py``
+    (six fields, 43 goals, 144 measures, field intros, highlights, indicators,
+    timeline); its measure and goal reports at 2023-09-30 are spread over
+    :data:`KEMPTEN_SIZE_FILES` partner files in ``eingang/``. The workbooks are
+    written once and copied, so making 1,000 folders takes seconds, not minutes.
+    ``[bericht] stichtag`` is 2023-09-30, so every report is about that date.
+    """
+    templates = root / "_vorlagen"
+    concept, variants = _kempten_size_templates(templates)
+    folders = []
+    for n in range(count):
+        folder = init_folder(root / f"kommune-{n:03d}", f"Kommune {n:03d}")
+        shutil.copyfile(concept, folder / "konzept.xlsx")
+        for file in variants[n % _VARIANTS]:
+            shutil.copyfile(file, folder / "eingang" / file.name)
+        settings = folder / "kik.toml"
+        text = settings.read_text(encoding="utf-8")
+        settings.write_text(
+            text.replace("# stichtag = 2023-09-30", "stichtag = 2023-09-30", 1), encoding="utf-8"
+        )
+        folders.append(folder)
     return folders
 
 

@@ -570,3 +570,28 @@ def test_free_form_numbers_keep_text_columns_without_the_goal_check(tmp_path: Pa
     assert load_concept(path) == concept
     kempten_style = load_workbook(write_concept_workbook(None, tmp_path / "leer.xlsx"))
     assert "custom" in [v.type for v in kempten_style["Maßnahmen"].data_validations.dataValidation]
+
+
+def test_the_same_workbook_is_parsed_once_and_a_changed_one_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 16: ingest and report read the workbook in one process; its bytes decide."""
+    from kik_core import concept_workbook
+
+    path = _workbook(tmp_path / "konzept.xlsx", _valid_sheets())
+    parsed: list[Path] = []
+    parse = concept_workbook._parse_sheets
+
+    def counting(p: Path) -> object:
+        parsed.append(p)
+        return parse(p)
+
+    monkeypatch.setattr(concept_workbook, "_parse_sheets", counting)
+    first = load_concept(path)
+    assert load_concept(path) == first
+    assert len(parsed) == 1
+    sheets = _valid_sheets()
+    sheets["Maßnahmen"].append(["BS", "2.11", "Elfte", None, None])
+    _workbook(path, sheets)
+    assert [m.id for m in load_concept(path).measures][-1] == "BS-2.11"
+    assert len(parsed) == 2

@@ -424,13 +424,18 @@ def test_state_report_survives_a_broken_municipality(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 @pytest.mark.usefixtures("prefect_server")
-def test_state_report_on_local_dask_cluster(tmp_path: Path) -> None:
+def test_state_report_on_local_dask_cluster(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 16: batches on two Dask worker processes; the teardown writes no traceback."""
     pytest.importorskip("prefect_dask")
     from kik_pipelines.dask import dask_state_report
 
     folders = make_municipalities(tmp_path, 20, broken=3)
     flow = dask_state_report(n_workers=2, threads_per_worker=1, processes=True)
-    state = flow([str(f) for f in folders], max_workers=8, return_state=True)
+    capfd.readouterr()
+    state = flow([str(f) for f in folders], workers=2, return_state=True)
+    errors = capfd.readouterr().err
     assert state.name == PARTLY_FAILED
     summary = state.result(raise_on_failure=False)
     assert (summary["total"], summary["succeeded"], summary["failed"]) == (20, 19, 1)
@@ -440,6 +445,10 @@ def test_state_report_on_local_dask_cluster(tmp_path: Path) -> None:
     for outcome in summary["municipalities"]:
         if outcome["ok"]:
             assert Path(outcome["docx"]).is_file()
+    assert "Traceback" not in errors
+    assert "CommClosedError" not in errors
+    # 20 municipalities for 2 workers: 4 batches per worker at least, so 3 per batch
+    assert len(_task_runs(state.state_details.flow_run_id)) == 7
 
 
 @pytest.mark.usefixtures("prefect_server")
@@ -685,18 +694,24 @@ def test_draft_step_after_the_office_issued_the_round_is_skipped(tmp_path: Path)
 @pytest.mark.slow
 @pytest.mark.usefixtures("prefect_server")
 def test_state_report_on_a_process_pool(tmp_path: Path) -> None:
-    """Issue 16: the tasks run in worker processes, a broken municipality stops no other."""
+    """Issue 16: batches run in worker processes, a broken municipality stops no other."""
     from kik_pipelines.processes import process_state_report
 
     folders = make_municipalities(tmp_path, 6, broken=2)
-    state = process_state_report(2)([str(f) for f in folders], max_workers=4, return_state=True)
+    state = process_state_report(2)([str(f) for f in folders], batch_size=2, return_state=True)
     assert state.name == PARTLY_FAILED
     summary = state.result(raise_on_failure=False)
     assert (summary["total"], summary["succeeded"], summary["failed"]) == (6, 5, 1)
+    assert [o["folder"] for o in summary["municipalities"]] == [str(f) for f in folders]
     for outcome in summary["municipalities"]:
         if outcome["ok"]:
             assert Path(outcome["docx"]).is_file()
-# --- the web edition of the issued rounds ------------------------------------------
+    names = sorted(r.name for r in _task_runs(state.state_details.flow_run_id))
+    assert names == [
+        "kommunen-kommune-000-bis-kommune-001",
+        "kommunen-kommune-002-bis-kommune-003",
+        "kommunen-kommune-004-bis-kommune-005",
+    ]
 
 
 def _web_target(folder: Path, target: Path) -> Path:
@@ -867,3 +882,98 @@ def test_unpublished_site_names_the_state_and_says_what_to_do() -> None:
     state = quarterly_state(values)
     assert state.name == WITH_REJECTIONS
     assert state.message.endswith("; Website nicht veröffentlicht")
+
+
+# --- state_report in batches (issue 16) --------------------------------------------
+
+
+def test_batch_folders_in_order_and_bounded() -> None:
+    from kik_pipelines.batches import MAX_BATCH, batch_folders
+
+    folders = [f"k{n}" for n in range(10)]
+    assert batch_folders(folders, workers=2) == [folders[i : i + 2] for i in range(0, 10, 2)]
+    assert batch_folders(folders, workers=1, size=4) == [folders[:4], folders[4:8], folders[8:]]
+    assert batch_folders(folders, workers=8) == [[f] for f in folders]
+    many = [f"k{n}" for n in range(1000)]
+    batches = batch_folders(many, workers=2)
+    assert {len(b) for b in batches} == {MAX_BATCH}
+    assert [f for b in batches for f in b] == many
+    assert batch_folders([], workers=2) == []
+    with pytest.raises(ValueError, match="at least 1"):
+        batch_folders(folders, workers=2, size=0)
+
+
+def test_run_municipality_reports_and_names_the_failed_step(tmp_path: Path) -> None:
+    from kik_pipelines.batches import run_municipality
+
+    good = make_municipality(tmp_path, "gut", bad_rows=2)
+    outcome = run_municipality(str(good))
+    assert outcome["ok"]
+    assert (outcome["rows_accepted"], outcome["rows_rejected"]) == (6, 2)
+    assert (outcome["measures"], outcome["files_quarantined"]) == (6, 0)
+    assert Path(outcome["docx"]).is_file()
+
+    broken = break_folder(make_municipality(tmp_path, "kaputt"))
+    failed = run_municipality(str(broken))
+    assert failed["ok"] is False
+    assert failed["step"] == "ingest"
+    assert failed["error"].startswith("SettingsError: ")
+    assert "fehlt.xlsx" in failed["error"]
+
+
+def test_run_municipality_retries_a_transient_error_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kik_core import workflow
+    from kik_core.errors import ReportError
+    from kik_pipelines import batches
+
+    monkeypatch.setattr(batches, "RETRY_DELAYS", [0.0, 0.0])
+    folder = make_municipality(tmp_path, "wackelig")
+    real_report = workflow.report
+    calls: list[str] = []
+
+    def flaky_report(path: str) -> Any:
+        calls.append(path)
+        if len(calls) < 3:
+            raise OSError("Netzlaufwerk kurz nicht erreichbar")
+        return real_report(path)
+
+    monkeypatch.setattr(workflow, "report", flaky_report)
+    assert batches.run_municipality(str(folder))["ok"]
+    assert len(calls) == 3
+
+    calls.clear()
+
+    def broken_report(path: str) -> Any:
+        calls.append(path)
+        raise ReportError(f"Die Vorlage in {path} ist keine Word-Datei")
+
+    monkeypatch.setattr(workflow, "report", broken_report)
+    outcome = batches.run_municipality(str(make_municipality(tmp_path, "kaputt")))
+    assert (outcome["ok"], outcome["step"], len(calls)) == (False, "report", 1)
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_batched_state_report_survives_a_broken_municipality(tmp_path: Path) -> None:
+    from kik_pipelines.batches import batched_state_report
+
+    folders = make_municipalities(tmp_path, 7, broken=4)
+    state = batched_state_report([str(f) for f in folders], batch_size=3, return_state=True)
+    assert (state.type, state.name) == (StateType.FAILED, PARTLY_FAILED)
+    assert state.message == "6 von 7 Kommunen erfolgreich; fehlgeschlagen: kommune-004"
+    summary = state.result(raise_on_failure=False)
+    assert [o["folder"] for o in summary["municipalities"]] == [str(f) for f in folders]
+    failed = [o for o in summary["municipalities"] if not o["ok"]]
+    assert [(o["folder"], o["step"]) for o in failed] == [(str(folders[4]), "ingest")]
+    assert all(Path(o["docx"]).is_file() for o in summary["municipalities"] if o["ok"])
+    runs = _task_runs(state.state_details.flow_run_id)
+    assert sorted(r.name for r in runs) == [
+        "kommunen-kommune-000-bis-kommune-002",
+        "kommunen-kommune-003-bis-kommune-005",
+        "kommunen-kommune-006",
+    ]
+    assert all(r.state.is_completed() for r in runs)
+    artifacts = _artifacts("state-report-summary", "kommune-001-status-counts")
+    assert "6 von 7 erfolgreich, 1 fehlgeschlagen." in str(artifacts["state-report-summary"].data)
+    assert "kommune-001-status-counts" in artifacts

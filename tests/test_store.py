@@ -188,6 +188,26 @@ def test_processes_opening_a_new_sqlite_store_at_once(tmp_path: Path) -> None:
         assert [p.returncode for p in procs] == [0, 0, 0], errors
 
 
+def test_new_sqlite_stores_are_copies_of_one_migrated_store(tmp_path: Path) -> None:
+    """Issue 16: the migrations run once per process; each new store starts empty at head."""
+    from kik_core.store import _store
+
+    with Store.open(sqlite_url(tmp_path / "a.sqlite"), municipality="a") as first:
+        first.open_round(_round(dt.date(2024, 3, 31)))
+        assert len(first.rounds()) == 1
+    assert set(_store._NEW_STORE) == {_store.HEAD_REVISION}
+    with Store.open(sqlite_url(tmp_path / "b.sqlite"), municipality="b") as second:
+        assert second.rounds() == []
+        assert second.report_dates() == []
+    engine = create_engine(sqlite_url(tmp_path / "b.sqlite"))
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == (
+            _store.HEAD_REVISION
+        )
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+    engine.dispose()
+
+
 # --- one database, many municipalities (issue 11 point 11) ---------------------
 
 

@@ -8,7 +8,10 @@ Modules:
 
 * :mod:`kik_pipelines.flows`: tasks and flows (``ingest_inbox``, ``build_report``,
   ``quarterly_report``, ``state_report``).
-* :mod:`kik_pipelines.dask`: ``state_report`` on a Dask cluster.
+* :mod:`kik_pipelines.batches`: ``state_report`` in batches of municipalities on warm
+  worker processes (``batched_state_report``).
+* :mod:`kik_pipelines.processes`: the batched ``state_report`` on a process pool.
+* :mod:`kik_pipelines.dask`: the batched ``state_report`` on a Dask cluster.
 * :mod:`kik_pipelines.serve`: schedule and serve the quarterly deployments, starting a
   local Prefect server when no ``PREFECT_API_URL`` is configured.
 * :mod:`kik_pipelines.cli`: the ``kik serve`` sub-command.

@@ -39,10 +39,13 @@ whose German messages name the sheet, row and column.
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import functools
+import hashlib
 import logging
 import re
+import threading
 from collections.abc import Callable, Collection, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -200,7 +203,38 @@ class _Sheet:
         return Location(self.file, self.name, row, column)
 
 
+#: The sheets of the last few workbooks read, by path and content digest: ingest, report
+#: and the report's content sheets read the same workbook in one process (issue 16).
+_SHEETS: collections.OrderedDict[tuple[str, bytes], dict[str, _Sheet]] = collections.OrderedDict()
+_SHEETS_SIZE = 4
+_SHEETS_LOCK = threading.Lock()
+
+
+def _digest(path: Path) -> bytes | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).digest()
+    except OSError:
+        return None
+
+
 def _read_sheets(path: Path) -> dict[str, _Sheet]:
+    """Every sheet of the workbook; the same bytes are parsed once (a small cache)."""
+    before = _digest(path)
+    key = (str(path.absolute()), before or b"")
+    with _SHEETS_LOCK:
+        if before is not None and key in _SHEETS:
+            _SHEETS.move_to_end(key)
+            return _SHEETS[key]
+    sheets = _parse_sheets(path)
+    if before is not None and _digest(path) == before:  # unchanged while it was parsed
+        with _SHEETS_LOCK:
+            _SHEETS[key] = sheets
+            while len(_SHEETS) > _SHEETS_SIZE:
+                _SHEETS.popitem(last=False)
+    return sheets
+
+
+def _parse_sheets(path: Path) -> dict[str, _Sheet]:
     from python_calamine import CalamineWorkbook
 
     from kik_core._cells import clean_value

@@ -15,9 +15,11 @@ screen reader switches its voice.
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from docx.text.run import Run
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
@@ -53,19 +55,37 @@ def strip_language_marks(text: str) -> str:
     return _LANG_SPAN.sub(r"\1", text)
 
 
+#: Characters python-docx turns into elements of their own (tab, line break).
+_RUN_BREAKS = frozenset("\t\r\n")
+
+
+def _add_run(paragraph: Any, text: str) -> Any:
+    """``paragraph.add_run(text)``, without python-docx's loop over every character.
+
+    Text without tabs or line breaks becomes one ``w:t`` (with ``xml:space`` where
+    spaces lead or trail), exactly what python-docx writes for it.
+    """
+    if _RUN_BREAKS.intersection(text):
+        return paragraph.add_run(text)
+    r = paragraph._p.add_r()
+    if text:
+        r.add_t(text)
+    return Run(r, paragraph)
+
+
 def add_text(paragraph: Any, text: str) -> list[Any]:
     """Add ``text`` as runs, giving marked foreign-language passages their ``w:lang``."""
     runs = []
     position = 0
     for match in _LANG_SPAN.finditer(text):
         if match.start() > position:
-            runs.append(paragraph.add_run(text[position : match.start()]))
-        run = paragraph.add_run(match[1])
+            runs.append(_add_run(paragraph, text[position : match.start()]))
+        run = _add_run(paragraph, match[1])
         set_run_language(run, match[2])
         runs.append(run)
         position = match.end()
     if position < len(text):
-        runs.append(paragraph.add_run(text[position:]))
+        runs.append(_add_run(paragraph, text[position:]))
     return runs
 
 
@@ -79,21 +99,35 @@ def _inline_text(token: Token) -> str:
     return "".join(parts).strip()
 
 
+#: Character style ids by style name, per document being written (looking a style up by
+#: name scans the styles part: a thousand emphasised runs made that a hot spot).
+_STYLE_IDS: weakref.WeakKeyDictionary[Any, dict[str, str]] = weakref.WeakKeyDictionary()
+
+
+def _style_id(run: Any, name: str) -> str | None:
+    """The id of the style ``name`` in ``run``'s document, ``None`` if it has none."""
+    part = run.part
+    known = _STYLE_IDS.setdefault(part, {})
+    if name not in known:
+        try:
+            known[name] = part.document.styles[name].style_id
+        except KeyError:
+            return None
+    return known[name]
+
+
 def _character_style(run: Any, name: str, fallback: str) -> None:
     """Give ``run`` the character style ``name`` (direct formatting if the template lacks it)."""
-    try:
-        style = run.part.document.styles[name]
-    except KeyError:
+    style_id = _style_id(run, name)
+    if style_id is None:
         setattr(run, fallback, True)
         return
-    if (
-        run.style.style_id != style.style_id
-        and run._r.rPr is not None
-        and (run._r.rPr.rStyle is not None)
-    ):  # bold and italic at once: keep the first style, add the other directly
+    current = run._r.style
+    if current is not None and current != style_id:
+        # bold and italic at once: keep the first style, add the other directly
         setattr(run, fallback, True)
         return
-    run._r.style = style.style_id
+    run._r.style = style_id
 
 
 def _add_inline(paragraph: Any, token: Token) -> None:
