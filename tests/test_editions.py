@@ -291,3 +291,20 @@ def test_one_edition_is_the_plain_rule() -> None:
     assert single.concept_at(D3) is single.current
     assert single.snapshot(REPORTS, D2) == build_snapshot(old_edition(), REPORTS, D2)
     assert single.origin("BS-1.1") == ""
+
+
+def test_a_late_correction_on_a_dropped_number_names_its_measure() -> None:
+    """A late report on a number the new edition dropped is named from the old edition."""
+    from kik_core.presentation import present
+    from kik_core.rounds import LateCorrection
+
+    c = change()
+    after = edition_snapshot(c, REPORTS, D3, previous=D2)
+    late = [LateCorrection(r("AA-1.3", B, D2), D2, dt.datetime(2024, 4, 20, 9, 30))]
+    table = present(c.new, after, late=late, edition=c).overview.late_table
+    assert table is not None
+    assert table.rows[0][:3] == ("AA-1.3", "alt AA 3", "in Bearbeitung")
+    # without the old edition the number is unknown to the concept
+    table = present(c.new, after, late=late).overview.late_table
+    assert table is not None
+    assert table.rows[0][1] == "–"

@@ -971,16 +971,26 @@ def _conflicts(concept: Concept, snapshot: Snapshot) -> tuple[str, Table | None]
     return conflicts_sentence(len(snapshot.conflicts)), table
 
 
-def _target_text(concept: Concept, target_id: str) -> str:
-    if not concept.has_id(target_id):
-        return "–"
-    if concept.is_measure(target_id):
-        return concept.measure(target_id).text
-    return concept.goal(target_id).text if concept.is_goal(target_id) else "–"
+def _target_text(concept: Concept, target_id: str, earlier: Sequence[Concept] = ()) -> str:
+    """The text of a measure or goal; an id only an earlier edition has is looked up there."""
+    for edition in (concept, *reversed(earlier)):
+        if not edition.has_id(target_id):
+            continue
+        if edition.is_measure(target_id):
+            return edition.measure(target_id).text
+        if edition.is_goal(target_id):
+            return edition.goal(target_id).text
+    return "–"
 
 
-def _late(concept: Concept, late: Sequence[LateCorrection]) -> tuple[str, Table | None]:
-    """Reports for issued rounds that arrived after the issue (rule 4 of the rounds)."""
+def _late(
+    concept: Concept, late: Sequence[LateCorrection], earlier: Sequence[Concept] = ()
+) -> tuple[str, Table | None]:
+    """Reports for issued rounds that arrived after the issue (rule 4 of the rounds).
+
+    ``earlier``: the concept's earlier editions, oldest first, for late reports on a
+    number a *Fortschreibung* dropped.
+    """
     if not late:
         return "", None
     rounds = sorted({c.round_stichtag for c in late})
@@ -998,7 +1008,7 @@ def _late(concept: Concept, late: Sequence[LateCorrection]) -> tuple[str, Table 
         rows=tuple(
             (
                 c.report.target_id,
-                _target_text(concept, c.report.target_id),
+                _target_text(concept, c.report.target_id, earlier),
                 c.report.status.label if c.report.status else "Text zum Ziel",
                 format_date(c.report.as_of),
                 c.report.partner,
@@ -1649,7 +1659,12 @@ def present(
     )
     changes = _changes(concept, snapshot)
     conflicts_sentence, conflicts_table = _conflicts(concept, snapshot)
-    late_sentence, late_table = _late(concept, late)
+    earlier: tuple[Concept, ...] = ()
+    if editions is not None:
+        earlier = editions.concepts[:-1]
+    elif edition is not None:
+        earlier = (edition.old,)
+    late_sentence, late_table = _late(concept, late, earlier)
     rows = [snapshot.summary(snapshot.by_field[f.code]) for f in concept.fields]
     overview = Overview(
         sentence=overview_sentence(snapshot),
