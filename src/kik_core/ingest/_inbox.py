@@ -33,7 +33,6 @@ read; claiming, feedback, commits and archiving stay here. A reader that fails
 
 from __future__ import annotations
 
-import concurrent.futures
 import contextlib
 import ctypes
 import datetime as dt
@@ -53,6 +52,7 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterator
+from multiprocessing.connection import Connection
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
@@ -654,13 +654,83 @@ def _read_ahead(path: Path) -> _Read:
     return result, data
 
 
+def _serve(conn: Connection, parent_end: Connection, task: _Task, lock: int) -> None:
+    """A reader process's life: read the claimed files it is sent until told to end."""
+    parent_end.close()  # so that the reader sees the end when the parent dies
+    _start_reader(task, lock)
+    while True:
+        try:
+            path = conn.recv()
+        except (EOFError, OSError):
+            return
+        if path is None:
+            return
+        try:
+            answer: tuple[bool, object] = (True, _read_ahead(path))
+        except Exception as exc:  # the parent reads the file itself and meets it again
+            answer = (False, repr(exc))
+        conn.send(answer)
+
+
+class _ReaderProcess:
+    """One forked reader process and the files sent to it, oldest first."""
+
+    def __init__(self, task: _Task, lock: int) -> None:
+        context = multiprocessing.get_context("fork")
+        self.conn, child_end = context.Pipe()
+        self.process = context.Process(
+            target=_serve, args=(child_end, self.conn, task, lock), daemon=True
+        )
+        self.process.start()
+        child_end.close()
+        self.sent = 0
+        self.alive = True
+
+    def send(self, path: Path) -> bool:
+        """Send a file to read; False if the reader is gone."""
+        if self.alive:
+            try:
+                self.conn.send(path)
+            except OSError:
+                self.alive = False
+            else:
+                self.sent += 1
+                return True
+        return False
+
+    def receive(self) -> _Read | None:
+        """The oldest file's result; None if the reader failed (read it here)."""
+        self.sent -= 1
+        if not self.alive:
+            return None
+        try:
+            ok, answer = self.conn.recv()
+        except (EOFError, OSError) as exc:  # killed (OOM killer, kill -9)
+            log.debug("reader %s ended: %r", self.process.pid, exc)
+            self.alive = False
+            return None
+        if not ok:
+            log.debug("reader failed, the file is read here: %s", answer)
+            return None
+        return answer  # type: ignore[no-any-return]
+
+    def stop(self) -> None:
+        """End the reader (at once: it only reads)."""
+        with contextlib.suppress(OSError):
+            self.conn.close()
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join()
+
+
 class _Reader:
     """Claims the inbox's files in order and reads them ahead in reader processes.
 
     :meth:`take` gives the next file as ``(inbox path, claimed path or None,
     read ahead or None)``; None as read means: read it here (no readers, or the
-    reader failed). At most ``PREFETCH`` files per reader are claimed and not yet
-    taken; :meth:`close` puts those back in the inbox.
+    reader failed). At most :data:`PREFETCH` files per reader are claimed and not
+    yet taken; :meth:`close` puts those back in the inbox. No threads: the
+    readers are fed and heard through one pipe each, in turn, so the order is kept.
     """
 
     def __init__(
@@ -679,18 +749,10 @@ class _Reader:
         self._work = work
         self._root = root
         self._inbox = inbox
-        self._waiting: deque[tuple[Path, Path | None, concurrent.futures.Future[_Read] | None]]
-        self._waiting = deque()
-        self._pool: concurrent.futures.ProcessPoolExecutor | None = None
-        self._ahead = 0
-        if readers > 0:
-            self._pool = concurrent.futures.ProcessPoolExecutor(
-                max_workers=readers,
-                mp_context=multiprocessing.get_context("fork"),
-                initializer=_start_reader,
-                initargs=(task, lock),
-            )
-            self._ahead = readers * PREFETCH
+        #: files claimed and not yet taken: (inbox path, claimed path, its reader or None)
+        self._waiting: deque[tuple[Path, Path | None, _ReaderProcess | None]] = deque()
+        self._readers = [_ReaderProcess(task, lock) for _ in range(readers)]
+        self._turn = 0
 
     def more(self) -> bool:
         """Whether files are left to take."""
@@ -702,37 +764,32 @@ class _Reader:
         Raises:
             FolderError: a file cannot be claimed.
         """
-        if self._pool is None:
+        if not self._readers:
             path = self._files[self._position]
             self._position += 1
             return path, _claim(path, self._work, self._root), None
-        while len(self._waiting) < self._ahead and self._position < len(self._files):
+        ahead = PREFETCH * len(self._readers)
+        while len(self._waiting) < ahead and self._position < len(self._files):
             path = self._files[self._position]
             claimed = _claim(path, self._work, self._root)
             self._position += 1  # claimed: put back by close() unless taken
-            future = None
+            reader = None
             if claimed is not None:
-                try:
-                    future = self._pool.submit(_read_ahead, claimed)
-                except RuntimeError:  # the pool broke: read here
-                    future = None
-            self._waiting.append((path, claimed, future))
-        path, claimed, future = self._waiting.popleft()
-        read: _Read | None = None
-        if future is not None:
-            try:
-                read = future.result()
-            except Exception as exc:  # a reader died or failed: read it here
-                log.debug("%s: reader failed, read here: %r", display_name(path.name), exc)
-        return path, claimed, read
+                reader = self._readers[self._turn]
+                self._turn = (self._turn + 1) % len(self._readers)
+                if not reader.send(claimed):
+                    reader = None
+            self._waiting.append((path, claimed, reader))
+        path, claimed, reader = self._waiting.popleft()
+        return path, claimed, None if reader is None else reader.receive()
 
     def close(self) -> None:
         """Stop the readers; files claimed ahead and not taken go back to the inbox."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        readers, self._readers = self._readers, []
+        for reader in readers:
+            reader.stop()
         while self._waiting:
-            _path, claimed, _future = self._waiting.popleft()
+            _path, claimed, _reader = self._waiting.popleft()
             if claimed is not None and claimed.exists():
                 _move_unique(claimed, self._inbox, claimed.name)
 
