@@ -566,3 +566,29 @@ def test_a_stop_puts_the_files_read_ahead_back(dirs: dict[str, Path], tmp_path: 
     assert len(left) == 23  # the files claimed ahead are back in the inbox, none lost
     assert "f00.xlsx" not in left
     assert not list((dirs["inbox"] / ".in-arbeit").iterdir())
+
+
+def test_readers_only_when_they_pay_and_are_safe(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from kik_core.ingest import _inbox
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.3, 0.3, 0.3))
+    assert _inbox._reader_count(_inbox.PARALLEL_FILES) == 1
+    assert _inbox._reader_count(_inbox.PARALLEL_FILES - 1) == 0  # too few files
+    monkeypatch.setattr(os, "getloadavg", lambda: (1.6, 0.3, 0.3))
+    assert _inbox._reader_count(1000) == 0  # no spare CPU
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.3, 0.3, 0.3))
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    assert _inbox._reader_count(1000) == 0  # one CPU
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    assert _inbox._reader_count(1000) == 3
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        assert _inbox._reader_count(1000) == 0  # no fork beside another thread
+    finally:
+        release.set()
+        other.join()

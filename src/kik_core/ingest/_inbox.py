@@ -23,7 +23,8 @@ Nothing is lost whatever fails:
   their files again;
 * temp files of killed runs are removed at the start.
 
-From :data:`PARALLEL_FILES` files on (and with more than one CPU), files are
+From :data:`PARALLEL_FILES` files on (with more than one CPU, one of them spare
+by the load average, in a single-threaded, non-daemon process), files are
 read and validated, and their error workbooks made, in reader processes
 (forked, so the concept is handed over once) while this process writes the
 store: in order, at most :data:`PREFETCH` files ahead per reader. Readers only
@@ -620,7 +621,16 @@ def _reader_count(files: int) -> int:
         return 0  # the concept is handed over by forking; elsewhere read here
     if threading.active_count() > 1:
         return 0  # a fork while other threads run may copy a held lock into the reader
-    return min(cpus - 1, 3)
+    if multiprocessing.current_process().daemon:
+        return 0  # daemon processes (Dask's, multiprocessing's) may not have children
+    readers = min(cpus - 1, 3)
+    try:
+        load = os.getloadavg()[0]
+    except OSError:
+        load = 0.0
+    if load > cpus - readers:
+        return 0  # no spare CPU (1-minute load average): readers would only add their cost
+    return readers
 
 
 def _start_reader(task: _Task, lock: int) -> None:
@@ -841,7 +851,8 @@ def ingest_inbox(
         readers: reader processes that read files while the store is written
             (see the module docs); 0 reads every file here; None (default): one
             fewer than the CPUs (at most 3) from :data:`PARALLEL_FILES` files on,
-            where processes can be forked safely, else 0.
+            where processes can be forked safely and the load average leaves a
+            CPU spare, else 0.
 
     Raises:
         StoreError: the store failed; the file being processed is put back.
