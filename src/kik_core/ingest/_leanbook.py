@@ -281,7 +281,8 @@ def lean_workbook_bytes(
     sheet1 = skeleton.sheet1.format(height=_number(instruction_height(2, title))).replace(
         PLACEHOLDER, shown
     )
-    stamp = (now or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    moment = now or dt.datetime.now(dt.UTC)  # W3CDTF, a machine format
+    stamp = moment.replace(microsecond=0, tzinfo=None).isoformat() + "Z"
     core = re.sub(
         r"(<dcterms:(created|modified)[^>]*>)[^<]*", rf"\g<1>{stamp}", skeleton.core
     ).replace(_MARKER, escape(identifier))
