@@ -577,6 +577,8 @@ def test_readers_only_when_they_pay_and_are_safe(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(os, "getloadavg", lambda: (0.3, 0.3, 0.3))
     assert _inbox._reader_count(_inbox.PARALLEL_FILES) == 1
     assert _inbox._reader_count(_inbox.PARALLEL_FILES - 1) == 0  # too few files
+    monkeypatch.setattr(os, "getloadavg", lambda: (1.4, 0.3, 0.3))
+    assert _inbox._reader_count(1000) == 1  # this process and a little more
     monkeypatch.setattr(os, "getloadavg", lambda: (1.6, 0.3, 0.3))
     assert _inbox._reader_count(1000) == 0  # no spare CPU
     monkeypatch.setattr(os, "getloadavg", lambda: (0.3, 0.3, 0.3))

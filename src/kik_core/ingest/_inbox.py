@@ -628,8 +628,10 @@ def _reader_count(files: int) -> int:
         load = os.getloadavg()[0]
     except OSError:
         load = 0.0
-    if load > cpus - readers:
-        return 0  # no spare CPU (1-minute load average): readers would only add their cost
+    # the load counts this process too (and the runs just before it, in a loop): a
+    # second CPU is spare unless the load exceeds it by half a process
+    if load > cpus - readers + 0.5:
+        return 0  # no spare CPU: readers would only add their cost (about a tenth)
     return readers
 
 
