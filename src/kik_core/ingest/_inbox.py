@@ -739,10 +739,11 @@ class _Reader:
     """Claims the inbox's files in order and reads them ahead in reader processes.
 
     :meth:`take` gives the next file as ``(inbox path, claimed path or None,
-    read ahead or None)``; None as read means: read it here (no readers, or the
-    reader failed). At most :data:`PREFETCH` files per reader are claimed and not
-    yet taken; :meth:`close` puts those back in the inbox. No threads: the
-    readers are fed and heard through one pipe each, in turn, so the order is kept.
+    read ahead or None)``; None as read means: read it here (no readers, the
+    reader failed, or one file in ``4 * readers + 1``, to even out the work).
+    At most :data:`PREFETCH` files per reader are claimed and not yet taken;
+    :meth:`close` puts those back in the inbox. No threads: the readers are fed
+    and heard through one pipe each, in turn, so the order is kept.
     """
 
     def __init__(
@@ -765,6 +766,7 @@ class _Reader:
         self._waiting: deque[tuple[Path, Path | None, _ReaderProcess | None]] = deque()
         self._readers = [_ReaderProcess(task, lock) for _ in range(readers)]
         self._turn = 0
+        self._sent = 0
 
     def more(self) -> bool:
         """Whether files are left to take."""
@@ -786,7 +788,11 @@ class _Reader:
             claimed = _claim(path, self._work, self._root)
             self._position += 1  # claimed: put back by close() unless taken
             reader = None
-            if claimed is not None:
+            self._sent += 1
+            # one file in 4 per reader + 1 is read here: the readers' share is larger
+            # than this process's (claim, store, archive), so this evens the two out
+            share = 4 * len(self._readers) + 1
+            if claimed is not None and self._sent % share != 0:
                 reader = self._readers[self._turn]
                 self._turn = (self._turn + 1) % len(self._readers)
                 if not reader.send(claimed):
