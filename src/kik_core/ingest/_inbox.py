@@ -35,7 +35,6 @@ read; claiming, feedback, commits and archiving stay here. A reader that fails
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import datetime as dt
 import enum
 import fcntl
@@ -644,6 +643,8 @@ def _start_reader(task: _Task, lock: int) -> None:
         os.close(lock)  # the work folder's lock lives with the parent only
     if sys.platform == "linux":  # end with the parent, also after kill -9
         with contextlib.suppress(Exception):
+            import ctypes  # noqa: PLC0415 - only in reader processes
+
             libc = ctypes.CDLL(None, use_errno=True)
             libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
             if os.getppid() == 1:  # pragma: no cover - the parent died before prctl
