@@ -336,3 +336,62 @@ def test_ingest_table_fits_80_columns() -> None:
     assert "  ausgang/Rueckmeldung_Jugendmigrationsdienst_Fehler.xlsx" in text.splitlines()
     assert "/kommunen" not in text
     assert "teilweise" in text
+
+
+def test_ingest_output_for_many_files_lists_files_that_need_attention() -> None:
+    """Issue 16: beyond TABLE_FILES files only rejected/quarantined files are listed one by one."""
+    import io
+
+    from rich.console import Console
+
+    from kik_core.cli import TABLE_FILES, _print_ingest
+    from kik_core.errors import Location, Problem, Reason
+    from kik_core.ingest import FileOutcome, IngestSummary, Outcome
+
+    folder = Path("/kommunen/musterstadt")
+    day = folder / "archiv" / "2024-03-01"
+    clean = [
+        FileOutcome(f"sauber_{i:03d}.xlsx", Outcome.ACCEPTED, 10, 0, (), None, day / "x")
+        for i in range(TABLE_FILES)
+    ]
+    row_problem = Problem.of(Reason.ENCRYPTED, Location("teil.xlsx", row=3))
+    partial = FileOutcome(
+        "teil.xlsx",
+        Outcome.PARTIAL,
+        9,
+        1,
+        (row_problem,),
+        folder / "ausgang" / "teil_Fehler.xlsx",
+        day / "teil.xlsx",
+    )
+    locked = Problem.of(Reason.ENCRYPTED, Location("geheim.xlsx"))
+    quarantined = FileOutcome(
+        "geheim.xlsx", Outcome.QUARANTINED, 0, 0, (locked,), None, folder / "quarantaene" / "g"
+    )
+    twice = FileOutcome("doppelt.xlsx", Outcome.DUPLICATE, 0, 0, (), None, day / "doppelt.xlsx")
+    summary = IngestSummary((*clean[:20], partial, *clean[20:], quarantined, twice))
+    out = io.StringIO()
+    _print_ingest(Console(file=out, width=200, color_system=None), summary, folder)
+    text = out.getvalue()
+    lines = text.splitlines()
+    assert "Eingelesene Dateien: 53; einzeln aufgeführt sind die 2 Dateien" in lines[0]
+    assert "  teil.xlsx: teilweise angenommen (9 angen., 1 abgel.) → ausgang/teil_Fehler.xlsx" in (
+        lines
+    )
+    assert f"  geheim.xlsx: Quarantäne (0 angen., 0 abgel.) – {locked.message}" in lines
+    assert "sauber_" not in text  # clean files only counted
+    assert "doppelt.xlsx" not in text
+    assert "  angenommen: 50 Dateien" in lines
+    assert "  teilweise angenommen: 1 Datei" in lines
+    assert "  Quarantäne: 1 Datei" in lines
+    assert "  schon eingelesen: 1 Datei" in lines
+    assert "„kik -v ingest“" in text
+    assert "archiv/2024-03-01" in text
+    assert "53 Dateien, 509 Zeilen angenommen, 1 abgelehnt, 1 in Quarantäne." in lines
+    # the table is kept for few files
+    out = io.StringIO()
+    _print_ingest(
+        Console(file=out, width=80, color_system=None), IngestSummary(tuple(clean)), folder
+    )
+    assert "Eingelesene Dateien" in out.getvalue()
+    assert "sauber_049.xlsx" in out.getvalue()

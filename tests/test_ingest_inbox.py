@@ -395,3 +395,202 @@ def test_workbooks_of_one_batch_with_the_same_name_are_kept_apart(
     first = load_workbook(dirs["outbox"] / "a_Fehler.xlsx", read_only=True)
     assert "a.csv" in str(first["Rückmeldung"]["A1"].value)
     first.close()
+
+
+# -- reader processes (issue 16) ----------------------------------------------------------
+
+
+def _mixed_inbox(inbox: Path, count: int = 24) -> None:
+    """Clean, partial, rejected, unreadable and duplicate files, csv and xlsx."""
+    for n in range(count):
+        kind = n % 6
+        name = f"f{n:02d}"
+        if kind == 0:
+            write_xlsx(inbox / f"{name}.xlsx", [good_row("BS-4.1", Aktueller_Stand=f"S {n}")])
+        elif kind == 1:
+            rows = [good_row("BS-4.2", Aktueller_Stand=f"S {n}"), good_row("BS-4.1", "fertig")]
+            write_xlsx(inbox / f"{name}.xlsx", rows)
+        elif kind == 2:
+            write_csv(inbox / f"{name}.csv", [good_row("XX-1.1", Aktueller_Stand=f"S {n}")])
+        elif kind == 3:
+            (inbox / f"{name}.xlsx").write_bytes(b"PK\x03\x04kaputt" + bytes([n]))
+        elif kind == 4:
+            shutil.copyfile(inbox / f"f{n - 4:02d}.xlsx", inbox / f"{name}.xlsx")  # duplicate
+        else:
+            write_csv(inbox / f"{name}.csv", [good_row("BS-4.4", Aktueller_Stand=f"S {n}")])
+
+
+def _picture(dirs: dict[str, Path], summary: IngestSummary, store: Store) -> object:
+    """Everything an ingest leaves, with the run's folders made relative."""
+
+    def rel(path: Path | None) -> str | None:
+        return None if path is None else str(path.relative_to(path.parents[1]))
+
+    files = [
+        (
+            f.name,
+            f.outcome,
+            f.rows_accepted,
+            f.rows_rejected,
+            [(p.reason, p.location) for p in f.problems],
+            rel(f.error_workbook),
+            rel(f.moved_to),
+        )
+        for f in summary.files
+    ]
+    stored = sorted(repr(r) for r in store.reports())
+    folders = {
+        key: sorted(p.name for p in dirs[key].rglob("*"))
+        for key in ("inbox", "archive", "quarantine", "outbox")
+    }
+    workbooks = {
+        p.name: [
+            [c.value for c in row] for row in load_workbook(p, read_only=True).worksheets[0].rows
+        ]
+        for p in sorted(dirs["outbox"].glob("*.xlsx"))
+    }
+    return files, stored, folders, workbooks
+
+
+def _record_readers(monkeypatch: pytest.MonkeyPatch, log: Path) -> None:
+    """Note which process read which file (the readers are forked: they log too)."""
+    import os
+
+    from kik_core.ingest import _inbox
+
+    real = _inbox.read_update_file
+
+    def reading(path: Path, *args: object, **kw: object) -> object:
+        with log.open("a", encoding="utf-8") as out:
+            out.write(f"{os.getpid()} {path.name}\n")
+        return real(path, *args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_inbox, "read_update_file", reading)
+
+
+def _readers_of(log: Path) -> dict[str, set[int]]:
+    found: dict[str, set[int]] = {}
+    for line in log.read_text(encoding="utf-8").splitlines():
+        pid, name = line.split(" ", 1)
+        found.setdefault(name, set()).add(int(pid))
+    return found
+
+
+def test_readers_and_serial_reading_leave_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading in reader processes changes nothing: outcomes, store, folders, feedback."""
+    import os
+
+    template = tmp_path / "vorlage"
+    template.mkdir()
+    _mixed_inbox(template)  # once: xlsx files carry the time they were written
+    pictures = []
+    for readers in (0, 1, 2):
+        base = tmp_path / f"r{readers}"
+        dirs = {n: base / n for n in ("inbox", "archive", "quarantine", "outbox")}
+        shutil.copytree(template, dirs["inbox"])
+        log = base / "gelesen.txt"
+        _record_readers(monkeypatch, log)
+        with Store.open(sqlite_url(base / "kik.sqlite")) as store:
+            summary = run(dirs, store, readers=readers)
+            pictures.append(_picture(dirs, summary, store))
+        monkeypatch.undo()
+        read_by = _readers_of(log)
+        assert len(read_by) == 24  # every file read once, here or by a reader
+        assert (set().union(*read_by.values()) == {os.getpid()}) is (readers == 0)
+        assert not (dirs["inbox"] / ".in-arbeit").exists() or not any(
+            (dirs["inbox"] / ".in-arbeit").iterdir()
+        )
+    assert pictures[1] == pictures[0]
+    assert pictures[2] == pictures[0]
+    files = pictures[0][0]  # type: ignore[index]
+    assert len(files) == 24
+    assert {f[1] for f in files} == set(Outcome)
+
+
+def _die_on_f07(path: Path) -> object:
+    """A reader that is killed (as by the OOM killer) when it reads f07."""
+    import os
+    import signal
+
+    from kik_core.ingest import _inbox
+
+    if path.name.startswith("f07"):
+        os.kill(os.getpid(), signal.SIGKILL)
+    return _inbox._read_ahead.__wrapped__(path)  # type: ignore[attr-defined]
+
+
+def test_a_killed_reader_loses_no_file(
+    dirs: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kik_core.ingest import _inbox
+
+    _mixed_inbox(dirs["inbox"])
+    real = _inbox._read_ahead
+    _die_on_f07.__wrapped__ = real  # type: ignore[attr-defined]
+    monkeypatch.setattr(_inbox, "_read_ahead", _die_on_f07)
+    log = tmp_path / "gelesen.txt"
+    _record_readers(monkeypatch, log)
+    with Store.open(sqlite_url(tmp_path / "kik.sqlite")) as store:
+        summary = run(dirs, store, readers=1)
+        assert len(summary.files) == 24
+        assert sum(f.outcome is Outcome.ACCEPTED for f in summary.files) == 4
+        assert [f.name for f in store.files()] == sorted(
+            f.name
+            for f in summary.files
+            if f.outcome in (Outcome.ACCEPTED, Outcome.PARTIAL, Outcome.REJECTED)
+        )
+    assert inbox_files(dirs["inbox"]) == []
+    import os
+
+    readers = _readers_of(log)
+    assert os.getpid() in readers["f07.xlsx"]  # read again here after its reader died
+    assert readers["f00.xlsx"] != {os.getpid()}  # read by a reader
+
+
+def test_a_stop_puts_the_files_read_ahead_back(dirs: dict[str, Path], tmp_path: Path) -> None:
+    import os
+    import signal
+
+    _mixed_inbox(dirs["inbox"])
+
+    def stop(_outcome: FileOutcome) -> None:
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    with Store.open(sqlite_url(tmp_path / "kik.sqlite")) as store:
+        summary = run(dirs, store, readers=1, on_file=stop)
+        assert summary.interrupted
+        assert len(summary.files) == 1  # the first batch has one file
+    left = [p.name for p in inbox_files(dirs["inbox"])]
+    assert len(left) == 23  # the files claimed ahead are back in the inbox, none lost
+    assert "f00.xlsx" not in left
+    assert not list((dirs["inbox"] / ".in-arbeit").iterdir())
+
+
+def test_readers_only_when_they_pay_and_are_safe(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from kik_core.ingest import _inbox
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.3, 0.3, 0.3))
+    assert _inbox._reader_count(_inbox.PARALLEL_FILES) == 1
+    assert _inbox._reader_count(_inbox.PARALLEL_FILES - 1) == 0  # too few files
+    monkeypatch.setattr(os, "getloadavg", lambda: (1.4, 0.3, 0.3))
+    assert _inbox._reader_count(1000) == 1  # this process and a little more
+    monkeypatch.setattr(os, "getloadavg", lambda: (1.6, 0.3, 0.3))
+    assert _inbox._reader_count(1000) == 0  # no spare CPU
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.3, 0.3, 0.3))
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    assert _inbox._reader_count(1000) == 0  # one CPU
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    assert _inbox._reader_count(1000) == 3
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        assert _inbox._reader_count(1000) == 0  # no fork beside another thread
+    finally:
+        release.set()
+        other.join()

@@ -18,6 +18,7 @@ import argparse
 import datetime as dt
 import logging
 import sys
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -388,7 +389,26 @@ def _relative(path: Path, folder: Path | None) -> str:
     return str(path)
 
 
+#: Beyond this many files ``kik ingest`` lists only the files that need attention (issue 16).
+TABLE_FILES = 50
+
+
 def _print_ingest(console: Console, summary: IngestSummary, folder: Path | None = None) -> None:
+    """The files of an ingest, then the error workbooks, inbox notes and totals.
+
+    Up to :data:`TABLE_FILES` files: a table that fits 80 columns. More files:
+    plain lines (a rich table of 1,000 rows took half a second) for the files
+    that need attention only (rejected rows, quarantine), one line per outcome,
+    and where the full list is (``kik -v ingest``, the archive).
+    """
+    if len(summary.files) > TABLE_FILES:
+        _print_ingest_many(console, summary, folder)
+    else:
+        _print_ingest_table(console, summary, folder)
+    _print_ingest_notes(console, summary)
+
+
+def _print_ingest_table(console: Console, summary: IngestSummary, folder: Path | None) -> None:
     """The files of an ingest as a table that fits 80 columns, then the error workbooks."""
     from rich.table import Table
 
@@ -421,6 +441,55 @@ def _print_ingest(console: Console, summary: IngestSummary, folder: Path | None 
         for path in workbooks:
             # in full (to copy it), never broken by rich; a narrow terminal wraps it itself
             console.print(f"  {_e(path)}", soft_wrap=True)
+
+
+def _print_ingest_many(console: Console, summary: IngestSummary, folder: Path | None) -> None:
+    """Many files: plain lines for the files that need attention, then counts per outcome."""
+    attention = [
+        outcome
+        for outcome in summary.files
+        if outcome.rows_rejected or outcome.problems or outcome.error_workbook is not None
+    ]
+    lines = [f"Eingelesene Dateien: {format_number(len(summary.files))}"]
+    if attention:
+        lines[0] += (
+            f"; einzeln aufgeführt sind die {plural(len(attention), 'Datei', 'Dateien')} mit "
+            "abgelehnten Zeilen oder in Quarantäne (hinter → die Fehlerliste für den Partner, "
+            "korrigiert zurücksenden lassen):"
+        )
+    for outcome in attention:
+        label = _OUTCOME_LABELS.get(outcome.outcome.value, outcome.outcome.value)
+        line = (
+            f"  {outcome.name}: {label} ({format_number(outcome.rows_accepted)} angen., "
+            f"{format_number(outcome.rows_rejected)} abgel.)"
+        )
+        if outcome.error_workbook is not None:
+            line += f" → {_relative(outcome.error_workbook, folder)}"
+        elif outcome.problems:
+            line += f" – {outcome.problems[0].message}"
+        lines.append(line)
+    counts: dict[str, int] = {}
+    for outcome in summary.files:
+        counts[outcome.outcome.value] = counts.get(outcome.outcome.value, 0) + 1
+    lines.append("Dateien nach Ergebnis:")
+    for code, label in _OUTCOME_LABELS.items():
+        if counts.get(code):
+            lines.append(f"  {label}: {plural(counts[code], 'Datei', 'Dateien')}")
+    archived = sorted(
+        {
+            _relative(o.moved_to.parent, folder)
+            for o in summary.files
+            if o.outcome.value != "quarantined"
+        }
+    )
+    where = f"; die Dateien liegen in {', '.join(archived)}" if archived else ""
+    lines.append(f"Jede Datei einzeln: „kik -v ingest“ schreibt sie ins Protokoll{where}.")
+    # one print of plain text: no markup, no highlighting, the terminal wraps long lines
+    console.print("\n".join(lines), markup=False, highlight=False, soft_wrap=True)
+
+
+def _print_ingest_notes(console: Console, summary: IngestSummary) -> None:
+    """Inbox notes, recovered files, totals and the interruption note of an ingest."""
     _print_inbox_notes(console, summary.skipped, ())
     for name in summary.recovered:
         console.print(f"[yellow]Aus einem abgebrochenen Lauf übernommen:[/] {_e(name)}")
@@ -526,11 +595,18 @@ def _print_validation(console: Console, result: ValidationResult) -> None:
 def _progress(console: Console, total: int) -> tuple[Progress, Callable[[object], None]]:
     from rich.progress import Progress
 
-    progress = Progress(console=console, transient=True)
+    # no refresh thread: ingest may fork its reader processes (issue 16), and a fork
+    # while another thread runs is unsafe; the bar is redrawn at most ten times a second
+    progress = Progress(console=console, transient=True, auto_refresh=False)
     task = progress.add_task("Dateien einlesen", total=total)
+    drawn = [0.0]
 
     def advance(_outcome: object) -> None:
         progress.advance(task)
+        now = time.monotonic()
+        if now - drawn[0] >= 0.1:
+            drawn[0] = now
+            progress.refresh()
 
     return progress, advance
 

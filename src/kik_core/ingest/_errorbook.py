@@ -146,15 +146,24 @@ class StagedWorkbooks:
         self._items: list[StagedWorkbook] = []
 
     def stage(
-        self, result: FileResult, names: Iterable[str], scheme: StatusScheme = DEFAULT_SCHEME
+        self,
+        result: FileResult,
+        names: Iterable[str],
+        scheme: StatusScheme = DEFAULT_SCHEME,
+        *,
+        data: bytes | None = None,
     ) -> StagedWorkbook:
         """Write the error workbook of ``result`` to a temp file (placed by :meth:`place`).
+
+        ``data`` is the workbook made ahead (:func:`error_workbook_bytes`, e.g. in
+        a reader process); made here when None.
 
         Raises:
             OSError: the folder cannot be written (read-only, full).
             Exception: the workbook cannot be made from this content (any other error).
         """
-        data = error_workbook_bytes(result, scheme)
+        if data is None:
+            data = error_workbook_bytes(result, scheme)
         candidates = iter(names)
         first = next(candidates)
         temp = temp_path(self.folder / first)

@@ -22,6 +22,14 @@ Nothing is lost whatever fails:
   run adopts the folders of runs that died (kill -9, power loss) and reads
   their files again;
 * temp files of killed runs are removed at the start.
+
+From :data:`PARALLEL_FILES` files on (with more than one CPU, one of them spare
+by the load average, in a single-threaded, non-daemon process), files are
+read and validated, and their error workbooks made, in reader processes
+(forked, so the concept is handed over once) while this process writes the
+store: in order, at most :data:`PREFETCH` files ahead per reader. Readers only
+read; claiming, feedback, commits and archiving stay here. A reader that fails
+(killed, out of memory) loses nothing: its files are read here instead.
 """
 
 from __future__ import annotations
@@ -30,16 +38,21 @@ import contextlib
 import datetime as dt
 import enum
 import fcntl
+import gc
 import hashlib
 import logging
+import multiprocessing
 import os
 import shutil
 import signal
 import stat
+import sys
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterator
+from multiprocessing.connection import Connection
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
@@ -52,6 +65,7 @@ from kik_core.errors import FolderError, Location, Problem, Reason
 from kik_core.ingest._errorbook import (
     StagedWorkbook,
     StagedWorkbooks,
+    error_workbook_bytes,
     find_error_workbook,
     format_problem,
 )
@@ -94,6 +108,10 @@ MAX_NAME_BYTES = 255
 BATCH_FILES = 64
 #: A batch is committed once it has taken this long (seconds), however few files it has.
 BATCH_SECONDS = 0.5
+#: From this many files on, files are read in reader processes while the store is written.
+PARALLEL_FILES = 16
+#: Files claimed and read ahead per reader process (bounds the memory of results waiting).
+PREFETCH = 4
 
 
 @attrs.frozen
@@ -573,6 +591,228 @@ def _clean_temp_files(*folders: Path) -> None:
                     path.unlink()
 
 
+# -- reading in reader processes (issue 16) ------------------------------------------------
+
+#: A file read ahead: its result and, if it has rejected rows, its error workbook (or None).
+_Read = tuple[FileResult, bytes | None]
+
+
+@attrs.frozen
+class _Task:
+    """What every file is read against (handed to the reader processes once, at the fork)."""
+
+    concept: Concept
+    today: dt.date
+    limits: Limits
+    editions: Editions | None
+
+
+#: The task of this reader process (set by :func:`_start_reader`).
+_reader_task: list[_Task] = []
+
+
+def _reader_count(files: int) -> int:
+    """Reader processes for ``files`` files: 0 (read here) unless it pays and is safe."""
+    cpus = os.cpu_count() or 1
+    if files < PARALLEL_FILES or cpus < 2:
+        return 0
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 0  # the concept is handed over by forking; elsewhere read here
+    if threading.active_count() > 1:
+        return 0  # a fork while other threads run may copy a held lock into the reader
+    if multiprocessing.current_process().daemon:
+        return 0  # daemon processes (Dask's, multiprocessing's) may not have children
+    readers = min(cpus - 1, 3)
+    try:
+        load = os.getloadavg()[0]
+    except OSError:
+        load = 0.0
+    # the load counts this process too (and the runs just before it, in a loop): a
+    # second CPU is spare unless the load exceeds it by half a process
+    if load > cpus - readers + 0.5:
+        return 0  # no spare CPU: readers would only add their cost (about a tenth)
+    return readers
+
+
+def _start_reader(task: _Task, lock: int) -> None:
+    """Set up a reader process (forked): it only reads files, the parent does the rest."""
+    _reader_task[:] = [task]
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_IGN)  # the parent stops the run, readers just end
+    with contextlib.suppress(OSError):
+        os.close(lock)  # the work folder's lock lives with the parent only
+    if sys.platform == "linux":  # end with the parent, also after kill -9
+        with contextlib.suppress(Exception):
+            import ctypes  # noqa: PLC0415 - only in reader processes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+            if os.getppid() == 1:  # pragma: no cover - the parent died before prctl
+                os._exit(1)
+    gc.freeze()  # what the fork copied is never collected here: no scans, fewer copied pages
+
+
+def _read_ahead(path: Path) -> _Read:
+    """Read one claimed file in a reader process, and make its error workbook if it has one."""
+    task = _reader_task[0]
+    result = read_update_file(
+        path, task.concept, today=task.today, limits=task.limits, editions=task.editions
+    )
+    data: bytes | None = None
+    if result.unreadable is None and result.rejected:
+        try:
+            data = error_workbook_bytes(result, task.concept.statuses)
+        except Exception:  # made again by the parent, which reports it
+            data = None
+    return result, data
+
+
+def _serve(conn: Connection, parent_end: Connection, task: _Task, lock: int) -> None:
+    """A reader process's life: read the claimed files it is sent until told to end."""
+    parent_end.close()  # so that the reader sees the end when the parent dies
+    _start_reader(task, lock)
+    while True:
+        try:
+            path = conn.recv()
+        except (EOFError, OSError):
+            return
+        if path is None:
+            return
+        try:
+            answer: tuple[bool, object] = (True, _read_ahead(path))
+        except Exception as exc:  # the parent reads the file itself and meets it again
+            answer = (False, repr(exc))
+        conn.send(answer)
+
+
+class _ReaderProcess:
+    """One forked reader process and the files sent to it, oldest first."""
+
+    def __init__(self, task: _Task, lock: int) -> None:
+        context = multiprocessing.get_context("fork")
+        self.conn, child_end = context.Pipe()
+        self.process = context.Process(
+            target=_serve, args=(child_end, self.conn, task, lock), daemon=True
+        )
+        self.process.start()
+        child_end.close()
+        self.sent = 0
+        self.alive = True
+
+    def send(self, path: Path) -> bool:
+        """Send a file to read; False if the reader is gone."""
+        if self.alive:
+            try:
+                self.conn.send(path)
+            except OSError:
+                self.alive = False
+            else:
+                self.sent += 1
+                return True
+        return False
+
+    def receive(self) -> _Read | None:
+        """The oldest file's result; None if the reader failed (read it here)."""
+        self.sent -= 1
+        if not self.alive:
+            return None
+        try:
+            ok, answer = self.conn.recv()
+        except (EOFError, OSError) as exc:  # killed (OOM killer, kill -9)
+            log.debug("reader %s ended: %r", self.process.pid, exc)
+            self.alive = False
+            return None
+        if not ok:
+            log.debug("reader failed, the file is read here: %s", answer)
+            return None
+        return answer  # type: ignore[no-any-return]
+
+    def stop(self) -> None:
+        """End the reader (at once: it only reads)."""
+        with contextlib.suppress(OSError):
+            self.conn.close()
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join()
+
+
+class _Reader:
+    """Claims the inbox's files in order and reads them ahead in reader processes.
+
+    :meth:`take` gives the next file as ``(inbox path, claimed path or None,
+    read ahead or None)``; None as read means: read it here (no readers, the
+    reader failed, or one file in ``4 * readers + 1``, to even out the work).
+    At most :data:`PREFETCH` files per reader are claimed and not yet taken;
+    :meth:`close` puts those back in the inbox. No threads: the readers are fed
+    and heard through one pipe each, in turn, so the order is kept.
+    """
+
+    def __init__(
+        self,
+        files: list[Path],
+        work: Path,
+        root: Path,
+        inbox: Path,
+        task: _Task,
+        *,
+        readers: int,
+        lock: int,
+    ) -> None:
+        self._files = files
+        self._position = 0
+        self._work = work
+        self._root = root
+        self._inbox = inbox
+        #: files claimed and not yet taken: (inbox path, claimed path, its reader or None)
+        self._waiting: deque[tuple[Path, Path | None, _ReaderProcess | None]] = deque()
+        self._readers = [_ReaderProcess(task, lock) for _ in range(readers)]
+        self._turn = 0
+        self._sent = 0
+
+    def more(self) -> bool:
+        """Whether files are left to take."""
+        return bool(self._waiting) or self._position < len(self._files)
+
+    def take(self) -> tuple[Path, Path | None, _Read | None]:
+        """The next file: claimed now (no readers) or earlier, and what a reader read.
+
+        Raises:
+            FolderError: a file cannot be claimed.
+        """
+        if not self._readers:
+            path = self._files[self._position]
+            self._position += 1
+            return path, _claim(path, self._work, self._root), None
+        ahead = PREFETCH * len(self._readers)
+        while len(self._waiting) < ahead and self._position < len(self._files):
+            path = self._files[self._position]
+            claimed = _claim(path, self._work, self._root)
+            self._position += 1  # claimed: put back by close() unless taken
+            reader = None
+            self._sent += 1
+            # one file in 4 per reader + 1 is read here: the readers' share is larger
+            # than this process's (claim, store, archive), so this evens the two out
+            share = 4 * len(self._readers) + 1
+            if claimed is not None and self._sent % share != 0:
+                reader = self._readers[self._turn]
+                self._turn = (self._turn + 1) % len(self._readers)
+                if not reader.send(claimed):
+                    reader = None
+            self._waiting.append((path, claimed, reader))
+        path, claimed, reader = self._waiting.popleft()
+        return path, claimed, None if reader is None else reader.receive()
+
+    def close(self) -> None:
+        """Stop the readers; files claimed ahead and not taken go back to the inbox."""
+        readers, self._readers = self._readers, []
+        for reader in readers:
+            reader.stop()
+        while self._waiting:
+            _path, claimed, _reader = self._waiting.popleft()
+            if claimed is not None and claimed.exists():
+                _move_unique(claimed, self._inbox, claimed.name)
+
+
 def ingest_inbox(
     inbox: Path,
     *,
@@ -586,6 +826,7 @@ def ingest_inbox(
     on_file: Callable[[FileOutcome], None] | None = None,
     clean: tuple[Path, ...] = (),
     editions: Editions | None = None,
+    readers: int | None = None,
 ) -> IngestSummary:
     """Ingest every file in ``inbox`` (sorted by name; see :func:`inbox_files`).
 
@@ -616,6 +857,11 @@ def ingest_inbox(
         editions: the concept's editions after a *Fortschreibung*: each row is
             checked against the edition in force at its "Stand am" (see
             :func:`read_update_file`).
+        readers: reader processes that read files while the store is written
+            (see the module docs); 0 reads every file here; None (default): one
+            fewer than the CPUs (at most 3) from :data:`PARALLEL_FILES` files on,
+            where processes can be forked safely and the load average leaves a
+            CPU spare, else 0.
 
     Raises:
         StoreError: the store failed; the file being processed is put back.
@@ -636,11 +882,19 @@ def ingest_inbox(
     day_folder = archive / today.isoformat()
     outcomes: list[FileOutcome] = []
     files = inbox_files(inbox)
-    position = 0
     limit = 1  # slow start: the first file's outcome is known at once
+    reader = _Reader(
+        files,
+        work,
+        root,
+        inbox,
+        _Task(concept, today, limits, editions),
+        readers=_reader_count(len(files)) if readers is None else readers,
+        lock=lock,
+    )
     try:
         with stop_on_signals() as flag:
-            while position < len(files) and not flag.stop:
+            while reader.more() and not flag.stop:
                 batch: list[_Done] = []
                 current: Path | None = None
                 staged = StagedWorkbooks(outbox)
@@ -648,14 +902,12 @@ def ingest_inbox(
                     with store.batch():
                         started = time.monotonic()
                         while (
-                            position < len(files)
+                            reader.more()
                             and len(batch) < limit
                             and not _stopping(flag)
                             and time.monotonic() - started < BATCH_SECONDS
                         ):
-                            path = files[position]
-                            position += 1
-                            current = _claim(path, work, root)
+                            path, current, read = reader.take()
                             if current is None:
                                 log.debug("%s was taken by another ingest", display_name(path.name))
                                 continue
@@ -670,6 +922,7 @@ def ingest_inbox(
                                     today=today,
                                     limits=limits,
                                     editions=editions,
+                                    read=read,
                                 )
                             )
                             current = None
@@ -700,7 +953,10 @@ def ingest_inbox(
                 _finish(batch, day_folder, inbox, report)
             interrupted = flag.stop
     finally:
-        _close_work_dir(work, lock)
+        try:
+            reader.close()  # files claimed ahead but not processed go back to the inbox
+        finally:
+            _close_work_dir(work, lock)
     return IngestSummary(tuple(outcomes), skipped, tuple(recovered), interrupted)
 
 
@@ -800,13 +1056,18 @@ def _process(
     today: dt.date,
     limits: Limits,
     editions: Editions | None = None,
+    read: _Read | None = None,
 ) -> _Done:
-    """Read one claimed file and add it to the store's open batch.
+    """Read one claimed file (unless a reader did) and add it to the store's open batch.
 
     Unreadable files are quarantined at once; every other file stays in the
     working folder until its batch is committed (see :func:`_finish`).
     """
-    result = read_update_file(path, concept, today=today, limits=limits, editions=editions)
+    if read is None:
+        result = read_update_file(path, concept, today=today, limits=limits, editions=editions)
+        made: bytes | None = None
+    else:
+        result, made = read
     if result.unreadable is not None:
         moved = _quarantine(path, quarantine, _reason_text(result, original))
         return _Done(
@@ -819,7 +1080,7 @@ def _process(
     if result.rejected:
         # the partner's feedback exists before anything is committed
         try:
-            workbook, fresh = _write_feedback(result, staged, path, concept.statuses)
+            workbook, fresh = _write_feedback(result, staged, path, concept.statuses, made)
         except _FeedbackFailed as failed:
             log.debug("%s: error workbook failed: %r", original, failed.__cause__)
             problem = Problem.of(Reason.FEEDBACK_FAILED, Location(original))
@@ -882,15 +1143,19 @@ def _write_feedback(
     staged: StagedWorkbooks,
     path: Path,
     scheme: StatusScheme = DEFAULT_SCHEME,
+    data: bytes | None = None,
 ) -> tuple[Path | None, StagedWorkbook | None]:
-    """Find (after a killed run) or stage the error workbook: (found, staged now)."""
+    """Find (after a killed run) or stage the error workbook: (found, staged now).
+
+    ``data`` is the workbook a reader process made ahead (None: made here).
+    """
     outbox = staged.folder
     try:
         outbox.mkdir(parents=True, exist_ok=True)
         found = find_error_workbook(outbox, _workbook_names(path), result.content_hash)
         if found is not None:
             return found, None
-        return None, staged.stage(result, _workbook_names(path), scheme)
+        return None, staged.stage(result, _workbook_names(path), scheme, data=data)
     except OSError as exc:
         raise FolderError(outbox, exc, action="Fehlerliste schreiben") from exc
     except Exception as exc:  # a permanent problem of this file's content
