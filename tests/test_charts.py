@@ -154,3 +154,13 @@ def test_render_all_draws_here_on_a_busy_machine(monkeypatch):
     monkeypatch.setattr(charts.os, "cpu_count", lambda: 2)
     monkeypatch.setattr(charts.os, "getloadavg", lambda: (4.0, 4.0, 4.0))
     assert charts._pool_size(100) == 0
+
+
+def test_render_all_counts_its_own_process_in_the_load(monkeypatch):
+    """A load of about one (this process, or the run just before it) leaves a CPU spare."""
+    monkeypatch.setattr(charts, "POOL_PROCESSES", 2)
+    monkeypatch.setattr(charts.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(charts.os, "getloadavg", lambda: (1.1, 1.0, 1.0))
+    assert charts._pool_size(100) == 2
+    monkeypatch.setattr(charts.os, "getloadavg", lambda: (1.6, 1.0, 1.0))
+    assert charts._pool_size(100) == 0

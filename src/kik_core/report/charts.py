@@ -440,7 +440,10 @@ def _busy(processes: int) -> bool:
         load = os.getloadavg()[0]
     except OSError:
         return False
-    return load > (os.cpu_count() or 1) - processes + 1.0
+    # the load counts this process too (and a run just before it, in a loop): the
+    # extra processes find a spare CPU unless the load exceeds it by half a process,
+    # as for the ingest's reader processes
+    return load > (os.cpu_count() or 1) - (processes - 1) + 0.5
 
 
 def render_all(jobs: Sequence[ChartJob]) -> list[bytes]:
