@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.artifacts import create_table_artifact
 from prefect.futures import PrefectFuture, as_completed
 from prefect.runtime import task_run
 
@@ -49,7 +49,7 @@ from kik_pipelines.flows import (
     _publish_report,
     _report_values,
     state_report_state,
-    summary_markdown,
+    state_summary,
 )
 
 if TYPE_CHECKING:
@@ -285,17 +285,6 @@ def batched_state_report(
         logger.info("%d von %d Kommunen bearbeitet", len(by_folder), total)
         del future  # release the result (Dask keeps it while a future refers to it)
     outcomes = [by_folder[str(f)] for f in folders]
-    failed = sum(not o["ok"] for o in outcomes)
-    summary = {
-        "total": len(outcomes),
-        "succeeded": len(outcomes) - failed,
-        "failed": failed,
-        "municipalities": outcomes,
-    }
-    create_markdown_artifact(
-        markdown=summary_markdown(summary),
-        key="state-report-summary",
-        description=f"{summary['succeeded']} erfolgreich, {failed} fehlgeschlagen",
-    )
+    summary = state_summary(outcomes)
     logger.info("%d von %d Kommunen erfolgreich", summary["succeeded"], summary["total"])
     return state_report_state(summary)

@@ -1053,6 +1053,23 @@ def _outcome(
     return {"folder": folder, "ok": False, "step": failed_step, "error": _error_message(state)}
 
 
+def state_summary(outcomes: list[dict[str, Any]]) -> dict[str, Any]:
+    """The summary of a state-wide run over ``outcomes``, published as a Markdown artifact."""
+    failed = sum(not o["ok"] for o in outcomes)
+    summary = {
+        "total": len(outcomes),
+        "succeeded": len(outcomes) - failed,
+        "failed": failed,
+        "municipalities": outcomes,
+    }
+    create_markdown_artifact(
+        markdown=summary_markdown(summary),
+        key="state-report-summary",
+        description=f"{summary['succeeded']} erfolgreich, {failed} fehlgeschlagen",
+    )
+    return summary
+
+
 def summary_markdown(summary: Mapping[str, Any]) -> str:
     """The summary of :func:`state_report` as Markdown."""
     lines = [
@@ -1192,18 +1209,7 @@ def state_report(
         ingested.wait()
         reported.wait()
     outcomes = [_outcome(folder, i, r) for folder, i, r in submitted]
-    failed = sum(not o["ok"] for o in outcomes)
-    summary = {
-        "total": len(outcomes),
-        "succeeded": len(outcomes) - failed,
-        "failed": failed,
-        "municipalities": outcomes,
-    }
-    create_markdown_artifact(
-        markdown=summary_markdown(summary),
-        key="state-report-summary",
-        description=f"{summary['succeeded']} erfolgreich, {failed} fehlgeschlagen",
-    )
+    summary = state_summary(outcomes)
     for o in outcomes:
         if not o["ok"]:
             logger.error("%s: %s fehlgeschlagen: %s", o["folder"], o["step"], o["error"])
