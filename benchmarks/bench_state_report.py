@@ -20,7 +20,13 @@ Runners (``--runners``, comma-separated; default ``warm,process,dask``):
   on a thread pool: one core);
 
 ``--scaling`` also runs Dask with one worker and prints the per-worker throughput at
-``--dask-workers`` workers relative to one (issue 16: at least 85 %).
+``--dask-workers`` workers relative to one (issue 16: at least 85 %). With
+``--pairs K`` it runs K pairs (many workers, then one) and prints each pair's ratio
+and their median: on a shared or virtual machine single runs vary by 5 to 10 %.
+Two ratios are printed: from the wall times of the whole runs (start-up included:
+Python, Prefect, the cluster and the workers' warm-up, about 5 s), and from the
+steady rate between the first and the last report written (start-up excluded;
+what a run of 1,000 municipalities approaches).
 
 Each run is a fresh child process on fresh folders (ingest moves the inbox files
 away); all runs share one temporary Prefect server. Printed per run: wall time, CPU
@@ -38,6 +44,7 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -241,6 +248,7 @@ def run(  # noqa: PLR0917 - a benchmark's helper
         print(f"{label}: exit {done.returncode}\n{text[-3000:]}", flush=True)
         return {}
     figures = json.loads(done.stdout.strip().splitlines()[-1])
+    figures["steady"] = _steady_rate(folders)
     tracebacks = text.count("Traceback (most recent call last)")
     closed = text.count("CommClosedError")
     per = figures["wall"] / n
@@ -274,8 +282,48 @@ def run(  # noqa: PLR0917 - a benchmark's helper
         + (f" (see {stderr})" if tracebacks or closed else ""),
         flush=True,
     )
+    if figures["steady"]:
+        print(
+            f"{'':<24} steady rate: {figures['steady']:.3f} municipalities/s between the "
+            "first and the last report written",
+            flush=True,
+        )
     figures["server_cpu"] = server_cpu
     return figures
+
+
+def _steady_rate(folders: list[str]) -> float | None:
+    """Municipalities per second between the first and the last report written."""
+    times = sorted(
+        docx.stat().st_mtime
+        for folder in folders
+        for docx in Path(folder, "berichte").glob("*.docx")
+    )
+    if len(times) < 2 or times[-1] <= times[0]:
+        return None
+    return (len(times) - 1) / (times[-1] - times[0])
+
+
+def _scaling(pairs: list[tuple[dict[str, Any], dict[str, Any]]], n: int, workers: int) -> None:
+    """Print the per-worker throughput of each (many workers, one worker) pair and the median."""
+    by_wall, by_steady, by_cpu = [], [], []
+    for number, (many, one) in enumerate(pairs, 1):
+        wall = (n / many["wall"] / workers) / (n / one["wall"])
+        by_wall.append(wall)
+        by_cpu.append(one["cpu"] / many["cpu"])
+        line = f"pair {number}: {wall:.1%} by wall time"
+        if many["steady"] and one["steady"]:
+            by_steady.append(many["steady"] / workers / one["steady"])
+            line += f", {by_steady[-1]:.1%} by steady rate"
+        print(line + f", CPU per municipality 1 / {workers} workers {by_cpu[-1]:.1%}")
+    print(
+        f"per-worker throughput at {workers} workers, median of {len(pairs)} pair(s): "
+        f"{statistics.median(by_wall):.1%} of 1 worker's by wall time (start-up included)"
+        + (f", {statistics.median(by_steady):.1%} by steady rate" if by_steady else "")
+        + " (target >= 85 %; a busy machine lowers it)\n"
+        f"CPU per municipality, 1 worker / {workers} workers: {statistics.median(by_cpu):.1%} "
+        "(what the workers' overhead costs, whatever else the machine runs)"
+    )
 
 
 def main() -> None:
@@ -290,6 +338,9 @@ def main() -> None:
         help="worker processes of the process pool and of Dask (default: one per CPU)",
     )
     parser.add_argument("--scaling", action="store_true", help="also Dask with 1 worker")
+    parser.add_argument(
+        "--pairs", type=int, default=1, help="with --scaling: pairs of runs (median printed)"
+    )
     parser.add_argument(
         "--minimal", action="store_true", help="minimal municipalities (6 measures, 1 file)"
     )
@@ -322,17 +373,21 @@ def main() -> None:
             }.get(runner, runner)
             results[runner] = run(label, runner, root, n, workers, server, minimal=args.minimal)
         if args.scaling and workers > 1:
-            one = run("dask (1 worker)", "dask", root, n, 1, server, minimal=args.minimal)
-            many = results.get("dask")
-            if one and many:
-                ratio = (n / many["wall"] / workers) / (n / one["wall"])
-                by_cpu = one["cpu"] / many["cpu"]
-                print(
-                    f"per-worker throughput at {workers} workers: {ratio:.0%} of 1 worker's "
-                    "(wall times; a busy machine lowers it; target >= 85 %)\n"
-                    f"CPU per municipality, 1 worker / {workers} workers: {by_cpu:.0%} "
-                    "(what the workers' overhead costs, whatever else the machine runs)"
+            pairs = []
+            for number in range(1, args.pairs + 1):
+                many = results.get("dask") if number == 1 else None
+                if not many:
+                    many = run(
+                        f"dask ({workers} workers) #{number}", "dask", root, n, workers, server,
+                        minimal=args.minimal,
+                    )  # fmt: skip
+                one = run(
+                    f"dask (1 worker) #{number}", "dask", root, n, 1, server, minimal=args.minimal
                 )
+                if many and one:
+                    pairs.append((many, one))
+            if pairs:
+                _scaling(pairs, n, workers)
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 

@@ -451,6 +451,22 @@ def test_state_report_on_local_dask_cluster(
     assert len(_task_runs(state.state_details.flow_run_id)) == 7
 
 
+@pytest.mark.slow
+def test_local_dask_workers_run_with_the_quiet_settings() -> None:
+    """Issue 16: the worker processes of a local cluster inherit :data:`WORKER_CONFIG`."""
+    pytest.importorskip("prefect_dask")
+    import dask
+    from distributed import Client, LocalCluster
+
+    from kik_pipelines.dask import WORKER_CONFIG, dask_task_runner
+
+    runner = dask_task_runner(n_workers=1)
+    with LocalCluster(**runner.cluster_kwargs) as cluster, Client(cluster) as client:
+        seen = client.run(lambda: {key: dask.config.get(key) for key in WORKER_CONFIG})
+    assert list(seen.values()) == [WORKER_CONFIG]
+    assert WORKER_CONFIG["distributed.worker.profile.enabled"] is False
+
+
 @pytest.mark.usefixtures("prefect_server")
 def test_quarterly_run_with_rejections_shows_and_mails_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
