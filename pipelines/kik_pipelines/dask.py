@@ -32,16 +32,18 @@ Example::
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import dask
 from prefect import Flow
-from prefect_dask import DaskTaskRunner
+from prefect_dask.task_runners import DaskTaskRunner
 
 from kik_pipelines.batches import batched_state_report
 
 if TYPE_CHECKING:
     from prefect.client.schemas.objects import State
+    from prefect.futures import PrefectFuture
+    from prefect.task_runners import TaskRunner
 
 __all__ = ["WORKER_CONFIG", "dask_state_report", "dask_task_runner"]
 
@@ -123,4 +125,7 @@ def dask_state_report(
         threads_per_worker=threads_per_worker,
         processes=processes,
     )
-    return batched_state_report.with_options(task_runner=runner)
+    # TaskRunner is invariant in its future type (see kik_pipelines.processes)
+    return batched_state_report.with_options(
+        task_runner=cast("TaskRunner[PrefectFuture[Any]]", runner)
+    )

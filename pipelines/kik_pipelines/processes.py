@@ -21,7 +21,7 @@ Example::
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from prefect import Flow
 from prefect.task_runners import ProcessPoolTaskRunner
@@ -30,6 +30,8 @@ from kik_pipelines.batches import batched_state_report, warm_worker
 
 if TYPE_CHECKING:
     from prefect.client.schemas.objects import State
+    from prefect.futures import PrefectFuture
+    from prefect.task_runners import TaskRunner
 
 __all__ = ["process_state_report", "process_task_runner"]
 
@@ -49,4 +51,7 @@ def process_state_report(processes: int | None = None) -> Flow[..., State[dict[s
             ``batch_size`` (municipalities per task) and ``workers`` (the number of
             workers the batches are sized for; default one per CPU).
     """
-    return batched_state_report.with_options(task_runner=process_task_runner(processes))
+    # Prefect types a flow's runner as TaskRunner[PrefectFuture]; TaskRunner is invariant
+    # in its future type, so its own pool runners need the cast Prefect uses internally
+    runner = cast("TaskRunner[PrefectFuture[Any]]", process_task_runner(processes))
+    return batched_state_report.with_options(task_runner=runner)
