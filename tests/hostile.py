@@ -6,6 +6,7 @@ Used by ``tests/test_hostile_files.py``, ``tests/test_faults.py`` and
 
 from __future__ import annotations
 
+import struct
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -14,9 +15,11 @@ from tests.ingest_helpers import HEADER, good_row, write_xlsx
 
 __all__ = [
     "HOSTILE",
+    "biff12_record",
     "control_characters_csv",
     "control_characters_xlsx",
     "far_cell_xls",
+    "far_cell_xlsb",
     "far_cell_xlsx",
     "repeated_ods",
     "unbalanced_quote_csv",
@@ -47,6 +50,108 @@ def far_cell_xls(path: Path, row: int = 65_535, column: int = 255) -> Path:
     if row or column:
         sheet.write(row, column, "x")
     workbook.save(str(path))
+    return path
+
+
+def biff12_record(kind: int, body: bytes = b"") -> bytes:
+    """One BIFF12 record: type (1–2 bytes) and size (1–4 bytes) as 7-bit varints, then the body."""
+    head = bytes([kind & 0x7F | 0x80, kind >> 7]) if kind > 0x7F else bytes([kind])
+    size, varint = len(body), bytearray()
+    while True:
+        byte, size = size & 0x7F, size >> 7
+        varint.append(byte | (0x80 if size else 0))
+        if not size:
+            return head + bytes(varint) + body
+
+
+def _wide(text: str) -> bytes:
+    """An XLWideString: character count (4 bytes), then UTF-16-LE."""
+    data = text.encode("utf-16-le")
+    return struct.pack("<I", len(data) // 2) + data
+
+
+def _xlsb_cell(column: int, text: str) -> bytes:
+    # BrtCellSt: column, style (3 bytes) + flags (1 byte), the text
+    return biff12_record(0x0006, struct.pack("<II", column, 0) + _wide(text))
+
+
+def _xlsb_row(row: int) -> bytes:
+    # BrtRowHdr: row, style, height, flags, no column spans
+    return biff12_record(0x0000, struct.pack("<IIHHBI", row, 0, 300, 0, 0, 0))
+
+
+_XLSB_TYPES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">
+<Default Extension="bin" ContentType="application/vnd.ms-excel.sheet.binary.macroEnabled.main"/>
+<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>
+<Override PartName="/xl/worksheets/sheet1.bin"
+ ContentType="application/vnd.ms-excel.worksheet"/>
+</Types>
+"""
+_XLSB_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
+<Relationship Id="rId1" Target="{target}"
+ Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/{kind}"/>
+</Relationships>
+"""
+
+
+def far_cell_xlsb(
+    path: Path,
+    row: int | None = 1_048_575,
+    column: int = 16_383,
+    *,
+    dimension: tuple[int, int] | None = None,
+    truncate: int = 0,
+) -> Path:
+    """A valid update file in Excel's binary format (.xlsb), written record by record.
+
+    Sheet "Rückmeldung" holds the header and one good row, plus one cell ``x`` at
+    the 0-based ``row``/``column`` (default ``XFD1048576``; ``None``: no far
+    cell). Its BrtWsDim claims the range up to ``dimension`` (0-based last row,
+    last column; default: the filled cells). ``truncate`` cuts that many bytes
+    off the end of the sheet's record stream (a broken file).
+    """
+    rows: list[list[str]] = [list(HEADER), [str(c) for c in good_row("BS-4.1")]]
+    last_row, last_col = len(rows) - 1, len(HEADER) - 1
+    if row is not None:
+        last_row, last_col = max(last_row, row), max(last_col, column)
+    if dimension is not None:
+        last_row, last_col = dimension
+    data = bytearray(biff12_record(0x0081))  # BrtBeginSheet
+    data += biff12_record(0x0094, struct.pack("<4I", 0, last_row, 0, last_col))  # BrtWsDim
+    data += biff12_record(0x0091)  # BrtBeginSheetData
+    for index, values in enumerate(rows):
+        data += _xlsb_row(index)
+        for col, value in enumerate(values):
+            if value:
+                data += _xlsb_cell(col, value)
+    if row is not None:
+        data += _xlsb_row(row) + _xlsb_cell(column, "x")
+    data += biff12_record(0x0092) + biff12_record(0x0082)  # BrtEndSheetData, BrtEndSheet
+    sheet = bytes(data[: len(data) - truncate])
+    bundle = struct.pack("<II", 0, 1) + _wide("rId1") + _wide("Rückmeldung")
+    workbook = b"".join(
+        [
+            biff12_record(0x0083),  # BrtBeginBook
+            biff12_record(0x008F),  # BrtBeginBundleShs
+            biff12_record(0x009C, bundle),  # BrtBundleSh
+            biff12_record(0x0090),  # BrtEndBundleShs
+            biff12_record(0x0084),  # BrtEndBook
+        ]
+    )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", _XLSB_TYPES)
+        archive.writestr(
+            "_rels/.rels",
+            _XLSB_RELS.format(target="xl/workbook.bin", kind="officeDocument"),
+        )
+        archive.writestr(
+            "xl/_rels/workbook.bin.rels",
+            _XLSB_RELS.format(target="worksheets/sheet1.bin", kind="worksheet"),
+        )
+        archive.writestr("xl/workbook.bin", workbook)
+        archive.writestr("xl/worksheets/sheet1.bin", sheet)
     return path
 
 
@@ -141,6 +246,8 @@ HOSTILE: dict[str, Callable[[Path], Path]] = {
     "zelle_XFD1048576.xlsx": far_cell_xlsx,
     "zelle_GR1048576.xlsx": lambda p: far_cell_xlsx(p, "GR1048576"),
     "zelle_IV65536.xls": far_cell_xls,
+    "zelle_XFD1048576.xlsb": far_cell_xlsb,
+    "dimension_XFD1048576.xlsb": lambda p: far_cell_xlsb(p, None, dimension=(1_048_575, 16_383)),
     "wiederholt.ods": repeated_ods,
     "wiederholt_riesig.ods": lambda p: repeated_ods(p, rows=1_048_000, columns=16_000),
     "anfuehrungszeichen.csv": unbalanced_quote_csv,
