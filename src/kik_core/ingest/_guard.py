@@ -13,7 +13,7 @@ import logging
 import re
 import struct
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Container, Iterator
 from pathlib import Path
 from typing import IO
 
@@ -455,6 +455,7 @@ _BRT_ROW_HDR, _BRT_WS_DIM, _BRT_BUNDLE_SH = 0x0000, 0x0094, 0x009C
 #: the row from the BrtRowHdr before them. BrtCellBlank (0x0001, a formatted empty cell) is
 #: skipped by calamine, like an xlsx ``<c>`` without a value here.
 _BRT_CELLS = range(0x0002, 0x000C)
+_BRT_SHEET_RECORDS = frozenset({_BRT_ROW_HDR, _BRT_WS_DIM, *_BRT_CELLS})
 #: Bytes of a record body that are kept (a sheet's name in BrtBundleSh is at most 31
 #: characters); the rest of a longer body is skipped, never held.
 _BRT_HEAD = 4096
@@ -469,8 +470,10 @@ class _RecordStreamError(Exception):
     """A BIFF12 record stream breaks its framing (the English text goes to the debug log)."""
 
 
-def _biff12_records(member: IO[bytes]) -> Iterator[tuple[int, bytes]]:
-    """(type, body) of every BIFF12 record of a zip member, read in 1 MiB chunks.
+def _biff12_records(
+    member: IO[bytes], wanted: Container[int] = range(0x4000)
+) -> Iterator[tuple[int, bytes]]:
+    """(type, body) of the ``wanted`` BIFF12 records of a zip member, read in 1 MiB chunks.
 
     A record is its type (1–2 bytes), its size (1–4 bytes), both 7-bit varints
     (high bit: another byte follows), then the body. Bodies longer than
@@ -510,22 +513,24 @@ def _biff12_records(member: IO[bytes]) -> Iterator[tuple[int, bytes]]:
         else:
             raise _RecordStreamError(f"size of record {kind:#06x} longer than 4 bytes")
         if size <= end - pos:
-            yield kind, buf[pos : pos + min(size, _BRT_HEAD)]
+            if kind in wanted:
+                yield kind, buf[pos : pos + min(size, _BRT_HEAD)]
             pos += size
             continue
         # the body runs past the chunk: keep its head, skip the rest without holding it
-        wanted = min(size, _BRT_HEAD)
+        head = min(size, _BRT_HEAD)
         body, missing = buf[pos:], size - (end - pos)
         buf, pos = b"", 0
-        if len(body) < wanted:
-            more = member.read(wanted - len(body))
+        if len(body) < head:
+            more = member.read(head - len(body))
             body, missing = body + more, missing - len(more)
         while missing > 0:
             skipped = len(member.read(min(missing, _CHUNK)))
             if not skipped:
                 raise _RecordStreamError(f"record {kind:#06x} of {size} bytes cut off")
             missing -= skipped
-        yield kind, body[:wanted]
+        if kind in wanted:
+            yield kind, body[:head]
 
 
 def _wide_string(body: bytes, offset: int) -> tuple[str | None, int]:
@@ -560,9 +565,7 @@ def _xlsb_sheets(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
                 targets[str(rel.get("Id", ""))] = str(rel.get("Target", ""))
     found: dict[str, str] = {}
     with archive.open(members[_XLSB_WORKBOOK]) as workbook:
-        for kind, body in _biff12_records(workbook):
-            if kind != _BRT_BUNDLE_SH:
-                continue
+        for _kind, body in _biff12_records(workbook, (_BRT_BUNDLE_SH,)):
             if len(body) < 12:
                 raise _RecordStreamError("BrtBundleSh too short")
             rid, offset = _wide_string(body, 8)
@@ -588,7 +591,7 @@ def _xlsb_member_extent(member: IO[bytes]) -> _Extent:
     """(declared extent, last filled row, column) of one xlsb sheet, 1-based, from its records."""
     declared: tuple[int, int] | None = None
     row = last_row = last_col = 0
-    for kind, body in _biff12_records(member):
+    for kind, body in _biff12_records(member, _BRT_SHEET_RECORDS):
         if kind in _BRT_CELLS:
             if len(body) < 4:
                 raise _RecordStreamError(f"cell record {kind:#06x} of {len(body)} bytes")
@@ -625,8 +628,8 @@ def _xlsb_extents(
     for part in archive.namelist():
         if part.replace("\\", "/").lower() in _XLSB_PARTS:
             with archive.open(part) as member:
-                for _record in _biff12_records(member):
-                    pass
+                for _record in _biff12_records(member, ()):
+                    pass  # the framing is checked while walking
     if read_sheet is not None and len(sheets) > 1:
         wanted = normalize_header(read_sheet)
         sheets = [s for s in sheets if normalize_header(s[1]) == wanted] or sheets
