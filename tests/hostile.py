@@ -84,16 +84,35 @@ _XLSB_TYPES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">
 <Default Extension="bin" ContentType="application/vnd.ms-excel.sheet.binary.macroEnabled.main"/>
 <Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>
-<Override PartName="/xl/worksheets/sheet1.bin"
- ContentType="application/vnd.ms-excel.worksheet"/>
-</Types>
+{overrides}</Types>
 """
+_XLSB_OVERRIDE = (
+    '<Override PartName="/xl/worksheets/{name}" '
+    'ContentType="application/vnd.ms-excel.worksheet"/>\n'
+)
 _XLSB_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
-<Relationship Id="rId1" Target="{target}"
- Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/{kind}"/>
-</Relationships>
+{relationships}</Relationships>
 """
+_XLSB_REL = (
+    '<Relationship Id="{rid}" Target="{target}" '
+    'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/{kind}"/>\n'
+)
+
+
+def _xlsb_sheet(rows: list[list[str]], far: tuple[int, int] | None, last: tuple[int, int]) -> bytes:
+    """A sheet's record stream: ``rows`` from A1, one ``x`` at ``far``, BrtWsDim up to ``last``."""
+    data = bytearray(biff12_record(0x0081))  # BrtBeginSheet
+    data += biff12_record(0x0094, struct.pack("<4I", 0, last[0], 0, last[1]))  # BrtWsDim
+    data += biff12_record(0x0091)  # BrtBeginSheetData
+    for index, values in enumerate(rows):
+        data += _xlsb_row(index)
+        for col, value in enumerate(values):
+            if value:
+                data += _xlsb_cell(col, value)
+    if far is not None:
+        data += _xlsb_row(far[0]) + _xlsb_cell(far[1], "x")
+    return bytes(data + biff12_record(0x0092) + biff12_record(0x0082))  # end data, sheet
 
 
 def far_cell_xlsb(
@@ -103,6 +122,7 @@ def far_cell_xlsb(
     *,
     dimension: tuple[int, int] | None = None,
     truncate: int = 0,
+    other_sheet: tuple[int, int] | None = None,
 ) -> Path:
     """A valid update file in Excel's binary format (.xlsb), written record by record.
 
@@ -110,48 +130,39 @@ def far_cell_xlsb(
     the 0-based ``row``/``column`` (default ``XFD1048576``; ``None``: no far
     cell). Its BrtWsDim claims the range up to ``dimension`` (0-based last row,
     last column; default: the filled cells). ``truncate`` cuts that many bytes
-    off the end of the sheet's record stream (a broken file).
+    off the end of the sheet's record stream (a broken file). ``other_sheet``
+    adds a sheet "Eigene Daten" with one ``x`` at that 0-based (row, column).
     """
     rows: list[list[str]] = [list(HEADER), [str(c) for c in good_row("BS-4.1")]]
-    last_row, last_col = len(rows) - 1, len(HEADER) - 1
-    if row is not None:
-        last_row, last_col = max(last_row, row), max(last_col, column)
-    if dimension is not None:
-        last_row, last_col = dimension
-    data = bytearray(biff12_record(0x0081))  # BrtBeginSheet
-    data += biff12_record(0x0094, struct.pack("<4I", 0, last_row, 0, last_col))  # BrtWsDim
-    data += biff12_record(0x0091)  # BrtBeginSheetData
-    for index, values in enumerate(rows):
-        data += _xlsb_row(index)
-        for col, value in enumerate(values):
-            if value:
-                data += _xlsb_cell(col, value)
-    if row is not None:
-        data += _xlsb_row(row) + _xlsb_cell(column, "x")
-    data += biff12_record(0x0092) + biff12_record(0x0082)  # BrtEndSheetData, BrtEndSheet
-    sheet = bytes(data[: len(data) - truncate])
-    bundle = struct.pack("<II", 0, 1) + _wide("rId1") + _wide("Rückmeldung")
-    workbook = b"".join(
-        [
-            biff12_record(0x0083),  # BrtBeginBook
-            biff12_record(0x008F),  # BrtBeginBundleShs
-            biff12_record(0x009C, bundle),  # BrtBundleSh
-            biff12_record(0x0090),  # BrtEndBundleShs
-            biff12_record(0x0084),  # BrtEndBook
-        ]
+    far = None if row is None else (row, column)
+    last = (len(rows) - 1, len(HEADER) - 1)
+    if far is not None:
+        last = max(last[0], far[0]), max(last[1], far[1])
+    sheets = [("Rückmeldung", _xlsb_sheet(rows, far, dimension or last))]
+    sheets[0] = sheets[0][0], sheets[0][1][: len(sheets[0][1]) - truncate]
+    if other_sheet is not None:
+        sheets.append(("Eigene Daten", _xlsb_sheet([], other_sheet, other_sheet)))
+    records = [biff12_record(0x0083), biff12_record(0x008F)]  # BrtBeginBook, BrtBeginBundleShs
+    for index, (title, _data) in enumerate(sheets, 1):
+        bundle = struct.pack("<II", 0, index) + _wide(f"rId{index}") + _wide(title)
+        records.append(biff12_record(0x009C, bundle))  # BrtBundleSh
+    records += [biff12_record(0x0090), biff12_record(0x0084)]  # BrtEndBundleShs, BrtEndBook
+    names = [f"sheet{index}.bin" for index in range(1, len(sheets) + 1)]
+    relationships = "".join(
+        _XLSB_REL.format(rid=f"rId{index}", target=f"worksheets/{name}", kind="worksheet")
+        for index, name in enumerate(names, 1)
     )
+    package = _XLSB_REL.format(rid="rId1", target="xl/workbook.bin", kind="officeDocument")
+    overrides = "".join(_XLSB_OVERRIDE.format(name=name) for name in names)
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("[Content_Types].xml", _XLSB_TYPES)
+        archive.writestr("[Content_Types].xml", _XLSB_TYPES.format(overrides=overrides))
+        archive.writestr("_rels/.rels", _XLSB_RELS.format(relationships=package))
         archive.writestr(
-            "_rels/.rels",
-            _XLSB_RELS.format(target="xl/workbook.bin", kind="officeDocument"),
+            "xl/_rels/workbook.bin.rels", _XLSB_RELS.format(relationships=relationships)
         )
-        archive.writestr(
-            "xl/_rels/workbook.bin.rels",
-            _XLSB_RELS.format(target="worksheets/sheet1.bin", kind="worksheet"),
-        )
-        archive.writestr("xl/workbook.bin", workbook)
-        archive.writestr("xl/worksheets/sheet1.bin", sheet)
+        archive.writestr("xl/workbook.bin", b"".join(records))
+        for name, (_title, data) in zip(names, sheets, strict=True):
+            archive.writestr(f"xl/worksheets/{name}", data)
     return path
 
 

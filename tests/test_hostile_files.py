@@ -264,6 +264,50 @@ def test_broken_xlsb_records_are_refused_as_corrupt(tmp_path: Path, sheet: bytes
     assert "als Excel-Arbeitsmappe im Format xlsx speichern" in message
 
 
+def test_xlsb_sheet_that_is_not_read_does_not_refuse_the_file(tmp_path: Path) -> None:
+    from python_calamine import CalamineWorkbook
+
+    path = far_cell_xlsb(tmp_path / "mehr.xlsb", None, other_sheet=(1_048_575, 16_383))
+    assert CalamineWorkbook.from_path(str(path)).sheet_names == ["Rückmeldung", "Eigene Daten"]
+    result = read_update_file(path, concept(), today=TODAY)  # only Rückmeldung is read
+    assert result.unreadable is None
+    assert len(result.accepted) == 1
+
+
+def test_xlsb_sheets_are_named_from_the_workbook(tmp_path: Path) -> None:
+    from kik_core.ingest._guard import FileKind, Refused, check_extent, sheet_extents
+
+    path = far_cell_xlsb(tmp_path / "zwei.xlsb", 39, 7, other_sheet=(4, 30))
+    assert sheet_extents(path, FileKind.XLSX) == [
+        ("Rückmeldung", 40, 8),  # BrtWsDim
+        ("Rückmeldung", 40, 8),  # the filled cells
+        ("Eigene Daten", 5, 31),
+        ("Eigene Daten", 5, 31),
+    ]
+    narrow = Limits(max_columns=20)
+    check_extent(path, FileKind.XLSX, narrow, read_sheet="Rückmeldung")  # the one read
+    with pytest.raises(Refused) as caught:  # every sheet counts (the concept workbook)
+        check_extent(path, FileKind.XLSX, narrow)
+    assert caught.value.problem.reason is Reason.SHEET_TOO_LARGE
+    assert "„Eigene Daten“ reicht bis Zeile 5, Spalte AE" in caught.value.problem.message
+
+
+def test_broken_xlsb_workbook_part_is_refused_as_corrupt(tmp_path: Path) -> None:
+    import zipfile
+
+    good = far_cell_xlsb(tmp_path / "gut.xlsb", None)
+    broken = tmp_path / "kaputt.xlsb"
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(broken, "w") as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "xl/workbook.bin":
+                data = data[:-4]  # inside the BrtBundleSh
+            target.writestr(info, data)
+    reason, message = _unreadable(broken)
+    assert reason is Reason.CORRUPT
+    assert "Excel-Binärformat xlsb" in message
+
+
 def test_concept_workbook_as_xlsb_is_checked(tmp_path: Path) -> None:
     path = far_cell_xlsb(tmp_path / "konzept.xlsb")
     with pytest.raises(ConceptWorkbookError) as caught:
