@@ -52,7 +52,7 @@ class Limits:
         max_bytes: largest file accepted, in bytes (default 20 MB).
         max_rows: most data rows accepted in one file (default 10 000).
         max_uncompressed: largest total uncompressed size of a zip container
-            (xlsx, xlsm, ods), in bytes (default 100 MB).
+            (xlsx, xlsm, xlsb, ods), in bytes (default 100 MB).
         max_members: most members of a zip container (default 1 000).
         max_ratio: highest compression ratio of a zip member larger than
             ``ratio_min_size`` (default 100).
@@ -78,7 +78,7 @@ class Limits:
 class FileKind(enum.Enum):
     """What a file is, judged by its content rather than its name."""
 
-    XLSX = "xlsx"  # also xlsm: values only, macros are never run
+    XLSX = "xlsx"  # also xlsm (values only, macros are never run) and xlsb (binary records)
     ODS = "ods"
     XLS = "xls"
     CSV = "csv"
@@ -551,8 +551,8 @@ def _xlsb_sheets(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
 
     The sheets of ``xl/workbook.bin`` (BrtBundleSh: state, tab id, relationship
     id, name) are resolved through ``xl/_rels/workbook.bin.rels`` as calamine
-    does (``xl/`` + target, matched without case); every other member in
-    ``xl/worksheets/`` counts too, named by its file name.
+    does (``xl/`` + target, matched without case); every other ``.bin`` member
+    in ``xl/worksheets/`` counts too, named by its file name.
 
     Raises:
         _RecordStreamError: ``xl/workbook.bin`` is not a valid record stream.
@@ -576,9 +576,10 @@ def _xlsb_sheets(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
             member = members.get(f"xl/{target}".replace("\\", "/").lower())
             if member is not None and member not in found:
                 found[member] = title or _xlsb_member_title(member)
-    for lowered, member in sorted(members.items()):
+    for member in sorted(archive.namelist()):  # every spelling, even one differing in case
+        lowered = member.replace("\\", "/").lower()
         in_sheets = lowered.startswith(_XLSB_SHEET_DIRS[0]) and "/_rels/" not in lowered
-        if in_sheets and not lowered.endswith("/") and member not in found:
+        if in_sheets and lowered.endswith(".bin") and member not in found:
             found[member] = _xlsb_member_title(member)
     return list(found.items())
 
