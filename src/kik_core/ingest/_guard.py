@@ -552,7 +552,7 @@ def _xlsb_sheets(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
     The sheets of ``xl/workbook.bin`` (BrtBundleSh: state, tab id, relationship
     id, name) are resolved through ``xl/_rels/workbook.bin.rels`` as calamine
     does (``xl/`` + target, matched without case); every other ``.bin`` member
-    in ``xl/worksheets/`` counts too, named by its file name.
+    of the sheet folders counts too, named by its file name.
 
     Raises:
         _RecordStreamError: ``xl/workbook.bin`` is not a valid record stream.
@@ -578,7 +578,7 @@ def _xlsb_sheets(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
                 found[member] = title or _xlsb_member_title(member)
     for member in sorted(archive.namelist()):  # every spelling, even one differing in case
         lowered = member.replace("\\", "/").lower()
-        in_sheets = lowered.startswith(_XLSB_SHEET_DIRS[0]) and "/_rels/" not in lowered
+        in_sheets = lowered.startswith(_XLSB_SHEET_DIRS) and "/_rels/" not in lowered
         if in_sheets and lowered.endswith(".bin") and member not in found:
             found[member] = _xlsb_member_title(member)
     return list(found.items())
