@@ -1,11 +1,13 @@
 """Benchmark: peak memory (RSS) of ``kik ingest`` on each hostile file (printed, not asserted).
 
 Each hostile file from ``tests/hostile.py`` (a cell at XFD1048576 or GR1048576 in a
-5 KB xlsx, an ods repeating one cell a million times, an unbalanced quote,
-control characters) is put alone into a fresh municipality folder and ingested
-by a ``kik ingest`` child process; its peak resident set size comes from
-``resource.getrusage(RUSAGE_CHILDREN)``. The target is at most 1 GiB per file
-(issue 11); before the sheet-extent guard the far cells took 8 GB and more.
+5 KB xlsx or a 1.5 KB xlsb, an xlsb whose BrtWsDim claims the whole sheet, an ods
+repeating one cell a million times, an unbalanced quote, control characters) is put
+alone into a fresh municipality folder and ingested by a ``kik ingest`` child process;
+its peak resident set size comes from ``resource.getrusage(RUSAGE_CHILDREN)``. The
+target is at most 1 GiB per file (issue 11); before the sheet-extent guard the far
+cells took 8 GB and more, and the xlsb far cell aborted the process (calamine's failed
+allocation of some 512 GiB is a Rust abort, not an exception).
 
 Run: ``.venv/bin/python benchmarks/bench_hostile.py``
 """

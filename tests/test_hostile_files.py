@@ -27,9 +27,11 @@ from kik_core.ingest import Limits, read_update_file, write_partner_templates
 from kik_core.model import Concept
 from kik_core.rules import build_snapshot
 from tests.hostile import (
+    biff12_record,
     control_characters_csv,
     control_characters_xlsx,
     far_cell_xls,
+    far_cell_xlsb,
     far_cell_xlsx,
     repeated_ods,
     unbalanced_quote_csv,
@@ -164,6 +166,155 @@ def test_concept_workbook_with_far_cell_is_refused(tmp_path: Path) -> None:
     assert caught.value.problems[0].reason is Reason.SHEET_TOO_LARGE
 
 
+# -- xlsb (Excel's binary workbook): BIFF12 records checked before calamine reads them ----
+
+
+def test_hand_made_xlsb_is_read_like_an_xlsx(tmp_path: Path) -> None:
+    from python_calamine import CalamineWorkbook
+
+    path = far_cell_xlsb(tmp_path / "gut.xlsb", None)
+    sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Rückmeldung")
+    assert sheet.to_python()[0] == list(HEADER)  # the records are valid for calamine
+    result = read_update_file(path, concept(), today=TODAY)
+    assert result.unreadable is None
+    assert [r.target_id for r in result.accepted] == ["BS-4.1"]
+
+
+def test_xlsb_far_cell_within_limits_is_read(tmp_path: Path) -> None:
+    path = far_cell_xlsb(tmp_path / "nah.xlsb", 39, 7)  # H40
+    result = read_update_file(path, concept(), today=TODAY)
+    assert result.unreadable is None
+    assert len(result.accepted) == 1
+    assert len(result.rejected) == 1  # row 40 holds only "x": rejected with its reasons
+
+
+@pytest.mark.parametrize(
+    ("row", "column", "where"),
+    [
+        (1_048_575, 16_383, "Zeile 1048576, Spalte XFD"),
+        (1_048_575, 0, "Zeile 1048576, Spalte F"),
+        (4, 16_383, "Zeile 5, Spalte XFD"),
+        (4, 200, "Zeile 5, Spalte GS"),
+    ],
+)
+def test_far_cell_xlsb_is_refused_from_its_records(
+    tmp_path: Path, row: int, column: int, where: str
+) -> None:
+    # without the guard calamine asks for up to 512 GiB and the process aborts
+    path = far_cell_xlsb(tmp_path / "weit.xlsb", row, column)
+    assert path.stat().st_size < 2_000
+    reason, message = _unreadable(path)
+    assert reason is Reason.SHEET_TOO_LARGE
+    assert message.startswith(f"Das Tabellenblatt „Rückmeldung“ reicht bis {where} – ")
+
+
+def test_xlsb_dimension_claiming_the_whole_sheet_is_refused(tmp_path: Path) -> None:
+    # calamine caps what it reserves from BrtWsDim (100,000 cells; this file reads in
+    # 10 MiB), but the claim is refused like an xlsx <dimension>: same verdict in both formats
+    path = far_cell_xlsb(tmp_path / "dim.xlsb", None, dimension=(1_048_575, 16_383))
+    reason, message = _unreadable(path)
+    assert reason is Reason.SHEET_TOO_LARGE
+    assert "„Rückmeldung“ reicht bis Zeile 1048576, Spalte XFD" in message
+
+
+def test_xlsb_limits_bound_columns(tmp_path: Path) -> None:
+    path = far_cell_xlsb(tmp_path / "breit.xlsb", 1, 25)  # Z2
+    assert read_update_file(path, concept(), today=TODAY).unreadable is None
+    result = read_update_file(path, concept(), today=TODAY, limits=Limits(max_columns=20))
+    assert result.unreadable is not None
+    assert result.unreadable.reason is Reason.SHEET_TOO_LARGE
+
+
+def _with_sheet(path: Path, sheet: bytes) -> Path:
+    """``path`` with its sheet's record stream replaced by ``sheet``."""
+    import zipfile
+
+    source = path.with_name("quelle.xlsb")
+    path.rename(source)
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(path, "w") as new:
+        for info in old.infolist():
+            data = sheet if info.filename.endswith("sheet1.bin") else old.read(info)
+            new.writestr(info, data)
+    return path
+
+
+_BEGIN = biff12_record(0x0081) + biff12_record(0x0094, bytes(16)) + biff12_record(0x0091)
+
+
+@pytest.mark.parametrize(
+    "sheet",
+    [
+        pytest.param(None, id="cut-in-a-cell"),
+        pytest.param(_BEGIN + b"\x81\x81\x01\x00", id="type-of-three-bytes"),
+        pytest.param(_BEGIN + b"\x00\xff\xff\xff\xff\x01", id="size-of-five-bytes"),
+        pytest.param(_BEGIN + b"\x00\xff\xff\xff\x7f" + bytes(20), id="claims-256-MB"),
+        pytest.param(_BEGIN + b"\x00\x02\x00\x00", id="row-header-too-short"),
+        pytest.param(_BEGIN + b"\x94", id="cut-in-a-header"),
+    ],
+)
+def test_broken_xlsb_records_are_refused_as_corrupt(tmp_path: Path, sheet: bytes | None) -> None:
+    # cut 8 bytes: both end records and the last two bytes of the cell "Läuft."
+    path = far_cell_xlsb(tmp_path / "kaputt.xlsb", None, truncate=8)
+    if sheet is not None:
+        path = _with_sheet(path, sheet)
+    reason, message = _unreadable(path)
+    assert reason is Reason.CORRUPT
+    _assert_german(message)
+    assert "Excel-Binärformat xlsb" in message
+    assert "als Excel-Arbeitsmappe im Format xlsx speichern" in message
+
+
+def test_xlsb_sheet_that_is_not_read_does_not_refuse_the_file(tmp_path: Path) -> None:
+    from python_calamine import CalamineWorkbook
+
+    path = far_cell_xlsb(tmp_path / "mehr.xlsb", None, other_sheet=(1_048_575, 16_383))
+    assert CalamineWorkbook.from_path(str(path)).sheet_names == ["Rückmeldung", "Eigene Daten"]
+    result = read_update_file(path, concept(), today=TODAY)  # only Rückmeldung is read
+    assert result.unreadable is None
+    assert len(result.accepted) == 1
+
+
+def test_xlsb_sheets_are_named_from_the_workbook(tmp_path: Path) -> None:
+    from kik_core.ingest._guard import FileKind, Refused, check_extent, sheet_extents
+
+    path = far_cell_xlsb(tmp_path / "zwei.xlsb", 39, 7, other_sheet=(4, 30))
+    assert sheet_extents(path, FileKind.XLSX) == [
+        ("Rückmeldung", 40, 8),  # BrtWsDim
+        ("Rückmeldung", 40, 8),  # the filled cells
+        ("Eigene Daten", 5, 31),
+        ("Eigene Daten", 5, 31),
+    ]
+    narrow = Limits(max_columns=20)
+    check_extent(path, FileKind.XLSX, narrow, read_sheet="Rückmeldung")  # the one read
+    with pytest.raises(Refused) as caught:  # every sheet counts (the concept workbook)
+        check_extent(path, FileKind.XLSX, narrow)
+    assert caught.value.problem.reason is Reason.SHEET_TOO_LARGE
+    assert "„Eigene Daten“ reicht bis Zeile 5, Spalte AE" in caught.value.problem.message
+
+
+def test_broken_xlsb_workbook_part_is_refused_as_corrupt(tmp_path: Path) -> None:
+    import zipfile
+
+    good = far_cell_xlsb(tmp_path / "gut.xlsb", None)
+    broken = tmp_path / "kaputt.xlsb"
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(broken, "w") as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "xl/workbook.bin":
+                data = data[:-4]  # inside the BrtBundleSh
+            target.writestr(info, data)
+    reason, message = _unreadable(broken)
+    assert reason is Reason.CORRUPT
+    assert "Excel-Binärformat xlsb" in message
+
+
+def test_concept_workbook_as_xlsb_is_checked(tmp_path: Path) -> None:
+    path = far_cell_xlsb(tmp_path / "konzept.xlsb")
+    with pytest.raises(ConceptWorkbookError) as caught:
+        load_concept(path)
+    assert caught.value.problems[0].reason is Reason.SHEET_TOO_LARGE
+
+
 def _kik(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
     def limit() -> None:  # pragma: no cover - runs in the child
         resource.setrlimit(resource.RLIMIT_AS, (CHILD_MEMORY, CHILD_MEMORY))
@@ -207,6 +358,33 @@ def test_one_hostile_file_never_stops_the_inbox(tmp_path: Path) -> None:
         "c_wiederholt.ods",
         "d_anfuehrung.csv",
     ]
+    assert [p.name for p in inbox.iterdir()] == [".in-arbeit"]
+    assert not list((inbox / ".in-arbeit").iterdir())
+
+
+def test_hostile_xlsb_files_are_quarantined_with_their_reason(tmp_path: Path) -> None:
+    # the child runs under an address-space limit: calamine expanding a far cell would abort it
+    folder = _folder(tmp_path)
+    inbox = folder / "eingang"
+    far_cell_xlsb(inbox / "a_weit.xlsb")
+    far_cell_xlsb(inbox / "b_dim.xlsb", None, dimension=(1_048_575, 16_383))
+    far_cell_xlsb(inbox / "c_kaputt.xlsb", None, truncate=8)
+    far_cell_xlsb(inbox / "z_gut.xlsb", None)
+    done = _kik(folder)
+    assert done.returncode == 3, done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+    assert (folder / "archiv" / "2024-03-15" / "z_gut.xlsb").is_file()
+    quarantine = folder / "quarantaene"
+    assert sorted(p.name for p in quarantine.iterdir() if not p.name.endswith(".grund.txt")) == [
+        "a_weit.xlsb",
+        "b_dim.xlsb",
+        "c_kaputt.xlsb",
+    ]
+    reasons = {p.name: p.read_text(encoding="utf-8") for p in quarantine.glob("*.grund.txt")}
+    assert len(reasons) == 3
+    text = "\n".join(f"{n}: {r}" for n, r in sorted(reasons.items()))
+    assert text.count("reicht bis Zeile 1048576, Spalte XFD") == 2, text
+    assert "Excel-Binärformat xlsb" in text
     assert [p.name for p in inbox.iterdir()] == [".in-arbeit"]
     assert not list((inbox / ".in-arbeit").iterdir())
 

@@ -244,6 +244,7 @@ def _parse_sheets(path: Path) -> dict[str, _Sheet]:
         ".ods": FileKind.ODS,
         ".xlsx": FileKind.XLSX,
         ".xlsm": FileKind.XLSX,
+        ".xlsb": FileKind.XLSX,  # Excel's binary workbook: its BIFF12 records are checked
         ".xls": FileKind.XLS,
     }
     kind = kinds.get(path.suffix.lower())

@@ -13,7 +13,7 @@ import logging
 import re
 import struct
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Container, Iterator
 from pathlib import Path
 from typing import IO
 
@@ -52,7 +52,7 @@ class Limits:
         max_bytes: largest file accepted, in bytes (default 20 MB).
         max_rows: most data rows accepted in one file (default 10 000).
         max_uncompressed: largest total uncompressed size of a zip container
-            (xlsx, xlsm, ods), in bytes (default 100 MB).
+            (xlsx, xlsm, xlsb, ods), in bytes (default 100 MB).
         max_members: most members of a zip container (default 1 000).
         max_ratio: highest compression ratio of a zip member larger than
             ``ratio_min_size`` (default 100).
@@ -78,7 +78,7 @@ class Limits:
 class FileKind(enum.Enum):
     """What a file is, judged by its content rather than its name."""
 
-    XLSX = "xlsx"  # also xlsm: values only, macros are never run
+    XLSX = "xlsx"  # also xlsm (values only, macros are never run) and xlsb (binary records)
     ODS = "ods"
     XLS = "xls"
     CSV = "csv"
@@ -435,6 +435,218 @@ def _xls_extents(path: Path) -> Iterator[tuple[str, int, int]]:
         pos += 4 + length
 
 
+# -- xlsb (Excel's binary workbook): BIFF12 records, read before calamine expands a sheet --
+#
+# calamine sizes a sheet from its filled cells: one value at XFD1048576 makes it ask for
+# some 512 GiB, and the failed allocation aborts the whole process (no Python exception).
+# BrtWsDim only sizes a reservation that calamine caps at 100,000 cells (measured: a
+# BrtWsDim claiming A1:XFD1048576 over two rows reads in 10 MiB); it is still refused like
+# the <dimension> of an xlsx, so a workbook gets the same verdict in either format.
+
+_XLSB_WORKBOOK = "xl/workbook.bin"
+_XLSB_RELS = "xl/_rels/workbook.bin.rels"
+#: Other record streams calamine reads whole: their framing is checked too (a record
+#: claiming 256 MB in a small file would have calamine allocate that much first).
+_XLSB_PARTS = ("xl/sharedstrings.bin", "xl/styles.bin")
+#: Folders calamine reads an xlsb sheet from (the second part of the path it resolves).
+_XLSB_SHEET_DIRS = ("xl/worksheets/", "xl/chartsheets/", "xl/dialogsheets/")
+_BRT_ROW_HDR, _BRT_WS_DIM, _BRT_BUNDLE_SH = 0x0000, 0x0094, 0x009C
+#: Cell records holding a value (BrtCellRk … BrtFmlaError): the column comes first (4 bytes),
+#: the row from the BrtRowHdr before them. BrtCellBlank (0x0001, a formatted empty cell) is
+#: skipped by calamine, like an xlsx ``<c>`` without a value here.
+_BRT_CELLS = range(0x0002, 0x000C)
+_BRT_SHEET_RECORDS = frozenset({_BRT_ROW_HDR, _BRT_WS_DIM, *_BRT_CELLS})
+#: Bytes of a record body that are kept (a sheet's name in BrtBundleSh is at most 31
+#: characters); the rest of a longer body is skipped, never held.
+_BRT_HEAD = 4096
+_CHUNK = 1024 * 1024
+_XLSB_CORRUPT = (
+    "die Tabellendaten im Excel-Binärformat xlsb sind unvollständig oder fehlerhaft; "
+    "bitte die Datei als Excel-Arbeitsmappe im Format xlsx speichern und erneut senden"
+)
+
+
+class _RecordStreamError(Exception):
+    """A BIFF12 record stream breaks its framing (the English text goes to the debug log)."""
+
+
+def _biff12_records(
+    member: IO[bytes], wanted: Container[int] = range(0x4000)
+) -> Iterator[tuple[int, bytes]]:
+    """(type, body) of the ``wanted`` BIFF12 records of a zip member, read in 1 MiB chunks.
+
+    A record is its type (1–2 bytes), its size (1–4 bytes), both 7-bit varints
+    (high bit: another byte follows), then the body. Bodies longer than
+    ``_BRT_HEAD`` are cut to it. The member's reader never returns more than the
+    size the zip directory declares (bounded by :func:`_check_zip`).
+
+    Raises:
+        _RecordStreamError: a type or size longer than the spec allows, or a record cut off.
+    """
+    buf, pos = b"", 0
+    while True:
+        if len(buf) - pos < 6:  # room for the longest header
+            buf, pos = buf[pos:] + member.read(_CHUNK), 0
+            if not buf:
+                return
+        end = len(buf)
+        kind = buf[pos]
+        pos += 1
+        if kind & 0x80:
+            if pos >= end:
+                raise _RecordStreamError("record type cut off")
+            high = buf[pos]
+            pos += 1
+            if high & 0x80:
+                raise _RecordStreamError(f"record type longer than 2 bytes at {high:#x}")
+            kind = kind & 0x7F | high << 7
+        size = shift = 0
+        for _ in range(4):
+            if pos >= end:
+                raise _RecordStreamError(f"size of record {kind:#06x} cut off")
+            byte = buf[pos]
+            pos += 1
+            size |= (byte & 0x7F) << shift
+            shift += 7
+            if not byte & 0x80:
+                break
+        else:
+            raise _RecordStreamError(f"size of record {kind:#06x} longer than 4 bytes")
+        if size <= end - pos:
+            if kind in wanted:
+                yield kind, buf[pos : pos + min(size, _BRT_HEAD)]
+            pos += size
+            continue
+        # the body runs past the chunk: keep its head, skip the rest without holding it
+        head = min(size, _BRT_HEAD)
+        body, missing = buf[pos:], size - (end - pos)
+        buf, pos = b"", 0
+        if len(body) < head:
+            more = member.read(head - len(body))
+            body, missing = body + more, missing - len(more)
+        while missing > 0:
+            skipped = len(member.read(min(missing, _CHUNK)))
+            if not skipped:
+                raise _RecordStreamError(f"record {kind:#06x} of {size} bytes cut off")
+            missing -= skipped
+        if kind in wanted:
+            yield kind, body[:head]
+
+
+def _wide_string(body: bytes, offset: int) -> tuple[str | None, int]:
+    """An XL(Nullable)WideString at ``offset``: (text or None, offset after it)."""
+    if offset + 4 > len(body):
+        raise _RecordStreamError(f"string at {offset} past the end of a {len(body)}-byte record")
+    (count,) = struct.unpack_from("<I", body, offset)
+    if count == 0xFFFFFFFF:
+        return None, offset + 4
+    end = offset + 4 + 2 * count
+    if end > len(body):
+        raise _RecordStreamError(f"string of {count} characters in a {len(body)}-byte record")
+    return body[offset + 4 : end].decode("utf-16-le", "replace"), end
+
+
+def _xlsb_sheets(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
+    """(member, sheet name) of every sheet calamine could read from an xlsb.
+
+    The sheets of ``xl/workbook.bin`` (BrtBundleSh: state, tab id, relationship
+    id, name) are resolved through ``xl/_rels/workbook.bin.rels`` as calamine
+    does (``xl/`` + target, matched without case); every other ``.bin`` member
+    of the sheet folders counts too, named by its file name.
+
+    Raises:
+        _RecordStreamError: ``xl/workbook.bin`` is not a valid record stream.
+    """
+    members = {n.replace("\\", "/").lower(): n for n in archive.namelist()}
+    targets: dict[str, str] = {}
+    if _XLSB_RELS in members:
+        with archive.open(members[_XLSB_RELS]) as rels:
+            for _event, rel in _parse(rels, (f"{{{_PKG_REL_NS}}}Relationship",)):
+                targets[str(rel.get("Id", ""))] = str(rel.get("Target", ""))
+    found: dict[str, str] = {}
+    with archive.open(members[_XLSB_WORKBOOK]) as workbook:
+        for _kind, body in _biff12_records(workbook, (_BRT_BUNDLE_SH,)):
+            if len(body) < 12:
+                raise _RecordStreamError("BrtBundleSh too short")
+            rid, offset = _wide_string(body, 8)
+            title = _wide_string(body, offset)[0]
+            target = targets.get(rid or "")
+            if target is None:
+                continue  # calamine cannot open it either
+            member = members.get(f"xl/{target}".replace("\\", "/").lower())
+            if member is not None and member not in found:
+                found[member] = title or _xlsb_member_title(member)
+    for member in sorted(archive.namelist()):  # every spelling, even one differing in case
+        lowered = member.replace("\\", "/").lower()
+        in_sheets = lowered.startswith(_XLSB_SHEET_DIRS) and "/_rels/" not in lowered
+        if in_sheets and lowered.endswith(".bin") and member not in found:
+            found[member] = _xlsb_member_title(member)
+    return list(found.items())
+
+
+def _xlsb_member_title(member: str) -> str:
+    return member.replace("\\", "/").rsplit("/", 1)[-1].removesuffix(".bin")
+
+
+def _xlsb_member_extent(member: IO[bytes]) -> _Extent:
+    """(declared extent, last filled row, column) of one xlsb sheet, 1-based, from its records."""
+    declared: tuple[int, int] | None = None
+    row = last_row = last_col = 0
+    for kind, body in _biff12_records(member, _BRT_SHEET_RECORDS):
+        if kind in _BRT_CELLS:
+            if len(body) < 4:
+                raise _RecordStreamError(f"cell record {kind:#06x} of {len(body)} bytes")
+            (col,) = struct.unpack_from("<I", body)
+            last_row, last_col = max(last_row, row + 1), max(last_col, col + 1)
+        elif kind == _BRT_ROW_HDR:
+            if len(body) < 4:
+                raise _RecordStreamError(f"BrtRowHdr of {len(body)} bytes")
+            (row,) = struct.unpack_from("<I", body)
+        elif kind == _BRT_WS_DIM:
+            if len(body) < 16:
+                raise _RecordStreamError(f"BrtWsDim of {len(body)} bytes")
+            _first_row, rows, _first_col, cols = struct.unpack_from("<4I", body)
+            old_rows, old_cols = declared or (0, 0)
+            declared = max(old_rows, rows + 1), max(old_cols, cols + 1)
+    return declared, last_row, last_col
+
+
+def _is_xlsb(archive: zipfile.ZipFile) -> bool:
+    return any(n.replace("\\", "/").lower() == _XLSB_WORKBOOK for n in archive.namelist())
+
+
+def _xlsb_extents(
+    archive: zipfile.ZipFile, read_sheet: str | None = None
+) -> Iterator[tuple[str, int, int]]:
+    """(sheet, last row, last column) of the sheets of an xlsb, the declared BrtWsDim first.
+
+    With ``read_sheet``, only the sheets of that name (all when none has it).
+
+    Raises:
+        _RecordStreamError: a record stream breaks its framing.
+    """
+    sheets = _xlsb_sheets(archive)
+    for part in archive.namelist():
+        if part.replace("\\", "/").lower() in _XLSB_PARTS:
+            with archive.open(part) as member:
+                for _record in _biff12_records(member, ()):
+                    pass  # the framing is checked while walking
+    if read_sheet is not None and len(sheets) > 1:
+        wanted = normalize_header(read_sheet)
+        sheets = [s for s in sheets if normalize_header(s[1]) == wanted] or sheets
+    for member_name, title in sheets:
+        with archive.open(member_name) as member:
+            declared, last_row, last_col = _xlsb_member_extent(member)
+        if declared is not None:
+            yield title, *declared
+        yield title, last_row, last_col
+
+
+def _xlsb_corrupt(path: Path, name: str | None, exc: _RecordStreamError) -> Refused:
+    log.debug("%s: xlsb record stream not readable: %s", path.name, exc)
+    return refuse(name or path.name, Reason.CORRUPT, detail=_XLSB_CORRUPT)
+
+
 _UNREADABLE = (
     etree.XMLSyntaxError,
     zipfile.BadZipFile,
@@ -457,24 +669,31 @@ def _corrupt(path: Path, name: str | None, exc: BaseException) -> Refused:
 def sheet_extents(
     path: Path, kind: FileKind, name: str | None = None
 ) -> list[tuple[str, int, int]]:
-    """The last filled row and column of every sheet of an xlsx/xlsm, ods or xls file.
+    """The last filled row and column of every sheet of an xlsx/xlsm/xlsb, ods or xls file.
 
     Read from the XML as a stream, so a sheet that a reader would blow up to
     gigabytes (one cell at ``XFD1048576``, a value repeated a million times)
     costs no memory here. The declared ``<dimension>`` of an xlsx sheet counts
-    too. For xls the BIFF cell records are scanned. CSV gives an empty list.
+    too. For xls the BIFF cell records are scanned, for xlsb (a zip with
+    ``xl/workbook.bin``, kind xlsx) the BIFF12 records, its BrtWsDim counting
+    like an xlsx ``<dimension>``. CSV gives an empty list.
 
     Raises:
-        Refused: the XML cannot be parsed (corrupt file).
+        Refused: the XML or the xlsb records cannot be parsed (corrupt file).
     """
     try:
         if kind is FileKind.XLS:
             return list(_xls_extents(path))
         with zipfile.ZipFile(path) as archive:
             if kind is FileKind.XLSX:
-                return list(_xlsx_extents(archive))
+                extents = list(_xlsx_extents(archive))
+                if _is_xlsb(archive):
+                    extents += _xlsb_extents(archive)
+                return extents
             if kind is FileKind.ODS:
                 return list(_ods_extents(archive))
+    except _RecordStreamError as exc:
+        raise _xlsb_corrupt(path, name, exc) from exc
     except _UNREADABLE as exc:
         raise _corrupt(path, name, exc) from exc
     return []
@@ -515,8 +734,13 @@ def _check_xlsx_sheet(path: Path, limits: Limits, name: str | None, read_sheet: 
             for member, rows, columns in _xlsx_member_extents(archive, members):
                 title = functools.partial(_lazy_title, titles, member)
                 _check(path, limits, name, title, (rows, columns))
+            if _is_xlsb(archive):  # Excel's binary workbook: BIFF12 records
+                for sheet, rows, columns in _xlsb_extents(archive, read_sheet):
+                    _check(path, limits, name, functools.partial(str, sheet), (rows, columns))
     except Refused:
         raise
+    except _RecordStreamError as exc:
+        raise _xlsb_corrupt(path, name, exc) from exc
     except _UNREADABLE as exc:
         raise _corrupt(path, name, exc) from exc
 
@@ -533,7 +757,7 @@ def check_extent(
 
     Args:
         path: the file.
-        kind: its kind (xlsx, ods, xls; CSV is not checked).
+        kind: its kind (xlsx, also xlsb; ods, xls; CSV is not checked).
         limits: the column and cell limits.
         name: the file's display name for the message.
         read_sheet: for xlsx, the sheet that will be read: other sheets are never
@@ -541,7 +765,8 @@ def check_extent(
             ODS and xls readers load every sheet, so every sheet counts there.
 
     Raises:
-        Refused: with :attr:`Reason.SHEET_TOO_LARGE` naming the sheet and its extent.
+        Refused: with :attr:`Reason.SHEET_TOO_LARGE` naming the sheet and its extent;
+            :attr:`Reason.CORRUPT` when the sheet's XML or xlsb records are broken.
     """
     if read_sheet is not None and kind is FileKind.XLSX:
         _check_xlsx_sheet(path, limits, name, read_sheet)
