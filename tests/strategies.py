@@ -9,8 +9,12 @@ from hypothesis import strategies as st
 from kik_core import Concept, FieldOfAction, Goal, Measure, Status, StatusReport
 
 codes = st.from_regex(r"\A[A-Z][A-Z0-9]{0,3}\Z")
-#: Text a spreadsheet cell can hold: no surrogates and no control characters.
-_CELL_TEXT = st.characters(codec="utf-8", exclude_categories=("Cs", "Cc"))
+#: Text a spreadsheet cell can hold: no surrogates, no control characters and not the
+#: non-characters U+FFFE and U+FFFF, which XML forbids (writers drop them: see
+#: test_characters_no_xml_can_hold_are_dropped_when_writing).
+_CELL_TEXT = st.characters(
+    codec="utf-8", exclude_categories=("Cs", "Cc"), exclude_characters="\ufffe\uffff"
+)
 texts = st.text(alphabet=_CELL_TEXT, min_size=1, max_size=40).filter(lambda s: s.strip() != "")
 statuses = st.sampled_from(list(Status))
 dates = st.dates(min_value=dt.date(2020, 1, 1), max_value=dt.date(2025, 12, 31))

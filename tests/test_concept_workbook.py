@@ -355,6 +355,16 @@ def test_control_characters_are_dropped_when_writing(tmp_path: Path, concept: Co
     assert loaded.field("BS").intro == "Absatzeins"
 
 
+def test_characters_no_xml_can_hold_are_dropped_when_writing(
+    tmp_path: Path, concept: Concept
+) -> None:
+    """Found by Hypothesis: a non-character (U+FFFE) made lxml refuse the whole workbook."""
+    changed = attrs.evolve(concept, title="Konzept\ufffe 2025\uffff\x00")
+    assert load_concept(write_concept_workbook(changed, tmp_path / "k.xlsx")).title == (
+        "Konzept 2025"
+    )
+
+
 def test_partner_sheet_round_trip(tmp_path: Path, concept: Concept) -> None:
     contacts = (
         PartnerContact("vhs Kempten", "Frau Berg", "vhs@musterstadt.example", "0831 1234"),

@@ -35,12 +35,17 @@ def write_cell(ws: Worksheet, row: int, column: int, value: str | float | dt.dat
 
     Text starting with ``=``, ``+``, ``-`` or ``@`` is stored as a string cell with
     the quote-prefix style, so spreadsheet programs show it and never evaluate it.
+    Characters no XML document can hold (control characters pasted from other
+    programs, lone surrogates, the non-characters U+FFFE and U+FFFF) are dropped:
+    openpyxl and lxml would refuse the whole workbook for them.
     """
     from openpyxl.cell.cell import Cell
 
     cell = ws.cell(row=row, column=column)
     if not isinstance(cell, Cell):
         raise TypeError(f"cell {row},{column} is part of a merged range")
+    if isinstance(value, str) and not value.isprintable():
+        value = _NOT_XML.sub("", value)
     cell.value = value
     if isinstance(value, str):
         cell.data_type = "s"
@@ -52,6 +57,8 @@ def write_cell(ws: Worksheet, row: int, column: int, value: str | float | dt.dat
 #: Characters no document format can hold (XML 1.0 forbids them, openpyxl and
 #: python-docx refuse them) plus C1 controls and lone surrogates.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+#: Characters XML 1.0 forbids (tab, line feed and carriage return are allowed).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 #: Excel's escaped form of a control character in a cell, e.g. ``_x000B_``.
 _EXCEL_ESCAPE = re.compile(r"_x(00[01][0-9A-Fa-f]|007[Ff]|00[89][0-9A-Fa-f])_")
 

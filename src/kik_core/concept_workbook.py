@@ -1025,15 +1025,14 @@ def _style_sheet(sheet: Any, widths: Sequence[int]) -> None:
 
 
 def _write_rows(sheet: Any, rows: Iterable[Sequence[str | float | dt.date | None]]) -> None:
-    """Append rows; text never becomes a formula (see :func:`kik_core._cells.write_cell`)."""
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    """Append rows; text never becomes a formula, and characters no cell can hold are dropped.
 
+    See :func:`kik_core._cells.write_cell`.
+    """
     for row in rows:
         number = sheet.max_row + 1
         for column, value in enumerate(row, start=1):
-            # control characters (pasted from other programs) cannot be stored in a cell
-            clean = ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
-            write_cell(sheet, number, column, clean)
+            write_cell(sheet, number, column, value)
 
 
 #: Column order when writing (the documented order; reading goes by header name).
