@@ -15,7 +15,10 @@ Example (in a package's ``__init__.py``)::
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # no run-time import: this module is on the path of `kik --help`
+    from collections.abc import Callable, Mapping, MutableMapping, Sequence
 
 __all__ = ["lazy_attributes"]
 
