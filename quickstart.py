@@ -4,6 +4,8 @@
     python3 quickstart.py report   # set up, then build the Kempten example report
     python3 quickstart.py test     # set up, then run the whole test suite
 
+Everything it prints is German (:data:`USAGE` is the ``--help`` text).
+
 Setting up means: a virtual environment in ``.venv`` with kik installed from
 ``pyproject.toml`` in editable mode (plus the test tools and the optional
 pipelines for ``test``). Re-running skips what is already installed.
@@ -33,6 +35,25 @@ PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 EXAMPLE = ROOT / "examples" / "kempten"
 OUT = ROOT / "out" / "kempten"
 
+#: The text of ``python3 quickstart.py --help`` (German, like everything kik prints).
+USAGE = """\
+kik einrichten und ausprobieren – nur Python 3.11 oder neuer ist nötig.
+
+    python3 quickstart.py report   # einrichten, dann den Kempten-Beispielbericht erstellen
+    python3 quickstart.py test     # einrichten, dann alle Tests ausführen
+                                   # (weitere Angaben gehen an pytest, z. B. -m "not slow")
+
+Einrichten heißt: eine virtuelle Umgebung im Ordner .venv anlegen und kik darin
+installieren (für „test“ zusätzlich die Testwerkzeuge und die Prefect-Pipelines).
+Was schon installiert ist, wird beim nächsten Aufruf übersprungen.
+
+„report“ arbeitet auf einer frischen Kopie von examples/kempten in out/kempten (das
+Beispiel selbst bleibt unverändert): kik run öffnet die Runde zum Stichtag 30.09.2023
+und schreibt einen Entwurf, kik runde herausgeben gibt die Runde heraus, wie es die
+Stadt getan hat. Der fertige Bericht:
+out/kempten/berichte/Zwischenbericht_2023-09-30_herausgegeben.docx
+"""
+
 #: What each job installs into the virtual environment.
 EXTRAS = {"report": "", "test": "[pipelines,dask,postgres,docs]"}
 GROUPS = {"report": (), "test": ("dev",)}
@@ -46,9 +67,9 @@ def _run(*args: str | Path, check: bool = True) -> int:
 def setup(job: str) -> None:
     """Create ``.venv`` and install kik for ``job`` unless that is already done."""
     if sys.version_info < (3, 11):  # noqa: UP036 - this script must explain itself on old Pythons
-        sys.exit(f"kik needs Python 3.11 or newer, this is {sys.version.split()[0]}")
+        sys.exit(f"kik braucht Python 3.11 oder neuer, dies ist {sys.version.split()[0]}")
     if not PYTHON.exists():
-        print(f"Creating the virtual environment {VENV} ...", flush=True)
+        print(f"Die virtuelle Umgebung {VENV} wird angelegt …", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
     stamp_text = (ROOT / "pyproject.toml").read_bytes() + job.encode()
     stamp = VENV / f".kik-installed-{job}"
@@ -78,7 +99,7 @@ def report() -> int:
         return issued
     reports = sorted((OUT / "berichte").glob("*_herausgegeben.docx"))
     if reports:
-        print(f"\nThe Kempten report is ready: {reports[-1]}")
+        print(f"\nDer Kempten-Bericht ist fertig: {reports[-1]}")
     return code
 
 
@@ -92,14 +113,26 @@ def test(extra: list[str]) -> int:
 
 
 def main() -> int:
-    """Dispatch ``report`` or ``test``."""
+    """Dispatch ``report`` or ``test``; a failed set-up step ends with a German line."""
     job, *rest = sys.argv[1:] or ["--help"]
-    if job == "report":
-        return report()
-    if job == "test":
-        return test(rest)
-    print(__doc__)
-    return 0 if job in ("-h", "--help") else 2
+    try:
+        if job == "report":
+            return report()
+        if job == "test":
+            return test(rest)
+    except subprocess.CalledProcessError as exc:
+        command = " ".join(str(a) for a in exc.cmd)
+        print(
+            f"\nFehler: „{command}“ ist mit Code {exc.returncode} abgebrochen "
+            "(die Meldung steht darüber). Nach der Behebung einfach noch einmal aufrufen.",
+            file=sys.stderr,
+        )
+        return 1
+    if job in ("-h", "--help"):
+        print(USAGE)
+        return 0
+    print(f"Unbekannter Auftrag „{job}“: report oder test.\n\n{USAGE}", file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":

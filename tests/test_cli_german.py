@@ -69,9 +69,16 @@ ENGLISH = (
     "example",
     "everything accepted",
     "municipality folder",
+    # the bilingual lines of kik serve / kik deploy in earlier releases
+    "/ error",
+    "stop with",
+    "next run",
+    "work pool",
+    "start a worker",
+    "Register the",
 )
 
-SUBCOMMANDS = ("init", "validate", "ingest", "templates", "report", "run", "serve")
+SUBCOMMANDS = ("init", "validate", "ingest", "templates", "report", "run", "serve", "deploy")
 
 
 def kik(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -124,6 +131,7 @@ def test_every_subcommand_help_is_german(command: str) -> None:
         (("init", "x", "--unbekannt"), "unbekannte Argumente: --unbekannt"),
         (("serve",), "kik serve: Fehler: diese Angaben fehlen: ORDNER"),
         (("serve", "x", "--port", "viele"), "ungültiger Wert 'viele' (erwartet: int)"),
+        (("deploy",), "kik deploy: Fehler: diese Angaben fehlen: ORDNER"),
     ],
 )
 def test_usage_errors_are_german(args: tuple[str, ...], german_text: str) -> None:

@@ -675,6 +675,35 @@ def test_follow_ups_are_scheduled_on_the_deployment_once(tmp_path: Path) -> None
 
 
 @pytest.mark.usefixtures("prefect_server")
+def test_deployed_quarter_run_reminds_by_erinnern_tage_of_kik_toml(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A deployment of kik serve/deploy has no remind_days: kik.toml's erinnern_tage counts."""
+    from kik_pipelines.flows import _follow_ups_of_this_deployment
+    from kik_pipelines.serve import deployments, plan
+
+    folder = make_municipality(tmp_path, "tage-stadt")
+    settings = folder / "kik.toml"
+    text = settings.read_text(encoding="utf-8")
+    text = text.replace("frist_wochen = 3\n", "frist_wochen = 52\n")  # a deadline ahead
+    settings.write_text(text.replace("erinnern_tage = 7", "erinnern_tage = 10"), "utf-8")
+    [deployment] = deployments(plan([folder]))
+    deployment_id = str(deployment.apply())
+    monkeypatch.setenv("PREFECT__RUNTIME__DEPLOYMENT__ID", deployment_id)
+
+    values = quarterly_report(str(folder), return_state=True).result()
+    deadline = dt.date.fromisoformat(values["round"]["deadline"])
+    planned = {p["step"]: p["scheduled"] for p in values["follow_ups"]}
+    assert dt.datetime.fromisoformat(planned["erinnern"]).date() == deadline - dt.timedelta(10)
+    assert dt.datetime.fromisoformat(planned["entwurf"]).date() == deadline + dt.timedelta(1)
+
+    # an explicit flow parameter still wins over kik.toml (another Stichtag: a new key)
+    later = {"stichtag": "2027-03-31", "deadline": "2027-09-29"}
+    [remind, _] = _follow_ups_of_this_deployment(str(folder), later, 5)
+    assert remind["scheduled"] == "2027-09-24T06:00:00+02:00"
+
+
+@pytest.mark.usefixtures("prefect_server")
 def test_remind_step_writes_the_list_and_says_who_is_missing(tmp_path: Path) -> None:
     folder = make_municipality(tmp_path, "erinner-stadt")
     quarterly_report(str(folder), return_state=True)

@@ -181,12 +181,12 @@ def test_kik_serve_schedules_quarterly_and_stops_without_pausing(
         text = output.read_text()
         assert f"http://127.0.0.1:{port}" in text
         assert "quarterly-report/kempten" in text
-        assert f"{local:%Y-%m-%d %H:%M}" in text
+        assert f"nächster Lauf: {local:%d.%m.%Y, %H:%M} Uhr" in text
         assert f"PREFECT_HOME={home}" in text
 
         process.send_signal(signum)
         assert process.wait(timeout=60) == 0, output.read_text()
-        assert "beendet / stopped" in output.read_text()
+        assert "kik serve beendet\n" in output.read_text()
         assert not (home / "kik-server.pid").exists(), "the server subprocess was not stopped"
         with pytest.raises(httpx.HTTPError):
             httpx.get(f"{api}/health", timeout=2)
@@ -222,7 +222,7 @@ def test_kik_serve_restarts_on_the_same_port_within_5_seconds(tmp_path: Path) ->
         stopped = time.monotonic()
         second = _start(folder, port, env, output)
         assert time.monotonic() - stopped < 5
-        started = f"Prefect-Server / server: http://127.0.0.1:{port} "
+        started = f"Prefect-Server: http://127.0.0.1:{port} "
         _wait_for(
             lambda: True if output.read_text().count(started) == 2 else None,
             120,
@@ -458,3 +458,35 @@ def test_pid_file_of_a_gone_server_is_removed(tmp_path: Path) -> None:
     server._stop_stale_server()
     assert not (home / "kik-server.pid").exists()
     assert server.notes == []
+
+
+def test_serve_prints_german_lines_only(capsys: pytest.CaptureFixture[str]) -> None:
+    """What the office sees once kik serve runs: German, no "/ English" halves."""
+    from kik_pipelines.cli import _print_info
+    from kik_pipelines.serve import ServedDeployment, ServeInfo
+
+    planned = ServedDeployment(
+        name="kempten",
+        folder=Path("/srv/kik/kempten"),
+        municipality="Kempten (Allgäu)",
+        cron="0 6 1 1,4,7,10 *",
+        timezone="Europe/Berlin",
+        next_run=dt.datetime(2027, 1, 1, 6, 0, tzinfo=ZoneInfo("Europe/Berlin")),
+    )
+    home = Path("/home/kik/.local/share/kik/prefect")
+    note = "Port 4200 ist belegt; der Prefect-Server läuft auf Port 4201."
+    _print_info(ServeInfo("http://127.0.0.1:4201/api", True, home, (planned,), (note,)))
+    assert capsys.readouterr().out.splitlines() == [
+        f"Prefect-Server: http://127.0.0.1:4201  (lokal gestartet, PREFECT_HOME={home})",
+        "Prefect-API:    http://127.0.0.1:4201/api",
+        f"Hinweis: {note}",
+        "Deployments:",
+        "  quarterly-report/kempten  (Kempten (Allgäu), /srv/kik/kempten)",
+        '    Zeitplan: "0 6 1 1,4,7,10 *" Europe/Berlin',
+        "    nächster Lauf: 01.01.2027, 06:00 Uhr CET",
+        "Beenden mit Strg+C",
+    ]
+    _print_info(ServeInfo("https://prefect.example/api", False, None, ()))
+    assert "Prefect-Server: https://prefect.example  (über PREFECT_API_URL)" in (
+        capsys.readouterr().out
+    )

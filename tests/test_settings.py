@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from kik_core import SettingsError
-from kik_core.settings import DEFAULT_CRON, load_settings
+from kik_core.settings import DEFAULT_CRON, DEFAULT_REMIND_DAYS, load_settings
 from kik_core.workflow import FOLDERS, init_folder
 
 
@@ -69,6 +69,13 @@ def test_missing_settings_file_says_what_to_do(tmp_path: Path) -> None:
         ('[kommune]\nname = "!!!"\n', "kein Schlüssel"),
         ('[kommune]\nname = "X"\n[runde]\nrhythmus = "monatlich"\n', "Berichtsrhythmus"),
         ('[kommune]\nname = "X"\n[runde]\nfrist_wochen = -1\n', "frist_wochen"),
+        ('[kommune]\nname = "X"\n[runde]\nerinnern_tage = 0\n', "erinnern_tage muss"),
+        ('[kommune]\nname = "X"\n[runde]\nerinnern_tage = "7"\n', "erinnern_tage muss"),
+        ('[kommune]\nname = "X"\n[runde]\nerinnern_tage = 21\n', "von 1 bis 20"),
+        (
+            '[kommune]\nname = "X"\n[runde]\nfrist_wochen = 0\nerinnern_tage = 1\n',
+            "braucht eine Frist",
+        ),
         ('[kommune]\nname = "X"\n[bericht]\ndateiname = "{stichtag}_{x}.docx"\n', "Platzhalter"),
     ],
 )
@@ -76,6 +83,17 @@ def test_invalid_settings_are_explained(tmp_path: Path, toml: str, message: str)
     folder = _write(tmp_path / "k", toml)
     with pytest.raises(SettingsError, match=message.replace("{", r"\{").replace("}", r"\}")):
         load_settings(folder)
+
+
+def test_erinnern_tage_is_read_and_defaults_to_seven(tmp_path: Path) -> None:
+    toml = '[kommune]\nname = "X"\n[runde]\nfrist_wochen = 2\nerinnern_tage = 13\n'
+    assert load_settings(_write(tmp_path / "a", toml)).rounds.remind_days == 13
+    plain = load_settings(_write(tmp_path / "b", '[kommune]\nname = "X"\n'))
+    assert plain.rounds.remind_days == DEFAULT_REMIND_DAYS == 7
+    # kik init writes the key with its default, and the file loads as it is
+    init_folder(tmp_path / "c", "Y")
+    assert "erinnern_tage = 7" in (tmp_path / "c" / "kik.toml").read_text(encoding="utf-8")
+    assert load_settings(tmp_path / "c").rounds.remind_days == 7
 
 
 def test_report_settings_are_read(tmp_path: Path) -> None:

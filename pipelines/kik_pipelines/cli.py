@@ -82,22 +82,24 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _print_info(info: ServeInfo) -> None:
+    from kik_core._locale import format_datetime  # noqa: PLC0415
+
     where = (
-        f"lokal gestartet / started locally, PREFECT_HOME={info.prefect_home}"
+        f"lokal gestartet, PREFECT_HOME={info.prefect_home}"
         if info.started_server
-        else "PREFECT_API_URL"
+        else "über PREFECT_API_URL"
     )
-    print(f"Prefect-Server / server: {info.ui_url}  ({where})")
-    print(f"Prefect-API / API:       {info.api_url}")
+    print(f"Prefect-Server: {info.ui_url}  ({where})")
+    print(f"Prefect-API:    {info.api_url}")
     for note in info.notes:
-        print(f"Hinweis / note: {note}")
+        print(f"Hinweis: {note}")
     print("Deployments:")
     for d in info.deployments:
-        when = d.next_run.strftime("%Y-%m-%d %H:%M %Z")
+        when = f"{format_datetime(d.next_run)} Uhr {d.next_run:%Z}"
         print(f"  {d.full_name}  ({d.municipality}, {d.folder})")
-        print(f'    Zeitplan / schedule: "{d.cron}" {d.timezone}')
-        print(f"    nächster Lauf / next run: {when}")
-    print("Beenden mit Strg+C / stop with Ctrl+C", flush=True)
+        print(f'    Zeitplan: "{d.cron}" {d.timezone}')
+        print(f"    nächster Lauf: {when}")
+    print("Beenden mit Strg+C", flush=True)
 
 
 def serve_main(argv: Sequence[str] | None = None) -> int:
@@ -116,7 +118,7 @@ def serve_main(argv: Sequence[str] | None = None) -> int:
         raise
     for folder in args.folders:
         if not folder.is_dir():
-            print(f"Fehler: {folder} ist kein Ordner / not a folder", file=sys.stderr)
+            print(f"Fehler: {folder} ist kein Ordner", file=sys.stderr)
             return 1
     kwargs = {} if args.limit is None else {"limit": args.limit}
     try:
@@ -124,30 +126,33 @@ def serve_main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         pass
     except (KikError, ValueError) as exc:
-        print(f"Fehler / error: {exc}", file=sys.stderr)
+        print(f"Fehler: {exc}", file=sys.stderr)
         return 1
-    print("kik serve beendet / stopped", flush=True)
+    print("kik serve beendet", flush=True)
     return 0
 
 
 def _deploy_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    from kik_core._argparse_de import ArgumentParser  # noqa: PLC0415 - German help and errors
+
+    parser = ArgumentParser(
         prog="kik deploy",
         description=(
-            "Quartals-Deployments bei einem Prefect-Server anmelden, ausgeführt von einem "
-            "Worker des Pools (aus dem installierten Paket, ohne Quellcode). / Register the "
-            "quarterly deployments with a Prefect server, run by a worker of the pool."
+            "Die Quartals-Deployments bei einem Prefect-Server anmelden. Ausgeführt werden\n"
+            "sie von einem Worker des Work-Pools (aus dem installierten Paket, ohne Quellcode)."
         ),
         epilog=(
-            "Braucht PREFECT_API_URL / needs PREFECT_API_URL. Zeitplan aus [zeitplan] in "
-            "kik.toml, Tags kik und kommune:<Ordner>.\n"
-            "Beispiel / example:\n"
+            "Braucht PREFECT_API_URL (die Adresse des Prefect-Servers).\n"
+            "Zeitplan aus [zeitplan] in kik.toml, Tags kik und kommune:<Ordner>.\n\n"
+            "Beispiel:\n"
             "  kik deploy /srv/kik/kempten /srv/kik/passau --pool kik\n"
             "  prefect worker start --pool kik"
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("folders", metavar="DIR", nargs="+", type=Path, help="Kommunen-Ordner")
+    parser.add_argument(
+        "folders", metavar="ORDNER", nargs="+", type=Path, help="ein oder mehrere Kommunen-Ordner"
+    )
     parser.add_argument(
         "--pool",
         default="kik",
@@ -178,13 +183,13 @@ def deploy_main(argv: Sequence[str] | None = None) -> int:
     try:
         planned = deploy(args.folders, args.pool)
     except KikError as exc:
-        print(f"Fehler / error: {exc}", file=sys.stderr)
+        print(f"Fehler: {exc}", file=sys.stderr)
         return 1
-    print(f"Work-Pool / work pool: {args.pool}")
+    print(f"Work-Pool: {args.pool}")
     for d in planned:
         print(f"  {d.full_name}  ({d.municipality}, {d.folder})")
-        print(f'    Zeitplan / schedule: "{d.cron}" {d.timezone}')
-    print(f"Worker starten / start a worker: prefect worker start --pool {args.pool}", flush=True)
+        print(f'    Zeitplan: "{d.cron}" {d.timezone}')
+    print(f"Worker starten mit: prefect worker start --pool {args.pool}", flush=True)
     return 0
 
 

@@ -78,7 +78,7 @@ from kik_core._locale import format_date, format_datetime, plural
 from kik_core._names import slug as _slug
 from kik_core.errors import KikError, StoreError
 from kik_core.rounds import default_stichtag, local_today
-from kik_core.settings import load_settings
+from kik_core.settings import DEFAULT_REMIND_DAYS, load_settings
 from kik_pipelines._logs import install_kik_error_filter
 from kik_pipelines.notify import notify_run
 
@@ -133,8 +133,6 @@ PARTLY_FAILED = "Teilweise fehlgeschlagen"
 #: start, the reminders before the partners' deadline, the draft after it.
 STEP_QUARTER, STEP_REMIND, STEP_DRAFT = "quartal", "erinnern", "entwurf"
 STEPS = (STEP_QUARTER, STEP_REMIND, STEP_DRAFT)
-#: Days before the partners' deadline when the reminders go out (06:00, schedule zone).
-DEFAULT_REMIND_DAYS = 7
 #: The time of day of the follow-up runs (reminders, draft), in the schedule's zone.
 FOLLOW_UP_TIME = dt.time(6, 0)
 
@@ -838,7 +836,7 @@ def _notify_quarterly(flow: Flow[..., Any], flow_run: FlowRun, state: State[Any]
     on_crashed=[_notify_quarterly],
 )
 def quarterly_report(
-    folder: str, step: str = STEP_QUARTER, remind_days: int = DEFAULT_REMIND_DAYS
+    folder: str, step: str = STEP_QUARTER, remind_days: int | None = None
 ) -> State[dict[str, Any]]:
     """The quarterly job of one municipality, one step of its reporting round.
 
@@ -847,7 +845,8 @@ def quarterly_report(
     * ``quartal`` (the schedule, at the quarter's start): open the round of the
       quarter just ended (:func:`open_round_task`), ingest the inbox, write a
       draft report, and schedule this deployment's two follow-up runs:
-      ``erinnern`` ``remind_days`` days before the partners' deadline and
+      ``erinnern`` ``remind_days`` days before the partners' deadline (``None``:
+      ``[runde] erinnern_tage`` of the folder's kik.toml, default 7) and
       ``entwurf`` the day after it (:func:`schedule_follow_ups`; only when run
       from a deployment).
     * ``erinnern``: remind the partners with missing measures (:func:`remind_task`).
@@ -962,19 +961,20 @@ def schedule_follow_ups(
 
 
 def _follow_ups_of_this_deployment(
-    folder: str, round_values: Mapping[str, Any], remind_days: int
+    folder: str, round_values: Mapping[str, Any], remind_days: int | None
 ) -> list[dict[str, str]]:
     deployment_id = current_deployment.id
     if not deployment_id:
         _logger().info("%s: kein Deployment: Erinnerung und Entwurf nicht geplant", folder)
         return []
+    settings = load_settings(folder)
     planned = schedule_follow_ups(
         str(deployment_id),
         folder,
         dt.date.fromisoformat(round_values["stichtag"]),
         dt.date.fromisoformat(round_values["deadline"]),
-        remind_days=remind_days,
-        timezone=load_settings(folder).timezone,
+        remind_days=settings.rounds.remind_days if remind_days is None else remind_days,
+        timezone=settings.timezone,
     )
     for p in planned:
         _logger().info("%s: %s geplant für %s", folder, p["step"], p["scheduled"])

@@ -9,9 +9,9 @@ Ingest, store and report live in the subpackages :mod:`kik_core.ingest`,
 :mod:`kik_core.store` and :mod:`kik_core.report`.
 """
 
-import importlib
 from typing import TYPE_CHECKING
 
+from kik_core._lazy import lazy_attributes
 from kik_core._version import __version__
 
 if TYPE_CHECKING:  # the names below are imported on first use (issue 16: fast start-up)
@@ -213,16 +213,4 @@ _LAZY: dict[str, str] = {
     "regressions": "kik_core.rules",
 }
 
-
-def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'kik_core' has no attribute {name!r}")
-
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return list(__all__)
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY, __all__, globals())

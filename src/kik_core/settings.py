@@ -22,6 +22,7 @@ A municipality's folder is the unit of work::
     [runde]
     rhythmus = "quartal"              # quartal, halbjahr or jahr
     frist_wochen = 3                  # partners' deadline: Stichtag + 3 weeks
+    erinnern_tage = 7                 # reminders: 7 days before the partners' deadline
 
     [konzept]
     datei = "konzept.xlsx"            # the edition in force now
@@ -79,6 +80,7 @@ from kik_core.rounds import DEFAULT_DEADLINE_WEEKS, Cadence
 
 __all__ = [
     "DEFAULT_CRON",
+    "DEFAULT_REMIND_DAYS",
     "DEFAULT_TIMEZONE",
     "SETTINGS_FILE",
     "EditionSettings",
@@ -95,12 +97,14 @@ SETTINGS_FILE = "kik.toml"
 DEFAULT_CRON = "0 6 1 1,4,7,10 *"
 DEFAULT_TIMEZONE = "Europe/Berlin"
 DEFAULT_TITLE = "Kommunales Integrationskonzept – Zwischenbericht"
+#: ``[runde] erinnern_tage``: days before the partners' deadline when the reminders go out.
+DEFAULT_REMIND_DAYS = 7
 #: The longest ``[kommune] schluessel`` (the store's municipality column).
 MUNICIPALITY_KEY_LENGTH = 100
 
 _KNOWN: dict[str, set[str]] = {
     "kommune": {"name", "schluessel"},
-    "runde": {"rhythmus", "frist_wochen"},
+    "runde": {"rhythmus", "frist_wochen", "erinnern_tage"},
     "konzept": {"datei", "fortschreibung"},
     "speicher": {"url"},
     "bericht": {
@@ -174,10 +178,15 @@ class EmailSettings:
 
 @attrs.frozen
 class RoundSettings:
-    """The ``[runde]`` table: how often the municipality reports and the partners' deadline."""
+    """The ``[runde]`` table: how often the municipality reports, the partners' deadline.
+
+    ``remind_days`` (``erinnern_tage``): how many days before the deadline the
+    scheduled reminder run goes out.
+    """
 
     cadence: Cadence = Cadence.QUARTAL
     deadline_weeks: int = DEFAULT_DEADLINE_WEEKS
+    remind_days: int = DEFAULT_REMIND_DAYS
 
 
 def municipality_key(name: str) -> str:
@@ -548,6 +557,7 @@ def load_settings(folder: Path | str) -> Settings:
             f"{path}: [runde] frist_wochen muss eine ganze Zahl von 0 bis 52 sein, "
             f"z. B. frist_wochen = {DEFAULT_DEADLINE_WEEKS}"
         )
+    remind_days = _remind_days(runde, weeks, path)
     concept_file = _file(
         folder,
         _str(konzept, "datei", "konzept", path, "konzept.xlsx"),
@@ -616,11 +626,37 @@ def load_settings(folder: Path | str) -> Settings:
         max_rows=max_rows,
         email=email,
         key=slug,
-        rounds=RoundSettings(cadence, weeks),
+        rounds=RoundSettings(cadence, weeks, remind_days),
         **_operations(folder, zeitplan, path),
         web=_web_settings(data, folder, path),
         editions=editions,
     )
+
+
+def _remind_days(runde: dict[str, Any], weeks: int, path: Path) -> int:
+    """``[runde] erinnern_tage``: 1 or more days, and fewer than the deadline's days.
+
+    The reminder must fall after the Stichtag (the quarter run that schedules it
+    runs after it), so it needs fewer days than ``frist_wochen * 7``. Left out,
+    the default applies as before (a reminder already past is not scheduled).
+    """
+    if "erinnern_tage" not in runde:
+        return DEFAULT_REMIND_DAYS
+    days = runde["erinnern_tage"]
+    longest = weeks * 7 - 1
+    if longest < 1:
+        raise SettingsError(
+            f"{path}: [runde] erinnern_tage braucht eine Frist: mit frist_wochen = {weeks} "
+            "bleibt kein Tag für eine Erinnerung vor der Frist; setzen Sie frist_wochen "
+            "auf mindestens 1 oder löschen Sie die Zeile erinnern_tage"
+        )
+    if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= longest:
+        raise SettingsError(
+            f"{path}: [runde] erinnern_tage muss eine ganze Zahl von 1 bis {longest} sein "
+            f"(weniger Tage als die Frist von frist_wochen = {weeks} Wochen), "
+            f"z. B. erinnern_tage = {min(DEFAULT_REMIND_DAYS, longest)}"
+        )
+    return days
 
 
 def settings_template(municipality: str) -> str:
@@ -640,6 +676,8 @@ schluessel = "{municipality_key(municipality) or "meine-stadt"}"
 rhythmus = "quartal"
 # Frist für die Partner: Stichtag plus so viele Wochen
 frist_wochen = {DEFAULT_DEADLINE_WEEKS}
+# Die Erinnerung an die Partner geht so viele Tage vor der Frist hinaus (kik serve)
+erinnern_tage = {DEFAULT_REMIND_DAYS}
 
 [konzept]
 # Das Konzept-Arbeitsbuch (Handlungsfelder, Ziele, Maßnahmen)

@@ -7,8 +7,9 @@ rows, archives or quarantines the file and writes error workbooks.
 :func:`write_partner_templates` writes pre-filled workbooks for partners.
 """
 
-import importlib
 from typing import TYPE_CHECKING
+
+from kik_core._lazy import lazy_attributes
 
 if TYPE_CHECKING:  # imported on first use: `kik report` needs no openpyxl (issue 16)
     from kik_core.ingest._errorbook import write_error_workbook
@@ -89,10 +90,6 @@ __all__ = [
 ]
 
 
-def __dir__() -> list[str]:
-    return list(__all__)
-
-
 #: Where each public name lives; imported on first access (PEP 562).
 _LAZY: dict[str, str] = {
     "write_error_workbook": "kik_core.ingest._errorbook",
@@ -131,11 +128,4 @@ _LAZY: dict[str, str] = {
     "write_partner_templates": "kik_core.ingest._templates",
 }
 
-
-def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'kik_core.ingest' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY, __all__, globals())
