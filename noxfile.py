@@ -42,7 +42,7 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typing(session: nox.Session) -> None:
-    """mypy strict on src/kik_core."""
+    """mypy strict on src/kik_core and pipelines."""
     session.install("-e", ".", *_group("typing"))
     session.run("mypy")
 

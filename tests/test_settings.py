@@ -54,6 +54,7 @@ def test_missing_settings_file_says_what_to_do(tmp_path: Path) -> None:
         ('[kommune]\nname = "X"\n[bericht]\ntitle = "x"\n', "unbekannte Einstellung"),
         ('[kommune]\nname = "X"\n[berich]\n', "unbekannte Tabelle"),
         ('[kommune]\nname = ""\n', "name fehlt"),
+        ('runde = 3\n[kommune]\nname = "X"\n', r"\[runde\] muss ein Abschnitt sein"),
         ('[kommune]\nname = "X"\n[konzept]\ndatei = "fehlt.xlsx"\n', "nicht gefunden"),
         ('[kommune]\nname = "X"\n[zeitplan]\ncron = "0 6 1"\n', "fünf Felder"),
         ('[kommune]\nname = "X"\n[eingang]\nmax_mb = -1\n', "positive ganze Zahl"),

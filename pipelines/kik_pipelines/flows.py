@@ -53,7 +53,7 @@ import json
 import logging
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
 
 from prefect import Flow, flow, get_run_logger, tags, task
@@ -84,6 +84,7 @@ from kik_pipelines.notify import notify_run
 
 if TYPE_CHECKING:
     from prefect.client.schemas.objects import FlowRun, State, TaskRun
+    from prefect.task_runners import TaskRunner
     from prefect.tasks import Task
 
     from kik_core.ingest import FileOutcome, IngestSummary
@@ -947,7 +948,9 @@ def schedule_follow_ups(
     for step, when in follow_up_times(deadline, remind_days, timezone).items():
         if when <= now:
             continue
-        run = run_deployment(
+        # run_deployment is sync-compatible: called from sync code it returns the run
+        # itself, though it is typed as "FlowRun or a coroutine"
+        created = run_deployment(
             name=deployment_id,
             parameters={"folder": folder, "step": step, "remind_days": remind_days},
             scheduled_time=when,
@@ -956,6 +959,7 @@ def schedule_follow_ups(
             tags=["kik", municipality_tag(folder)],
             idempotency_key=f"kik-{_folder_slug(folder)}-{stichtag.isoformat()}-{step}",
         )
+        run = cast("FlowRun", created)
         scheduled.append({"step": step, "scheduled": when.isoformat(), "flow_run_id": str(run.id)})
     return scheduled
 
@@ -1167,7 +1171,10 @@ def _notify_state_report(flow: Flow[..., Any], flow_run: FlowRun, state: State[A
 
 @flow(
     name="state-report",
-    task_runner=ThreadPoolTaskRunner(max_workers=MAX_THREADS),
+    # TaskRunner is invariant in its future type: the cast Prefect uses itself
+    task_runner=cast(
+        "TaskRunner[PrefectFuture[Any]]", ThreadPoolTaskRunner(max_workers=MAX_THREADS)
+    ),
     on_completion=[_notify_state_report],
     on_failure=[_notify_state_report],
     on_crashed=[_notify_state_report],
@@ -1202,7 +1209,7 @@ def state_report(
             in_flight.remove(next(as_completed(in_flight)))
         with tags(municipality_tag(folder)):
             ingested = _ingest_pooled.submit(folder)
-            reported = _report_pooled.submit(folder, wait_for=[ingested])
+            reported = _report_pooled.submit(folder, wait_for=[ingested], return_state=False)
         submitted.append((folder, ingested, reported))
         in_flight.append(reported)
     for _, ingested, reported in submitted:

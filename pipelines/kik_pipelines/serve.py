@@ -49,7 +49,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import FrameType
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, cast
 
 import attrs
 import httpx
@@ -169,14 +169,19 @@ def plan(
 
 def deployments(planned: Sequence[ServedDeployment]) -> list[RunnerDeployment]:
     """One ``quarterly_report`` deployment per planned folder, on its cron schedule."""
+    # to_deployment is sync-compatible: from sync code it returns the deployment itself,
+    # though it is typed as "RunnerDeployment or a coroutine"
     return [
-        quarterly_report.to_deployment(
-            name=p.name,
-            parameters={"folder": str(p.folder)},
-            schedule=Cron(p.cron, timezone=p.timezone),
-            description=f"Quartalsbericht {p.municipality} ({p.folder})",
-            tags=["kik", municipality_tag(p.folder)],
-            entrypoint_type=EntrypointType.MODULE_PATH,
+        cast(
+            "RunnerDeployment",
+            quarterly_report.to_deployment(
+                name=p.name,
+                parameters={"folder": str(p.folder)},
+                schedule=Cron(p.cron, timezone=p.timezone),
+                description=f"Quartalsbericht {p.municipality} ({p.folder})",
+                tags=["kik", municipality_tag(p.folder)],
+                entrypoint_type=EntrypointType.MODULE_PATH,
+            ),
         )
         for p in planned
     ]

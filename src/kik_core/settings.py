@@ -285,7 +285,10 @@ class Settings:
 def _table(data: dict[str, Any], key: str, path: Path) -> dict[str, Any]:
     value = data.get(key, {})
     if not isinstance(value, dict):
-        raise SettingsError(f"{path}: [{key}] must be a table")
+        raise SettingsError(
+            f"{path}: [{key}] muss ein Abschnitt sein: eine eigene Zeile [{key}] und darunter "
+            f"seine Einstellungen (nicht {key} = …)"
+        )
     unknown = set(value) - _KNOWN[key]
     if unknown:
         raise SettingsError(
