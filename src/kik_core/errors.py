@@ -197,7 +197,8 @@ _MESSAGES: dict[Reason, str] = {
     Reason.TOO_LARGE: "Die Datei ist zu groß ({size}, erlaubt sind höchstens {limit})",
     Reason.TOO_MANY_ROWS: "Die Datei hat zu viele Zeilen ({rows}, erlaubt sind höchstens {limit})",
     Reason.UNSUPPORTED_TYPE: (
-        "Dieser Dateityp wird nicht unterstützt (erlaubt: .xlsx, .xlsm, .xlsb, .xls, .ods, .csv){detail}"
+        "Dieser Dateityp wird nicht unterstützt "
+        "(erlaubt: .xlsx, .xlsm, .xlsb, .xls, .ods, .csv){detail}"
     ),
     Reason.CORRUPT: "Die Datei ist beschädigt und kann nicht gelesen werden ({detail})",
     Reason.ENCRYPTED: (
