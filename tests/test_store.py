@@ -405,6 +405,8 @@ def test_head_revision_constant_matches_the_migration_scripts():
     from kik_core.store import _store
 
     assert _store._script().get_heads() == [_store.HEAD_REVISION]
+
+
 def test_an_own_status_scheme_is_stored_as_labels_and_read_back(
     store_url: str, tmp_path: Path
 ) -> None:
