@@ -8,6 +8,7 @@ where a board is rendered (the CLI and workflow do so lazily).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -123,20 +124,38 @@ def _packages_sheet(workbook: Any, board: PartnerBoard, top: Alignment) -> None:
     if not rows:
         return
     sheet = _sheet(workbook, "Arbeitspakete", _PACKAGE_HEADER, (10, 14, 50, 18, 10, 34))
-    for row, (measure, package) in enumerate(rows, start=2):
-        values = (
-            measure.measure_id,
-            package.package_id,
-            package.text,
-            package.status,
-            "ja" if package.reported else "nein",
-            "; ".join(package.reported_by),
-        )
-        for column, value in enumerate(values, start=1):
-            write_cell(sheet, row, column, value).alignment = top
-        if not package.reported:
-            sheet.cell(row, 5).fill = PatternFill("solid", fgColor="FCE4D6")
+    _reported_rows(
+        sheet,
+        (
+            (
+                (measure.measure_id, package.package_id, package.text, package.status),
+                package.reported,
+                package.reported_by,
+            )
+            for measure, package in rows
+        ),
+        top,
+    )
     sheet.auto_filter.ref = f"A1:F{len(rows) + 1}"
+
+
+def _reported_rows(
+    sheet: Any,
+    rows: Iterable[tuple[tuple[str, ...], bool, tuple[str, ...]]],
+    top: Alignment,
+) -> None:
+    """Rows from row 2: the values, then ``ja``/``nein`` and who reported.
+
+    A ``nein`` cell is filled in the colour of a partner still pending.
+    """
+    for row, (values, reported, reported_by) in enumerate(rows, start=2):
+        cells = (*values, "ja" if reported else "nein", "; ".join(reported_by))
+        for column, value in enumerate(cells, start=1):
+            write_cell(sheet, row, column, value).alignment = top
+        if not reported:
+            sheet.cell(row, len(values) + 1).fill = PatternFill(
+                "solid", fgColor=_STATE_STYLE[PartnerState.PENDING][1]
+            )
 
 
 def write_board_xlsx(board: PartnerBoard, path: Path | str) -> Path:
@@ -174,18 +193,14 @@ def write_board_xlsx(board: PartnerBoard, path: Path | str) -> Path:
     partners.auto_filter.ref = f"A1:H{max(len(board.partners) + 1, 2)}"
 
     measures = _sheet(workbook, "Maßnahmen", _MEASURE_HEADER, (10, 60, 34, 10, 34))
-    for row, measure in enumerate(board.measures, start=2):
-        values = (
-            measure.measure_id,
-            measure.text,
-            "; ".join(measure.partners),
-            "ja" if measure.reported else "nein",
-            "; ".join(measure.reported_by),
-        )
-        for column, value in enumerate(values, start=1):
-            write_cell(measures, row, column, value).alignment = top
-        if not measure.reported:
-            measures.cell(row, 4).fill = PatternFill("solid", fgColor="FCE4D6")
+    _reported_rows(
+        measures,
+        (
+            ((m.measure_id, m.text, "; ".join(m.partners)), m.reported, m.reported_by)
+            for m in board.measures
+        ),
+        top,
+    )
     measures.auto_filter.ref = f"A1:E{max(len(board.measures) + 1, 2)}"
     _packages_sheet(workbook, board, top)
 
