@@ -557,7 +557,7 @@ def _xlsb_sheets(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
     Raises:
         _RecordStreamError: ``xl/workbook.bin`` is not a valid record stream.
     """
-    members = {n.replace("\\", "/").lower(): n for n in archive.namelist()}
+    members = {_xlsb_key(n): n for n in archive.namelist()}
     targets: dict[str, str] = {}
     if _XLSB_RELS in members:
         with archive.open(members[_XLSB_RELS]) as rels:
@@ -573,15 +573,20 @@ def _xlsb_sheets(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
             target = targets.get(rid or "")
             if target is None:
                 continue  # calamine cannot open it either
-            member = members.get(f"xl/{target}".replace("\\", "/").lower())
+            member = members.get(_xlsb_key(f"xl/{target}"))
             if member is not None and member not in found:
                 found[member] = title or _xlsb_member_title(member)
     for member in sorted(archive.namelist()):  # every spelling, even one differing in case
-        lowered = member.replace("\\", "/").lower()
+        lowered = _xlsb_key(member)
         in_sheets = lowered.startswith(_XLSB_SHEET_DIRS) and "/_rels/" not in lowered
         if in_sheets and lowered.endswith(".bin") and member not in found:
             found[member] = _xlsb_member_title(member)
     return list(found.items())
+
+
+def _xlsb_key(name: str) -> str:
+    """A zip member's name as calamine matches it: forward slashes, any case."""
+    return name.replace("\\", "/").lower()
 
 
 def _xlsb_member_title(member: str) -> str:
@@ -612,7 +617,7 @@ def _xlsb_member_extent(member: IO[bytes]) -> _Extent:
 
 
 def _is_xlsb(archive: zipfile.ZipFile) -> bool:
-    return any(n.replace("\\", "/").lower() == _XLSB_WORKBOOK for n in archive.namelist())
+    return any(_xlsb_key(n) == _XLSB_WORKBOOK for n in archive.namelist())
 
 
 def _xlsb_extents(
@@ -627,7 +632,7 @@ def _xlsb_extents(
     """
     sheets = _xlsb_sheets(archive)
     for part in archive.namelist():
-        if part.replace("\\", "/").lower() in _XLSB_PARTS:
+        if _xlsb_key(part) in _XLSB_PARTS:
             with archive.open(part) as member:
                 for _record in _biff12_records(member, ()):
                     pass  # the framing is checked while walking
