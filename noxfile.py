@@ -43,7 +43,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typing(session: nox.Session) -> None:
     """mypy strict on src/kik_core and pipelines."""
-    session.install("-e", ".", *_group("typing"))
+    session.install("-e", ".[pipelines,dask]", *_group("typing"))
     session.run("mypy")
 
 
